@@ -1,0 +1,1 @@
+"""Slash command families: parse text, call storage, build a Reply. No Slack objects."""

@@ -1,0 +1,71 @@
+"""One entry point for every slash command, used by Slack and the local shell alike.
+
+It owns the transaction: a reply that refuses rolls everything back, so bad input
+changes nothing; an unexpected error becomes a polite reply, never a traceback.
+"""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from commands import partnership
+from commands.context import Context
+from commands.reply import Reply, refuse
+from commands.slack_text import escape
+
+log = logging.getLogger(__name__)
+
+# Slack caps command text far below this; the bound protects the parsers from abuse.
+MAX_INPUT = 4000
+
+Handler = Callable[[Session, Context, str], Reply]
+
+COMMANDS: dict[str, Handler] = {
+    "/partnership": partnership.handle,
+}
+
+
+def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
+    handler = COMMANDS.get(command)
+    if handler is None:
+        known = ", ".join(f"`{name}`" for name in COMMANDS)
+        return refuse(f"I don't know the command `{escape(command)}`.", f"Try one of: {known}.")
+    if len(text) > MAX_INPUT:
+        return refuse(
+            f"That is {len(text):,} characters long; commands take at most {MAX_INPUT:,}.",
+            f"Type `{command} help` to see what it expects.",
+        )
+    try:
+        return _in_transaction(engine, handler, ctx, text)
+    except IntegrityError:
+        log.warning("command %s clashed with a concurrent change", command)
+        return refuse(
+            "Someone changed the same thing at the same moment, so nothing was saved.",
+            "Please type the command again.",
+        )
+    except OperationalError:
+        log.exception("database unavailable during %s", command)
+        return refuse(
+            "partnerbot is temporarily unavailable (its database did not answer), "
+            "so nothing was saved.",
+            "Please try again in a minute.",
+        )
+    except Exception:
+        log.exception("command %s failed", command)
+        return refuse(
+            "Something went wrong on our side, and nothing was saved.",
+            f"Please try again; `{command} help` shows what it expects.",
+        )
+
+
+def _in_transaction(engine: Engine, handler: Handler, ctx: Context, text: str) -> Reply:
+    with Session(engine) as session:
+        reply = handler(session, ctx, text)
+        if reply.ok:
+            session.commit()
+        else:
+            session.rollback()
+        return reply

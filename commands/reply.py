@@ -1,0 +1,84 @@
+"""What a command answers: text, optional Block Kit blocks, and who sees it.
+
+Slack's limits drive the helpers here: 50 blocks per message and 3,000 characters per
+section text; anything longer is split or summarised, never refused by Slack.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_TEXT = 40_000
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # mrkdwn; the notification and fallback text when there are blocks
+    blocks: list[dict] = field(default_factory=list)
+    public: bool = False  # in_channel when True, ephemeral (only the caller) otherwise
+    ok: bool = True  # False means refused: the dispatcher rolls the transaction back
+
+
+def refuse(problem: str, fix: str = "") -> Reply:
+    """A private refusal: what was wrong, then what to type instead."""
+    text = f":warning: {problem}" + (f"\n{fix}" if fix else "")
+    return Reply(text=text[:MAX_TEXT], ok=False)
+
+
+def confirm(text: str, blocks: list[dict] | None = None) -> Reply:
+    """A change, told to the channel."""
+    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], public=True)
+
+
+def inform(text: str, blocks: list[dict] | None = None) -> Reply:
+    """An answer for the caller only."""
+    return Reply(text=text[:MAX_TEXT], blocks=blocks or [])
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def section(mrkdwn: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(mrkdwn)}}
+
+
+def context(mrkdwn: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(mrkdwn)}]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def line_sections(
+    lines: Iterable[str], *, max_blocks: int, more: str = "…and {n} more"
+) -> list[dict]:
+    """Pack lines into as few sections as fit, at most `max_blocks` of them.
+
+    Lines that do not fit are counted in a closing context block rather than dropped
+    silently, so the total block count stays within `max_blocks`.
+    """
+    lines = list(lines)
+    blocks: list[dict] = []
+    chunk: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        line = _fit(line)
+        if chunk and size + len(line) + 1 > MAX_SECTION_TEXT:
+            if len(blocks) == max_blocks - 2:
+                blocks.append(section("\n".join(chunk)))
+                blocks.append(context(more.format(n=len(lines) - index)))
+                return blocks
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_SECTION_TEXT else text[: MAX_SECTION_TEXT - 1] + "…"

@@ -1,0 +1,62 @@
+"""Reading and writing Slack's text format.
+
+Slack sends command text with `&`, `<` and `>` as HTML entities and wraps real
+mentions in angle brackets (`<@U123|amy>`). We store what the person meant (entities
+decoded) and escape exactly once on the way out, so a stored `<!channel>` comes back
+as inert text instead of pinging the whole channel.
+"""
+
+import re
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|[^<>]*)?>")
+_OPEN_QUOTES = "\"'“‘„«"
+_CLOSE_QUOTES = "\"'”’“»"
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: no mentions, links or broadcasts."""
+    return "".join(_ESCAPES.get(char, char) for char in text)
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's entity encoding of user input (`&amp;` last, so it is undone once)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def user_mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_mention(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def find_user_mentions(text: str) -> list[str]:
+    """User ids of the real mentions in raw Slack text, in order."""
+    return _USER_MENTION.findall(text)
+
+
+def remove_user_mentions(text: str) -> str:
+    return _USER_MENTION.sub(" ", text)
+
+
+def split_first(text: str) -> tuple[str, str]:
+    """The first word and the rest, both stripped."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], (parts[1].strip() if len(parts) > 1 else "")
+
+
+def strip_quotes(text: str) -> str:
+    """Drop one pair of wrapping quotes, straight or curly, as Slack clients send them."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] in _OPEN_QUOTES and text[-1] in _CLOSE_QUOTES:
+        return text[1:-1].strip()
+    return text
+
+
+def plain_words(text: str) -> str:
+    """Raw Slack text as the words a person typed: entities decoded, lines joined."""
+    return " ".join(unescape(text).split())

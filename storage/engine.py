@@ -1,0 +1,63 @@
+"""Engine and session factories. Nothing is built at import time."""
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlmodel import create_engine
+
+SUPPORTED = ("sqlite", "postgresql")
+
+
+class DatabaseURLError(ValueError):
+    pass
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people paste, and pick the driver we ship.
+
+    `postgres://` (Heroku style) and bare `postgresql://` would otherwise ask for
+    psycopg2, which is not installed; we depend on psycopg 3.
+    """
+    try:
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"not a database URL: {exc}") from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise DatabaseURLError(
+            f"unsupported database {parsed.get_backend_name()!r}; use sqlite:/// or postgresql://"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # pre_ping: a connection dropped while the database restarted is replaced, not reused.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def is_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except Exception:  # any failure means "not healthy"; the caller only needs yes/no
+        return False

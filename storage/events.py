@@ -1,0 +1,25 @@
+"""Dedupe of Events API deliveries, shared by every replica through the database."""
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.models import SlackEvent
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def claim_event(session: Session, *, event_id: str, team_id: str, now: datetime) -> bool:
+    """True the first time an event id is seen, False for every retry of it.
+
+    INSERT .. ON CONFLICT DO NOTHING: two replicas racing on one retry cannot both win,
+    and a loser does not abort the surrounding transaction.
+    """
+    insert = _INSERT[session.get_bind().dialect.name]
+    statement = (
+        insert(SlackEvent)
+        .values(event_id=event_id, team_id=team_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return session.exec(statement).rowcount == 1

@@ -1,0 +1,171 @@
+"""Queries about partnerships, their channels and their members.
+
+Keyword-only, and every one takes the team: a caller cannot forget the workspace scope.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import ChannelLink, Membership, Partnership, Role
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+
+
+def name_key(name: str) -> str:
+    """Fold a name for comparison: case, width, curly quotes and runs of spaces."""
+    folded = unicodedata.normalize("NFKC", name).translate(_QUOTES).casefold()
+    return " ".join(folded.split())
+
+
+def find_partnership(session: Session, *, team_id: str, name: str) -> Partnership | None:
+    return session.exec(
+        select(Partnership).where(
+            Partnership.team_id == team_id, Partnership.name_key == name_key(name)
+        )
+    ).first()
+
+
+def partnership_for_channel(
+    session: Session, *, team_id: str, channel_id: str
+) -> Partnership | None:
+    return session.exec(
+        select(Partnership)
+        .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+        .where(ChannelLink.team_id == team_id, ChannelLink.channel_id == channel_id)
+    ).first()
+
+
+def create_partnership(
+    session: Session, *, team_id: str, name: str, user_id: str, now: datetime
+) -> Partnership:
+    """A new partnership whose creator is its first officer."""
+    partnership = Partnership(
+        team_id=team_id, name=name, name_key=name_key(name), created_by=user_id, created_at=now
+    )
+    session.add(partnership)
+    session.flush()
+    set_role(
+        session, partnership=partnership, user_id=user_id, role=Role.OFFICER, by=user_id, now=now
+    )
+    return partnership
+
+
+def link_channel(
+    session: Session, *, partnership: Partnership, channel_id: str, user_id: str, now: datetime
+) -> None:
+    session.add(
+        ChannelLink(
+            team_id=partnership.team_id,
+            channel_id=channel_id,
+            partnership_id=partnership.id,
+            linked_by=user_id,
+            linked_at=now,
+        )
+    )
+    session.flush()
+
+
+def unlink_channel(session: Session, *, team_id: str, channel_id: str) -> None:
+    link = session.get(ChannelLink, (team_id, channel_id))
+    if link is not None:
+        session.delete(link)
+        session.flush()
+
+
+def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
+    return list(
+        session.exec(
+            select(ChannelLink.channel_id)
+            .where(
+                ChannelLink.team_id == partnership.team_id,
+                ChannelLink.partnership_id == partnership.id,
+            )
+            .order_by(ChannelLink.linked_at, ChannelLink.channel_id)
+        )
+    )
+
+
+def members_of(session: Session, *, partnership: Partnership) -> list[Membership]:
+    return list(
+        session.exec(
+            select(Membership)
+            .where(
+                Membership.team_id == partnership.team_id,
+                Membership.partnership_id == partnership.id,
+            )
+            .order_by(Membership.changed_at, Membership.user_id)
+        )
+    )
+
+
+def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role | None:
+    membership = session.get(Membership, (partnership.id, user_id))
+    return Role(membership.role) if membership else None
+
+
+def officer_count(session: Session, *, partnership: Partnership) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.partnership_id == partnership.id, Membership.role == Role.OFFICER)
+    ).one()
+
+
+def set_role(
+    session: Session,
+    *,
+    partnership: Partnership,
+    user_id: str,
+    role: Role,
+    by: str,
+    now: datetime,
+) -> Role | None:
+    """Give `user_id` a role, returning the role they had before (None if new)."""
+    membership = session.get(Membership, (partnership.id, user_id))
+    previous = Role(membership.role) if membership else None
+    if membership is None:
+        membership = Membership(
+            partnership_id=partnership.id,
+            user_id=user_id,
+            team_id=partnership.team_id,
+            role=role,
+            changed_by=by,
+            changed_at=now,
+        )
+    else:
+        membership.role, membership.changed_by, membership.changed_at = role, by, now
+    session.add(membership)
+    session.flush()
+    return previous
+
+
+@dataclass(frozen=True)
+class PartnershipSummary:
+    partnership: Partnership
+    channels: int
+    members: int
+
+
+def list_partnerships(session: Session, *, team_id: str) -> list[PartnershipSummary]:
+    channels = (
+        select(func.count())
+        .select_from(ChannelLink)
+        .where(ChannelLink.partnership_id == Partnership.id)
+        .scalar_subquery()
+    )
+    members = (
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.partnership_id == Partnership.id)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(Partnership, channels, members)
+        .where(Partnership.team_id == team_id)
+        .order_by(Partnership.name_key)
+    )
+    return [PartnershipSummary(p, c, m) for p, c, m in rows]
