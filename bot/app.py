@@ -1,0 +1,53 @@
+"""The Bolt app factory: nothing is built until create_app() is called."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.listeners import commands, events
+from bot.verification import StrictRequestVerification
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_web_client(settings: Settings) -> WebClient:
+    # slack_sdk leaves 429 handling off by default; wait out Retry-After instead of failing.
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
+    """A Bolt app wired to our listeners. Verifies the bot token with auth.test."""
+    verification = (
+        None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
+    )
+    app = App(
+        client=create_web_client(settings),
+        # Ours replaces Bolt's check (see bot.verification) in the slot right after it.
+        request_verification_enabled=False,
+        before_authorize=verification,
+        # Bolt otherwise polls for ack() every 10 ms; our command handlers answer in the
+        # request, and anything slow runs as a lazy listener after the ack.
+        process_before_response=True,
+    )
+    events.register(app, engine, clock)
+    commands.register(app, engine, settings, clock)
+    return app

@@ -1,0 +1,128 @@
+"""The `partnerbot` command line: run, shell, demo, db upgrade."""
+
+import argparse
+import logging
+import sys
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import OperationalError
+
+from bot import logs
+from bot.app import create_app, create_web_client, utc_now
+from bot.config import ConfigError, Settings, load_settings, require_slack
+from storage.engine import make_engine, safe_url
+from storage.migrate import current_revision, upgrade
+
+log = logging.getLogger("partnerbot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logs.configure(settings.log_level, settings.secrets())
+        return args.action(settings) or 0
+    except ConfigError as exc:
+        print(f"partnerbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+def run(settings: Settings) -> None:
+    require_slack(settings)
+    _migrate(settings)
+    team = _verify_token(settings)
+    mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
+    log.info(
+        "partnerbot starting: mode=%s database=%s team=%s",
+        mode,
+        safe_url(settings.database_url),
+        team,
+    )
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        engine = make_engine(settings.database_url)
+        SocketModeHandler(create_app(settings, engine), settings.app_token).start()
+    else:
+        from bot.web import create_wsgi_app, serve
+
+        def load_app():
+            engine = make_engine(settings.database_url)
+            return create_wsgi_app(create_app(settings, engine), engine)
+
+        serve(load_app, port=settings.port, log_level=settings.log_level)
+
+
+def shell(settings: Settings) -> None:
+    from bot.shell import Shell
+
+    engine = _migrate(settings)
+    print(
+        f"partnerbot shell on {safe_url(settings.database_url)} — :help for help, Ctrl-D to leave"
+    )
+    Shell(engine, settings, utc_now).loop()
+
+
+def demo(settings: Settings) -> None:
+    from bot.demo import run_demo
+
+    run_demo(settings, utc_now)
+
+
+def db_upgrade(settings: Settings) -> None:
+    engine = _migrate(settings)
+    print(f"{safe_url(settings.database_url)} is at revision {current_revision(engine)}")
+
+
+def _migrate(settings: Settings):
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise ConfigError(
+            "DATABASE_URL", f"cannot open {safe_url(settings.database_url)}: {reason}"
+        ) from None
+    return engine
+
+
+def _verify_token(settings: Settings) -> str:
+    """Ask Slack who we are, so a wrong token fails here with one line, not later."""
+    try:
+        auth = create_web_client(settings).auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN", f"Slack rejected it ({exc.response.get('error')})"
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise ConfigError("SLACK_API_URL", f"cannot reach {settings.api_url}: {exc}") from None
+    return f"{auth.get('team')} ({auth.get('team_id')})"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerbot",
+        description="A Slack bot for partnership budgets, deadlines, events and self-assessments.",
+        epilog="Settings come from environment variables; see README.md.",
+    )
+    sub = parser.add_subparsers(required=True, metavar="command")
+    sub.add_parser(
+        "run", help="connect to Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    ).set_defaults(action=run)
+    sub.add_parser("shell", help="type slash commands locally, without Slack").set_defaults(
+        action=shell
+    )
+    sub.add_parser(
+        "demo", help="the shell on a fresh database with sample partnerships"
+    ).set_defaults(action=demo)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        required=True, metavar="action"
+    )
+    db.add_parser("upgrade", help="apply schema migrations").set_defaults(action=db_upgrade)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

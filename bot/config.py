@@ -1,0 +1,120 @@
+"""Settings from environment variables, checked once, with one clear line per mistake."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.engine import DatabaseURLError, normalise_url
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SLACK_API = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting that is missing or wrong; `str()` names the variable and the fix."""
+
+    def __init__(self, variable: str, problem: str):
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    database_url: str
+    port: int
+    tz: ZoneInfo
+    log_level: str
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        return [s for s in (self.bot_token, self.signing_secret, self.app_token) if s]
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """Read and check every setting; raise ConfigError for the first bad one."""
+
+    def get(name: str) -> str | None:
+        value = environ.get(name, "").strip()
+        return value or None  # an empty variable counts as unset
+
+    return Settings(
+        bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=_secret(get("SLACK_SIGNING_SECRET")),
+        app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+        api_url=_api_url(get("SLACK_API_URL") or SLACK_API),
+        database_url=_database_url(get("DATABASE_URL") or "sqlite:///partnerbot.db"),
+        port=_port(get("PORT") or "3000"),
+        tz=_zone(get("PARTNERBOT_TZ") or "Europe/London"),
+        log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+    )
+
+
+def require_slack(settings: Settings) -> None:
+    """`partnerbot run` needs credentials; the shell and demo do not."""
+    if settings.bot_token is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN", "not set; copy the xoxb- token from OAuth & Permissions"
+        )
+    if not settings.socket_mode and settings.signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET",
+            "not set; HTTP mode needs it (Basic Information > Signing Secret), "
+            "or set SLACK_APP_TOKEN for Socket Mode",
+        )
+
+
+def _prefixed(value: str | None, name: str, prefix: str) -> str | None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(name, f"should start with {prefix!r}")
+    return value
+
+
+def _secret(value: str | None) -> str | None:
+    if value is not None and any(char.isspace() for char in value):
+        raise ConfigError("SLACK_SIGNING_SECRET", "contains white space; paste it again")
+    return value
+
+
+def _api_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError("SLACK_API_URL", f"{value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def _database_url(value: str) -> str:
+    try:
+        return normalise_url(value)
+    except DatabaseURLError as exc:
+        raise ConfigError("DATABASE_URL", str(exc)) from None
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError("PORT", f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def _zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "PARTNERBOT_TZ", f"{value!r} is not a time zone, e.g. Europe/London"
+        ) from None
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value.upper()

@@ -1,0 +1,41 @@
+"""Slash commands: one listener per command, all answering through commands.dispatch."""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import Ack, App
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.listeners import message_payload
+from commands.context import Context
+from commands.dispatch import COMMANDS, dispatch
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, engine: Engine, settings: Settings, clock: Callable[[], datetime]) -> None:
+    def on_command(ack: Ack, command: dict) -> None:
+        started = time.perf_counter()
+        ctx = Context(
+            team_id=command["team_id"],
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            now=clock(),
+            tz=settings.tz,
+        )
+        reply = dispatch(engine, ctx, command["command"], command.get("text") or "")
+        # The reply travels in the HTTP response itself: one round trip, no Web API call.
+        ack(**message_payload(reply), response_type="in_channel" if reply.public else "ephemeral")
+        log.info(
+            "command=%s team=%s outcome=%s ms=%.1f",
+            command["command"],
+            ctx.team_id,
+            "ok" if reply.ok else "refused",
+            (time.perf_counter() - started) * 1000,
+        )
+
+    for name in COMMANDS:
+        app.command(name)(on_command)

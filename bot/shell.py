@@ -1,0 +1,111 @@
+"""`partnerbot shell`: Slack without Slack.
+
+Type what you would type in Slack; it goes through the same dispatcher and database as
+`partnerbot run`. `@name` becomes a mention and `&<>` are encoded, exactly as a Slack
+client would send them, so the handlers cannot tell the difference.
+"""
+
+import re
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.render import render
+from commands.context import Context
+from commands.dispatch import COMMANDS, dispatch
+from commands.slack_text import escape
+
+LOCAL_TEAM = "TLOCAL"
+_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z][\w.-]*[\w])")
+
+SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership help
+  :as NAME       act as another person (e.g. :as nick.dunkley)
+  :in CHANNEL    move to another channel (e.g. :in spelthorne-lsp)
+  :who           who and where you are
+  :help          this message
+  :quit          leave (Ctrl-D works too)
+Commands: """ + ", ".join(COMMANDS)
+
+
+def local_id(prefix: str, name: str) -> str:
+    """A stable Slack-style id for a shell name: joy.willshire -> UJOYWILLSHIRE."""
+    return prefix + (re.sub(r"[^A-Z0-9]", "", name.upper())[:30] or "0")
+
+
+class Shell:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        user: str = "you",
+        channel: str = "general",
+    ):
+        self._engine, self._settings, self._clock = engine, settings, clock
+        self.names: dict[str, str] = {}
+        self.user_id = self._remember("U", user)
+        self.channel_id = self._remember("C", channel)
+
+    def execute(self, line: str) -> str | None:
+        """Run one line; returns what to print (None for blank lines and comments)."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return None
+        if line.startswith(":"):
+            return self._directive(line)
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            ctx = Context(
+                team_id=LOCAL_TEAM,
+                user_id=self.user_id,
+                channel_id=self.channel_id,
+                now=self._clock(),
+                tz=self._settings.tz,
+            )
+            reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
+            return render(reply, self.names)
+        return "Type a slash command such as /partnership help (or :help for the shell)."
+
+    def run_script(self, lines: Iterable[str]) -> list[str]:
+        """Execute lines silently; return the refusals, which a script should not have."""
+        return [out for out in map(self.execute, lines) if out and ":warning:" in out]
+
+    def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        interactive = stdin.isatty()
+        while True:
+            if interactive:
+                stdout.write(f"#{self.names[self.channel_id]} @{self.names[self.user_id]}> ")
+                stdout.flush()
+            line = stdin.readline()
+            if not line or line.strip() in (":quit", ":q", ":exit"):
+                break
+            output = self.execute(line)
+            if output:
+                stdout.write(output + "\n\n")
+                stdout.flush()
+
+    def _directive(self, line: str) -> str:
+        word, _, argument = line.partition(" ")
+        argument = argument.strip().lstrip("@#")
+        if word == ":as" and argument:
+            self.user_id = self._remember("U", argument)
+        elif word == ":in" and argument:
+            self.channel_id = self._remember("C", argument)
+        elif word != ":who":
+            return SHELL_HELP
+        return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
+
+    def _remember(self, prefix: str, name: str) -> str:
+        identifier = local_id(prefix, name)
+        self.names[identifier] = name
+        return identifier
+
+    def _as_slack_sends(self, text: str) -> str:
+        return _MENTION.sub(
+            lambda m: f"<@{self._remember('U', m.group(1))}|{m.group(1)}>", escape(text)
+        )
