@@ -21,5 +21,7 @@ def claim_event(session: Session, *, event_id: str, team_id: str, now: datetime)
         insert(SlackEvent)
         .values(event_id=event_id, team_id=team_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING, not rowcount: psycopg 3 reports rowcount -1 for this statement.
+        .returning(SlackEvent.event_id)
     )
-    return session.exec(statement).rowcount == 1
+    return session.exec(statement).first() is not None

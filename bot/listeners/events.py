@@ -37,15 +37,22 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
-    def acknowledge(ack: Ack) -> None:
-        ack()
+    # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
+    for event_type, handler in HANDLERS.items():
+        app.event(event_type)(ack=_acknowledge, lazy=[handler])
 
-    def answer_mention(event: dict, client: WebClient) -> None:
-        client.chat_postMessage(
-            channel=event["channel"],
-            thread_ts=event.get("thread_ts") or event["ts"],
-            text=MENTION_REPLY,
-        )
 
-    # Lazy: the Web API call happens after the ack, so a slow Slack cannot delay it.
-    app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
+def _acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def answer_mention(event: dict, client: WebClient) -> None:
+    client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        text=MENTION_REPLY,
+    )
+
+
+# Every event handled here; app.yaml must subscribe to exactly these.
+HANDLERS = {"app_mention": answer_mention}

@@ -1,0 +1,112 @@
+"""Fixtures: a real database per test (SQLite and PostgreSQL), the fake Slack Web API,
+and the real Bolt app built by create_app().
+
+PostgreSQL is not optional: when it is unreachable the PostgreSQL half of the suite
+errors loudly. Set PARTNERBOT_TEST_DATABASES=sqlite to run the SQLite half on purpose.
+"""
+
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel
+
+from bot.app import create_app
+from bot.config import load_settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackDriver
+
+BACKENDS = os.environ.get("PARTNERBOT_TEST_DATABASES", "sqlite,postgresql").split(",")
+PG_ADMIN_URL = os.environ.get(
+    "PARTNERBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+# A fixed "now" for tests that do not care about the real clock.
+NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of its own for this test session, dropped at the end."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"partnerbot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: "
+            f"{exc.orig}. Start it (.ci/run does), point PARTNERBOT_TEST_PG_URL at one, or "
+            "set PARTNERBOT_TEST_DATABASES=sqlite to run without it on purpose.",
+            pytrace=False,
+        )
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'partnerbot.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    """Tests share the session's database: start each one from empty tables."""
+    engine = make_engine(url)
+    upgrade(engine)
+    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(fake_slack, database_url) -> dict[str, str]:
+    """The environment `partnerbot run` gets in HTTP mode against the fake Slack."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": database_url,
+    }
+
+
+@pytest.fixture
+def settings(env):
+    return load_settings(env)
+
+
+@pytest.fixture
+def app(settings, engine):
+    return create_app(settings, engine, clock=lambda: NOW)
+
+
+@pytest.fixture
+def slack(app) -> SlackDriver:
+    """Workspace T1, talking to the real app with signed requests."""
+    return SlackDriver(app, team="T1")

@@ -1,0 +1,113 @@
+"""A fake Slack Web API on a free local port, recording every call with its body.
+
+The bot is pointed at it with SLACK_API_URL; it is the only fake in the tests, standing
+at the network edge where Slack itself would be.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict
+    token: str | None
+
+
+Responder = Callable[[Call], tuple[int, dict]]
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._responders: dict[str, Responder] = {}
+        self._lock = threading.Lock()
+        self._ts = 1_700_000_000
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def __enter__(self) -> "FakeSlack":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, method: str, responder: Responder) -> None:
+        """Override the answer to one Web API method (e.g. to return errors)."""
+        self._responders[method] = responder
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Calls made from background threads (lazy listeners) arrive a little later."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            calls = self.calls_to(method)
+            if len(calls) >= count:
+                return calls
+            time.sleep(0.01)
+        raise AssertionError(f"expected {count} {method} call(s), saw {len(self.calls_to(method))}")
+
+    def _answer(self, call: Call) -> tuple[int, dict]:
+        with self._lock:
+            self.calls.append(call)
+            self._ts += 1
+            ts = f"{self._ts}.000100"
+        if call.method in self._responders:
+            return self._responders[call.method](call)
+        if call.token != "xoxb-test-token":
+            return 200, {"ok": False, "error": "invalid_auth"}
+        if call.method == "auth.test":
+            return 200, {"ok": True, "url": "https://test.slack.com/", **TEAM}
+        if call.method == "chat.postMessage":
+            return 200, {
+                "ok": True,
+                "channel": call.body.get("channel"),
+                "ts": ts,
+                "message": call.body,
+            }
+        return 200, {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw or "{}")
+                else:
+                    body = dict(parse_qsl(raw))
+                auth = self.headers.get("Authorization", "")
+                token = auth.removeprefix("Bearer ") or body.get("token")
+                status, answer = fake._answer(Call(self.path.rsplit("/", 1)[-1], body, token))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+        return Handler

@@ -1,0 +1,55 @@
+"""app.yaml and the code must agree: every command and event declared is handled,
+every one handled is declared, and the scopes cover what the code uses."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.listeners.events import HANDLERS
+from commands.dispatch import COMMANDS
+
+MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "app.yaml").read_text())
+# Scope each event needs, per Slack's event reference.
+EVENT_SCOPES = {"app_mention": "app_mentions:read"}
+
+
+def declared_commands():
+    return {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+
+
+def test_declared_commands_are_exactly_the_handled_ones():
+    assert declared_commands() == set(COMMANDS)
+
+
+def test_declared_events_are_exactly_the_handled_ones():
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == set(HANDLERS)
+
+
+def test_scopes_cover_commands_events_and_replies():
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write"} <= scopes
+    assert {EVENT_SCOPES[event] for event in HANDLERS} <= scopes
+
+
+def test_manifest_fields_are_within_slack_limits():
+    assert len(MANIFEST["display_information"]["name"]) <= 35
+    assert len(MANIFEST["display_information"]["description"]) <= 140
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert command["command"].startswith("/") and len(command["command"]) <= 32
+        assert 0 < len(command["description"]) <= 2000
+        assert command["usage_hint"] and command["should_escape"] is True
+
+
+@pytest.mark.parametrize("command", sorted(declared_commands()))
+def test_every_declared_command_answers(slack, command):
+    response = slack.command(command, "help")
+    assert response.status == 200 and "I don't know the command" not in response.text
+
+
+@pytest.mark.parametrize("event_type", sorted(HANDLERS))
+def test_every_declared_event_is_handled(slack, event_type):
+    event = {"type": event_type, "user": "U1", "channel": "C1", "ts": "1.2", "text": "hi"}
+    assert slack.event(event).status == 200  # Bolt answers 404 for unhandled events

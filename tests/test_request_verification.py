@@ -1,0 +1,50 @@
+"""Only correctly signed, fresh requests get in; every other one gets 401, never 500."""
+
+import time
+
+import pytest
+
+from tests.slack_requests import sign, slash_command_body
+
+BODY = slash_command_body(
+    "/partnership", "create Spelthorne LSP", team="T1", user="U1", channel="C1"
+)
+
+
+def test_a_correct_signature_is_accepted(slack):
+    assert slack.post(BODY, sign(BODY), form=True).status == 200
+
+
+def _seconds_from_now(offset: int) -> str:
+    return str(int(time.time()) + offset)
+
+
+# Built when each test runs, so "stale" and "future" are measured from that moment.
+BAD_HEADERS = {
+    "wrong secret": lambda: sign(BODY, secret="not-the-secret"),
+    "signature of another body": lambda: sign(BODY.replace("Spelthorne", "Elmbridge")),
+    "no headers": lambda: {},
+    "no timestamp": lambda: {"x-slack-signature": sign(BODY)["x-slack-signature"]},
+    "no signature": lambda: {"x-slack-request-timestamp": _seconds_from_now(0)},
+    "stale by 301 s": lambda: sign(BODY, timestamp=_seconds_from_now(-301)),
+    "301 s in the future": lambda: sign(BODY, timestamp=_seconds_from_now(301)),
+    "non-numeric timestamp": lambda: sign(BODY, timestamp="soon"),
+    "exponent timestamp": lambda: sign(BODY, timestamp="1e9"),
+    "negative timestamp": lambda: sign(BODY, timestamp="-5"),
+    "non-ascii digits": lambda: sign(BODY, timestamp="١٧٠٠٠٠٠٠٠٠"),
+    "empty timestamp": lambda: sign(BODY, timestamp=""),
+}
+
+
+@pytest.mark.parametrize("case", BAD_HEADERS)
+def test_bad_signatures_get_401_and_change_nothing(slack, engine, case):
+    from tests.test_partnership_command import row_counts
+
+    assert slack.post(BODY, BAD_HEADERS[case](), form=True).status == 401
+    assert row_counts(engine) == (0, 0, 0)
+
+
+def test_a_tampered_body_is_refused(slack, engine):
+    headers = sign(BODY)
+    tampered = BODY.replace("U1", "U9")
+    assert slack.post(tampered, headers, form=True).status == 401

@@ -1,0 +1,61 @@
+"""Slack's text format, in and out."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commands.slack_text import (
+    escape,
+    find_user_mentions,
+    plain_words,
+    split_first,
+    strip_quotes,
+    unescape,
+)
+from storage.partnerships import name_key
+
+
+@given(st.text())
+def test_escaped_text_holds_no_control_characters_and_round_trips(text):
+    escaped = escape(text)
+    assert "<" not in escaped and ">" not in escaped
+    assert unescape(escaped) == text
+
+
+def test_broadcasts_and_links_become_inert():
+    assert escape("<!channel> & <https://evil.example|bank>") == (
+        "&lt;!channel&gt; &amp; &lt;https://evil.example|bank&gt;"
+    )
+
+
+def test_slack_entities_are_decoded_once():
+    # A user who literally typed "&lt;" arrives as "&amp;lt;" and must stay "&lt;".
+    assert unescape("&amp;lt; &lt;b&gt;") == "&lt; <b>"
+
+
+def test_user_mentions_with_and_without_labels():
+    text = "role <@U123ABC|amy> chair and <@W9> and <!channel> and <#C1|general>"
+    assert find_user_mentions(text) == ["U123ABC", "W9"]
+
+
+def test_plain_at_name_is_not_a_mention():
+    assert find_user_mentions("role @amy chair") == []
+
+
+def test_strip_quotes_straight_and_curly():
+    assert strip_quotes('"Spelthorne LSP"') == "Spelthorne LSP"
+    assert strip_quotes("“Spelthorne LSP”") == "Spelthorne LSP"
+    assert strip_quotes("‘Spelthorne’") == "Spelthorne"
+    assert strip_quotes('Spelthorne "Executive"') == 'Spelthorne "Executive"'
+
+
+def test_split_first_and_plain_words():
+    assert split_first("  create   Spelthorne  LSP ") == ("create", "Spelthorne  LSP")
+    assert split_first("") == ("", "")
+    assert plain_words("Tom &amp; Jerry\nLSP") == "Tom & Jerry LSP"
+
+
+def test_name_key_folds_case_space_width_and_quotes():
+    assert name_key("  Spelthorne   LSP ") == name_key("spelthorne lsp")
+    assert name_key("St Mary’s") == name_key("st mary's")
+    assert name_key("ＬＳＰ") == name_key("lsp")
+    assert name_key("Spelthorne") != name_key("Spelthorne LSP")
