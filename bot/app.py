@@ -1,5 +1,6 @@
 """The Bolt app factory: nothing is built until create_app() is called."""
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -41,6 +42,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     )
     app = App(
         client=create_web_client(settings),
+        # Bolt copies the root level onto its loggers unless given a base logger, and at
+        # DEBUG it logs request and response bodies; bot.logs keeps this one quieter.
+        logger=logging.getLogger("slack_bolt"),
         # Ours replaces Bolt's check (see bot.verification) in the slot right after it.
         request_verification_enabled=False,
         before_authorize=verification,

@@ -1,0 +1,79 @@
+"""Running the real `partnerbot` console script as a user would."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
+
+# What the bot may see of the test runner's environment: nothing Slack-related leaks in.
+_BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+
+
+def run_cli(*args: str, env: dict | None = None, stdin: str = "", cwd=None, timeout=60):
+    return subprocess.run(
+        [PARTNERBOT, *args],
+        input=stdin,
+        env=_BASE_ENV | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
+    """(status, body text); HTTP errors are answers here, not exceptions."""
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class BotProcess:
+    """`partnerbot run` in HTTP mode, started and stopped like a service."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = _BASE_ENV | env | {"PORT": str(self.port)}
+        self._log_path = log_path
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20) -> "BotProcess":
+        log = self._log_path.open("a")
+        self._process = subprocess.Popen(
+            [PARTNERBOT, "run"], env=self._env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise AssertionError(f"partnerbot run exited:\n{self.logs()}")
+            try:
+                if http("GET", self.url + "/healthz")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"partnerbot run did not become healthy:\n{self.logs()}")
+
+    def stop(self) -> int:
+        assert self._process is not None
+        self._process.terminate()  # SIGTERM: gunicorn finishes in-flight requests
+        return self._process.wait(timeout=30)
+
+    def logs(self) -> str:
+        return self._log_path.read_text()

@@ -1,0 +1,65 @@
+"""The shape of the code: imports flow bot -> commands, scheduler -> storage, and
+importing any module builds nothing (no engine, no settings, no app, no file)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+PACKAGES = ("bot", "commands", "scheduler", "storage")
+# What each package may import from the project.
+ALLOWED = {
+    "bot": {"bot", "commands", "scheduler", "storage"},
+    "commands": {"commands", "storage"},
+    "scheduler": {"scheduler", "commands", "storage"},
+    "storage": {"storage"},
+}
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def project_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_flow_one_way(package):
+    for path in modules(package):
+        imported = project_imports(path)
+        wrong = (imported & set(PACKAGES)) - ALLOWED[package]
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+        if package != "bot":
+            assert "slack_bolt" not in imported, f"{path.relative_to(ROOT)} imports slack_bolt"
+
+
+def test_importing_everything_builds_nothing(tmp_path):
+    names = [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for package in PACKAGES
+        for path in modules(package)
+        if "migrations" not in path.parts
+    ]
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    # No Slack settings and an unreachable API: any work at import time would fail or
+    # leave a database file in the working directory.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, *names], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,103 @@
+"""The console script as a new user meets it: demo, shell, db upgrade, bad settings."""
+
+import pytest
+
+from tests.processes import run_cli
+
+SEED_PARTNERSHIPS = [
+    "Spelthorne LSP",
+    "Elmbridge LSP",
+    "Epsom and Ewell LSP",
+    "Guildford LSP",
+    "Mole Valley LSP",
+    "Reigate and Banstead LSP",
+    "Runnymede LSP",
+    "Surrey Heath LSP",
+    "Tandridge LSP",
+    "Waverley LSP",
+    "Woking LSP",
+    "Oxfordshire Partnership",
+    "Cherwell LSP",
+    "Oxford City LSP",
+    "South Oxfordshire LSP",
+    "Vale of White Horse LSP",
+    "West Oxfordshire LSP",
+    "Calderdale Forward",
+]
+
+
+def test_demo_lists_the_seed_partnerships(tmp_path):
+    result = run_cli("demo", stdin="/partnership list\n/partnership show\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Partnerships in this workspace (18)" in result.stdout
+    for name in SEED_PARTNERSHIPS:
+        assert f"*{name}*" in result.stdout
+    # Spelthorne's people, from the LSP Executive paper of May 2007.
+    assert "*Officers:* @joy.willshire, @brian.harris" in result.stdout
+    assert "*Chairs:* @nick.dunkley" in result.stdout
+    assert not list(tmp_path.iterdir()), "the demo must not leave a database behind"
+
+
+def test_shell_uses_the_configured_database_across_sessions(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    first = run_cli("shell", env=env, stdin=":as amy\n/partnership create Woking LSP\n")
+    assert "created *Woking LSP*" in first.stdout, first.stdout + first.stderr
+    second = run_cli("shell", env=env, stdin="/partnership list\n")
+    assert "*Woking LSP*" in second.stdout
+
+
+def test_shell_turns_at_names_into_mentions_like_slack(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    script = ":as amy\n/partnership create Woking LSP\n/partnership role @bob chair\n/partnership\n"
+    result = run_cli("shell", env=env, stdin=script)
+    assert "@bob is now a chair of *Woking LSP*" in result.stdout
+    assert "*Chairs:* @bob" in result.stdout
+
+
+def test_db_upgrade_reports_the_revision(tmp_path):
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"sqlite:///{tmp_path / 'x.db'} is at revision 0001"
+
+
+@pytest.mark.parametrize(
+    "env, variable",
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"PARTNERBOT_TZ": "Europe/Londres"}, "PARTNERBOT_TZ"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"SLACK_API_URL": "ftp://example"}, "SLACK_API_URL"),
+    ],
+)
+def test_bad_settings_give_one_line_naming_the_variable_and_exit_2(tmp_path, env, variable):
+    result = run_cli("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"partnerbot: {variable}: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_too(tmp_path):
+    result = run_cli("shell", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("partnerbot: DATABASE_URL: cannot open postgresql+psycopg://")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_rejected_token_is_one_line(fake_slack, tmp_path):
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-revoked",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    result = run_cli("run", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "partnerbot: SLACK_BOT_TOKEN: Slack rejected it (invalid_auth)"

@@ -1,0 +1,71 @@
+"""`partnerbot run` in HTTP mode, as a process, against the fake Slack Web API."""
+
+import json
+import time
+
+import pytest
+
+from tests.processes import BotProcess, http
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
+
+
+def post_command(bot: BotProcess, text: str, *, headers=None, channel="C1"):
+    body = slash_command_body("/partnership", text, team="T1", user="U1", channel=channel)
+    headers = sign(body) if headers is None else headers
+    headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
+    return http("POST", bot.url + "/slack/events", body.encode(), headers)
+
+
+@pytest.fixture
+def bot(env, tmp_path):
+    process = BotProcess(env | {"LOG_LEVEL": "DEBUG"}, tmp_path / "bot.log").start()
+    yield process
+    process.stop()
+
+
+def test_a_signed_command_is_answered_and_survives_a_restart(bot):
+    started = time.monotonic()
+    status, body = post_command(bot, "create Spelthorne LSP")
+    assert time.monotonic() - started < 3  # Slack's deadline for acknowledging a command
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["response_type"] == "in_channel"
+    assert "created *Spelthorne LSP*" in reply["text"]
+
+    assert bot.stop() == 0  # graceful on SIGTERM
+    bot.start()
+    status, body = post_command(bot, "show")
+    assert status == 200 and "Spelthorne LSP" in body
+
+
+def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):
+    post_command(bot, "create Spelthorne LSP")
+    logs = bot.logs()
+    assert "mode=http on port" in logs
+    assert "team=Test Partnership Workspace (T1)" in logs
+    assert "command=/partnership team=T1 outcome=ok" in logs
+    for secret in (BOT_TOKEN, SIGNING_SECRET, "Spelthorne", "response_url", "trigger_id"):
+        assert secret not in logs, f"{secret!r} reached the log"
+
+
+@pytest.mark.parametrize(
+    "make_headers",
+    [
+        pytest.param(lambda body: sign(body, secret="wrong"), id="tampered signature"),
+        pytest.param(lambda body: sign(body, timestamp=str(int(time.time()) - 600)), id="stale"),
+        pytest.param(lambda body: sign(body, timestamp="yesterday"), id="non-numeric"),
+        pytest.param(lambda body: {}, id="unsigned"),
+    ],
+)
+def test_bad_requests_get_401_over_http(bot, make_headers):
+    body = slash_command_body("/partnership", "create X", team="T1", user="U1", channel="C1")
+    headers = make_headers(body) | {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _ = http("POST", bot.url + "/slack/events", body.encode(), headers)
+    assert status == 401
+
+
+def test_oversized_bodies_and_unknown_paths(bot):
+    big = b"x" * (1024 * 1024 + 1)
+    assert http("POST", bot.url + "/slack/events", big, {"Content-Type": "text/plain"})[0] == 413
+    assert http("GET", bot.url + "/nowhere")[0] == 404
+    assert http("GET", bot.url + "/healthz") == (200, "ok")
