@@ -73,6 +73,10 @@ class FakeSlack:
             ts = f"{self._ts}.000100"
         if call.method in self._responders:
             return self._responders[call.method](call)
+        if call.method == "apps.connections.open":  # Socket Mode, with the app token
+            if call.token != "xapp-test-token":
+                return 200, {"ok": False, "error": "invalid_auth"}
+            return 200, {"ok": True, "url": "ws://127.0.0.1:9/link"}  # nothing listens there
         if call.token != "xoxb-test-token":
             return 200, {"ok": False, "error": "invalid_auth"}
         if call.method == "auth.test":

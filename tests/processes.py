@@ -43,21 +43,26 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict | None 
         return error.code, error.read().decode()
 
 
+def spawn_bot(env: dict, log_path: Path) -> subprocess.Popen:
+    """`partnerbot run` with only the given settings, its output appended to log_path."""
+    with log_path.open("a") as log:
+        return subprocess.Popen(
+            [PARTNERBOT, "run"], env=_BASE_ENV | env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
 class BotProcess:
     """`partnerbot run` in HTTP mode, started and stopped like a service."""
 
     def __init__(self, env: dict, log_path: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = _BASE_ENV | env | {"PORT": str(self.port)}
+        self._env = env | {"PORT": str(self.port)}
         self._log_path = log_path
         self._process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20) -> "BotProcess":
-        log = self._log_path.open("a")
-        self._process = subprocess.Popen(
-            [PARTNERBOT, "run"], env=self._env, stdout=log, stderr=subprocess.STDOUT
-        )
+        self._process = spawn_bot(self._env, self._log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

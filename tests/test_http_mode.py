@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.processes import BotProcess, http
+from tests.processes import BotProcess, http, spawn_bot
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 
@@ -69,3 +69,19 @@ def test_oversized_bodies_and_unknown_paths(bot):
     assert http("POST", bot.url + "/slack/events", big, {"Content-Type": "text/plain"})[0] == 413
     assert http("GET", bot.url + "/nowhere")[0] == 404
     assert http("GET", bot.url + "/healthz") == (200, "ok")
+
+
+def test_socket_mode_is_chosen_when_an_app_token_is_set(env, fake_slack, tmp_path):
+    """With SLACK_APP_TOKEN, `run` opens a Socket Mode connection instead of serving HTTP."""
+    socket_env = env | {"SLACK_APP_TOKEN": "xapp-test-token"}
+    del socket_env["SLACK_SIGNING_SECRET"]  # not needed without HTTP
+    process = spawn_bot(socket_env, tmp_path / "socket.log")
+    try:
+        (call,) = fake_slack.wait_for("apps.connections.open", timeout=15)[:1]
+        assert call.token == "xapp-test-token"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    logs = (tmp_path / "socket.log").read_text()
+    assert "mode=socket" in logs
+    assert "xapp-test-token" not in logs and "xoxb-test-token" not in logs

@@ -1,0 +1,85 @@
+"""The dispatcher's promises: no traceback reaches a user, refusals write nothing,
+replies stay within Slack's limits, and a lost database is said plainly."""
+
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.web import create_wsgi_app
+from commands import dispatch as dispatch_module
+from commands.context import Context
+from commands.dispatch import dispatch
+from commands.reply import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
+from storage.engine import make_engine
+from tests.conftest import NOW
+from tests.test_partnership_command import row_counts
+
+CTX = Context(team_id="T1", user_id="U1", channel_id="C1", now=NOW, tz=ZoneInfo("Europe/London"))
+DEAD_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+
+
+def within_slack_limits(reply) -> bool:
+    sections = [b["text"]["text"] for b in reply.blocks if b["type"] == "section"]
+    return (
+        len(reply.text) <= MAX_TEXT
+        and len(reply.blocks) <= MAX_BLOCKS
+        and all(len(text) <= MAX_SECTION_TEXT for text in sections)
+    )
+
+
+def test_an_unexpected_error_is_a_polite_reply_and_rolls_back(slack, engine, monkeypatch):
+    def broken(session, ctx, text):
+        from commands.partnership import create
+
+        create(session, ctx, "Half Written LSP")
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(dispatch_module.COMMANDS, "/partnership", broken)
+    response = slack.command("/partnership", "create X")
+    assert response.status == 200 and not response.public
+    assert "Something went wrong on our side, and nothing was saved" in response.text
+    assert "boom" not in response.everything and "Traceback" not in response.everything
+    assert row_counts(engine) == (0, 0, 0)
+
+
+def test_a_lost_database_says_temporarily_unavailable():
+    reply = dispatch(make_engine(DEAD_DATABASE), CTX, "/partnership", "list")
+    assert not reply.ok and "temporarily unavailable" in reply.text
+
+
+def test_healthz_is_503_while_the_database_is_unreachable(app):
+    wsgi = create_wsgi_app(app, make_engine(DEAD_DATABASE))
+    statuses = []
+    body = wsgi({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s))
+    assert statuses == ["503 Service Unavailable"] and b"".join(body) == b"database unreachable"
+
+
+SUBCOMMANDS = st.sampled_from(
+    ["", "create ", "link ", "unlink ", "show ", "list ", "role ", "help ", "x"]
+)
+SLACKISH = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+) | st.sampled_from(["<!channel>", "<@U123|amy> chair", "&lt;b&gt;", "“”", "<@U1> officer", '"'])
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(subcommand=SUBCOMMANDS, text=SLACKISH)
+def test_any_text_gets_a_reply_within_limits_and_refusals_write_nothing(engine, subcommand, text):
+    before = row_counts(engine)
+    reply = dispatch(engine, CTX, "/partnership", subcommand + text)
+    assert reply.text and within_slack_limits(reply)
+    json.dumps(reply.blocks)  # what Bolt will send must serialise
+    if not reply.ok:
+        assert row_counts(engine) == before
+    assert "Something went wrong" not in reply.text, "an exception escaped a handler"
+
+
+@pytest.mark.parametrize("command", ["/budget", "/PARTNERSHIP", "partnership", ""])
+def test_unknown_commands_are_refused_with_the_known_ones(engine, command):
+    reply = dispatch(engine, CTX, command, "")
+    assert not reply.ok and "`/partnership`" in reply.text
