@@ -68,13 +68,7 @@ def create(session: Session, ctx: Context, text: str) -> Reply:
     partnership = store.create_partnership(
         session, team_id=ctx.team_id, name=name, user_id=ctx.user_id, now=ctx.now
     )
-    store.link_channel(
-        session,
-        partnership=partnership,
-        channel_id=ctx.channel_id,
-        user_id=ctx.user_id,
-        now=ctx.now,
-    )
+    _link_here(session, ctx, partnership)
     return confirm(
         f":handshake: {user_mention(ctx.user_id)} created *{escape(name)}* and linked this "
         f"channel to it, as its first officer.\n"
@@ -96,13 +90,7 @@ def link(session: Session, ctx: Context, text: str) -> Reply:
         return _already_linked(linked)
     if refusal := officers_only(session, ctx, partnership, "link channels to it"):
         return refusal
-    store.link_channel(
-        session,
-        partnership=partnership,
-        channel_id=ctx.channel_id,
-        user_id=ctx.user_id,
-        now=ctx.now,
-    )
+    _link_here(session, ctx, partnership)
     return confirm(
         f":link: {user_mention(ctx.user_id)} linked this channel to *{escape(partnership.name)}*."
     )
@@ -231,6 +219,16 @@ def _parse_name(text: str, *, example: str) -> tuple[str, Reply | None]:
             f"Try a shorter one, for example: `{example}`",
         )
     return name, None
+
+
+def _link_here(session: Session, ctx: Context, partnership: Partnership) -> None:
+    store.link_channel(
+        session,
+        partnership=partnership,
+        channel_id=ctx.channel_id,
+        user_id=ctx.user_id,
+        now=ctx.now,
+    )
 
 
 def _already_linked(partnership: Partnership) -> Reply:
