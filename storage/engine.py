@@ -41,17 +41,27 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # pre_ping: a connection dropped while the database restarted is replaced, not reused.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # We issue BEGIN ourselves (below), so pysqlite must not start transactions its way.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    # Take the write lock when the transaction starts. With a plain (deferred) BEGIN,
+    # two transactions can both read a fund's balance and the second to write fails
+    # with SQLITE_BUSY at once instead of waiting: a read-check-write race.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_reachable(engine: Engine) -> bool:

@@ -2,22 +2,27 @@
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 # Any constant works; it only has to be the same for every replica.
 _MIGRATION_LOCK = 7_351_220
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", "storage:migrations")
-    config.attributes["engine"] = engine
     return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`. Safe when several replicas start at once."""
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             # Replicas starting together would otherwise race on CREATE TABLE.

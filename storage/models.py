@@ -7,7 +7,7 @@ it, so one installation can never read another's data.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -74,3 +74,97 @@ class SlackEvent(SQLModel, table=True):
     event_id: str = Field(max_length=64, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Fund(SQLModel, table=True):
+    """A pot of money a partnership plans against: a PtP credit, a pooled fund."""
+
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "name_key", name="uq_fund_partnership_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EntryKind(StrEnum):
+    ALLOCATION = "allocation"  # money granted to the fund (e.g. the £6,000 PtP credit)
+    CONTRIBUTION = "contribution"  # a partner paying into a pooled fund
+
+
+class FundEntry(SQLModel, table=True):
+    """Money into a fund. Entries are only ever added, so the total is their sum."""
+
+    __tablename__ = "fund_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    fund_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("fund.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(max_length=16)  # an EntryKind value
+    amount_pence: int = Field(sa_type=BigInteger)
+    source: str | None = Field(default=None, max_length=200)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BudgetLine(SQLModel, table=True):
+    """A planned spend (a commitment), numbered per partnership, with its actual spend."""
+
+    __tablename__ = "budget_line"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_line_partnership_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    number: int
+    fund_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("fund.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    description: str = Field(max_length=300)
+    stage: str | None = Field(default=None, max_length=120)
+    who: str | None = Field(default=None, max_length=120)
+    # Days in hundredths (1.5 days = 150): exact, and the same on SQLite and PostgreSQL.
+    days_hundredths: int | None = None
+    day_rate_pence: int | None = Field(default=None, sa_type=BigInteger)
+    planned_pence: int = Field(sa_type=BigInteger)
+    spent_pence: int = Field(default=0, sa_type=BigInteger)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=SLACK_ID)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BudgetAudit(SQLModel, table=True):
+    """Who changed what in a budget, when, from what to what. Written with the change."""
+
+    __tablename__ = "budget_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_id: str = Field(max_length=SLACK_ID)
+    action: str = Field(max_length=300)  # "planned line 3 on *Pooled fund*"
+    old_value: str | None = Field(default=None, max_length=300)
+    new_value: str | None = Field(default=None, max_length=300)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from storage.migrate import head_revision
 from tests.processes import run_cli
 
 SEED_PARTNERSHIPS = [
@@ -55,9 +56,10 @@ def test_shell_turns_at_names_into_mentions_like_slack(tmp_path):
 
 
 def test_db_upgrade_reports_the_revision(tmp_path):
-    result = run_cli("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": url})
     assert result.returncode == 0
-    assert result.stdout.strip() == f"sqlite:///{tmp_path / 'x.db'} is at revision 0001"
+    assert result.stdout.strip() == f"{url} is at revision {head_revision()}"
 
 
 @pytest.mark.parametrize(
