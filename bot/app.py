@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from slack_bolt import App
@@ -53,5 +54,6 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         process_before_response=True,
     )
     events.register(app, engine, clock)
-    commands.register(app, engine, settings, clock)
+    upload_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="uploads")
+    commands.register(app, engine, settings, clock, upload_pool)
     return app

@@ -24,7 +24,9 @@ def blocks_text(blocks: list[dict]) -> str:
         elif kind == "section":
             if "text" in block:
                 lines.append(block["text"]["text"])
-            lines.extend(field["text"] for field in block.get("fields", []))
+            # Slack lays fields out in columns; a terminal reads them best on one line.
+            if block.get("fields"):
+                lines.append("   ".join(f["text"].replace("\n", " ") for f in block["fields"]))
         elif kind == "context":
             lines.append("  ".join(element.get("text", "") for element in block["elements"]))
         elif kind == "divider":

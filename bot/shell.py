@@ -7,8 +7,10 @@ client would send them, so the handlers cannot tell the difference.
 
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine
@@ -68,7 +70,10 @@ class Shell:
                 tz=self._settings.tz,
             )
             reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
-            return render(reply, self.names)
+            shown = render(reply, self.names)
+            if reply.upload is not None:
+                shown += f"\n[file] {self._save(reply.upload.filename, reply.upload.content)}"
+            return shown
         return "Type a slash command such as /partnership help (or :help for the shell)."
 
     def run_script(self, lines: Iterable[str]) -> list[str]:
@@ -99,6 +104,12 @@ class Shell:
         elif word != ":who":
             return SHELL_HELP
         return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
+
+    def _save(self, filename: str, content: bytes) -> Path:
+        """Where Slack would post a file, the shell saves it for you to open."""
+        path = Path(tempfile.mkdtemp(prefix="partnerbot-")) / filename
+        path.write_bytes(content)
+        return path
 
     def _remember(self, prefix: str, name: str) -> str:
         identifier = local_id(prefix, name)

@@ -5,26 +5,33 @@ changes nothing; an unexpected error becomes a polite reply, never a traceback.
 """
 
 import logging
+import random
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from commands import partnership
+from commands import budget, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
 from commands.slack_text import escape
+from storage.engine import is_write_conflict
 
 log = logging.getLogger(__name__)
 
 # Slack caps command text far below this; the bound protects the parsers from abuse.
 MAX_INPUT = 4000
+# A command that lost a write race is run again from scratch: handlers are pure
+# functions of (session, context, text), and the loser's transaction was rolled back.
+ATTEMPTS = 8
 
 Handler = Callable[[Session, Context, str], Reply]
 
 COMMANDS: dict[str, Handler] = {
     "/partnership": partnership.handle,
+    "/budget": budget.handle,
 }
 
 
@@ -39,7 +46,7 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"Type `{command} help` to see what it expects.",
         )
     try:
-        return _in_transaction(engine, handler, ctx, text)
+        return _with_retries(engine, handler, ctx, text)
     except IntegrityError:
         log.warning("command %s clashed with a concurrent change", command)
         return refuse(
@@ -59,6 +66,17 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             "Something went wrong on our side, and nothing was saved.",
             f"Please try again; `{command} help` shows what it expects.",
         )
+
+
+def _with_retries(engine: Engine, handler: Handler, ctx: Context, text: str) -> Reply:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _in_transaction(engine, handler, ctx, text)
+        except OperationalError as error:
+            if attempt == ATTEMPTS or not is_write_conflict(error):
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jitter, so racers part ways
+    raise AssertionError("unreachable")
 
 
 def _in_transaction(engine: Engine, handler: Handler, ctx: Context, text: str) -> Reply:

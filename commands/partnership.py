@@ -129,9 +129,8 @@ def show(session: Session, ctx: Context, text: str) -> Reply:
         *line_sections(people, max_blocks=MAX_BLOCKS - 3),
         context(created),
     ]
-    return inform(
-        f"{escape(partnership.name)}: {len(channels)} channels, {len(members)} members", blocks
-    )
+    summary = f"{_count(len(channels), 'channel')}, {_count(len(members), 'member')}"
+    return inform(f"{escape(partnership.name)}: {summary}", blocks)
 
 
 def list_all(session: Session, ctx: Context, text: str) -> Reply:
@@ -152,7 +151,7 @@ def list_all(session: Session, ctx: Context, text: str) -> Reply:
         header(f"Partnerships in this workspace ({len(summaries)})"),
         *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
     ]
-    return inform(f"{len(summaries)} partnerships in this workspace", blocks)
+    return inform(f"{_count(len(summaries), 'partnership')} in this workspace", blocks)
 
 
 def role(session: Session, ctx: Context, text: str) -> Reply:

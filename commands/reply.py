@@ -10,6 +10,17 @@ from dataclasses import dataclass, field
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_TEXT = 40_000
+MAX_FIELDS = 10  # per section
+MAX_FIELD_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to post to the channel with the reply (an export, a calendar)."""
+
+    filename: str
+    title: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,7 @@ class Reply:
     blocks: list[dict] = field(default_factory=list)
     public: bool = False  # in_channel when True, ephemeral (only the caller) otherwise
     ok: bool = True  # False means refused: the dispatcher rolls the transaction back
+    upload: Upload | None = None
 
 
 def refuse(problem: str, fix: str = "") -> Reply:
@@ -31,9 +43,15 @@ def confirm(text: str, blocks: list[dict] | None = None) -> Reply:
     return Reply(text=text[:MAX_TEXT], blocks=blocks or [], public=True)
 
 
-def inform(text: str, blocks: list[dict] | None = None) -> Reply:
+def inform(text: str, blocks: list[dict] | None = None, upload: Upload | None = None) -> Reply:
     """An answer for the caller only."""
-    return Reply(text=text[:MAX_TEXT], blocks=blocks or [])
+    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], upload=upload)
+
+
+def fields(*pairs: tuple[str, str]) -> dict:
+    """A section of label/value fields: Slack lays them out in two aligned columns."""
+    texts = [f"*{label}*\n{value}"[:MAX_FIELD_TEXT] for label, value in pairs[:MAX_FIELDS]]
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": text} for text in texts]}
 
 
 def header(text: str) -> dict:

@@ -41,7 +41,7 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # pre_ping: a connection dropped while the database restarted is replaced, not reused.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -57,11 +57,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:
-    # Take the write lock when the transaction starts. With a plain (deferred) BEGIN,
-    # two transactions can both read a fund's balance and the second to write fails
-    # with SQLITE_BUSY at once instead of waiting: a read-check-write race.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection) -> None:
+    # An explicit BEGIN puts a command's reads and writes in one snapshot; pysqlite on
+    # its own would run the reads outside any transaction. It stays deferred so reads
+    # never wait for the write lock. Two writers that read the same snapshot conflict
+    # on the second write (SQLITE_BUSY) and the dispatcher runs that command again.
+    connection.exec_driver_sql("BEGIN")
+
+
+def is_write_conflict(error: Exception) -> bool:
+    """A transaction lost a race and can safely be run again from the start."""
+    orig = getattr(error, "orig", None)
+    message = str(orig).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return True  # SQLite: another writer holds the lock, or our snapshot went stale
+    return getattr(orig, "sqlstate", None) in ("40001", "40P01")  # serialization, deadlock
 
 
 def is_reachable(engine: Engine) -> bool:

@@ -96,7 +96,18 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if "/upload/" in self.path:  # the file bytes themselves, to the upload URL
+                    fake._answer(
+                        Call(
+                            "upload",
+                            {"file_id": self.path.rsplit("/", 1)[-1], "content": data},
+                            None,
+                        )
+                    )
+                    self._send(200, b"OK - uploaded")
+                    return
+                raw = data.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     body = json.loads(raw or "{}")
                 else:
@@ -104,9 +115,11 @@ class FakeSlack:
                 auth = self.headers.get("Authorization", "")
                 token = auth.removeprefix("Bearer ") or body.get("token")
                 status, answer = fake._answer(Call(self.path.rsplit("/", 1)[-1], body, token))
-                data = json.dumps(answer).encode()
+                self._send(status, json.dumps(answer).encode(), "application/json")
+
+            def _send(self, status: int, data: bytes, content_type: str = "text/plain") -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

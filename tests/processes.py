@@ -33,7 +33,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
+def http_request(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
     """(status, body text); HTTP errors are answers here, not exceptions."""
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:
@@ -68,17 +68,25 @@ class BotProcess:
             if self._process.poll() is not None:
                 raise AssertionError(f"partnerbot run exited:\n{self.logs()}")
             try:
-                if http("GET", self.url + "/healthz")[0] == 200:
+                if http_request("GET", self.url + "/healthz")[0] == 200:
                     return self
             except OSError:
                 pass
             time.sleep(0.05)
+        self.stop()  # never leave a half-started bot behind
         raise AssertionError(f"partnerbot run did not become healthy:\n{self.logs()}")
 
-    def stop(self) -> int:
-        assert self._process is not None
-        self._process.terminate()  # SIGTERM: gunicorn finishes in-flight requests
-        return self._process.wait(timeout=30)
+    def stop(self) -> int | None:
+        """SIGTERM (gunicorn finishes in-flight requests), then SIGKILL if it hangs."""
+        if self._process is None or self._process.poll() is not None:
+            return self._process.returncode if self._process else None
+        self._process.terminate()
+        try:
+            return self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            raise AssertionError(f"partnerbot run ignored SIGTERM:\n{self.logs()}") from None
 
     def logs(self) -> str:
         return self._log_path.read_text()

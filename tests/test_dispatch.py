@@ -79,7 +79,7 @@ def test_any_text_gets_a_reply_within_limits_and_refusals_write_nothing(engine, 
     assert "Something went wrong" not in reply.text, "an exception escaped a handler"
 
 
-@pytest.mark.parametrize("command", ["/budget", "/PARTNERSHIP", "partnership", ""])
+@pytest.mark.parametrize("command", ["/frobnicate", "/PARTNERSHIP", "partnership", ""])
 def test_unknown_commands_are_refused_with_the_known_ones(engine, command):
     reply = dispatch(engine, CTX, command, "")
     assert not reply.ok and "`/partnership`" in reply.text

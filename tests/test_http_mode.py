@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.processes import BotProcess, http, spawn_bot
+from tests.processes import BotProcess, http_request, spawn_bot
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 
@@ -13,7 +13,7 @@ def post_command(bot: BotProcess, text: str, *, headers=None, channel="C1"):
     body = slash_command_body("/partnership", text, team="T1", user="U1", channel=channel)
     headers = sign(body) if headers is None else headers
     headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
-    return http("POST", bot.url + "/slack/events", body.encode(), headers)
+    return http_request("POST", bot.url + "/slack/events", body.encode(), headers)
 
 
 @pytest.fixture
@@ -60,15 +60,18 @@ def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):
 def test_bad_requests_get_401_over_http(bot, make_headers):
     body = slash_command_body("/partnership", "create X", team="T1", user="U1", channel="C1")
     headers = make_headers(body) | {"Content-Type": "application/x-www-form-urlencoded"}
-    status, _ = http("POST", bot.url + "/slack/events", body.encode(), headers)
+    status, _ = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
     assert status == 401
 
 
 def test_oversized_bodies_and_unknown_paths(bot):
     big = b"x" * (1024 * 1024 + 1)
-    assert http("POST", bot.url + "/slack/events", big, {"Content-Type": "text/plain"})[0] == 413
-    assert http("GET", bot.url + "/nowhere")[0] == 404
-    assert http("GET", bot.url + "/healthz") == (200, "ok")
+    assert (
+        http_request("POST", bot.url + "/slack/events", big, {"Content-Type": "text/plain"})[0]
+        == 413
+    )
+    assert http_request("GET", bot.url + "/nowhere")[0] == 404
+    assert http_request("GET", bot.url + "/healthz") == (200, "ok")
 
 
 def test_socket_mode_is_chosen_when_an_app_token_is_set(env, fake_slack, tmp_path):

@@ -3,11 +3,14 @@
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot import uploads
 from bot.config import Settings
 from bot.listeners import message_payload
 from commands.context import Context
@@ -16,8 +19,14 @@ from commands.dispatch import COMMANDS, dispatch
 log = logging.getLogger(__name__)
 
 
-def register(app: App, engine: Engine, settings: Settings, clock: Callable[[], datetime]) -> None:
-    def on_command(ack: Ack, command: dict) -> None:
+def register(
+    app: App,
+    engine: Engine,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    upload_pool: Executor,
+) -> None:
+    def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         started = time.perf_counter()
         ctx = Context(
             team_id=command["team_id"],
@@ -29,6 +38,8 @@ def register(app: App, engine: Engine, settings: Settings, clock: Callable[[], d
         reply = dispatch(engine, ctx, command["command"], command.get("text") or "")
         # The reply travels in the HTTP response itself: one round trip, no Web API call.
         ack(**message_payload(reply), response_type="in_channel" if reply.public else "ephemeral")
+        if reply.upload is not None:
+            uploads.post_later(upload_pool, client, respond, ctx.channel_id, reply.upload)
         log.info(
             "command=%s team=%s outcome=%s ms=%.1f",
             command["command"],

@@ -1,0 +1,115 @@
+"""How budgets read in Slack: one section per fund with aligned figures, then totals."""
+
+from zoneinfo import ZoneInfo
+
+from commands.money import format_money
+from commands.reply import MAX_BLOCKS, context, fields, header, line_sections
+from commands.slack_text import escape, user_mention
+from commands.timefmt import uk_datetime
+from storage.budgets import FundFigures
+from storage.models import BudgetAudit, BudgetLine, Fund, Partnership
+
+NEARLY_SPENT = 10  # percent left below which a fund is flagged
+FIRST_FUND = '/budget fund "PtP credit" £6,000 from "South East Employers"'
+
+
+def format_days(hundredths: int) -> str:
+    days = f"{hundredths / 100:.2f}".rstrip("0").rstrip(".")
+    return f"{days} day" + ("" if hundredths == 100 else "s")
+
+
+def flag(figures: FundFigures) -> str:
+    """Why a fund needs attention, or ''."""
+    if figures.remaining < 0:
+        return f":red_circle: overcommitted by {format_money(-figures.remaining)}"
+    if figures.total > 0 and figures.remaining * 100 < figures.total * NEARLY_SPENT:
+        return f":warning: under {NEARLY_SPENT}% left"
+    return ""
+
+
+def budget_blocks(partnership: Partnership, funds: list[FundFigures]) -> tuple[str, list[dict]]:
+    blocks = [header(f"Budget: {partnership.name}")]
+    shown = funds[: MAX_BLOCKS - 3]
+    for figures in shown:
+        title = f"*{escape(figures.fund.name)}*"
+        if warning := flag(figures):
+            title += f"   {warning}"
+        block = fields(
+            ("Total", format_money(figures.total)),
+            ("Committed", format_money(figures.committed)),
+            ("Spent", format_money(figures.spent)),
+            ("Remaining", format_money(figures.remaining)),
+        )
+        blocks.append({**block, "text": {"type": "mrkdwn", "text": title}})
+    if len(funds) > len(shown):
+        blocks.append(
+            context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
+        )
+    blocks.append(context(totals_line(funds)))
+    flagged = [f"{f.fund.name}: {flag(f).split(' ', 1)[1]}" for f in funds if flag(f)]
+    text = f"Budget of {escape(partnership.name)}: " + totals_line(funds)
+    if flagged:
+        text += " Needs attention: " + escape("; ".join(flagged)) + "."
+    return text, blocks
+
+
+def totals_line(funds: list[FundFigures]) -> str:
+    total = sum(f.total for f in funds)
+    committed = sum(f.committed for f in funds)
+    spent = sum(f.spent for f in funds)
+    days = sum(f.days_hundredths for f in funds)
+    return (
+        f"*All funds:* {format_money(total)} in, {format_money(committed)} committed, "
+        f"{format_money(spent)} spent, {format_money(total - committed - spent)} remaining"
+        f" · {format_days(days)} planned"
+    )
+
+
+def line_text(line: BudgetLine, fund: Fund) -> str:
+    details = [f"*{escape(fund.name)}*"]
+    if line.stage:
+        details.append(f"stage {escape(line.stage)}")
+    if line.who:
+        details.append(escape(line.who))
+    if line.days_hundredths is not None and line.day_rate_pence is not None:
+        details.append(f"{format_days(line.days_hundredths)} @ {format_money(line.day_rate_pence)}")
+    details.append(f"planned {format_money(line.planned_pence)}")
+    details.append(f"spent {format_money(line.spent_pence)}")
+    text = f"`#{line.number}` {escape(line.description)} — " + " · ".join(details)
+    return f"~{text}~ _cancelled_" if line.cancelled_at else text
+
+
+def lines_blocks(title: str, rows: list[tuple[BudgetLine, Fund]]) -> list[dict]:
+    return [
+        header(title),
+        *line_sections((line_text(line, fund) for line, fund in rows), max_blocks=MAX_BLOCKS - 1),
+    ]
+
+
+def history_blocks(
+    partnership: Partnership, rows: list[BudgetAudit], count: int, tz: ZoneInfo
+) -> list[dict]:
+    lines = [
+        f"• {uk_datetime(row.at, tz)} · {user_mention(row.user_id)} {escape(row.action)}"
+        + (
+            f" ({escape(row.old_value or '—')} → {escape(row.new_value or '—')})"
+            if row.old_value or row.new_value
+            else ""
+        )
+        for row in rows
+    ]
+    blocks = [
+        header(f"Budget history: {partnership.name}"),
+        *line_sections(lines, max_blocks=MAX_BLOCKS - 2),
+    ]
+    if count > len(rows):
+        blocks.append(
+            context(f"The newest {len(rows)} of {count} changes; `/budget export` has the figures.")
+        )
+    return blocks
+
+
+def fund_names_hint(funds: list[Fund]) -> str:
+    if not funds:
+        return f"There are no funds yet: `{FIRST_FUND}`."
+    return "Funds here: " + ", ".join(f"*{escape(f.name)}*" for f in funds) + "."
