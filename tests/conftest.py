@@ -107,6 +107,6 @@ def app(settings, engine):
 
 
 @pytest.fixture
-def slack(app) -> SlackDriver:
+def slack(app, fake_slack) -> SlackDriver:
     """Workspace T1, talking to the real app with signed requests."""
-    return SlackDriver(app, team="T1")
+    return SlackDriver(app, team="T1", response_url=f"{fake_slack.url}response/T1")

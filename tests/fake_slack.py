@@ -88,12 +88,33 @@ class FakeSlack:
                 "ts": ts,
                 "message": call.body,
             }
+        if call.method == "files.getUploadURLExternal":
+            file_id = f"F{self._ts}"
+            return 200, {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.url}upload/{file_id}",
+            }
+        if call.method == "files.completeUploadExternal":
+            files = json.loads(call.body.get("files", "[]"))
+            return 200, {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in files],
+            }
         return 200, {"ok": True}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (some Web API methods are GETs)
+                path, _, query = self.path.partition("?")
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ") or None
+                status, answer = fake._answer(
+                    Call(path.rsplit("/", 1)[-1], dict(parse_qsl(query)), token)
+                )
+                self._send(status, json.dumps(answer).encode(), "application/json")
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
@@ -108,6 +129,10 @@ class FakeSlack:
                     self._send(200, b"OK - uploaded")
                     return
                 raw = data.decode()
+                if "/response/" in self.path:  # a slash command's response_url
+                    fake._answer(Call("response_url", json.loads(raw or "{}"), None))
+                    self._send(200, b"ok")
+                    return
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     body = json.loads(raw or "{}")
                 else:

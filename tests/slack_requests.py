@@ -22,7 +22,9 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: str | None = Non
     return {"x-slack-request-timestamp": timestamp, "x-slack-signature": f"v0={digest.hexdigest()}"}
 
 
-def slash_command_body(command: str, text: str, *, team: str, user: str, channel: str) -> str:
+def slash_command_body(
+    command: str, text: str, *, team: str, user: str, channel: str, response_url: str = ""
+) -> str:
     return urlencode(
         {
             "token": "legacy-verification-token",
@@ -35,7 +37,7 @@ def slash_command_body(command: str, text: str, *, team: str, user: str, channel
             "command": command,
             "text": text,
             "api_app_id": "A1",
-            "response_url": "https://hooks.slack.com/commands/T1/1/x",
+            "response_url": response_url or "https://hooks.slack.com/commands/T1/1/x",
             "trigger_id": "1.2.3",
         }
     )
@@ -80,14 +82,22 @@ class Response:
 class SlackDriver:
     """Sends signed requests into the Bolt app as one workspace's users would."""
 
-    def __init__(self, app: App, *, team: str = "T1"):
+    def __init__(self, app: App, *, team: str = "T1", response_url: str = ""):
         self.app = app
         self.team = team
+        self.response_url = response_url  # where follow-ups go: the fake Slack in tests
 
     def command(
         self, command: str, text: str = "", *, user: str = "U1", channel: str = "C1"
     ) -> Response:
-        body = slash_command_body(command, text, team=self.team, user=user, channel=channel)
+        body = slash_command_body(
+            command,
+            text,
+            team=self.team,
+            user=user,
+            channel=channel,
+            response_url=self.response_url,
+        )
         return self.post(body, sign(body), form=True)
 
     def event(
