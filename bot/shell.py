@@ -55,11 +55,19 @@ class Shell:
 
     def execute(self, line: str) -> str | None:
         """Run one line; returns what to print (None for blank lines and comments)."""
+        return self._run(line)[0]
+
+    def run_script(self, lines: Iterable[str]) -> list[str]:
+        """Execute lines silently; return what was refused, which a script should not be."""
+        return [shown for shown, refused in map(self._run, lines) if refused and shown]
+
+    def _run(self, line: str) -> tuple[str | None, bool]:
+        """What to print for one line, and whether a command refused it."""
         line = line.strip()
         if not line or line.startswith("#"):
-            return None
+            return None, False
         if line.startswith(":"):
-            return self._directive(line)
+            return self._directive(line), False
         if line.startswith("/"):
             command, _, text = line.partition(" ")
             ctx = Context(
@@ -73,12 +81,8 @@ class Shell:
             shown = render(reply, self.names)
             if reply.upload is not None:
                 shown += f"\n[file] {self._save(reply.upload.filename, reply.upload.content)}"
-            return shown
-        return "Type a slash command such as /partnership help (or :help for the shell)."
-
-    def run_script(self, lines: Iterable[str]) -> list[str]:
-        """Execute lines silently; return the refusals, which a script should not have."""
-        return [out for out in map(self.execute, lines) if out and ":warning:" in out]
+            return shown, not reply.ok
+        return "Type a slash command such as /partnership help (or :help for the shell).", False
 
     def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         interactive = stdin.isatty()

@@ -17,6 +17,7 @@ SEED_PARTNERSHIPS = [
     "Tandridge LSP",
     "Waverley LSP",
     "Woking LSP",
+    "Surrey LSP cluster",
     "Oxfordshire Partnership",
     "Cherwell LSP",
     "Oxford City LSP",
@@ -30,13 +31,26 @@ SEED_PARTNERSHIPS = [
 def test_demo_lists_the_seed_partnerships(tmp_path):
     result = run_cli("demo", stdin="/partnership list\n/partnership show\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Partnerships in this workspace (18)" in result.stdout
+    assert "Partnerships in this workspace (19)" in result.stdout
     for name in SEED_PARTNERSHIPS:
         assert f"*{name}*" in result.stdout
     # Spelthorne's people, from the LSP Executive paper of May 2007.
     assert "*Officers:* @joy.willshire, @brian.harris" in result.stdout
     assert "*Chairs:* @nick.dunkley" in result.stdout
     assert not list(tmp_path.iterdir()), "the demo must not leave a database behind"
+
+
+def test_demo_holds_the_seed_budgets(tmp_path):
+    script = ":in surrey-lsp-officers\n/budget\n:in oxfordshire-partnership\n/budget\n:in calderdale-forward\n/budget\n:in spelthorne-lsp\n/budget lines\n"
+    out = run_cli("demo", stdin=script, cwd=tmp_path).stdout
+    # Surrey: the paper's lines, not its "22 days" total.
+    assert "*Total* £11,650   *Committed* £11,650" in out
+    assert "*Total* £1,500   *Committed* £1,500" in out
+    assert "£13,150 in, £13,150 committed, £0 spent, £0 remaining · 19 days planned" in out
+    # Oxfordshire: six LSPs pooling £4,000 each; Calderdale: £147k pooled.
+    assert "*Total* £24,000" in out
+    assert "*Total* £147,000" in out
+    assert "Facilitator for the October team day — *PtP credit*" in out
 
 
 def test_shell_uses_the_configured_database_across_sessions(tmp_path):

@@ -110,7 +110,7 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         now=ctx.now,
     )
     return _money_in(
-        session, ctx, partnership, fund, before, f"allocated {format_money(pence)}", source
+        session, ctx, partnership, fund, before, f"an allocation of {format_money(pence)}", source
     )
 
 
@@ -137,7 +137,7 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
         now=ctx.now,
     )
     return _money_in(
-        session, ctx, partnership, fund, before, f"contribution of {format_money(pence)}", partner
+        session, ctx, partnership, fund, before, f"a contribution of {format_money(pence)}", partner
     )
 
 
@@ -342,12 +342,9 @@ def _money_in(
 
 def _remaining_sentence(session: Session, partnership: Partnership, fund: Fund) -> str:
     figures = _figures(session, partnership, fund)
+    warning = view.flag(figures)
     sentence = f"*{escape(fund.name)}* has {format_money(figures.remaining)} remaining."
-    if warning := view.flag(figures):
-        sentence = (
-            f"{warning}: *{escape(fund.name)}* has {format_money(figures.remaining)} remaining."
-        )
-    return sentence
+    return f"{sentence} {warning}" if warning else sentence
 
 
 def _figures(session: Session, partnership: Partnership, fund: Fund) -> store.FundFigures:

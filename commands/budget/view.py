@@ -22,6 +22,8 @@ def flag(figures: FundFigures) -> str:
     """Why a fund needs attention, or ''."""
     if figures.remaining < 0:
         return f":red_circle: overcommitted by {format_money(-figures.remaining)}"
+    if figures.total > 0 and figures.remaining == 0:
+        return ":warning: nothing left"
     if figures.total > 0 and figures.remaining * 100 < figures.total * NEARLY_SPENT:
         return f":warning: under {NEARLY_SPENT}% left"
     return ""
