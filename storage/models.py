@@ -15,6 +15,17 @@ from storage.types import UTCDateTime
 SLACK_ID = 32  # Slack ids (T…, U…, C…) are short; leave room for enterprise ids.
 
 
+def parent(target: str, *, index: bool = False, primary_key: bool = False) -> Column:
+    """A required reference to a parent row, deleted with it."""
+    return Column(
+        Integer,
+        ForeignKey(target, ondelete="CASCADE"),
+        nullable=False,
+        index=index,
+        primary_key=primary_key,
+    )
+
+
 class Role(StrEnum):
     OFFICER = "officer"  # may change the partnership, its budgets and its dates
     CHAIR = "chair"  # answers questionnaires and reads everything
@@ -40,21 +51,13 @@ class ChannelLink(SQLModel, table=True):
 
     team_id: str = Field(max_length=SLACK_ID, primary_key=True)
     channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    partnership_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    partnership_id: int = Field(sa_column=parent("partnership.id", index=True))
     linked_by: str = Field(max_length=SLACK_ID)
     linked_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Membership(SQLModel, table=True):
-    partnership_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
+    partnership_id: int = Field(sa_column=parent("partnership.id", primary_key=True))
     user_id: str = Field(max_length=SLACK_ID, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID, index=True)
     role: str = Field(max_length=16)  # a Role value
@@ -85,9 +88,7 @@ class Fund(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
-    partnership_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
-    )
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200)
     created_by: str = Field(max_length=SLACK_ID)
@@ -106,11 +107,7 @@ class FundEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
-    fund_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("fund.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    fund_id: int = Field(sa_column=parent("fund.id", index=True))
     kind: str = Field(max_length=16)  # an EntryKind value
     amount_pence: int = Field(sa_type=BigInteger)
     source: str | None = Field(default=None, max_length=200)
@@ -128,15 +125,9 @@ class BudgetLine(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
-    partnership_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
-    )
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
     number: int
-    fund_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("fund.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    fund_id: int = Field(sa_column=parent("fund.id", index=True))
     description: str = Field(max_length=300)
     stage: str | None = Field(default=None, max_length=120)
     who: str | None = Field(default=None, max_length=120)
@@ -158,11 +149,7 @@ class BudgetAudit(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
-    partnership_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    partnership_id: int = Field(sa_column=parent("partnership.id", index=True))
     at: datetime = Field(sa_type=UTCDateTime)
     user_id: str = Field(max_length=SLACK_ID)
     action: str = Field(max_length=300)  # "planned line 3 on *Pooled fund*"

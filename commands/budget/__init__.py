@@ -99,19 +99,7 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             f":moneybag: {_by(ctx)} created the fund *{escape(name)}*, empty for now. "
             f'Partners pay in with `/budget contribute "{escape(name)}" £4,000 from "Partner"`.'
         )
-    before = _figures(session, partnership, fund)
-    store.add_entry(
-        session,
-        fund=fund,
-        kind=EntryKind.ALLOCATION,
-        pence=pence,
-        source=source,
-        user_id=ctx.user_id,
-        now=ctx.now,
-    )
-    return _money_in(
-        session, ctx, partnership, fund, before, f"an allocation of {format_money(pence)}", source
-    )
+    return _pay_in(session, ctx, partnership, fund, EntryKind.ALLOCATION, pence, source)
 
 
 def contribute(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -126,19 +114,7 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     store.lock_partnership(session, partnership=partnership)
-    before = _figures(session, partnership, fund)
-    store.add_entry(
-        session,
-        fund=fund,
-        kind=EntryKind.CONTRIBUTION,
-        pence=pence,
-        source=partner,
-        user_id=ctx.user_id,
-        now=ctx.now,
-    )
-    return _money_in(
-        session, ctx, partnership, fund, before, f"a contribution of {format_money(pence)}", partner
-    )
+    return _pay_in(session, ctx, partnership, fund, EntryKind.CONTRIBUTION, pence, partner)
 
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -315,28 +291,27 @@ def _create_fund(session: Session, ctx: Context, partnership: Partnership, name:
     return fund
 
 
-def _money_in(
+def _pay_in(
     session: Session,
     ctx: Context,
     partnership: Partnership,
     fund: Fund,
-    before: store.FundFigures,
-    what: str,
+    kind: EntryKind,
+    pence: int,
     source: str | None,
 ) -> Reply:
-    after = _figures(session, partnership, fund)
-    origin = f" from {source}" if source else ""
-    _audit(
-        session,
-        ctx,
-        partnership,
-        f"{what} to {fund.name}{origin}",
-        format_money(before.total),
-        format_money(after.total),
+    """Money into a fund: the entry, its audit row, and the confirmation."""
+    before = _figures(session, partnership, fund).total
+    store.add_entry(
+        session, fund=fund, kind=kind, pence=pence, source=source, user_id=ctx.user_id, now=ctx.now
     )
+    after = _figures(session, partnership, fund)
+    what = f"an {kind.value}" if kind == EntryKind.ALLOCATION else f"a {kind.value}"
+    what += f" of {format_money(pence)} to {fund.name}" + (f" from {source}" if source else "")
+    _audit(session, ctx, partnership, what, format_money(before), format_money(after.total))
     return confirm(
-        f":moneybag: {_by(ctx)} recorded {escape(what)} to *{escape(fund.name)}*{escape(origin)}. "
-        f"It now holds {format_money(after.total)}, with {format_money(after.remaining)} remaining."
+        f":moneybag: {_by(ctx)} recorded {escape(what)}. *{escape(fund.name)}* now holds "
+        f"{format_money(after.total)}, with {format_money(after.remaining)} remaining."
     )
 
 
