@@ -6,6 +6,7 @@ changes nothing; an unexpected error becomes a polite reply, never a traceback.
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 # Slack caps command text far below this; the bound protects the parsers from abuse.
 MAX_INPUT = 4000
+# Control characters (NUL above all, which PostgreSQL refuses in text) have no meaning
+# in a command; tab and newline are kept as the white space they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A command that lost a write race is run again from scratch: handlers are pure
 # functions of (session, context, text), and the loser's transaction was rolled back.
 ATTEMPTS = 8
@@ -45,6 +49,7 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"That is {len(text):,} characters long; commands take at most {MAX_INPUT:,}.",
             f"Type `{command} help` to see what it expects.",
         )
+    text = _CONTROL.sub("", text)
     try:
         return _with_retries(engine, handler, ctx, text)
     except IntegrityError:

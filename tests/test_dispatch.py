@@ -15,6 +15,7 @@ from commands.dispatch import dispatch
 from commands.reply import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
 from storage.engine import make_engine
 from tests.conftest import NOW
+from tests.test_budget_command import budget_rows
 from tests.test_partnership_command import row_counts
 
 CTX = Context(team_id="T1", user_id="U1", channel_id="C1", now=NOW, tz=ZoneInfo("Europe/London"))
@@ -57,7 +58,7 @@ def test_healthz_is_503_while_the_database_is_unreachable(app):
     assert statuses == ["503 Service Unavailable"] and b"".join(body) == b"database unreachable"
 
 
-SUBCOMMANDS = st.sampled_from(
+PARTNERSHIP_WORDS = st.sampled_from(
     ["", "create ", "link ", "unlink ", "show ", "list ", "role ", "help ", "x"]
 )
 SLACKISH = st.text(
@@ -68,7 +69,7 @@ SLACKISH = st.text(
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(subcommand=SUBCOMMANDS, text=SLACKISH)
+@given(subcommand=PARTNERSHIP_WORDS, text=SLACKISH)
 def test_any_text_gets_a_reply_within_limits_and_refusals_write_nothing(engine, subcommand, text):
     before = row_counts(engine)
     reply = dispatch(engine, CTX, "/partnership", subcommand + text)
@@ -83,3 +84,48 @@ def test_any_text_gets_a_reply_within_limits_and_refusals_write_nothing(engine, 
 def test_unknown_commands_are_refused_with_the_known_ones(engine, command):
     reply = dispatch(engine, CTX, command, "")
     assert not reply.ok and "`/partnership`" in reply.text
+
+
+BUDGET_WORDS = st.sampled_from(
+    ["", "fund ", "contribute ", "plan ", "spend ", "cancel ", "lines ", "history ", "export ", "x"]
+)
+BUDGETISH = SLACKISH | st.sampled_from(
+    [
+        '"Pooled fund" £5',
+        '"Pooled fund" Venue 2 days @ £650 stage 1 who X',
+        "1 £5",
+        "Pooled fund",
+        '"Pooled fund" £5 from "Oxfordshire"',
+        "1",
+        "£1e9",
+        "£-5",
+        "2 days @",
+        '"Pooled fund" x £9m',
+    ]
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(subcommand=BUDGET_WORDS, text=BUDGETISH)
+def test_any_budget_text_gets_a_reply_within_limits_and_refusals_write_nothing(
+    engine, subcommand, text
+):
+    if not budget_rows(engine)[0]:  # a partnership with a fund and a line to aim at
+        dispatch(engine, CTX, "/partnership", "create Spelthorne LSP")
+        dispatch(engine, CTX, "/budget", 'fund "Pooled fund" £10k')
+        dispatch(engine, CTX, "/budget", 'plan "Pooled fund" Venue £2,000')
+    before = budget_rows(engine)
+    reply = dispatch(engine, CTX, "/budget", subcommand + text)
+    assert reply.text and within_slack_limits(reply)
+    json.dumps(reply.blocks)
+    if not reply.ok:
+        assert budget_rows(engine) == before
+    assert "Something went wrong" not in reply.text, "an exception escaped a handler"
+
+
+def test_control_characters_never_reach_the_database(engine):
+    # PostgreSQL refuses NUL in text; Slack never means one, so it is dropped.
+    reply = dispatch(engine, CTX, "/partnership", "create Spel\x00thorne\x07 LSP")
+    assert reply.ok and "*Spelthorne LSP*" in reply.text
