@@ -14,3 +14,27 @@ def uk_date(instant: datetime, tz: ZoneInfo) -> str:
     """`Tue 24 Nov 2026`."""
     local = instant.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def slack_date(instant: datetime, fallback: str) -> str:
+    """Slack's date token: each reader sees it in their own time zone and format."""
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def time_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """`in 249 days`, `in 3 hours`, `2 days ago`: calendar days when a day or more away."""
+    seconds = (instant - now).total_seconds()
+    days = (instant.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if abs(seconds) < 60:
+        return "now"
+    if abs(days) >= 1 and abs(seconds) >= 12 * 3600:
+        span = _plural(abs(days), "day")
+    elif abs(seconds) >= 3600:
+        span = _plural(round(abs(seconds) / 3600), "hour")
+    else:
+        span = _plural(round(abs(seconds) / 60), "minute")
+    return f"in {span}" if seconds > 0 else f"{span} ago"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -1,0 +1,216 @@
+"""Dates typed the way UK officers say them, understood the way a UK reader would.
+
+dateparser does the parsing, configured for British English: day before month
+(03/04/2027 is 3 April), English only (fast, and no stray languages), future dates
+preferred ("31 July" is the next one, "Friday" the coming one). Around it we refuse
+what dateparser would quietly guess: text with no date in it ('a', 'to'), two-digit
+years ('15-12-18' became 2118), a weekday that does not match its date, and local
+times that do not exist on a clock-change night.
+"""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from commands.slack_text import plain_words
+from commands.timefmt import uk_datetime
+
+MAX_LENGTH = 200
+
+_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
+_MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+_MONTHS["sept"] = 9
+_WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
+_WEEKDAYS |= {name.lower(): n for n, name in enumerate(calendar.day_abbr)}
+_DATE_WORDS = (
+    set(_MONTHS)
+    | set(_WEEKDAYS)
+    | {
+        "today",
+        "yesterday",
+        "tomorrow",
+        "tonight",
+        "noon",
+        "midday",
+        "midnight",
+        "next",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "month",
+        "fortnight",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "am",
+        "pm",
+    }
+)
+_TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")
+_DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", re.IGNORECASE)
+_END_OF_MONTH = re.compile(r"^(?:the\s+)?end\s+of\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:on|by|at|from|until|till|to)\s+(?:the\s+)?", re.IGNORECASE)
+_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "PREFER_DATES_FROM": "future",
+    "RETURN_TIME_AS_PERIOD": True,  # tells us whether a time of day was given
+    "STRICT_PARSING": False,
+}
+
+
+class DateError(ValueError):
+    def __init__(self, problem: str, fix: str = ""):
+        super().__init__(problem)
+        self.problem, self.fix = problem, fix
+
+
+@dataclass(frozen=True)
+class When:
+    instant: datetime  # timezone-aware, UTC
+    assumed: str = ""  # what we filled in ("no time given, so 17:00"), shown to the user
+
+
+def warm_up() -> None:
+    """Load dateparser's English data now, so the first command is not the slow one."""
+    dateparser.parse("31 July 2027 5pm", languages=["en"], settings={"DATE_ORDER": "DMY"})
+
+
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    default_time: time,
+    month_end: bool = True,
+    allow_past: bool = False,
+) -> When:
+    """The instant `text` means, read in `tz` relative to `now`; DateError says why not.
+
+    A date without a time gets `default_time`; a month without a day gets its last day
+    (or its first, with month_end=False, for when a window opens).
+    """
+    shown = plain_words(text)
+    if len(shown) > MAX_LENGTH:
+        raise DateError(f"That date is {len(shown)} characters long; I read at most {MAX_LENGTH}.")
+    cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", shown)).strip()
+    if _END_OF_MONTH.match(cleaned):
+        cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
+    _check_looks_like_a_date(shown, cleaned)
+    local_now = now.astimezone(tz)
+    settings = _SETTINGS | {"RELATIVE_BASE": local_now.replace(tzinfo=None)}
+    data = dateparser.date.DateDataParser(languages=["en"], settings=settings).get_date_data(
+        cleaned
+    )
+    if data.date_obj is None:
+        raise DateError(f"I can't read `{shown}` as a date.", _EXAMPLES)
+    if data.period == "year":
+        raise DateError(f"`{shown}` is a whole year; give a day, such as `31 July`.")
+    parsed, assumed = data.date_obj, ""
+    if data.period == "month":
+        parsed, assumed = _month_day(parsed, month_end)
+    _check_weekday(cleaned, parsed.date())
+    if parsed.tzinfo is not None:  # "9am EST": the writer named a zone; honour it
+        instant = parsed.astimezone(UTC)
+    else:
+        if data.period != "time":
+            parsed = datetime.combine(parsed.date(), default_time)
+            assumed = assumed or f"no time given, so {default_time:%H:%M}"
+        instant = _localise(parsed, tz)
+    if instant < now and not allow_past:
+        raise DateError(
+            f"`{shown}` is {uk_datetime(instant, tz)}, which has passed.",
+            "Give a future date, or add `--past` to record one for the history.",
+        )
+    return When(instant, assumed)
+
+
+_EXAMPLES = (
+    "Dates look like `31 July`, `5pm 31 July`, `03/04/2027` (3 April), `Friday 10am` or `tomorrow`."
+)
+
+
+def _check_looks_like_a_date(shown: str, cleaned: str) -> None:
+    words = set(re.findall(r"[a-z]+", cleaned.lower()))
+    if not cleaned or not (re.search(r"\d", cleaned) or words & _DATE_WORDS):
+        raise DateError(f"`{shown or '(nothing)'}` isn't a date I can read.", _EXAMPLES)
+    if _TWO_DIGIT_YEAR.search(cleaned):
+        raise DateError(
+            f"`{shown}` has a two-digit year, which could be read more than one way.",
+            "Write the year in full, such as `15/12/2027`.",
+        )
+
+
+def _month_day(parsed: datetime, month_end: bool) -> tuple[datetime, str]:
+    last = calendar.monthrange(parsed.year, parsed.month)[1]
+    day = last if month_end else 1
+    return parsed.replace(
+        day=day
+    ), f"no day given, so the {'last' if month_end else 'first'} day of the month"
+
+
+def _check_weekday(cleaned: str, day: date) -> None:
+    """'Wednesday 10 June' when 10 June is a Thursday: ask rather than pick one."""
+    named = [
+        n for word, n in _WEEKDAYS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)
+    ]
+    has_date = re.search(r"\d", cleaned) is not None
+    if named and has_date and day.weekday() not in named:
+        raise DateError(
+            f"{day.day} {calendar.month_name[day.month]} {day.year} is a "
+            f"{calendar.day_name[day.weekday()]}, not a {calendar.day_name[named[0]]}.",
+            "Give the date or the weekday, not both, or check which one you meant.",
+        )
+
+
+def _localise(naive: datetime, tz: ZoneInfo) -> datetime:
+    """Local wall time to UTC, refusing times that a clock change skips."""
+    local = naive.replace(tzinfo=tz)
+    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise DateError(
+            f"{naive:%H:%M} on {naive.day} {naive:%B %Y} does not exist in {tz.key}: "
+            "the clocks go forward that night.",
+            "Pick a time an hour later or earlier.",
+        )
+    return local.astimezone(UTC)
+
+
+def parse_offsets(text: str) -> list[timedelta]:
+    """A reminder ladder like `14d 7d 1d 2h 30m`, largest first; DateError if malformed."""
+    offsets = set()
+    for token in plain_words(text).lower().replace(",", " ").split():
+        match = re.fullmatch(r"(\d{1,3})([dhm])", token)
+        if match is None:
+            raise DateError(
+                f"`{token}` is not a reminder time.",
+                "Give days, hours or minutes before, such as `14d 7d 1d 2h 30m`, or `none`.",
+            )
+        amount, unit = int(match[1]), match[2]
+        offsets.add(
+            timedelta(days=amount)
+            if unit == "d"
+            else timedelta(hours=amount)
+            if unit == "h"
+            else timedelta(minutes=amount)
+        )
+    if not offsets or len(offsets) > 10 or max(offsets) > timedelta(days=365):
+        raise DateError(
+            "Give between one and ten reminder times, none more than 365d before.",
+            "For example: `14d 7d 1d 2h 30m`, or `none`.",
+        )
+    return sorted(offsets, reverse=True)
+
+
+def format_offsets(offsets: list[timedelta]) -> str:
+    def one(offset: timedelta) -> str:
+        minutes = int(offset.total_seconds() // 60)
+        if minutes % 1440 == 0:
+            return f"{minutes // 1440}d"
+        return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+    return " ".join(map(one, offsets))

@@ -1,0 +1,125 @@
+"""Date phrases as a UK officer types them, from a fixed "now": Tue 24 Nov 2026, 14:30 GMT."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commands.dates import DateError, format_offsets, parse_offsets, parse_when
+from commands.timefmt import time_left, uk_datetime
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+FIVE_PM = time(17, 0)
+
+
+def when(text: str, **options) -> str:
+    parsed = parse_when(text, now=NOW, tz=LONDON, default_time=FIVE_PM, **options)
+    return uk_datetime(parsed.instant, LONDON)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The seed documents' dates, moved to the coming year.
+        ("5pm on 31 July", "Sat 31 Jul 2027, 17:00 BST"),
+        ("5pm 31 July", "Sat 31 Jul 2027, 17:00 BST"),
+        ("31 July 5pm", "Sat 31 Jul 2027, 17:00 BST"),
+        ("12 June", "Sat 12 Jun 2027, 17:00 BST"),
+        ("19th June", "Sat 19 Jun 2027, 17:00 BST"),
+        ("the 26th September", "Sun 26 Sep 2027, 17:00 BST"),
+        ("26 September", "Sun 26 Sep 2027, 17:00 BST"),
+        ("18 September 10am", "Sat 18 Sep 2027, 10:00 BST"),
+        ("7 October", "Thu 7 Oct 2027, 17:00 BST"),
+        ("18 November", "Thu 18 Nov 2027, 17:00 GMT"),
+        ("31 March", "Wed 31 Mar 2027, 17:00 BST"),
+        ("10 June 9.15am", "Thu 10 Jun 2027, 09:15 BST"),
+        ("Friday 11 June 2027 9am", "Fri 11 Jun 2027, 09:00 BST"),
+        ("end of May", "Mon 31 May 2027, 17:00 BST"),
+        ("September", "Thu 30 Sep 2027, 17:00 BST"),
+        # UK day-month order.
+        ("03/04/2027", "Sat 3 Apr 2027, 17:00 BST"),
+        ("3.4.2027 9am", "Sat 3 Apr 2027, 09:00 BST"),
+        # Relative phrases, future preferred.
+        ("Friday", "Fri 27 Nov 2026, 17:00 GMT"),
+        ("tomorrow 9am", "Wed 25 Nov 2026, 09:00 GMT"),
+        ("next Tuesday", "Tue 1 Dec 2026, 17:00 GMT"),
+        ("noon 12 June", "Sat 12 Jun 2027, 12:00 BST"),
+        # Either side of the clock changes (28 Mar and 31 Oct 2027).
+        ("27 March 2027 9am", "Sat 27 Mar 2027, 09:00 GMT"),
+        ("28 March 2027 9am", "Sun 28 Mar 2027, 09:00 BST"),
+        ("28 March 2027 00:30", "Sun 28 Mar 2027, 00:30 GMT"),
+        ("28 March 2027 2:00", "Sun 28 Mar 2027, 02:00 BST"),
+        ("31 October 2027 09:00", "Sun 31 Oct 2027, 09:00 GMT"),
+        ("31 October 2027 01:30", "Sun 31 Oct 2027, 01:30 BST"),  # the first of the two 01:30s
+        # A zone named by the writer is honoured.
+        ("tomorrow 9am EST", "Wed 25 Nov 2026, 14:00 GMT"),
+    ],
+)
+def test_phrases_give_the_instant_a_uk_reader_means(text, expected):
+    assert when(text) == expected
+
+
+def test_a_date_without_a_time_says_what_was_assumed():
+    assert parse_when("31 July", now=NOW, tz=LONDON, default_time=FIVE_PM).assumed == (
+        "no time given, so 17:00"
+    )
+    assert parse_when("5pm 31 July", now=NOW, tz=LONDON, default_time=FIVE_PM).assumed == ""
+
+
+def test_a_month_opens_on_its_first_day_when_asked():
+    assert when("May", month_end=False) == "Sat 1 May 2027, 17:00 BST"
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("a", "isn't a date"),
+        ("to", "isn't a date"),
+        ("soon", "isn't a date"),
+        ("", "isn't a date"),
+        ("15-12-18", "two-digit year"),
+        ("01/02/27", "two-digit year"),
+        ("Wednesday 10 June", "is a Thursday, not a Wednesday"),
+        ("28 March 2027 01:30", "does not exist in Europe/London"),
+        ("1 January 2026", "has passed"),
+        ("yesterday", "has passed"),
+        ("2027", "whole year"),
+        ("x" * 201, "I read at most 200"),
+        ("31 Febtober", "can't read"),
+    ],
+)
+def test_refusals_say_what_was_wrong(text, problem):
+    with pytest.raises(DateError, match=problem):
+        when(text)
+
+
+def test_past_dates_are_allowed_for_history():
+    assert when("31 July 2009 5pm", allow_past=True) == "Fri 31 Jul 2009, 17:00 BST"
+
+
+def test_time_left():
+    assert time_left(datetime(2027, 7, 31, 16, tzinfo=UTC), NOW, LONDON) == "in 249 days"
+    assert time_left(NOW + timedelta(hours=3), NOW, LONDON) == "in 3 hours"
+    assert time_left(NOW + timedelta(minutes=45), NOW, LONDON) == "in 45 minutes"
+    assert time_left(NOW - timedelta(days=2), NOW, LONDON) == "2 days ago"
+
+
+def test_offsets():
+    assert format_offsets(parse_offsets("30m 14d 2h 7d 1d 7d")) == "14d 7d 1d 2h 30m"
+    eleven = " ".join(f"{n}d" for n in range(1, 12))
+    for bad in ["14", "2w", "-1d", "400d", "", eleven]:
+        with pytest.raises(DateError):
+            parse_offsets(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=220))
+def test_no_text_makes_the_parser_raise_anything_but_a_refusal(text):
+    try:
+        parsed = parse_when(text, now=NOW, tz=LONDON, default_time=FIVE_PM)
+        assert parsed.instant.tzinfo is not None and parsed.instant >= NOW
+    except DateError as refusal:
+        assert refusal.problem
