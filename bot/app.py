@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.listeners import commands, events
 from bot.verification import StrictRequestVerification
+from commands.dates import warm_up
 
 Clock = Callable[[], datetime]
 
@@ -38,6 +39,7 @@ def create_web_client(settings: Settings) -> WebClient:
 
 def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
     """A Bolt app wired to our listeners. Verifies the bot token with auth.test."""
+    warm_up()  # dateparser's first parse loads its data (~150 ms): not on a user's command
     verification = (
         None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
     )

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from commands import budget, partnership
+from commands import budget, deadline, event, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
 from commands.slack_text import escape
@@ -36,6 +36,8 @@ Handler = Callable[[Session, Context, str], Reply]
 COMMANDS: dict[str, Handler] = {
     "/partnership": partnership.handle,
     "/budget": budget.handle,
+    "/deadline": deadline.handle,
+    "/event": event.handle,
 }
 
 

@@ -57,6 +57,16 @@ def strip_quotes(text: str) -> str:
     return text
 
 
+def take_flag(text: str, flag: str) -> tuple[str, bool]:
+    """The text without `--flag`, and whether it was there.
+
+    Phones and Macs autocorrect "--" into an em or en dash, so those count too.
+    """
+    pattern = rf"(?:^|\s)(?:--|—|–){re.escape(flag)}(?=\s|$)"
+    cleaned, count = re.subn(pattern, " ", text, flags=re.IGNORECASE)
+    return cleaned, count > 0
+
+
 def plain_words(text: str) -> str:
     """Raw Slack text as the words a person typed: entities decoded, lines joined."""
     return " ".join(unescape(text).split())

@@ -27,19 +27,6 @@ class FundFigures:
         return self.total - self.committed - self.spent
 
 
-def lock_partnership(session: Session, *, partnership: Partnership) -> None:
-    """Serialise budget changes within one partnership until the transaction ends.
-
-    On PostgreSQL a row lock, so the balance read after it is the one we write on.
-    SQLite has one writer at a time: a transaction whose balance went stale fails at
-    its first write and is run again (storage.engine, commands.dispatch).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(
-            select(Partnership.id).where(Partnership.id == partnership.id).with_for_update()
-        )
-
-
 def funds_of(session: Session, *, partnership: Partnership) -> list[Fund]:
     return list(
         session.exec(

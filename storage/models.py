@@ -155,3 +155,48 @@ class BudgetAudit(SQLModel, table=True):
     action: str = Field(max_length=300)  # "planned line 3 on *Pooled fund*"
     old_value: str | None = Field(default=None, max_length=300)
     new_value: str | None = Field(default=None, max_length=300)
+
+
+class Deadline(SQLModel, table=True):
+    """A proposal deadline, or a funding window (one with an opening as well)."""
+
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_deadline_partnership_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
+    number: int
+    title: str = Field(max_length=200)
+    opens_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # windows only
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)  # a window's closing
+    # The reminder ladder as typed ("14d 7d 1d 2h"), "none", or None for the default.
+    reminders: str | None = Field(default=None, max_length=100)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by: str | None = Field(default=None, max_length=SLACK_ID)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, max_length=SLACK_ID)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Event(SQLModel, table=True):
+    """A meeting, seminar or workshop the partnership goes to."""
+
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_event_partnership_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
+    number: int
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    place: str | None = Field(default=None, max_length=200)
+    reminders: str | None = Field(default=None, max_length=100)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, max_length=SLACK_ID)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -21,6 +21,20 @@ def name_key(name: str) -> str:
     return " ".join(folded.split())
 
 
+def lock_partnership(session: Session, *, partnership: Partnership) -> None:
+    """Serialise changes within one partnership until the transaction ends.
+
+    On PostgreSQL a row lock, so what is read after it (a balance, the next number)
+    is what we write on.
+    SQLite has one writer at a time: a transaction whose reads went stale fails at
+    its first write and is run again (storage.engine, commands.dispatch).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            select(Partnership.id).where(Partnership.id == partnership.id).with_for_update()
+        )
+
+
 def find_partnership(session: Session, *, team_id: str, name: str) -> Partnership | None:
     return session.exec(
         select(Partnership).where(

@@ -12,9 +12,9 @@ from commands.budget.parse import (
     match_fund,
     parse_line_number,
     parse_options,
-    take_flag,
     tokenize,
 )
+from commands.slack_text import take_flag
 
 FUNDS = ["Pooled fund", "PtP central fund", "Pooled"]
 
@@ -108,9 +108,9 @@ def test_overcommit_flag_survives_autocorrect():
         "Venue £5 —allow-overcommit",
         "Venue £5 –Allow-Overcommit",
     ]:
-        text, allowed = take_flag(typed)
+        text, allowed = take_flag(typed, "allow-overcommit")
         assert allowed and joined(tokenize(text)) == "Venue £5"
-    assert take_flag("Venue £5")[1] is False
+    assert take_flag("Venue £5", "allow-overcommit")[1] is False
 
 
 @pytest.mark.parametrize("text, number", [("3", 3), ("#3", 3), ("line 12", 12), (" # 7 ", 7)])

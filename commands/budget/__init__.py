@@ -21,15 +21,15 @@ from commands.budget.parse import (
     parse_line_number,
     parse_options,
     split_source,
-    take_flag,
     tokenize,
 )
 from commands.context import Context
 from commands.money import format_money, looks_like_amount
 from commands.reply import Reply, Upload, confirm, inform, refuse
-from commands.slack_text import escape, plain_words, split_first, user_mention
+from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
+from storage.partnerships import lock_partnership
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -86,7 +86,7 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     name = _name(joined(head), what="fund", example=example)
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    store.lock_partnership(session, partnership=partnership)
+    lock_partnership(session, partnership=partnership)
     existing = store.find_fund(session, partnership=partnership, name=name)
     if existing is not None and pence is None:
         return refuse(
@@ -113,12 +113,12 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
     fund = _existing_fund(session, partnership, joined(head[:-1]))
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    store.lock_partnership(session, partnership=partnership)
+    lock_partnership(session, partnership=partnership)
     return _pay_in(session, ctx, partnership, fund, EntryKind.CONTRIBUTION, pence, partner)
 
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    text, allow_overcommit = take_flag(text)
+    text, allow_overcommit = take_flag(text, "allow-overcommit")
     names = [f.name for f in store.funds_of(session, partnership=partnership)]
     fund_name, rest = match_fund(tokenize(text), names)
     if not fund_name:
@@ -134,7 +134,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     }
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    store.lock_partnership(session, partnership=partnership)
+    lock_partnership(session, partnership=partnership)
     remaining = _figures(session, partnership, fund).remaining
     if cost.planned > remaining and not allow_overcommit:
         return refuse(
@@ -189,7 +189,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         )
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    store.lock_partnership(session, partnership=partnership)
+    lock_partnership(session, partnership=partnership)
     old = line.spent_pence
     line.spent_pence = pence
     session.add(line)
@@ -214,7 +214,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
         return inform(f"Line {line.number} is already cancelled.")
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    store.lock_partnership(session, partnership=partnership)
+    lock_partnership(session, partnership=partnership)
     line.cancelled_at, line.cancelled_by = ctx.now, ctx.user_id
     session.add(line)
     _audit(

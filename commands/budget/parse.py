@@ -14,8 +14,6 @@ from commands.slack_text import plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
-# Autocorrect turns "--" into an em or en dash on phones and Macs.
-_OVERCOMMIT = re.compile(r"(?:^|\s)(?:--|—|–)allow-overcommit(?=\s|$)", re.IGNORECASE)
 _DAYS_UNIT = {"day", "days"}
 _AT = {"@", "at", "x", "×"}
 MAX_DAYS = Decimal(10_000)
@@ -70,12 +68,6 @@ def _closing_quote(text: str, start: int, close: str) -> int:
 
 def joined(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens).strip()
-
-
-def take_flag(raw: str) -> tuple[str, bool]:
-    """The text without `--allow-overcommit`, and whether it was there."""
-    cleaned, count = _OVERCOMMIT.subn(" ", raw)
-    return cleaned, count > 0
 
 
 def split_source(

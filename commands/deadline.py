@@ -1,0 +1,304 @@
+"""`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from commands import schedule
+from commands.access import channel_partnership, not_linked, officers_only
+from commands.context import Context
+from commands.dates import DateError
+from commands.ical import CalendarItem, calendar_ics
+from commands.reply import MAX_BLOCKS, Reply, Upload, confirm, header, inform, line_sections, refuse
+from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from storage import deadlines as store
+from storage.models import Deadline, Event, Partnership
+from storage.partnerships import lock_partnership
+
+ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
+WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
+DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"
+_WINDOW = re.compile(r"^(?P<open>.+?)\s+(?:to|until|till)\s+(?P<close>.+)$", re.IGNORECASE)
+
+HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
+• `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
+• `{WINDOW_EXAMPLE}` — a window that opens and closes
+• `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
+• `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
+• `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
+• `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
+Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00. \
+Add `--past` to record a date that has passed."""
+
+Action = Callable[[Session, Context, Partnership, str], Reply]
+
+
+def handle(session: Session, ctx: Context, text: str) -> Reply:
+    word, rest = split_first(text)
+    word = word.lower() or "list"
+    if word == "help":
+        return inform(HELP)
+    action = ACTIONS.get(word)
+    if action is None:
+        return refuse(f"`/deadline` has no `{escape(plain_words(word))}` option.", HELP)
+    partnership = channel_partnership(session, ctx)
+    if partnership is None:
+        return not_linked()
+    try:
+        return action(session, ctx, partnership, rest)
+    except DateError as error:
+        return refuse(error.problem, error.fix or "`/deadline help` shows every option.")
+
+
+def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    text, past = take_flag(text, "past")
+    title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
+    due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
+    if refusal := officers_only(session, ctx, partnership, "add deadlines"):
+        return refusal
+    deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant)
+    return confirm(
+        f":date: {user_mention(ctx.user_id)} added deadline *{deadline.number}*: "
+        f"{schedule.title(title)} — {schedule.shown(due.instant, ctx)}"
+        f"\n{schedule.for_each_reader(due.instant, ctx)} · "
+        + (DEFAULT_LADDER if due.instant > ctx.now else "kept for the record, no reminders")
+        + schedule.assumed_note(due.assumed)
+    )
+
+
+def window(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    text, past = take_flag(text, "past")
+    title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
+    match = _WINDOW.match(dates)
+    if match is None:
+        raise DateError(
+            "Say when the window opens and closes, with `from` and `to`.",
+            f"For example: `{WINDOW_EXAMPLE}`",
+        )
+    # A window may already be open, so its opening may have passed.
+    opens = schedule.when(ctx, match["open"], schedule.OPENING_TIME, past=True, month_end=False)
+    closes = schedule.when(ctx, match["close"], schedule.DEADLINE_TIME, past=past)
+    if closes.instant <= opens.instant:
+        raise DateError(
+            f"That window closes ({schedule.shown(closes.instant, ctx)}) before it opens "
+            f"({schedule.shown(opens.instant, ctx)}).",
+            f"Give the opening first: `{WINDOW_EXAMPLE}`",
+        )
+    if refusal := officers_only(session, ctx, partnership, "add deadlines"):
+        return refusal
+    deadline = _insert(
+        session, ctx, partnership, title=title, due_at=closes.instant, opens_at=opens.instant
+    )
+    return confirm(
+        f":date: {user_mention(ctx.user_id)} added funding window *{deadline.number}*: "
+        f"{schedule.title(title)}\nOpens {schedule.shown(opens.instant, ctx)}\n"
+        f"Closes {schedule.shown(closes.instant, ctx)}\n"
+        f"{DEFAULT_LADDER}, and when it opens"
+        + schedule.assumed_note(
+            opens.assumed and f"opening: {opens.assumed}",
+            closes.assumed and f"closing: {closes.assumed}",
+        )
+    )
+
+
+def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    everything = plain_words(text).lower() == "all"
+    rows = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=everything)
+    if not rows:
+        return inform(
+            f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
+        )
+    title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
+    blocks = [
+        header(title),
+        *line_sections((_line(d, ctx) for d in rows), max_blocks=MAX_BLOCKS - 1),
+    ]
+    return inform(f"{len(rows)} deadlines for {escape(partnership.name)}", blocks)
+
+
+def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    deadline = _numbered(session, partnership, text)
+    if deadline.done_at is not None:
+        return inform(f"Deadline {deadline.number} is already done.")
+    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
+        return refusal
+    deadline.done_at, deadline.done_by = ctx.now, ctx.user_id
+    session.add(deadline)
+    return confirm(
+        f":white_check_mark: {user_mention(ctx.user_id)} marked deadline *{deadline.number}* "
+        f"{schedule.title(deadline.title)} done. No more reminders for it."
+    )
+
+
+def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    deadline = _numbered(session, partnership, text)
+    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
+        return refusal
+    deadline.removed_at, deadline.removed_by = ctx.now, ctx.user_id
+    session.add(deadline)
+    return confirm(
+        f":wastebasket: {user_mention(ctx.user_id)} removed deadline *{deadline.number}* "
+        f"{schedule.title(deadline.title)}."
+    )
+
+
+def move(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    number_text, when_text = split_first(text)
+    deadline = _numbered(session, partnership, number_text)
+    text, past = take_flag(when_text, "past")
+    opens_at = deadline.opens_at
+    match = _WINDOW.match(plain_words(text)) if deadline.opens_at else None
+    if match and plain_words(text).lower().startswith("from "):
+        opens_at = schedule.when(
+            ctx, match["open"], schedule.OPENING_TIME, past=True, month_end=False
+        ).instant
+        text = match["close"]
+    if not plain_words(text):
+        raise DateError(
+            "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
+        )
+    due = schedule.when(ctx, text, schedule.DEADLINE_TIME, past=past)
+    if opens_at is not None and due.instant <= opens_at:
+        raise DateError(
+            "That would close the window before it opens.",
+            f"Move both: `/deadline move {deadline.number} from 1 June to 30 September`",
+        )
+    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
+        return refusal
+    was = deadline.due_at
+    deadline.due_at, deadline.opens_at = due.instant, opens_at
+    session.add(deadline)
+    return confirm(
+        f":arrows_clockwise: {user_mention(ctx.user_id)} moved deadline *{deadline.number}* "
+        f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
+        f"(was {schedule.uk_datetime(was, ctx.tz)})." + schedule.assumed_note(due.assumed)
+    )
+
+
+def remind(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    number_text, ladder_text = split_first(text)
+    deadline = _numbered(session, partnership, number_text)
+    if not ladder_text:
+        raise DateError(
+            "Say when to remind.",
+            f"For example: `/deadline remind {deadline.number} 14d 7d 1d 2h`, or `none`",
+        )
+    ladder = schedule.parse_ladder(ladder_text)
+    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
+        return refusal
+    deadline.reminders = ladder
+    session.add(deadline)
+    return confirm(
+        f":bell: Deadline *{deadline.number}* {schedule.title(deadline.title)}: "
+        f"{schedule.describe_ladder(ladder, DEFAULT_LADDER)}."
+    )
+
+
+def ical(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    deadlines = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=True)
+    events = store.events_of(session, partnership=partnership, now=ctx.now, everything=True)
+    items = [item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx)]
+    items += [_event_item(e, ctx) for e in events]
+    content = calendar_ics(items, name=partnership.name, now=ctx.now)
+    slug = "-".join(plain_words(partnership.name).lower().split())[:40] or "partnership"
+    filename = f"deadlines-{slug}.ics"
+    return inform(
+        f":calendar: Posting *{escape(filename)}* ({len(items)} dates) to this channel: "
+        "open it to add them to Outlook or Google Calendar.",
+        upload=Upload(
+            filename=filename, title=f"Deadlines and events: {partnership.name}", content=content
+        ),
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    "add": add,
+    "window": window,
+    "list": list_,
+    "done": done,
+    "remove": remove,
+    "move": move,
+    "remind": remind,
+    "ical": ical,
+}
+
+
+def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:
+    lock_partnership(session, partnership=partnership)
+    deadline = Deadline(
+        team_id=partnership.team_id,
+        partnership_id=partnership.id,
+        number=store.next_number(session, Deadline, partnership=partnership),
+        created_by=ctx.user_id,
+        created_at=ctx.now,
+        **fields,
+    )
+    session.add(deadline)
+    session.flush()
+    return deadline
+
+
+def _numbered(session: Session, partnership: Partnership, text: str) -> Deadline:
+    digits = plain_words(text).lstrip("#")
+    if not digits.isdigit() or len(digits) > 9:
+        raise DateError(
+            f"`{escape(plain_words(text)) or '(nothing)'}` is not a deadline number.",
+            "`/deadline list all` shows them with their numbers.",
+        )
+    deadline = store.numbered(session, Deadline, partnership=partnership, number=int(digits))
+    if deadline is None:
+        raise DateError(
+            f"There is no deadline {int(digits)} here.", "`/deadline list all` shows them."
+        )
+    return deadline
+
+
+def _line(deadline: Deadline, ctx: Context) -> str:
+    text = f"`#{deadline.number}` {schedule.title(deadline.title)} — "
+    if deadline.opens_at is None:
+        text += schedule.shown(deadline.due_at, ctx)
+    elif deadline.opens_at > ctx.now:
+        closes = schedule.uk_datetime(deadline.due_at, ctx.tz)
+        text += f"opens {schedule.shown(deadline.opens_at, ctx)}, closes {closes}"
+    else:
+        text += f"open now, closes {schedule.shown(deadline.due_at, ctx)}"
+    if deadline.done_at is not None:
+        return f"~{text}~ _done_"
+    return f"~{text}~ _passed_" if deadline.due_at < ctx.now else text
+
+
+def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
+    """A deadline is one moment; a window is two (opening and closing), not one
+    months-long block across the calendar."""
+    uid = f"{deadline.id}@{deadline.team_id}.partnerbot"
+    closing = CalendarItem(
+        uid=f"deadline-{uid}",
+        title=f"{'Closes' if deadline.opens_at else 'Deadline'}: {deadline.title}",
+        start=deadline.due_at,
+        end=None,
+        alarms=schedule.deadline_alarms(deadline.reminders, deadline.due_at, ctx.tz),
+    )
+    if deadline.opens_at is None:
+        return [closing]
+    opening = CalendarItem(
+        uid=f"opens-{uid}",
+        title=f"Opens: {deadline.title}",
+        start=deadline.opens_at,
+        end=None,
+        description=f"Closes {schedule.uk_datetime(deadline.due_at, ctx.tz)}.",
+        alarms=(timedelta(0),) if deadline.reminders != "none" else (),
+    )
+    return [opening, closing]
+
+
+def _event_item(event: Event, ctx: Context) -> CalendarItem:
+    return CalendarItem(
+        uid=f"event-{event.id}@{event.team_id}.partnerbot",
+        title=event.title,
+        start=event.starts_at,
+        end=event.starts_at + schedule.EVENT_LENGTH,
+        location=event.place or "",
+        alarms=schedule.ladder_offsets(event.reminders, schedule.EVENT_LADDER),
+    )

@@ -1,0 +1,188 @@
+"""`/event`: seminars, workshops and meetings, with their place and reminders."""
+
+import re
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from commands import schedule
+from commands.access import channel_partnership, not_linked, officers_only
+from commands.context import Context
+from commands.dates import DateError
+from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections, refuse
+from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from storage import deadlines as store
+from storage.models import Event, Partnership
+from storage.partnerships import lock_partnership
+
+EXAMPLE = (
+    '/event add "Developing a partnership response to the recession" 18 September 10am '
+    "at Southampton"
+)
+DEFAULT_LADDER = "reminders 7 days and 1 day before (the default)"
+MAX_PLACE = 150
+# "… at Southampton", but not "… at 10am" or "at noon": the place is the last "at" part
+# that is not a time.
+_PLACE = re.compile(
+    r"^(?P<when>.+?)\s+at\s+(?P<place>(?!\d|noon\b|midday\b|midnight\b)[^@]+)$", re.IGNORECASE
+)
+
+HELP = f"""*`/event`* — events the partnership goes to, with reminders
+• `{EXAMPLE}`
+• `/event add Surrey LSP officers meeting on 12 November 2pm at Woking`
+• `/event list` — what is coming; `/event list all` — past ones too
+• `/event remove 2` · `/event move 2 7 October 10am`
+• `/event remind 2 7d 1d 2h` — its reminders (or `none`, or `default`)
+Dates are read the UK way; an event with no time starts at 09:00. `--past` records one \
+that has happened."""
+
+Action = Callable[[Session, Context, Partnership, str], Reply]
+
+
+def handle(session: Session, ctx: Context, text: str) -> Reply:
+    word, rest = split_first(text)
+    word = word.lower() or "list"
+    if word == "help":
+        return inform(HELP)
+    action = ACTIONS.get(word)
+    if action is None:
+        return refuse(f"`/event` has no `{escape(plain_words(word))}` option.", HELP)
+    partnership = channel_partnership(session, ctx)
+    if partnership is None:
+        return not_linked()
+    try:
+        return action(session, ctx, partnership, rest)
+    except DateError as error:
+        return refuse(error.problem, error.fix or "`/event help` shows every option.")
+
+
+def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    text, past = take_flag(text, "past")
+    title, rest = schedule.split_title(text, separators=("on",), example=EXAMPLE)
+    when_text, place = _split_place(rest)
+    starts = schedule.when(ctx, when_text, schedule.EVENT_TIME, past=past)
+    if refusal := officers_only(session, ctx, partnership, "add events"):
+        return refusal
+    lock_partnership(session, partnership=partnership)
+    event = Event(
+        team_id=partnership.team_id,
+        partnership_id=partnership.id,
+        number=store.next_number(session, Event, partnership=partnership),
+        title=title,
+        starts_at=starts.instant,
+        place=place,
+        created_by=ctx.user_id,
+        created_at=ctx.now,
+    )
+    session.add(event)
+    session.flush()
+    return confirm(
+        f":round_pushpin: {user_mention(ctx.user_id)} added event *{event.number}*: "
+        f"{_describe(event, ctx)}"
+        f"\n{schedule.for_each_reader(event.starts_at, ctx)} · {DEFAULT_LADDER}"
+        + schedule.assumed_note(starts.assumed)
+    )
+
+
+def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    everything = plain_words(text).lower() == "all"
+    rows = store.events_of(session, partnership=partnership, now=ctx.now, everything=everything)
+    if not rows:
+        return inform(f"No events coming up for *{escape(partnership.name)}*. Add one: `{EXAMPLE}`")
+    lines = [
+        f"`#{e.number}` {_describe(e, ctx)}" + (" _passed_" if e.starts_at < ctx.now else "")
+        for e in rows
+    ]
+    title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
+    return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
+
+
+def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    event = _numbered(session, partnership, text)
+    if refusal := officers_only(session, ctx, partnership, "change events"):
+        return refusal
+    event.removed_at, event.removed_by = ctx.now, ctx.user_id
+    session.add(event)
+    return confirm(
+        f":wastebasket: {user_mention(ctx.user_id)} removed event *{event.number}* "
+        f"{schedule.title(event.title)}."
+    )
+
+
+def move(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    number_text, rest = split_first(text)
+    event = _numbered(session, partnership, number_text)
+    rest, past = take_flag(rest, "past")
+    when_text, place = _split_place(plain_words(rest))
+    if not when_text:
+        raise DateError(
+            "Say the new date.", f"For example: `/event move {event.number} 7 October 10am`"
+        )
+    starts = schedule.when(ctx, when_text, schedule.EVENT_TIME, past=past)
+    if refusal := officers_only(session, ctx, partnership, "change events"):
+        return refusal
+    was = event.starts_at
+    event.starts_at, event.place = starts.instant, place or event.place
+    session.add(event)
+    return confirm(
+        f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
+        f"{_describe(event, ctx)} "
+        f"(was {schedule.uk_datetime(was, ctx.tz)})." + schedule.assumed_note(starts.assumed)
+    )
+
+
+def remind(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    number_text, ladder_text = split_first(text)
+    event = _numbered(session, partnership, number_text)
+    if not ladder_text:
+        raise DateError(
+            "Say when to remind.",
+            f"For example: `/event remind {event.number} 7d 1d 2h`, or `none`",
+        )
+    ladder = schedule.parse_ladder(ladder_text)
+    if refusal := officers_only(session, ctx, partnership, "change events"):
+        return refusal
+    event.reminders = ladder
+    session.add(event)
+    return confirm(
+        f":bell: Event *{event.number}* {schedule.title(event.title)}: "
+        f"{schedule.describe_ladder(ladder, DEFAULT_LADDER)}."
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    "add": add,
+    "list": list_,
+    "remove": remove,
+    "move": move,
+    "remind": remind,
+}
+
+
+def _split_place(text: str) -> tuple[str, str | None]:
+    match = _PLACE.match(text)
+    if match is None:
+        return text, None
+    place = match["place"].strip()
+    if len(place) > MAX_PLACE:
+        raise DateError(f"That place is {len(place)} characters long; the limit is {MAX_PLACE}.")
+    return match["when"], place
+
+
+def _describe(event: Event, ctx: Context) -> str:
+    place = f" at {escape(event.place)}" if event.place else ""
+    return f"{schedule.title(event.title)} — {schedule.shown(event.starts_at, ctx)}{place}"
+
+
+def _numbered(session: Session, partnership: Partnership, text: str) -> Event:
+    digits = plain_words(text).lstrip("#")
+    if not digits.isdigit() or len(digits) > 9:
+        raise DateError(
+            f"`{escape(plain_words(text)) or '(nothing)'}` is not an event number.",
+            "`/event list all` shows them with their numbers.",
+        )
+    event = store.numbered(session, Event, partnership=partnership, number=int(digits))
+    if event is None:
+        raise DateError(f"There is no event {int(digits)} here.", "`/event list all` shows them.")
+    return event

@@ -1,0 +1,112 @@
+"""What /deadline and /event share: reading a title and its date, showing an instant
+the UK way, and the reminder ladders that the scheduler will follow."""
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from commands.context import Context
+from commands.dates import DateError, format_offsets, parse_offsets, parse_when
+from commands.slack_text import escape, plain_words, strip_quotes
+from commands.timefmt import slack_date, time_left, uk_datetime
+
+MAX_TITLE = 150
+DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
+OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
+EVENT_TIME = time(9, 0)
+MORNING_OF = time(9, 0)  # the default ladder's "09:00 on the day"
+DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
+EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
+EVENT_LENGTH = timedelta(hours=1)  # for calendars; events are entered with a start only
+_QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
+
+
+def split_title(text: str, *, separators: tuple[str, ...], example: str) -> tuple[str, str]:
+    """A title in quotes, or before the last separator word: ('Confirm grant use', '26 Sep')."""
+    text = plain_words(text)
+    if match := _QUOTED.match(text):
+        title, rest = match[2].strip(), match[4].strip()
+    else:
+        # Greedy: the title runs to the last separator ("Meeting on budgets on 12 June").
+        pattern = r"^(.*\S)\s+(?:" + "|".join(separators) + r")\s+(.+)$"
+        match = re.match(pattern, text, flags=re.IGNORECASE)
+        if match is None:
+            raise DateError(
+                "Put the title in quotes, or separate it from the date with "
+                + " or ".join(f"`{s}`" for s in separators)
+                + ".",
+                f"For example: `{example}`",
+            )
+        title, rest = match[1], match[2]
+    return check_title(strip_quotes(title), example), rest.strip()
+
+
+def check_title(title: str, example: str) -> str:
+    if not title:
+        raise DateError("Give a title.", f"For example: `{example}`")
+    if len(title) > MAX_TITLE:
+        raise DateError(f"That title is {len(title)} characters long; the limit is {MAX_TITLE}.")
+    return title
+
+
+def when(ctx: Context, text: str, default_time: time, *, past: bool, month_end: bool = True):
+    return parse_when(
+        text,
+        now=ctx.now,
+        tz=ctx.tz,
+        default_time=default_time,
+        allow_past=past,
+        month_end=month_end,
+    )
+
+
+def shown(instant: datetime, ctx: Context) -> str:
+    """`Sat 31 Jul 2027, 17:00 BST (in 249 days)`."""
+    return f"{uk_datetime(instant, ctx.tz)} ({time_left(instant, ctx.now, ctx.tz)})"
+
+
+def for_each_reader(instant: datetime, ctx: Context) -> str:
+    """The same instant in Slack's date token, which each reader sees in their own zone."""
+    return slack_date(instant, uk_datetime(instant, ctx.tz))
+
+
+def assumed_note(*notes: str) -> str:
+    notes = tuple(n for n in notes if n)
+    return f"\n_({'; '.join(notes)}: `move` it if that's wrong.)_" if notes else ""
+
+
+def parse_ladder(text: str) -> str | None:
+    """What /deadline remind and /event remind store: offsets, "none", or None (default)."""
+    words = plain_words(text).lower()
+    if words in ("none", "off"):
+        return "none"
+    if words == "default":
+        return None
+    return format_offsets(parse_offsets(words))
+
+
+def ladder_offsets(stored: str | None, default: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+    if stored == "none":
+        return ()
+    return tuple(parse_offsets(stored)) if stored else default
+
+
+def deadline_alarms(stored: str | None, due: datetime, tz: ZoneInfo) -> tuple[timedelta, ...]:
+    """The ladder as offsets before `due`; the default adds 09:00 local on the day."""
+    offsets = ladder_offsets(stored, DEADLINE_LADDER)
+    if stored is None:
+        local = due.astimezone(tz)
+        morning = datetime.combine(local.date(), MORNING_OF, tzinfo=tz)
+        if morning < local:
+            offsets += (local - morning,)
+    return offsets
+
+
+def describe_ladder(stored: str | None, default_text: str) -> str:
+    if stored == "none":
+        return "no reminders"
+    return f"reminders {stored.replace(' ', ', ')} before" if stored else default_text
+
+
+def title(text: str) -> str:
+    return f"*{escape(text)}*"

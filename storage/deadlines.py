@@ -1,0 +1,69 @@
+"""Queries about deadlines, funding windows and events: numbered per partnership,
+removed softly (the row stays, so reminders and history can still refer to it)."""
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import Deadline, Event, Partnership
+
+Dated = Deadline | Event
+
+
+def next_number(session: Session, model: type[Dated], *, partnership: Partnership) -> int:
+    """Call under lock_partnership(), or two rows could draw the same number."""
+    highest = session.exec(
+        select(func.max(model.number)).where(model.partnership_id == partnership.id)
+    ).one()
+    return (highest or 0) + 1
+
+
+def numbered(
+    session: Session, model: type[Dated], *, partnership: Partnership, number: int
+) -> Dated | None:
+    return session.exec(
+        select(model).where(
+            model.team_id == partnership.team_id,
+            model.partnership_id == partnership.id,
+            model.number == number,
+            model.removed_at.is_(None),
+        )
+    ).first()
+
+
+def deadlines_of(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
+) -> list[Deadline]:
+    """Deadlines and windows still to come (or all, with everything=True), soonest first.
+
+    A window sorts by its opening while that is ahead, by its closing once it is open.
+    """
+    query = select(Deadline).where(
+        Deadline.team_id == partnership.team_id,
+        Deadline.partnership_id == partnership.id,
+        Deadline.removed_at.is_(None),
+    )
+    if not everything:
+        query = query.where(Deadline.done_at.is_(None), Deadline.due_at >= now)
+    rows = list(session.exec(query))
+    return sorted(rows, key=lambda d: (sort_instant(d, now), d.number))
+
+
+def sort_instant(deadline: Deadline, now: datetime) -> datetime:
+    if deadline.opens_at is not None and deadline.opens_at > now:
+        return deadline.opens_at
+    return deadline.due_at
+
+
+def events_of(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
+) -> list[Event]:
+    query = select(Event).where(
+        Event.team_id == partnership.team_id,
+        Event.partnership_id == partnership.id,
+        Event.removed_at.is_(None),
+    )
+    if not everything:
+        query = query.where(Event.starts_at >= now)
+    return list(session.exec(query.order_by(Event.starts_at, Event.number)))
