@@ -53,6 +53,20 @@ def test_demo_holds_the_seed_budgets(tmp_path):
     assert "Facilitator for the October team day — *PtP credit*" in out
 
 
+def test_demo_holds_the_seed_dates(tmp_path):
+    out = run_cli("demo", stdin="/deadline list\n/event list\n", cwd=tmp_path).stdout
+    for title in [
+        "PtP credit applications",
+        "LAA exemplar proposals",
+        "Strategic Funding Programme",
+        "Regional Empowerment Partnership",
+        "Developing a partnership response to the recession",
+        "Inmarsat Conference Centre",
+        "Milton Keynes",
+    ]:
+        assert title in out, title
+
+
 def test_shell_uses_the_configured_database_across_sessions(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
     first = run_cli("shell", env=env, stdin=":as amy\n/partnership create Woking LSP\n")

@@ -129,3 +129,42 @@ def test_control_characters_never_reach_the_database(engine):
     # PostgreSQL refuses NUL in text; Slack never means one, so it is dropped.
     reply = dispatch(engine, CTX, "/partnership", "create Spel\x00thorne\x07 LSP")
     assert reply.ok and "*Spelthorne LSP*" in reply.text
+
+
+DATED_WORDS = st.sampled_from(
+    ["", "add ", "window ", "list ", "done ", "remove ", "move ", "remind ", "ical ", "x"]
+)
+DATEISH = SLACKISH | st.sampled_from(
+    [
+        '"X" 31 July',
+        "X by 5pm 31 July",
+        '"X" from 31 May to 30 September',
+        "1 14d 2h",
+        "1 none",
+        "1 5pm 7 August",
+        '"X" 18 September 10am at Kent',
+        "X by 28 March 2027 01:30",
+        "1 31/02/2027",
+    ]
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(command=st.sampled_from(["/deadline", "/event"]), subcommand=DATED_WORDS, text=DATEISH)
+def test_any_date_text_gets_a_reply_within_limits_and_refusals_write_nothing(
+    engine, command, subcommand, text
+):
+    from tests.test_deadline_command import rows
+
+    if not row_counts(engine)[0]:
+        dispatch(engine, CTX, "/partnership", "create Spelthorne LSP")
+        dispatch(engine, CTX, "/deadline", 'add "First" 31 July')
+        dispatch(engine, CTX, "/event", 'add "First" 18 September at Kent')
+    before = rows(engine)
+    reply = dispatch(engine, CTX, command, subcommand + text)
+    assert reply.text and within_slack_limits(reply)
+    if not reply.ok:
+        assert rows(engine) == before
+    assert "Something went wrong" not in reply.text, "an exception escaped a handler"

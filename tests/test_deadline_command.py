@@ -1,0 +1,285 @@
+"""/deadline and /event through signed slash commands, on both databases, with "now"
+fixed at Tue 24 Nov 2026, 14:30 GMT (tests.conftest.NOW)."""
+
+import icalendar
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import Deadline, Event
+from tests.slack_requests import SlackDriver
+
+OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
+
+
+def rows(engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        return (
+            session.exec(select(func.count()).select_from(Deadline)).one(),
+            session.exec(select(func.count()).select_from(Event)).one(),
+        )
+
+
+@pytest.fixture
+def officer(slack):
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    slack.command("/partnership", f"role <@{MEMBER}|m> member", user=OFFICER)
+
+    def run(command: str, text: str, user: str = OFFICER):
+        return slack.command(command, text, user=user)
+
+    return run
+
+
+def test_add_repeats_the_deadline_in_full_with_its_number(officer, engine):
+    reply = officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    assert reply.public
+    assert (
+        "added deadline *1*: *LAA exemplar proposals* — Sat 31 Jul 2027, 17:00 BST (in 249 days)"
+        in reply.text
+    )
+    assert (
+        "<!date^1817049600^{date_short_pretty} at {time}|Sat 31 Jul 2027, 17:00 BST>" in reply.text
+    )
+    with Session(engine) as session:
+        deadline = session.exec(select(Deadline)).one()
+    assert deadline.due_at.isoformat() == "2027-07-31T16:00:00+00:00"
+
+
+def test_every_date_in_the_seed_papers_is_understood(officer):
+    """Moved to the coming year, typed as the papers write them."""
+    cases = [
+        (
+            "/deadline",
+            'add "LAA exemplar proposals" by 5pm on 31 July',
+            "Sat 31 Jul 2027, 17:00 BST",
+        ),
+        (
+            "/deadline",
+            "add Strategic Funding Programme applications by 12 June",
+            "Sat 12 Jun 2027, 17:00 BST",
+        ),
+        (
+            "/deadline",
+            "add Regional Empowerment Partnership grants by 19th June",
+            "Sat 19 Jun 2027, 17:00 BST",
+        ),
+        (
+            "/deadline",
+            "add Confirm how the grant is used by the 26th September",
+            "Sun 26 Sep 2027, 17:00 BST",
+        ),
+        ("/deadline", "add Secondments end on 31 March", "Wed 31 Mar 2027, 17:00 BST"),
+        (
+            "/deadline",
+            "add Surrey LSP officers meeting by November 12",
+            "Fri 12 Nov 2027, 17:00 GMT",
+        ),
+        (
+            "/event",
+            '"LGA Sustainable Communities Act conference" 10 June 9.15am at Local Government House, London',
+            "Thu 10 Jun 2027, 09:15 BST",
+        ),
+        (
+            "/event",
+            '"Local Strategic Partnerships ’09" 11 June 9am at Inmarsat Conference Centre, London',
+            "Fri 11 Jun 2027, 09:00 BST",
+        ),
+        (
+            "/event",
+            '"Developing a partnership response to the recession" 18 September at Southampton',
+            "Sat 18 Sep 2027, 09:00 BST",
+        ),
+        (
+            "/event",
+            '"Developing a partnership response to the recession" 7 October at Kent',
+            "Thu 7 Oct 2027, 09:00 BST",
+        ),
+        (
+            "/event",
+            '"Developing a partnership response to the recession" 18 November at Milton Keynes',
+            "Thu 18 Nov 2027, 09:00 GMT",
+        ),
+    ]
+    for command, text, expected in cases:
+        reply = officer(command, text if command == "/deadline" else f"add {text}")
+        assert reply.public and expected in reply.text, (text, reply.text)
+
+
+def test_a_funding_window_opens_and_closes(officer):
+    reply = officer(
+        "/deadline", 'window "PtP credit applications" from the end of May until September'
+    )
+    assert "Opens Mon 31 May 2027, 09:00 BST (in 188 days)" in reply.text
+    assert "Closes Thu 30 Sep 2027, 17:00 BST (in 310 days)" in reply.text
+
+
+def test_list_is_soonest_first_with_windows_by_opening_then_closing(officer, slack):
+    officer("/deadline", 'add "Confirm grant use" 26 September')
+    officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
+    officer("/deadline", 'window "Already open" from 1 November 2026 to 30 December --past')
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    text = officer("/deadline", "list").everything
+    order = [
+        "Already open",
+        "PtP credit applications",
+        "LAA exemplar proposals",
+        "Confirm grant use",
+    ]
+    assert [text.index(t) for t in order] == sorted(text.index(t) for t in order)
+    assert "open now, closes Wed 30 Dec 2026, 17:00 GMT (in 36 days)" in text
+    assert (
+        "opens Mon 31 May 2027, 09:00 BST (in 188 days), closes Thu 30 Sep 2027, 17:00 BST" in text
+    )
+
+
+def test_done_and_past_deadlines_leave_the_list_but_not_list_all(officer):
+    officer("/deadline", 'add "Old call" 31 July 2009 5pm --past')
+    officer("/deadline", 'add "Confirm grant use" 26 September')
+    assert "done" in officer("/deadline", "done 2").text
+    assert "No deadlines coming up" in officer("/deadline", "list").text
+    everything = officer("/deadline", "list all").everything
+    assert "~`#1` *Old call*" in everything and "_passed_" in everything
+    assert "~`#2` *Confirm grant use*" in everything and "_done_" in everything
+
+
+def test_move_remove_and_remind(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    moved = officer("/deadline", "move 1 5pm 7 August")
+    assert (
+        "to Sat 7 Aug 2027, 17:00 BST (in 256 days) (was Sat 31 Jul 2027, 17:00 BST)" in moved.text
+    )
+    assert (
+        "reminders 14d, 7d, 2h, 30m before" in officer("/deadline", "remind 1 30m 14d 2h 7d").text
+    )
+    assert "no reminders" in officer("/deadline", "remind 1 none").text
+    assert "(the default)" in officer("/deadline", "remind 1 default").text
+    assert "removed deadline *1*" in officer("/deadline", "remove 1").text
+    assert "There is no deadline 1" in officer("/deadline", "done 1").text
+    with Session(engine) as session:
+        assert session.exec(select(Deadline.removed_by)).one() == OFFICER  # kept, marked removed
+
+
+def test_moving_a_window(officer):
+    officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
+    assert "to Thu 30 Sep 2027" not in officer("/deadline", "move 1 from 1 June to 1 October").text
+    listed = officer("/deadline", "list").everything
+    assert (
+        "opens Tue 1 Jun 2027, 09:00 BST" in listed and "closes Fri 1 Oct 2027, 17:00 BST" in listed
+    )
+    assert "close the window before it opens" in officer("/deadline", "move 1 1 May").text
+
+
+@pytest.mark.parametrize(
+    "command, text, problem",
+    [
+        ("/deadline", "add Proposals by a", "`a` isn't a date"),
+        ("/deadline", "add Proposals by to", "`to` isn't a date"),
+        ("/deadline", "add Proposals by soon", "`soon` isn't a date"),
+        ("/deadline", "add Proposals 31 July", "Put the title in quotes"),
+        ("/deadline", "add Proposals by 31 July 2009", "which has passed"),
+        ("/deadline", "add Proposals by 15-12-18", "two-digit year"),
+        ("/deadline", "add Proposals by Wednesday 10 June", "is a Thursday, not a Wednesday"),
+        ("/deadline", "add Proposals by 28 March 2027 01:30", "does not exist in Europe/London"),
+        ("/deadline", "add Proposals by " + "31 July " * 30, "I read at most 200"),
+        ("/deadline", 'window "PtP" from 30 September to 31 May', "closes"),
+        (
+            "/deadline",
+            "window PtP 31 May to 30 September",
+            "separate it from the date with `from`",
+        ),
+        ("/deadline", 'window "PtP" from 31 May', "Say when the window opens and closes"),
+        ("/deadline", "done 9", "There is no deadline 9"),
+        ("/deadline", "done nine", "is not a deadline number"),
+        ("/deadline", "remind 9 1d", "There is no deadline 9"),
+        ("/deadline", "frob", "`/deadline` has no `frob` option"),
+        ("/event", "add Seminar on soon at Kent", "isn't a date"),
+        ("/event", "move 4 1 May", "There is no event 4"),
+        ("/event", "frob", "`/event` has no `frob` option"),
+    ],
+)
+def test_bad_input_is_refused_privately_with_what_to_type(officer, engine, command, text, problem):
+    refused = officer(command, text)
+    assert not refused.public and problem in refused.text
+    assert "\n" in refused.text
+    assert rows(engine) == (0, 0)
+
+
+def test_bad_ladders_are_refused(officer):
+    officer("/deadline", 'add "X" 31 July')
+    for ladder, problem in [("2w", "is not a reminder time"), ("400d", "none more than 365d")]:
+        assert problem in officer("/deadline", f"remind 1 {ladder}").text
+
+
+def test_only_officers_change_dates_but_anyone_reads_them(officer, engine):
+    officer("/deadline", 'add "X" 31 July')
+    officer("/event", 'add "Y" 18 September at Kent')
+    before = rows(engine)
+    for command, text in [
+        ("/deadline", 'add "Z" 1 August'),
+        ("/deadline", "done 1"),
+        ("/deadline", "move 1 1 Aug"),
+        ("/deadline", "remove 1"),
+        ("/deadline", "remind 1 none"),
+        ("/event", 'add "Z" 1 August'),
+        ("/event", "remove 1"),
+    ]:
+        assert "Only officers" in officer(command, text, user=MEMBER).text, text
+    assert rows(engine) == before
+    assert (
+        "*X*"
+        in officer("/deadline", "list", user=MEMBER).text
+        + officer("/deadline", "list", user=MEMBER).everything
+    )
+
+
+def test_event_places_are_not_times(officer):
+    at_ten = officer("/event", 'add "Seminar" 18 September at 10am')
+    assert "Sat 18 Sep 2027, 10:00 BST" in at_ten.text and " at 10am" not in at_ten.text
+    both = officer("/event", 'add "Workshop" 7 October at noon at County Hall, Kingston')
+    assert "Thu 7 Oct 2027, 12:00 BST (in 317 days) at County Hall, Kingston" in both.text
+    listed = officer("/event", "list").everything
+    assert listed.index("Seminar") < listed.index("Workshop")
+
+
+def test_another_workspace_sees_none_of_these_dates(app, officer):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    other = SlackDriver(app, team="T2")
+    other.command("/partnership", "create Spelthorne LSP", user=OFFICER)
+    assert "No deadlines coming up" in other.command("/deadline", "list", user=OFFICER).text
+    assert "There is no deadline 1" in other.command("/deadline", "done 1", user=OFFICER).text
+
+
+def test_user_text_is_escaped(officer):
+    reply = officer("/deadline", 'add "<!channel> &amp; <https://evil.example|bank>" 31 July')
+    assert (
+        "<!channel>" not in reply.text
+        and "&lt;!channel&gt; &amp; &lt;https://evil.example|bank&gt;" in reply.text
+    )
+
+
+def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
+    officer("/event", 'add "Recession seminar" 18 September 10am at Southampton')
+    reply = officer("/deadline", "ical")
+    assert "deadlines-spelthorne-lsp.ics" in reply.text and "(4 dates)" in reply.text
+    (upload,) = fake_slack.wait_for("upload")
+    calendar = icalendar.Calendar.from_ical(upload.body["content"])
+    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert set(events) == {
+        "Deadline: LAA exemplar proposals",
+        "Opens: PtP credit applications",
+        "Closes: PtP credit applications",
+        "Recession seminar",
+    }
+    laa = events["Deadline: LAA exemplar proposals"]
+    assert laa.decoded("DTSTART").isoformat() == "2027-07-31T16:00:00+00:00"
+    triggers = sorted(a.decoded("TRIGGER") for a in laa.walk("VALARM"))
+    assert [str(-t) for t in triggers] == [
+        "14 days, 0:00:00",
+        "7 days, 0:00:00",
+        "1 day, 0:00:00",
+        "8:00:00",
+    ]
+    assert str(events["Recession seminar"]["LOCATION"]) == "Southampton"
