@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from commands.family import Refusal
 from commands.slack_text import plain_words
 from commands.timefmt import uk_datetime
 
@@ -64,10 +65,8 @@ _SETTINGS = {
 }
 
 
-class DateError(ValueError):
-    def __init__(self, problem: str, fix: str = ""):
-        super().__init__(problem)
-        self.problem, self.fix = problem, fix
+class DateError(Refusal):
+    """A date that can't be used, and why."""
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,17 @@
 """`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import Session
 
 from commands import schedule
-from commands.access import channel_partnership, not_linked, officers_only
+from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
+from commands.family import Action, route
 from commands.ical import CalendarItem, calendar_ics
-from commands.reply import MAX_BLOCKS, Reply, Upload, confirm, header, inform, line_sections, refuse
+from commands.reply import MAX_BLOCKS, Reply, Upload, confirm, header, inform, line_sections
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage.models import Deadline, Event, Partnership
@@ -32,24 +32,11 @@ HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00. \
 Add `--past` to record a date that has passed."""
 
-Action = Callable[[Session, Context, Partnership, str], Reply]
-
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    word, rest = split_first(text)
-    word = word.lower() or "list"
-    if word == "help":
-        return inform(HELP)
-    action = ACTIONS.get(word)
-    if action is None:
-        return refuse(f"`/deadline` has no `{escape(plain_words(word))}` option.", HELP)
-    partnership = channel_partnership(session, ctx)
-    if partnership is None:
-        return not_linked()
-    try:
-        return action(session, ctx, partnership, rest)
-    except DateError as error:
-        return refuse(error.problem, error.fix or "`/deadline help` shows every option.")
+    return route(
+        session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
+    )
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -133,14 +120,8 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 
 def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    deadline = _numbered(session, partnership, text)
-    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
-        return refusal
-    deadline.removed_at, deadline.removed_by = ctx.now, ctx.user_id
-    session.add(deadline)
-    return confirm(
-        f":wastebasket: {user_mention(ctx.user_id)} removed deadline *{deadline.number}* "
-        f"{schedule.title(deadline.title)}."
+    return schedule.remove(
+        session, ctx, partnership, _numbered(session, partnership, text), noun="deadline"
     )
 
 
@@ -179,20 +160,16 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def remind(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number_text, ladder_text = split_first(text)
-    deadline = _numbered(session, partnership, number_text)
-    if not ladder_text:
-        raise DateError(
-            "Say when to remind.",
-            f"For example: `/deadline remind {deadline.number} 14d 7d 1d 2h`, or `none`",
-        )
-    ladder = schedule.parse_ladder(ladder_text)
-    if refusal := officers_only(session, ctx, partnership, "change deadlines"):
-        return refusal
-    deadline.reminders = ladder
-    session.add(deadline)
-    return confirm(
-        f":bell: Deadline *{deadline.number}* {schedule.title(deadline.title)}: "
-        f"{schedule.describe_ladder(ladder, DEFAULT_LADDER)}."
+    row = _numbered(session, partnership, number_text)
+    return schedule.remind(
+        session,
+        ctx,
+        partnership,
+        row,
+        ladder_text,
+        noun="deadline",
+        command="/deadline",
+        default_text=DEFAULT_LADDER,
     )
 
 
@@ -241,18 +218,9 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
 
 
 def _numbered(session: Session, partnership: Partnership, text: str) -> Deadline:
-    digits = plain_words(text).lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
-        raise DateError(
-            f"`{escape(plain_words(text)) or '(nothing)'}` is not a deadline number.",
-            "`/deadline list all` shows them with their numbers.",
-        )
-    deadline = store.numbered(session, Deadline, partnership=partnership, number=int(digits))
-    if deadline is None:
-        raise DateError(
-            f"There is no deadline {int(digits)} here.", "`/deadline list all` shows them."
-        )
-    return deadline
+    return schedule.numbered(
+        session, partnership, Deadline, text, noun="deadline", command="/deadline"
+    )
 
 
 def _line(deadline: Deadline, ctx: Context) -> str:

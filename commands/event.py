@@ -1,15 +1,15 @@
 """`/event`: seminars, workshops and meetings, with their place and reminders."""
 
 import re
-from collections.abc import Callable
 
 from sqlmodel import Session
 
 from commands import schedule
-from commands.access import channel_partnership, not_linked, officers_only
+from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
-from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections, refuse
+from commands.family import Action, route
+from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage.models import Event, Partnership
@@ -36,24 +36,11 @@ HELP = f"""*`/event`* — events the partnership goes to, with reminders
 Dates are read the UK way; an event with no time starts at 09:00. `--past` records one \
 that has happened."""
 
-Action = Callable[[Session, Context, Partnership, str], Reply]
-
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    word, rest = split_first(text)
-    word = word.lower() or "list"
-    if word == "help":
-        return inform(HELP)
-    action = ACTIONS.get(word)
-    if action is None:
-        return refuse(f"`/event` has no `{escape(plain_words(word))}` option.", HELP)
-    partnership = channel_partnership(session, ctx)
-    if partnership is None:
-        return not_linked()
-    try:
-        return action(session, ctx, partnership, rest)
-    except DateError as error:
-        return refuse(error.problem, error.fix or "`/event help` shows every option.")
+    return route(
+        session, ctx, text, command="/event", actions=ACTIONS, default="list", help_text=HELP
+    )
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -99,14 +86,8 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
 
 
 def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    event = _numbered(session, partnership, text)
-    if refusal := officers_only(session, ctx, partnership, "change events"):
-        return refusal
-    event.removed_at, event.removed_by = ctx.now, ctx.user_id
-    session.add(event)
-    return confirm(
-        f":wastebasket: {user_mention(ctx.user_id)} removed event *{event.number}* "
-        f"{schedule.title(event.title)}."
+    return schedule.remove(
+        session, ctx, partnership, _numbered(session, partnership, text), noun="event"
     )
 
 
@@ -134,20 +115,16 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def remind(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number_text, ladder_text = split_first(text)
-    event = _numbered(session, partnership, number_text)
-    if not ladder_text:
-        raise DateError(
-            "Say when to remind.",
-            f"For example: `/event remind {event.number} 7d 1d 2h`, or `none`",
-        )
-    ladder = schedule.parse_ladder(ladder_text)
-    if refusal := officers_only(session, ctx, partnership, "change events"):
-        return refusal
-    event.reminders = ladder
-    session.add(event)
-    return confirm(
-        f":bell: Event *{event.number}* {schedule.title(event.title)}: "
-        f"{schedule.describe_ladder(ladder, DEFAULT_LADDER)}."
+    row = _numbered(session, partnership, number_text)
+    return schedule.remind(
+        session,
+        ctx,
+        partnership,
+        row,
+        ladder_text,
+        noun="event",
+        command="/event",
+        default_text=DEFAULT_LADDER,
     )
 
 
@@ -176,13 +153,4 @@ def _describe(event: Event, ctx: Context) -> str:
 
 
 def _numbered(session: Session, partnership: Partnership, text: str) -> Event:
-    digits = plain_words(text).lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
-        raise DateError(
-            f"`{escape(plain_words(text)) or '(nothing)'}` is not an event number.",
-            "`/event list all` shows them with their numbers.",
-        )
-    event = store.numbered(session, Event, partnership=partnership, number=int(digits))
-    if event is None:
-        raise DateError(f"There is no event {int(digits)} here.", "`/event list all` shows them.")
-    return event
+    return schedule.numbered(session, partnership, Event, text, noun="event", command="/event")

@@ -5,10 +5,17 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
+from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
-from commands.slack_text import escape, plain_words, strip_quotes
+from commands.reply import Reply, confirm
+from commands.slack_text import escape, plain_words, strip_quotes, user_mention
 from commands.timefmt import slack_date, time_left, uk_datetime
+from storage import deadlines as store
+from storage.deadlines import Dated
+from storage.models import Partnership
 
 MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
@@ -110,3 +117,71 @@ def describe_ladder(stored: str | None, default_text: str) -> str:
 
 def title(text: str) -> str:
     return f"*{escape(text)}*"
+
+
+def numbered(
+    session: Session,
+    partnership: Partnership,
+    model: type[Dated],
+    text: str,
+    *,
+    noun: str,
+    command: str,
+) -> Dated:
+    """The live deadline or event numbered in `text` ("3" or "#3"), or a refusal."""
+    digits = plain_words(text).lstrip("#")
+    if not digits.isdigit() or len(digits) > 9:
+        raise DateError(
+            f"`{escape(plain_words(text)) or '(nothing)'}` is not {_a(noun)} {noun} number.",
+            f"`{command} list all` shows them with their numbers.",
+        )
+    row = store.numbered(session, model, partnership=partnership, number=int(digits))
+    if row is None:
+        raise DateError(
+            f"There is no {noun} {int(digits)} here.", f"`{command} list all` shows them."
+        )
+    return row
+
+
+def remove(
+    session: Session, ctx: Context, partnership: Partnership, row: Dated, *, noun: str
+) -> Reply:
+    if refusal := officers_only(session, ctx, partnership, f"change {noun}s"):
+        return refusal
+    row.removed_at, row.removed_by = ctx.now, ctx.user_id
+    session.add(row)
+    return confirm(
+        f":wastebasket: {user_mention(ctx.user_id)} removed {noun} *{row.number}* "
+        f"{title(row.title)}."
+    )
+
+
+def remind(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    row: Dated,
+    ladder_text: str,
+    *,
+    noun: str,
+    command: str,
+    default_text: str,
+) -> Reply:
+    if not ladder_text:
+        raise DateError(
+            "Say when to remind.",
+            f"For example: `{command} remind {row.number} 7d 1d 2h`, or `none`",
+        )
+    ladder = parse_ladder(ladder_text)
+    if refusal := officers_only(session, ctx, partnership, f"change {noun}s"):
+        return refusal
+    row.reminders = ladder
+    session.add(row)
+    return confirm(
+        f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
+        f"{describe_ladder(ladder, default_text)}."
+    )
+
+
+def _a(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"

@@ -4,11 +4,9 @@ Every change locks the partnership's budget, checks, writes and audits in one
 transaction (the dispatcher commits), so two officers at once cannot overcommit.
 """
 
-from collections.abc import Callable
-
 from sqlmodel import Session
 
-from commands.access import channel_partnership, not_linked, officers_only
+from commands.access import officers_only
 from commands.budget import view
 from commands.budget.export import budget_csv
 from commands.budget.parse import (
@@ -24,6 +22,7 @@ from commands.budget.parse import (
     tokenize,
 )
 from commands.context import Context
+from commands.family import Action, route
 from commands.money import format_money, looks_like_amount
 from commands.reply import Reply, Upload, confirm, inform, refuse
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
@@ -50,24 +49,11 @@ a planned line; or end with an amount: `… Venue £2,000`
 Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a plan to go past \
 what a fund holds. Changes are for officers; anyone in the channel can read."""
 
-Action = Callable[[Session, Context, Partnership, str], Reply]
-
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    word, rest = split_first(text)
-    word = word.lower() or "show"
-    if word == "help":
-        return inform(HELP)
-    action = ACTIONS.get(word)
-    if action is None:
-        return refuse(f"`/budget` has no `{escape(plain_words(word))}` option.", HELP)
-    partnership = channel_partnership(session, ctx)
-    if partnership is None:
-        return not_linked()
-    try:
-        return action(session, ctx, partnership, rest)
-    except ParseError as error:
-        return refuse(error.problem, error.fix or "`/budget help` shows every option.")
+    return route(
+        session, ctx, text, command="/budget", actions=ACTIONS, default="show", help_text=HELP
+    )
 
 
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from commands.family import Refusal
 from commands.money import AmountError, looks_like_amount, parse_amount
 from commands.slack_text import plain_words
 from storage.partnerships import name_key
@@ -19,10 +20,8 @@ _AT = {"@", "at", "x", "×"}
 MAX_DAYS = Decimal(10_000)
 
 
-class ParseError(ValueError):
-    def __init__(self, problem: str, fix: str = ""):
-        super().__init__(problem)
-        self.problem, self.fix = problem, fix
+class ParseError(Refusal):
+    """A /budget argument that can't be read."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,48 @@
+"""What every partnership-scoped command family does before its own work: help, an
+unknown option, a channel with no partnership, and refusals raised while parsing."""
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from commands.access import channel_partnership, not_linked
+from commands.context import Context
+from commands.reply import Reply, inform, refuse
+from commands.slack_text import escape, plain_words, split_first
+from storage.models import Partnership
+
+Action = Callable[[Session, Context, Partnership, str], Reply]
+
+
+class Refusal(ValueError):
+    """Input that can't be used: what was wrong, and what to type instead."""
+
+    def __init__(self, problem: str, fix: str = ""):
+        super().__init__(problem)
+        self.problem, self.fix = problem, fix
+
+
+def route(
+    session: Session,
+    ctx: Context,
+    text: str,
+    *,
+    command: str,
+    actions: dict[str, Action],
+    default: str,
+    help_text: str,
+) -> Reply:
+    word, rest = split_first(text)
+    word = word.lower() or default
+    if word == "help":
+        return inform(help_text)
+    action = actions.get(word)
+    if action is None:
+        return refuse(f"`{command}` has no `{escape(plain_words(word))}` option.", help_text)
+    partnership = channel_partnership(session, ctx)
+    if partnership is None:
+        return not_linked()
+    try:
+        return action(session, ctx, partnership, rest)
+    except Refusal as refusal:
+        return refuse(refusal.problem, refusal.fix or f"`{command} help` shows every option.")
