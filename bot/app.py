@@ -56,6 +56,6 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         process_before_response=True,
     )
     events.register(app, engine, clock)
-    upload_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="uploads")
-    commands.register(app, engine, settings, clock, upload_pool)
+    delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
+    commands.register(app, engine, settings, clock, delivery_pool)
     return app

@@ -100,7 +100,7 @@ def _database_url(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise ConfigError("PORT", f"{value!r} is not a port number (1-65535)")
     return int(value)
 

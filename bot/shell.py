@@ -16,9 +16,12 @@ from typing import TextIO
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.render import render
+from bot.render import mrkdwn_text, render
+from commands.assess import thread_reply, thread_started
+from commands.assess.conversation import ThreadMessage
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
+from commands.reply import Post, Reply
 from commands.slack_text import escape
 
 LOCAL_TEAM = "TLOCAL"
@@ -28,6 +31,7 @@ SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership hel
   :as NAME       act as another person (e.g. :as nick.dunkley)
   :in CHANNEL    move to another channel (e.g. :in spelthorne-lsp)
   :who           who and where you are
+  (any other line) a reply in the questionnaire thread last started here
   :help          this message
   :quit          leave (Ctrl-D works too)
 Commands: """ + ", ".join(COMMANDS)
@@ -52,6 +56,8 @@ class Shell:
         self.names: dict[str, str] = {}
         self.user_id = self._remember("U", user)
         self.channel_id = self._remember("C", channel)
+        self.thread_ts: str | None = None  # the questionnaire thread that plain lines reply in
+        self._clock_ts = 1_700_000_000
 
     def execute(self, line: str) -> str | None:
         """Run one line; returns what to print (None for blank lines and comments)."""
@@ -78,11 +84,53 @@ class Shell:
                 tz=self._settings.tz,
             )
             reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
-            shown = render(reply, self.names)
-            if reply.upload is not None:
-                shown += f"\n[file] {self._save(reply.upload.filename, reply.upload.content)}"
-            return shown, not reply.ok
-        return "Type a slash command such as /partnership help (or :help for the shell).", False
+            return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
+        if self.thread_ts is None:
+            return "Type a slash command such as /partnership help (or :help for the shell).", False
+        message = ThreadMessage(
+            team_id=LOCAL_TEAM,
+            channel_id=self.channel_id,
+            thread_ts=self.thread_ts,
+            message_ts=self._next_ts(),
+            user_id=self.user_id,
+            text=self._as_slack_sends(line),
+            now=self._clock(),
+        )
+        return "\n\n".join(map(self._show, thread_reply(self._engine, message))), False
+
+    def _deliver(self, reply: Reply) -> list[str]:
+        """What Slack would post after the reply, done here and shown as text."""
+        shown = []
+        if reply.upload is not None:
+            shown.append(f"[file] {self._save(reply.upload.filename, reply.upload.content)}")
+        shown += map(self._show, reply.posts)
+        if reply.thread is not None:
+            self.thread_ts = self._next_ts()
+            shown.append(self._show(Post(text=reply.thread.text, channel_id=self.channel_id)))
+            posts = thread_started(
+                self._engine,
+                team_id=LOCAL_TEAM,
+                run_id=reply.thread.run_id,
+                thread_ts=self.thread_ts,
+                now=self._clock(),
+            )
+            shown += map(self._show, posts)
+        return shown
+
+    def _show(self, post: Post) -> str:
+        if post.private_to:
+            where = (
+                "only you can see this"
+                if post.private_to == self.user_id
+                else (f"only @{self.names.get(post.private_to, post.private_to)} can see this")
+            )
+        else:
+            where = f"in the thread {post.thread_ts}" if post.thread_ts else "to the channel"
+        return f"[{where}]\n{mrkdwn_text(post.text, self.names)}"
+
+    def _next_ts(self) -> str:
+        self._clock_ts += 1
+        return f"{self._clock_ts}.000100"
 
     def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         interactive = stdin.isatty()

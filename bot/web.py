@@ -39,7 +39,7 @@ def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
 
 def _content_length(environ: dict) -> int:
     value = environ.get("CONTENT_LENGTH") or "0"
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() else 0  # '¹'.isdigit() is True
 
 
 def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:

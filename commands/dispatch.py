@@ -5,20 +5,18 @@ changes nothing; an unexpected error becomes a polite reply, never a traceback.
 """
 
 import logging
-import random
 import re
-import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from commands import budget, deadline, event, partnership
+from commands import assess, budget, deadline, event, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
 from commands.slack_text import escape
-from storage.engine import is_write_conflict
+from commands.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +25,6 @@ MAX_INPUT = 4000
 # Control characters (NUL above all, which PostgreSQL refuses in text) have no meaning
 # in a command; tab and newline are kept as the white space they are.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# A command that lost a write race is run again from scratch: handlers are pure
-# functions of (session, context, text), and the loser's transaction was rolled back.
-ATTEMPTS = 8
 
 Handler = Callable[[Session, Context, str], Reply]
 
@@ -38,6 +33,7 @@ COMMANDS: dict[str, Handler] = {
     "/budget": budget.handle,
     "/deadline": deadline.handle,
     "/event": event.handle,
+    "/assess": assess.handle,
 }
 
 
@@ -53,7 +49,7 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
         )
     text = _CONTROL.sub("", text)
     try:
-        return _with_retries(engine, handler, ctx, text)
+        return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
     except IntegrityError:
         log.warning("command %s clashed with a concurrent change", command)
         return refuse(
@@ -75,22 +71,5 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
         )
 
 
-def _with_retries(engine: Engine, handler: Handler, ctx: Context, text: str) -> Reply:
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return _in_transaction(engine, handler, ctx, text)
-        except OperationalError as error:
-            if attempt == ATTEMPTS or not is_write_conflict(error):
-                raise
-            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # jitter, so racers part ways
-    raise AssertionError("unreachable")
-
-
-def _in_transaction(engine: Engine, handler: Handler, ctx: Context, text: str) -> Reply:
-    with Session(engine) as session:
-        reply = handler(session, ctx, text)
-        if reply.ok:
-            session.commit()
-        else:
-            session.rollback()
-        return reply
+def _accepted(reply: Reply) -> bool:
+    return reply.ok  # a refusal changes nothing

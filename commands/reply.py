@@ -24,12 +24,32 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class Post:
+    """A message the bot posts besides its reply: in a channel, a thread, or privately."""
+
+    text: str
+    channel_id: str
+    thread_ts: str | None = None
+    private_to: str | None = None  # a user id: an ephemeral message only they see
+
+
+@dataclass(frozen=True)
+class ThreadStart:
+    """Post `text` to the channel, then hand its ts to commands.assess.thread_started()."""
+
+    run_id: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str  # mrkdwn; the notification and fallback text when there are blocks
     blocks: list[dict] = field(default_factory=list)
     public: bool = False  # in_channel when True, ephemeral (only the caller) otherwise
     ok: bool = True  # False means refused: the dispatcher rolls the transaction back
     upload: Upload | None = None
+    posts: tuple[Post, ...] = ()
+    thread: ThreadStart | None = None
 
 
 def refuse(problem: str, fix: str = "") -> Reply:

@@ -11,7 +11,7 @@ from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
 from commands.reply import Reply, confirm
-from commands.slack_text import escape, plain_words, strip_quotes, user_mention
+from commands.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
 from commands.timefmt import slack_date, time_left, uk_datetime
 from storage import deadlines as store
 from storage.deadlines import Dated
@@ -129,17 +129,15 @@ def numbered(
     command: str,
 ) -> Dated:
     """The live deadline or event numbered in `text` ("3" or "#3"), or a refusal."""
-    digits = plain_words(text).lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
+    number = whole_number(text)
+    if number is None:
         raise DateError(
             f"`{escape(plain_words(text)) or '(nothing)'}` is not {_a(noun)} {noun} number.",
             f"`{command} list all` shows them with their numbers.",
         )
-    row = store.numbered(session, model, partnership=partnership, number=int(digits))
+    row = store.numbered(session, model, partnership=partnership, number=number)
     if row is None:
-        raise DateError(
-            f"There is no {noun} {int(digits)} here.", f"`{command} list all` shows them."
-        )
+        raise DateError(f"There is no {noun} {number} here.", f"`{command} list all` shows them.")
     return row
 
 

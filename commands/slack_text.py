@@ -57,6 +57,13 @@ def strip_quotes(text: str) -> str:
     return text
 
 
+def whole_number(text: str) -> int | None:
+    """`3` or `#3` as 3; None otherwise. ASCII digits only: str.isdigit() also
+    accepts '¹' and other characters that int() then refuses."""
+    match = re.fullmatch(r"#?\s*([0-9]{1,9})", plain_words(text))
+    return int(match[1]) if match else None
+
+
 def take_flag(text: str, flag: str) -> tuple[str, bool]:
     """The text without `--flag`, and whether it was there.
 

@@ -7,7 +7,7 @@ it, so one installation can never read another's data.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -200,3 +200,73 @@ class Event(SQLModel, table=True):
     removed_by: str | None = Field(default=None, max_length=SLACK_ID)
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssessTemplate(SQLModel, table=True):
+    """A questionnaire, kept as the YAML it was written in (built-in ones are copied
+    in from the files shipped with partnerbot)."""
+
+    __tablename__ = "assess_template"
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_assess_template_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    name: str = Field(max_length=40)
+    title: str = Field(max_length=100)
+    source: str = Field(sa_type=Text)
+    builtin: bool = False
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RunStatus(StrEnum):
+    STARTING = "starting"  # created; its thread is being posted
+    OPEN = "open"  # questions are being answered
+    PAUSED = "paused"
+    REVIEW = "review"  # every question answered; waiting for `submit`
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+
+
+class AssessRun(SQLModel, table=True):
+    """One person answering one questionnaire in one Slack thread."""
+
+    __tablename__ = "assess_run"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_assess_run_partnership_number"),
+        UniqueConstraint("team_id", "channel_id", "thread_ts", name="uq_assess_run_thread"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
+    number: int
+    template_name: str = Field(max_length=40)
+    # The questions as they were when the run started: a later edit of the template
+    # cannot shift the answers already given.
+    source: str = Field(sa_type=Text)
+    assignee_id: str = Field(max_length=SLACK_ID)
+    channel_id: str = Field(max_length=SLACK_ID)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    status: str = Field(max_length=16)  # a RunStatus value
+    current: int = 0  # the question being asked, from 0
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_activity_at: datetime = Field(sa_type=UTCDateTime)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AssessAnswer(SQLModel, table=True):
+    __tablename__ = "assess_answer"
+    __table_args__ = (UniqueConstraint("run_id", "position", name="uq_assess_answer_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    run_id: int = Field(sa_column=parent("assess_run.id", index=True))
+    position: int  # the question's index, from 0
+    value: str | None = Field(default=None, sa_type=Text)  # None when skipped
+    # The Slack message that held the answer: editing that message edits the answer.
+    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    answered_by: str = Field(max_length=SLACK_ID)
+    answered_at: datetime = Field(sa_type=UTCDateTime)

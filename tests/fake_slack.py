@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
@@ -20,6 +20,7 @@ class Call:
     method: str
     body: dict
     token: str | None
+    response: dict = field(default_factory=dict)  # what the fake answered
 
 
 Responder = Callable[[Call], tuple[int, dict]]
@@ -67,6 +68,10 @@ class FakeSlack:
         raise AssertionError(f"expected {count} {method} call(s), saw {len(self.calls_to(method))}")
 
     def _answer(self, call: Call) -> tuple[int, dict]:
+        status, call.response = self._respond(call)
+        return status, call.response
+
+    def _respond(self, call: Call) -> tuple[int, dict]:
         with self._lock:
             self.calls.append(call)
             self._ts += 1

@@ -99,6 +99,7 @@ def test_db_upgrade_reports_the_revision(tmp_path):
         ({"SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
+        ({"PORT": "¹"}, "PORT"),  # isdigit() says yes; int() says no
         ({"PARTNERBOT_TZ": "Europe/Londres"}, "PARTNERBOT_TZ"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),

@@ -191,6 +191,7 @@ def test_moving_a_window(officer):
         ("/deadline", 'window "PtP" from 31 May', "Say when the window opens and closes"),
         ("/deadline", "done 9", "There is no deadline 9"),
         ("/deadline", "done nine", "is not a deadline number"),
+        ("/deadline", "done ¹", "is not a deadline number"),
         ("/deadline", "remind 9 1d", "There is no deadline 9"),
         ("/deadline", "frob", "`/deadline` has no `frob` option"),
         ("/event", "add Seminar on soon at Kent", "isn't a date"),

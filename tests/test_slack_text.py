@@ -59,3 +59,13 @@ def test_name_key_folds_case_space_width_and_quotes():
     assert name_key("St Mary’s") == name_key("st mary's")
     assert name_key("ＬＳＰ") == name_key("lsp")
     assert name_key("Spelthorne") != name_key("Spelthorne LSP")
+
+
+def test_whole_numbers_are_ascii_digits_only():
+    from commands.slack_text import whole_number
+
+    assert [whole_number(t) for t in ["3", "#3", "# 12", " 7 "]] == [3, 3, 12, 7]
+    # '¹'.isdigit() is True in Python, yet int('¹') raises: such text is not a number here.
+    assert [whole_number(t) for t in ["¹", "٣", "3.5", "-3", "", "1234567890", "three"]] == [
+        None
+    ] * 7

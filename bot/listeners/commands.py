@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot import uploads
+from bot import delivery
 from bot.config import Settings
 from bot.listeners import message_payload
 from commands.context import Context
@@ -24,7 +24,7 @@ def register(
     engine: Engine,
     settings: Settings,
     clock: Callable[[], datetime],
-    upload_pool: Executor,
+    delivery_pool: Executor,
 ) -> None:
     def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         started = time.perf_counter()
@@ -38,8 +38,16 @@ def register(
         reply = dispatch(engine, ctx, command["command"], command.get("text") or "")
         # The reply travels in the HTTP response itself: one round trip, no Web API call.
         ack(**message_payload(reply), response_type="in_channel" if reply.public else "ephemeral")
-        if reply.upload is not None:
-            uploads.post_later(upload_pool, client, respond, ctx.channel_id, reply.upload)
+        delivery.deliver_later(
+            delivery_pool,
+            client,
+            respond,
+            engine,
+            clock,
+            team_id=ctx.team_id,
+            channel_id=ctx.channel_id,
+            reply=reply,
+        )
         log.info(
             "command=%s team=%s outcome=%s ms=%.1f",
             command["command"],

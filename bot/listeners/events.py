@@ -1,4 +1,5 @@
-"""Events API: dedupe of Slack's retries, and a friendly answer to @-mentions."""
+"""Events API: dedupe of Slack's retries, questionnaire thread replies and edits, and a
+friendly answer to @-mentions."""
 
 import logging
 from collections.abc import Callable
@@ -9,6 +10,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.delivery import post
+from commands.assess import thread_edited, thread_reply
+from commands.assess.conversation import ThreadMessage
 from storage.events import claim_event
 
 log = logging.getLogger(__name__)
@@ -37,9 +41,43 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
+    def on_message(event: dict, body: dict, client: WebClient) -> None:
+        message, step = _thread_message(event, body.get("team_id", ""), clock())
+        if message is not None:
+            for reply in step(engine, message):
+                post(client, reply)
+
+    handlers = {"app_mention": answer_mention, "message": on_message}
+    assert set(handlers) == set(EVENT_TYPES), "EVENT_TYPES must name every handled event"
     # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
-    for event_type, handler in HANDLERS.items():
+    for event_type, handler in handlers.items():
         app.event(event_type)(ack=_acknowledge, lazy=[handler])
+
+
+def _thread_message(event: dict, team_id: str, now: datetime):
+    """A person's reply in a thread, or their edit of one; None for anything else
+    (top-level messages, bots, joins and the other subtypes)."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        changed, step = event.get("message", {}), thread_edited
+    elif subtype is None:
+        changed, step = event, thread_reply
+    else:
+        return None, None
+    if changed.get("bot_id") or not changed.get("user") or not changed.get("thread_ts"):
+        return None, None
+    if changed.get("thread_ts") == changed.get("ts"):
+        return None, None  # the thread's parent itself
+    message = ThreadMessage(
+        team_id=team_id,
+        channel_id=event.get("channel", ""),
+        thread_ts=changed["thread_ts"],
+        message_ts=changed.get("ts", ""),
+        user_id=changed["user"],
+        text=changed.get("text", ""),
+        now=now,
+    )
+    return message, step
 
 
 def _acknowledge(ack: Ack) -> None:
@@ -54,5 +92,6 @@ def answer_mention(event: dict, client: WebClient) -> None:
     )
 
 
-# Every event handled here; app.yaml must subscribe to exactly these.
-HANDLERS = {"app_mention": answer_mention}
+# Every event type handled here; app.yaml subscribes to these (message as
+# message.channels and message.groups, for public and private channels).
+EVENT_TYPES = ("app_mention", "message")

@@ -1,0 +1,93 @@
+"""What a reply carries besides its text: a file, messages to post, a thread to start.
+
+These take Web API round trips, too slow to sit inside Slack's 3-second
+acknowledgement, so they run on a small pool after the ack.
+"""
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from commands.assess import thread_started
+from commands.reply import Post, Reply
+from commands.slack_text import escape
+
+log = logging.getLogger(__name__)
+
+_INVITE = "invite me with `/invite @partnerbot`, then try again."
+_WHY = {
+    "not_in_channel": f"I'm not in this channel: {_INVITE}",
+    "channel_not_found": f"I can't see this channel: {_INVITE}",
+}
+
+
+def deliver_later(
+    pool: Executor,
+    client: WebClient,
+    respond: Respond,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    *,
+    team_id: str,
+    channel_id: str,
+    reply: Reply,
+) -> None:
+    if reply.upload or reply.posts or reply.thread:
+        pool.submit(_deliver, client, respond, engine, clock, team_id, channel_id, reply)
+
+
+def post(client: WebClient, message: Post) -> None:
+    if message.private_to:
+        client.chat_postEphemeral(
+            channel=message.channel_id,
+            user=message.private_to,
+            thread_ts=message.thread_ts,
+            text=message.text,
+        )
+    else:
+        client.chat_postMessage(
+            channel=message.channel_id, thread_ts=message.thread_ts, text=message.text
+        )
+
+
+def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, reply: Reply) -> None:
+    what = reply.upload.filename if reply.upload else "that"
+    try:
+        if reply.upload:
+            client.files_upload_v2(
+                channel=channel_id,
+                filename=reply.upload.filename,
+                title=reply.upload.title,
+                content=reply.upload.content,
+            )
+        for message in reply.posts:
+            post(client, message)
+        if reply.thread:
+            parent = client.chat_postMessage(channel=channel_id, text=reply.thread.text)
+            for message in thread_started(
+                engine,
+                team_id=team_id,
+                run_id=reply.thread.run_id,
+                thread_ts=parent["ts"],
+                now=clock(),
+            ):
+                post(client, message)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown")
+        log.warning("could not post %s: %s", what, error)
+        why = _WHY.get(error, f"Slack said `{escape(error)}`; please try again in a minute.")
+        respond(
+            text=f":warning: I couldn't post *{escape(what)}*. {why}", response_type="ephemeral"
+        )
+    except Exception:
+        log.exception("could not post %s", what)
+        respond(
+            text=f":warning: I couldn't post *{escape(what)}*; please try again.",
+            response_type="ephemeral",
+        )

@@ -1,0 +1,331 @@
+"""A questionnaire as a conversation in a Slack thread: one question at a time.
+
+Every step is a function of (session, message) that updates the run's row and returns
+the messages to post, so the database always says where a run is: a restart or a
+second replica carries on at the right question. The states are the run's status:
+
+    starting -> open <-> paused        open -> review -> submitted
+                 (any state but submitted) -> cancelled by an officer
+
+In the thread the assignee can say `back`, `edit 3`, `skip` (optional questions),
+`status`, `pause`/`resume`, `help`, and `submit` once everything is answered.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from commands.assess.templates import (
+    AnswerError,
+    Question,
+    Template,
+    check_answer,
+    describe_answer,
+    how_to_answer,
+    parse_template,
+)
+from commands.reply import Post
+from commands.slack_text import escape, plain_words, split_first, user_mention, whole_number
+from storage import assess as store
+from storage.models import AssessRun, Partnership, RunStatus
+
+SUMMARY_ANSWER = 400  # characters of each answer shown in the thread's summary
+
+THREAD_HELP = """Reply in this thread to answer the question I last asked. You can also say:
+• `back` — the previous question again   • `edit 3` — change your answer to question 3
+• `skip` — leave out an optional question   • `status` — how far you are
+• `pause` / `resume` — stop for now and carry on later (nothing is lost)
+• `submit` — send it, once every question is answered"""
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    user_id: str
+    text: str
+    now: datetime
+
+
+def begin(session: Session, run: AssessRun, thread_ts: str, now: datetime) -> list[Post]:
+    """The run's thread exists: remember it and ask the first question."""
+    run.thread_ts, run.status, run.last_activity_at = thread_ts, RunStatus.OPEN, now
+    session.add(run)
+    return [_ask(run, _template(run), mention=True)]
+
+
+def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
+    run = store.run_in_thread(
+        session,
+        team_id=message.team_id,
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts,
+        for_update=True,
+    )
+    if run is None:
+        return []  # not a questionnaire thread: none of our business
+    if message.user_id != run.assignee_id:
+        return [
+            _private(
+                run,
+                message.user_id,
+                f"Only {user_mention(run.assignee_id)} answers this "
+                "questionnaire, so your message wasn't recorded.",
+            )
+        ]
+    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
+        return [_say(run, f"This questionnaire is {run.status}; nothing more is recorded here.")]
+    run.last_activity_at = message.now
+    session.add(run)
+    template = _template(run)
+    word, rest = split_first(plain_words(message.text))
+    command = word.lower() if not rest or word.lower() == "edit" else ""
+    if command in _COMMANDS:
+        return _COMMANDS[command](session, run, template, rest)
+    if run.status == RunStatus.PAUSED:
+        return [_say(run, "This questionnaire is paused. Reply `resume` to carry on.")]
+    if run.status == RunStatus.REVIEW:
+        return [
+            _say(
+                run,
+                "Every question is answered. Reply `submit` to send it, "
+                "or `edit 3` to change the answer to question 3.",
+            )
+        ]
+    return _answer(session, run, template, message)
+
+
+def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
+    """The assignee edited a message that held an answer: the answer follows."""
+    run = store.run_in_thread(
+        session,
+        team_id=message.team_id,
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts,
+        for_update=True,
+    )
+    if run is None or message.user_id != run.assignee_id:
+        return []
+    answer = store.answer_from_message(session, run=run, message_ts=message.message_ts)
+    if answer is None:
+        return []
+    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
+        return [_say(run, f"This questionnaire is {run.status}, so that edit changes nothing.")]
+    question = _template(run).questions[answer.position]
+    try:
+        value = check_answer(question, message.text)
+    except AnswerError as error:
+        return [
+            _say(
+                run,
+                f":warning: That edit doesn't fit question {answer.position + 1}: "
+                f"{error.problem} {error.fix} Your earlier answer stands.",
+            )
+        ]
+    store.save_answer(
+        session,
+        run=run,
+        position=answer.position,
+        value=value,
+        message_ts=message.message_ts,
+        user_id=message.user_id,
+        now=message.now,
+    )
+    return [_say(run, f"Updated your answer to question {answer.position + 1}.")]
+
+
+def status_line(run: AssessRun, template: Template, answered: int) -> str:
+    return f"{answered}/{len(template.questions)} answered · {run.status}"
+
+
+def _answer(
+    session: Session, run: AssessRun, template: Template, message: ThreadMessage
+) -> list[Post]:
+    question = template.questions[run.current]
+    try:
+        value = check_answer(question, message.text)
+    except AnswerError as error:
+        return [_say(run, f":warning: {error.problem}\n{error.fix}")]
+    store.save_answer(
+        session,
+        run=run,
+        position=run.current,
+        value=value,
+        message_ts=message.message_ts,
+        user_id=message.user_id,
+        now=message.now,
+    )
+    return _advance(session, run, template)
+
+
+def _skip(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    question = template.questions[run.current]
+    if not question.optional:
+        return [
+            _say(
+                run, f"Question {run.current + 1} isn't optional. {escape(how_to_answer(question))}"
+            )
+        ]
+    store.save_answer(
+        session,
+        run=run,
+        position=run.current,
+        value=None,
+        message_ts=None,
+        user_id=run.assignee_id,
+        now=run.last_activity_at,
+    )
+    return _advance(session, run, template)
+
+
+def _advance(session: Session, run: AssessRun, template: Template) -> list[Post]:
+    """On to the next unanswered question, or to the summary when there is none."""
+    answered = store.answers_of(session, run=run)
+    count = len(template.questions)
+    order = [*range(run.current + 1, count), *range(run.current + 1)]
+    following = next((i for i in order if i not in answered), None)
+    if following is None:
+        run.status = RunStatus.REVIEW
+        session.add(run)
+        return [_summary(run, template, answered)]
+    run.current, run.status = following, RunStatus.OPEN
+    session.add(run)
+    return [_ask(run, template)]
+
+
+def _back(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    last = len(template.questions) - 1
+    run.current = last if run.status == RunStatus.REVIEW else max(run.current - 1, 0)
+    run.status = RunStatus.OPEN
+    session.add(run)
+    return [_ask(run, template)]
+
+
+def _edit(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    count = len(template.questions)
+    number = whole_number(rest)
+    if number is None or not 1 <= number <= count:
+        return [
+            _say(run, f"Say which question to change, from 1 to {count}: for example `edit 3`.")
+        ]
+    run.current, run.status = number - 1, RunStatus.OPEN
+    session.add(run)
+    return [_ask(run, template)]
+
+
+def _pause(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    run.status = RunStatus.PAUSED
+    session.add(run)
+    return [
+        _say(
+            run,
+            f"Paused at question {run.current + 1}. Nothing is lost: "
+            "reply `resume` when you're ready.",
+        )
+    ]
+
+
+def _resume(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    if run.status != RunStatus.PAUSED:
+        return [_ask(run, template)]
+    run.status = RunStatus.OPEN
+    session.add(run)
+    return [_ask(run, template)]
+
+
+def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    answered = store.answers_of(session, run=run)
+    missing = [i + 1 for i in range(len(template.questions)) if i not in answered]
+    if missing:
+        return [
+            _say(run, f"Not yet: question {', '.join(map(str, missing))} still needs an answer.")
+        ]
+    run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
+    session.add(run)
+    partnership = session.get(Partnership, run.partnership_id)
+    return [
+        _say(run, ":white_check_mark: Submitted. Thank you!"),
+        Post(
+            text=f":white_check_mark: {user_mention(run.assignee_id)} submitted questionnaire "
+            f"*{run.number}* ({escape(template.title)}) for *{escape(partnership.name)}*. "
+            f"`/assess report {run.number}` shows the answers.",
+            channel_id=run.channel_id,
+        ),
+    ]
+
+
+def _status(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    answered = len(store.answers_of(session, run=run))
+    return [
+        _say(
+            run,
+            f"{escape(template.title)}: {status_line(run, template, answered)}; "
+            f"on question {run.current + 1}.",
+        )
+    ]
+
+
+def _help(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    return [_say(run, THREAD_HELP)]
+
+
+_COMMANDS = {
+    "back": _back,
+    "edit": _edit,
+    "skip": _skip,
+    "pause": _pause,
+    "resume": _resume,
+    "submit": _submit,
+    "status": _status,
+    "help": _help,
+}
+
+
+def _ask(run: AssessRun, template: Template, *, mention: bool = False) -> Post:
+    return _say(run, question_text(template, run.current, run.assignee_id if mention else None))
+
+
+def question_text(template: Template, position: int, mention: str | None = None) -> str:
+    question: Question = template.questions[position]
+    lines = [f"{user_mention(mention)} " if mention else ""]
+    lines[0] += f"*Question {position + 1} of {len(template.questions)}: {escape(question.title)}*"
+    lines.append(escape(question.prompt))
+    lines += [f"> {escape(example)}" for example in question.examples]
+    if question.confidential:
+        lines.append(":lock: _In confidence: only officers and you will see this answer._")
+    lines.append(f"_{escape(how_to_answer(question))}_")
+    return "\n".join(lines)
+
+
+def _summary(run: AssessRun, template: Template, answered: dict) -> Post:
+    lines = [f"*Your answers: {escape(template.title)}*"]
+    for position, question in enumerate(template.questions):
+        shown = shown_answer(question, answered[position].value, confidential_visible=False)
+        lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
+    lines.append("Reply `submit` to send it, or `edit 3` to change the answer to question 3.")
+    return _say(run, "\n".join(lines))
+
+
+def shown_answer(question: Question, value: str | None, *, confidential_visible: bool) -> str:
+    """An answer as mrkdwn; a confidential one only where the reader may see it."""
+    if question.confidential and not confidential_visible:
+        return ":lock: _answered in confidence_"
+    if value is None:
+        return "_skipped_"
+    shown = escape(describe_answer(question, value))
+    return shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
+
+
+def _template(run: AssessRun) -> Template:
+    return parse_template(run.source)
+
+
+def _say(run: AssessRun, text: str) -> Post:
+    return Post(text=text, channel_id=run.channel_id, thread_ts=run.thread_ts)
+
+
+def _private(run: AssessRun, user_id: str, text: str) -> Post:
+    return Post(text=text, channel_id=run.channel_id, thread_ts=run.thread_ts, private_to=user_id)

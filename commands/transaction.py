@@ -1,0 +1,40 @@
+"""Transactions that survive losing a write race."""
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from storage.engine import is_write_conflict
+
+T = TypeVar("T")
+ATTEMPTS = 8
+_jitter = random.Random()  # its own state: retries never disturb anyone else's random numbers
+
+
+def in_transaction(
+    engine: Engine, work: Callable[[Session], T], *, keep: Callable[[T], bool] = lambda _: True
+) -> T:
+    """Run `work` in a transaction, committed if `keep(result)`, else rolled back.
+
+    A transaction that lost a write race is run again from scratch: work here is a
+    pure function of the session, and the loser's changes were rolled back.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with Session(engine) as session:
+                result = work(session)
+                if keep(result):
+                    session.commit()
+                else:
+                    session.rollback()
+                return result
+        except OperationalError as error:
+            if attempt == ATTEMPTS or not is_write_conflict(error):
+                raise
+            time.sleep(_jitter.uniform(0, 0.005 * 2**attempt))  # jitter, so racers part ways
+    raise AssertionError("unreachable")

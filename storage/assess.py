@@ -1,0 +1,147 @@
+"""Queries about questionnaire templates, runs and answers."""
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import AssessAnswer, AssessRun, AssessTemplate, Partnership, RunStatus
+
+
+def templates_of(session: Session, *, team_id: str) -> list[AssessTemplate]:
+    return list(
+        session.exec(
+            select(AssessTemplate)
+            .where(AssessTemplate.team_id == team_id)
+            .order_by(AssessTemplate.builtin.desc(), AssessTemplate.name)
+        )
+    )
+
+
+def template_named(session: Session, *, team_id: str, name: str) -> AssessTemplate | None:
+    return session.exec(
+        select(AssessTemplate).where(
+            AssessTemplate.team_id == team_id, AssessTemplate.name == name.lower()
+        )
+    ).first()
+
+
+def add_template(session: Session, template: AssessTemplate) -> AssessTemplate:
+    session.add(template)
+    session.flush()
+    return template
+
+
+def next_run_number(session: Session, *, partnership: Partnership) -> int:
+    """Call under lock_partnership(), or two runs could draw the same number."""
+    highest = session.exec(
+        select(func.max(AssessRun.number)).where(AssessRun.partnership_id == partnership.id)
+    ).one()
+    return (highest or 0) + 1
+
+
+def add_run(session: Session, run: AssessRun) -> AssessRun:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def run_by_id(session: Session, *, team_id: str, run_id: int) -> AssessRun | None:
+    run = session.get(AssessRun, run_id)
+    return run if run is not None and run.team_id == team_id else None
+
+
+def run_in_thread(
+    session: Session, *, team_id: str, channel_id: str, thread_ts: str, for_update: bool = False
+) -> AssessRun | None:
+    """The run a thread belongs to; locked when its state is about to change, so two
+    replies handled at once (or by two replicas) take their turns."""
+    query = select(AssessRun).where(
+        AssessRun.team_id == team_id,
+        AssessRun.channel_id == channel_id,
+        AssessRun.thread_ts == thread_ts,
+    )
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def run_numbered(session: Session, *, partnership: Partnership, number: int) -> AssessRun | None:
+    return session.exec(
+        select(AssessRun).where(
+            AssessRun.team_id == partnership.team_id,
+            AssessRun.partnership_id == partnership.id,
+            AssessRun.number == number,
+        )
+    ).first()
+
+
+def runs_of(session: Session, *, partnership: Partnership) -> list[AssessRun]:
+    return list(
+        session.exec(
+            select(AssessRun)
+            .where(
+                AssessRun.team_id == partnership.team_id, AssessRun.partnership_id == partnership.id
+            )
+            .order_by(AssessRun.number)
+        )
+    )
+
+
+def submitted_runs(
+    session: Session, *, team_id: str, template_name: str
+) -> list[tuple[AssessRun, Partnership]]:
+    """Every completed run of one template in the workspace, across partnerships."""
+    return list(
+        session.exec(
+            select(AssessRun, Partnership)
+            .join(Partnership, Partnership.id == AssessRun.partnership_id)
+            .where(
+                AssessRun.team_id == team_id,
+                AssessRun.template_name == template_name,
+                AssessRun.status == RunStatus.SUBMITTED,
+            )
+            .order_by(Partnership.name_key, AssessRun.number)
+        )
+    )
+
+
+def answers_of(session: Session, *, run: AssessRun) -> dict[int, AssessAnswer]:
+    rows = session.exec(select(AssessAnswer).where(AssessAnswer.run_id == run.id))
+    return {answer.position: answer for answer in rows}
+
+
+def save_answer(
+    session: Session,
+    *,
+    run: AssessRun,
+    position: int,
+    value: str | None,
+    message_ts: str | None,
+    user_id: str,
+    now: datetime,
+) -> None:
+    """Record or replace the answer to one question."""
+    answer = session.exec(
+        select(AssessAnswer).where(AssessAnswer.run_id == run.id, AssessAnswer.position == position)
+    ).first() or AssessAnswer(
+        team_id=run.team_id, run_id=run.id, position=position, answered_by=user_id, answered_at=now
+    )
+    answer.value, answer.message_ts, answer.answered_by, answer.answered_at = (
+        value,
+        message_ts,
+        user_id,
+        now,
+    )
+    session.add(answer)
+    session.flush()
+
+
+def answer_from_message(
+    session: Session, *, run: AssessRun, message_ts: str
+) -> AssessAnswer | None:
+    return session.exec(
+        select(AssessAnswer).where(
+            AssessAnswer.run_id == run.id, AssessAnswer.message_ts == message_ts
+        )
+    ).first()

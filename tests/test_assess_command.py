@@ -1,0 +1,318 @@
+"""Questionnaires in threads: signed slash commands and signed thread replies into the
+real app; the fake Slack records what the bot posted, and in which thread."""
+
+import itertools
+import time
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import create_app
+from storage.models import AssessAnswer, AssessRun
+from tests.conftest import NOW
+from tests.slack_requests import SlackDriver
+
+OFFICER, CHAIR, MEMBER = "U1OFFICER", "U2CHAIR", "U3MEMBER"
+_ts = itertools.count(1_700_000_500)
+
+BASELINE_ANSWERS = [
+    "We meet quarterly; the council leader chairs.",
+    "Four themed subgroups; the voluntary sector sits on the board. In confidence: one partner rarely attends.",
+    "Our community strategy dates from 2005 and is being refreshed.",
+    "Outcome focused, reviewed every six months.",
+    "No full risk analysis yet.",
+    "Most district councillors know the LSP exists; few are involved.",
+    "County councillors attend the local committee only.",
+    "Two joint projects, funded roughly 60/40 by council and PCT.",
+    "A newsletter and an annual assembly.",
+    "We send a representative to the SSP and report on LAA targets.",
+]
+
+
+class Thread:
+    """A questionnaire's thread, as its people see it."""
+
+    def __init__(self, slack: SlackDriver, fake, thread_ts: str, channel: str = "C1"):
+        self.slack, self.fake, self.ts, self.channel = slack, fake, thread_ts, channel
+
+    def posts(self) -> list[str]:
+        return [
+            c.body["text"]
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.body.get("thread_ts") == self.ts
+        ]
+
+    def say(
+        self, text: str, user: str = CHAIR, *, event_id: str | None = None, ts: str | None = None
+    ) -> str:
+        """Reply and wait for the bot's answer in the thread; returns it."""
+        before = len(self.posts())
+        self.send(text, user, event_id=event_id, ts=ts)
+        deadline = time.monotonic() + 5
+        while len(self.posts()) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(self.posts()) > before, f"no answer to {text!r}"
+        return self.posts()[-1]
+
+    def send(
+        self, text: str, user: str = CHAIR, *, event_id: str | None = None, ts: str | None = None
+    ):
+        event = {
+            "type": "message",
+            "channel": self.channel,
+            "user": user,
+            "text": text,
+            "ts": ts or f"{next(_ts)}.000200",
+            "thread_ts": self.ts,
+            "channel_type": "channel",
+        }
+        return self.slack.event(event, event_id=event_id)
+
+    def edit(self, message_ts: str, text: str, user: str = CHAIR):
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": self.channel,
+            "message": {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": message_ts,
+                "thread_ts": self.ts,
+            },
+            "previous_message": {"ts": message_ts},
+            "ts": f"{next(_ts)}.000300",
+        }
+        return self.slack.event(event)
+
+
+@pytest.fixture
+def officer(slack):
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    slack.command("/partnership", f"role <@{CHAIR}|nick> chair", user=OFFICER)
+    slack.command("/partnership", f"role <@{MEMBER}|margaret> member", user=OFFICER)
+    return lambda text, user=OFFICER, channel="C1": slack.command(
+        "/assess", text, user=user, channel=channel
+    )
+
+
+@pytest.fixture
+def thread(officer, slack, fake_slack) -> Thread:
+    reply = officer(f"start baseline for <@{CHAIR}|nick> due 12 November")
+    assert "Starting questionnaire *1*" in reply.text, reply.text
+    posts = fake_slack.wait_for("chat.postMessage", count=2)
+    parent, first = posts[0], posts[1]
+    assert parent.body["channel"] == "C1" and "thread_ts" not in parent.body
+    assert first.body["thread_ts"] == parent.response["ts"]  # in the parent's thread
+    return Thread(slack, fake_slack, first.body["thread_ts"])
+
+
+def test_start_posts_a_parent_and_the_first_question_in_its_thread(thread, fake_slack):
+    parent = fake_slack.calls_to("chat.postMessage")[0].body["text"]
+    assert "*LSP baseline self-assessment* for *Spelthorne LSP* — questionnaire *1*" in parent
+    assert f"Answered by <@{CHAIR}> · 10 questions · due Fri 12 Nov 2027, 17:00 GMT" in parent
+    (first,) = thread.posts()
+    assert first.startswith(f"<@{CHAIR}> *Question 1 of 10: Operations*")
+    assert "How often does your LSP meet?" in first
+
+
+def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engine):
+    for n, answer in enumerate(BASELINE_ANSWERS, start=1):
+        posted = thread.say(answer)
+        if n < 10:
+            assert f"*Question {n + 1} of 10" in posted
+    summary = thread.posts()[-1]
+    assert "*Your answers: LSP baseline self-assessment*" in summary
+    assert "*1. Operations* — We meet quarterly" in summary
+    assert "*2. Structure and membership* — :lock: _answered in confidence_" in summary
+    assert "rarely attends" not in summary  # the confidential answer is not repeated in the channel
+    done = thread.say("submit")
+    assert "Submitted" in done
+    channel_note = fake_slack.calls_to("chat.postMessage")[-1].body
+    assert (
+        "thread_ts" not in channel_note
+        and f"<@{CHAIR}> submitted questionnaire *1*" in channel_note["text"]
+    )
+    with Session(engine) as session:
+        assert session.exec(select(AssessRun.status)).one() == "submitted"
+        assert len(session.exec(select(AssessAnswer)).all()) == 10
+
+
+def test_replies_from_anyone_else_are_not_recorded_and_they_are_told_privately(
+    thread, fake_slack, engine
+):
+    thread.send("I think we meet monthly", user=MEMBER)
+    (note,) = fake_slack.wait_for("chat.postEphemeral")
+    assert note.body["user"] == MEMBER and note.body["thread_ts"] == thread.ts
+    assert f"Only <@{CHAIR}> answers this questionnaire" in note.body["text"]
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer)).all() == []
+
+
+def test_back_edit_status_pause_and_resume(thread):
+    thread.say(BASELINE_ANSWERS[0])
+    assert "*Question 1 of 10" in thread.say("back")
+    assert "*Question 2 of 10" in thread.say("A better answer about operations.")
+    assert "1/10 answered · open; on question 2" in thread.say("status")
+    assert "Paused at question 2" in thread.say("pause")
+    assert "paused" in thread.say("Some answer while paused")
+    assert "*Question 2 of 10" in thread.say("resume")
+    assert "*Question 1 of 10" in thread.say("edit 1")
+    assert "*Question 2 of 10" in thread.say("Operations, third version.")
+    assert "from 1 to 10" in thread.say("edit 11")
+    assert "isn't optional" in thread.say("skip")
+
+
+def test_a_restart_midway_resumes_at_the_right_question(thread, settings, engine, fake_slack):
+    for answer in BASELINE_ANSWERS[:4]:
+        thread.say(answer)
+    # A new process: a new app on the same database, the same fake Slack.
+    restarted = SlackDriver(create_app(settings, engine, clock=lambda: NOW), team="T1")
+    after = Thread(restarted, fake_slack, thread.ts)
+    assert "*Question 6 of 10: Role of district/borough councilors*" in after.say(
+        BASELINE_ANSWERS[4]
+    )
+
+
+def test_one_event_delivered_twice_is_recorded_once(thread, fake_slack, engine):
+    first = thread.send(BASELINE_ANSWERS[0], event_id="EvSAME", ts="1700009999.000100")
+    fake_slack.wait_for("chat.postMessage", count=3)
+    again = thread.send(BASELINE_ANSWERS[0], event_id="EvSAME", ts="1700009999.000100")
+    assert first.status == again.status == 200
+    time.sleep(0.3)  # time for a second answer to appear, if one were coming
+    assert len(thread.posts()) == 2  # the first question, and the second: no third
+    with Session(engine) as session:
+        assert len(session.exec(select(AssessAnswer)).all()) == 1
+
+
+def test_editing_the_message_that_held_an_answer_updates_it(thread, engine):
+    thread.say("First version of operations.", ts="1700005555.000100")
+    thread.edit("1700005555.000100", "Second version of operations.")
+    deadline = time.monotonic() + 5
+    while "Updated your answer" not in thread.posts()[-1] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "Updated your answer to question 1" in thread.posts()[-1]
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer.value)).one() == "Second version of operations."
+
+
+def submit_all(thread: Thread):
+    for answer in BASELINE_ANSWERS:
+        thread.say(answer)
+    thread.say("submit")
+
+
+def test_report_hides_confidential_answers_from_all_but_officers_and_the_respondent(
+    officer, thread
+):
+    submit_all(thread)
+    for user, sees in [(OFFICER, True), (CHAIR, True), (MEMBER, False)]:
+        report = officer("report 1", user=user)
+        assert not report.public
+        assert ("rarely attends" in report.everything) is sees, user
+        assert "We meet quarterly" in report.everything
+
+
+def test_status_shows_progress(officer, thread):
+    for answer in BASELINE_ANSWERS[:4]:
+        thread.say(answer)
+    status = officer("status").everything
+    assert f"`#1` *baseline* — <@{CHAIR}> · 4/10 answered · open · due Fri 12 Nov 2027" in status
+
+
+def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
+    officer, thread, slack, fake_slack
+):
+    submit_all(thread)
+    slack.command("/partnership", "create Woking LSP", user=OFFICER, channel="C2")
+    officer("start baseline", channel="C2")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not [
+        c
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.body["channel"] == "C2" and c.body.get("thread_ts")
+    ]:
+        time.sleep(0.01)
+    first = next(
+        c
+        for c in fake_slack.calls_to("chat.postMessage")
+        if c.body["channel"] == "C2" and c.body.get("thread_ts")
+    )
+    woking = Thread(slack, fake_slack, first.body["thread_ts"], channel="C2")
+    for answer in BASELINE_ANSWERS:
+        woking.say(answer.replace("We", "Woking"), user=OFFICER)
+    woking.say("submit", user=OFFICER)
+    reply = officer("compare baseline")
+    assert "2 submitted" in reply.text
+    (upload,) = fake_slack.wait_for("upload")
+    text = upload.body["content"].decode()
+    assert (
+        "## 1. Operations" in text
+        and "### Spelthorne LSP (questionnaire 1)" in text
+        and "### Woking LSP" in text
+    )
+    assert "Woking meet quarterly" in text and "We meet quarterly" in text
+    assert "rarely attends" not in text and "(answered in confidence)" in text
+
+
+def test_cancel_closes_the_thread(officer, thread):
+    assert "Only officers" in officer("cancel 1", user=MEMBER).text
+    assert officer("cancel 1").public
+    deadline = time.monotonic() + 5
+    while "cancelled questionnaire" not in thread.posts()[-1] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "cancelled questionnaire *1*" in thread.posts()[-1]
+    assert "cancelled; nothing more is recorded" in thread.say("An answer after all")
+
+
+def test_templates_and_template_show(officer):
+    assert (
+        "`baseline` — LSP baseline self-assessment _(built in)_" in officer("templates").everything
+    )
+    shown = officer("template show baseline").everything
+    assert "*2. Structure and membership* (text, confidential)" in shown
+
+
+def test_a_malformed_template_is_refused_with_its_line_and_field(officer):
+    refused = officer(
+        "template add\nname: survey\ntitle: Survey\nquestions:\n  - title: Q\n    prompt: P\n    kind: scale"
+    )
+    # Counted within the YAML, as in the file an officer pastes.
+    assert not refused.public and "Line 6, questions[1].kind" in refused.text
+
+
+def test_a_new_template_can_be_added_and_started(officer, slack, fake_slack):
+    source = (
+        "template add\nname: pulse\ntitle: Partnership pulse\nquestions:\n"
+        "  - title: Health\n    prompt: How healthy is the partnership?\n    kind: rating\n"
+        "    labels: [Poor, Weak, Fair, Good, Excellent]\n"
+    )
+    assert "added the questionnaire `pulse`" in officer(source).text
+    officer("start pulse")
+    question = fake_slack.wait_for("chat.postMessage", count=2)[1]
+    pulse = Thread(slack, fake_slack, question.body["thread_ts"])
+    assert "Reply with a number" in pulse.posts()[0]
+    assert ":warning:" in pulse.say("7", user=OFFICER)
+    assert "*Your answers: Partnership pulse*" in pulse.say("4", user=OFFICER)
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("start", "Say which questionnaire"),
+        ("start nope", "There is no questionnaire called `nope`"),
+        ("start baseline due soon", "isn't a date"),
+        ("start baseline for <@U9|a> <@U8|b>", "Name one person"),
+        ("report 7", "There is no questionnaire `7`"),
+        ("compare baseline", "No one has submitted"),
+        ("frob", "`/assess` has no `frob` option"),
+    ],
+)
+def test_bad_input_is_refused_with_what_to_type(officer, text, problem):
+    refused = officer(text)
+    assert not refused.public and problem in refused.text
+
+
+def test_only_officers_start_questionnaires_for_other_people(officer):
+    assert "Only officers" in officer(f"start baseline for <@{CHAIR}|nick>", user=MEMBER).text
+    assert "Starting questionnaire" in officer("start baseline", user=MEMBER).text
