@@ -316,3 +316,13 @@ def test_bad_input_is_refused_with_what_to_type(officer, text, problem):
 def test_only_officers_start_questionnaires_for_other_people(officer):
     assert "Only officers" in officer(f"start baseline for <@{CHAIR}|nick>", user=MEMBER).text
     assert "Starting questionnaire" in officer("start baseline", user=MEMBER).text
+
+
+def test_export_posts_the_run_without_confidential_answers(officer, thread, fake_slack):
+    submit_all(thread)
+    reply = officer("export 1")
+    assert "questionnaire-1-baseline.md" in reply.text
+    (upload,) = fake_slack.wait_for("upload")
+    text = upload.body["content"].decode()
+    assert "# LSP baseline self-assessment" in text and "We meet quarterly" in text
+    assert "rarely attends" not in text and "(answered in confidence)" in text
