@@ -42,3 +42,23 @@ def test_url_verification_echoes_the_challenge(slack):
     body = json.dumps({"type": "url_verification", "token": "t", "challenge": "c-123"})
     response = slack.post(body, sign(body))
     assert response.status == 200 and response.body == {"challenge": "c-123"}
+
+
+def test_channel_chatter_leaves_no_trace(slack, engine, fake_slack):
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from storage.models import SlackEvent
+
+    top_level = {
+        "type": "message",
+        "user": "U1",
+        "text": "morning all",
+        "channel": "C1",
+        "ts": "1.5",
+    }
+    assert slack.event(top_level).status == 200
+    slack.event(mention_event())  # an event we act on is remembered
+    fake_slack.wait_for("chat.postMessage")
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(SlackEvent)).one() == 1

@@ -29,7 +29,7 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
         # Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
         # replica: the first to claim the event_id in the database handles it.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id is None:
+        if event_id is None or _ignored_chatter(body.get("event", {})):
             return next()
         with Session(engine) as session:
             first = claim_event(
@@ -52,6 +52,13 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
     # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
     for event_type, handler in handlers.items():
         app.event(event_type)(ack=_acknowledge, lazy=[handler])
+
+
+def _ignored_chatter(event: dict) -> bool:
+    """A channel message outside any thread: we act on none of them, so remembering
+    their ids would only grow the dedupe table with every message in the channel."""
+    in_thread = event.get("thread_ts") or event.get("message", {}).get("thread_ts")
+    return event.get("type") == "message" and not in_thread
 
 
 def _thread_message(event: dict, team_id: str, now: datetime):
