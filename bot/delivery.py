@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from commands.assess import thread_started
+from commands.assess.threads import thread_started
 from commands.reply import Post, Reply
 from commands.slack_text import escape
 

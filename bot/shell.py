@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.render import mrkdwn_text, render
-from commands.assess import thread_reply, thread_started
 from commands.assess.conversation import ThreadMessage
+from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Post, Reply

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
@@ -24,6 +25,20 @@ class Call:
 
 
 Responder = Callable[[Call], tuple[int, dict]]
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T], *, timeout: float = 15.0, what: str = "it") -> T:
+    """What `check` returns once it is truthy: the bot posts from background threads.
+
+    Waits only while it must; the generous limit is for loaded CI machines.
+    """
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.01)
+    return result
 
 
 class FakeSlack:
@@ -57,15 +72,13 @@ class FakeSlack:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
         """Calls made from background threads (lazy listeners) arrive a little later."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            calls = self.calls_to(method)
-            if len(calls) >= count:
-                return calls
-            time.sleep(0.01)
-        raise AssertionError(f"expected {count} {method} call(s), saw {len(self.calls_to(method))}")
+        return eventually(
+            lambda: calls if len(calls := self.calls_to(method)) >= count else None,
+            timeout=timeout,
+            what=f"{count} {method} call(s)",
+        )
 
     def _answer(self, call: Call) -> tuple[int, dict]:
         status, call.response = self._respond(call)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot.app import create_app
 from storage.models import AssessAnswer, AssessRun
 from tests.conftest import NOW
+from tests.fake_slack import eventually
 from tests.slack_requests import SlackDriver
 
 OFFICER, CHAIR, MEMBER = "U1OFFICER", "U2CHAIR", "U3MEMBER"
@@ -48,10 +49,7 @@ class Thread:
         """Reply and wait for the bot's answer in the thread; returns it."""
         before = len(self.posts())
         self.send(text, user, event_id=event_id, ts=ts)
-        deadline = time.monotonic() + 5
-        while len(self.posts()) == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(self.posts()) > before, f"no answer to {text!r}"
+        eventually(lambda: len(self.posts()) > before, what=f"an answer to {text!r}")
         return self.posts()[-1]
 
     def send(
@@ -133,10 +131,8 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
     assert "rarely attends" not in summary  # the confidential answer is not repeated in the channel
     done = thread.say("submit")
     assert "Submitted" in done
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not channel_posts(fake_slack):
-        time.sleep(0.01)  # the channel is told just after the thread
-    (channel_note,) = channel_posts(fake_slack)
+    # The channel is told just after the thread.
+    (channel_note,) = eventually(lambda: channel_posts(fake_slack), what="the channel note")
     assert f"<@{CHAIR}> submitted questionnaire *1*" in channel_note["text"]
     with Session(engine) as session:
         assert session.exec(select(AssessRun.status)).one() == "submitted"
@@ -193,10 +189,7 @@ def test_one_event_delivered_twice_is_recorded_once(thread, fake_slack, engine):
 def test_editing_the_message_that_held_an_answer_updates_it(thread, engine):
     thread.say("First version of operations.", ts="1700005555.000100")
     thread.edit("1700005555.000100", "Second version of operations.")
-    deadline = time.monotonic() + 5
-    while "Updated your answer" not in thread.posts()[-1] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert "Updated your answer to question 1" in thread.posts()[-1]
+    eventually(lambda: "Updated your answer to question 1" in thread.posts()[-1], what="the update")
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).one() == "Second version of operations."
 
@@ -231,17 +224,16 @@ def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
     submit_all(thread)
     slack.command("/partnership", "create Woking LSP", user=OFFICER, channel="C2")
     officer("start baseline", channel="C2")
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not [
-        c
-        for c in fake_slack.calls_to("chat.postMessage")
-        if c.body["channel"] == "C2" and c.body.get("thread_ts")
-    ]:
-        time.sleep(0.01)
-    first = next(
-        c
-        for c in fake_slack.calls_to("chat.postMessage")
-        if c.body["channel"] == "C2" and c.body.get("thread_ts")
+    first = eventually(
+        lambda: next(
+            (
+                c
+                for c in fake_slack.calls_to("chat.postMessage")
+                if c.body["channel"] == "C2" and c.body.get("thread_ts")
+            ),
+            None,
+        ),
+        what="Woking's first question",
     )
     woking = Thread(slack, fake_slack, first.body["thread_ts"], channel="C2")
     for answer in BASELINE_ANSWERS:
@@ -263,10 +255,10 @@ def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
 def test_cancel_closes_the_thread(officer, thread):
     assert "Only officers" in officer("cancel 1", user=MEMBER).text
     assert officer("cancel 1").public
-    deadline = time.monotonic() + 5
-    while "cancelled questionnaire" not in thread.posts()[-1] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert "cancelled questionnaire *1*" in thread.posts()[-1]
+    posted = eventually(
+        lambda: [p for p in thread.posts() if "cancelled questionnaire" in p], what="the note"
+    )
+    assert "cancelled questionnaire *1*" in posted[0]
     assert "cancelled; nothing more is recorded" in thread.say("An answer after all")
 
 

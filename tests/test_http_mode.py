@@ -24,9 +24,8 @@ def bot(env, tmp_path):
 
 
 def test_a_signed_command_is_answered_and_survives_a_restart(bot):
-    started = time.monotonic()
+    # How fast is measured by bench/command_latency.py, not asserted here.
     status, body = post_command(bot, "create Spelthorne LSP")
-    assert time.monotonic() - started < 3  # Slack's deadline for acknowledging a command
     assert status == 200
     reply = json.loads(body)
     assert reply["response_type"] == "in_channel"

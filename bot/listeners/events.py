@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery import post
-from commands.assess import thread_edited, thread_reply
 from commands.assess.conversation import ThreadMessage
+from commands.assess.threads import thread_edited, thread_reply
 from storage.events import claim_event
 
 log = logging.getLogger(__name__)

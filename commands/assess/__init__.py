@@ -1,20 +1,17 @@
 """/assess: self-assessment questionnaires answered in Slack threads.
 
-The command starts runs and reads them; commands.assess.conversation runs the thread.
-thread_started/thread_reply/thread_edited are what the Slack surface calls for the
-thread's events, each in a transaction of its own.
+The command starts runs and reads them; commands.assess.conversation runs the thread,
+and commands.assess.threads hands it the thread's events.
 """
 
-import logging
 import re
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.assess import conversation
-from commands.assess.conversation import ThreadMessage, shown_answer
-from commands.assess.templates import Template, TemplateError, builtin_sources, parse_template
+from commands.assess.conversation import shown_answer
+from commands.assess.files import answers_markdown
+from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
 from commands.dates import parse_when
 from commands.family import Action, Refusal, route
@@ -41,12 +38,9 @@ from commands.slack_text import (
     whole_number,
 )
 from commands.timefmt import time_left, uk_date
-from commands.transaction import in_transaction
 from storage import assess as store
 from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus
 from storage.partnerships import lock_partnership, role_of
-
-log = logging.getLogger(__name__)
 
 START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
 HELP = f"""*`/assess`* — self-assessment questionnaires, answered in a thread
@@ -200,7 +194,8 @@ def compare(session: Session, ctx: Context, partnership: Partnership, text: str)
             "`/assess status` shows how far each has got.",
         )
     parsed = parse_template(row.source)
-    content = _markdown(parsed, [(run, p, store.answers_of(session, run=run)) for run, p in runs])
+    answers = [(run, p, store.answers_of(session, run=run)) for run, p in runs]
+    content = answers_markdown(parsed, answers)
     filename = f"compare-{row.name}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.md"
     return inform(
         f":bar_chart: Posting *{filename}*: {len(runs)} submitted {escape(parsed.title)} "
@@ -212,7 +207,7 @@ def compare(session: Session, ctx: Context, partnership: Partnership, text: str)
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     run = _run(session, partnership, text)
     parsed = parse_template(run.source)
-    content = _markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
+    content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
     filename = f"questionnaire-{run.number}-{run.template_name}.md"
     return inform(
         f":page_facing_up: Posting *{filename}* (confidential answers left out).",
@@ -253,38 +248,6 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "cancel": cancel,
 }
-
-
-def thread_started(engine: Engine, *, team_id: str, run_id: int, thread_ts: str, now) -> list[Post]:
-    def work(session: Session) -> list[Post]:
-        run = store.run_by_id(session, team_id=team_id, run_id=run_id)
-        return conversation.begin(session, run, thread_ts, now) if run else []
-
-    return in_transaction(engine, work)
-
-
-def thread_reply(engine: Engine, message: ThreadMessage) -> list[Post]:
-    return _safely(engine, message, conversation.on_reply)
-
-
-def thread_edited(engine: Engine, message: ThreadMessage) -> list[Post]:
-    return _safely(engine, message, conversation.on_edit)
-
-
-def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
-    try:
-        return in_transaction(engine, lambda session: step(session, message))
-    except Exception:
-        log.exception("thread message %s could not be handled", message.message_ts)
-        return [
-            Post(
-                text=":warning: Something went wrong on our side and that reply wasn't recorded. "
-                "Please send it again.",
-                channel_id=message.channel_id,
-                thread_ts=message.thread_ts,
-                private_to=message.user_id,
-            )
-        ]
 
 
 def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
@@ -403,19 +366,3 @@ def _kind(question) -> str:
         + (["optional"] if question.optional else [])
     )
     return ", ".join(flags)
-
-
-def _markdown(parsed: Template, runs: list[tuple[AssessRun, Partnership, dict]]) -> bytes:
-    """Question by question, each partnership's answer; confidential ones left out."""
-    lines = [f"# {parsed.title}", ""]
-    for i, question in enumerate(parsed.questions):
-        lines += [f"## {i + 1}. {question.title}", "", question.prompt, ""]
-        for run, partnership, answers in runs:
-            if question.confidential:
-                answer = "(answered in confidence)"
-            elif i not in answers:
-                answer = "(not answered)"
-            else:
-                answer = answers[i].value or "(skipped)"
-            lines += [f"### {partnership.name} (questionnaire {run.number})", "", answer, ""]
-    return "\n".join(lines).encode()

@@ -1,0 +1,50 @@
+"""The questionnaire thread's events, as the Slack surface (and the shell) hand them
+over: each runs in a transaction of its own and returns the messages to post."""
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from commands.assess import conversation
+from commands.assess.conversation import ThreadMessage
+from commands.reply import Post
+from commands.transaction import in_transaction
+from storage import assess as store
+
+log = logging.getLogger(__name__)
+
+
+def thread_started(
+    engine: Engine, *, team_id: str, run_id: int, thread_ts: str, now: datetime
+) -> list[Post]:
+    def work(session: Session) -> list[Post]:
+        run = store.run_by_id(session, team_id=team_id, run_id=run_id)
+        return conversation.begin(session, run, thread_ts, now) if run else []
+
+    return in_transaction(engine, work)
+
+
+def thread_reply(engine: Engine, message: ThreadMessage) -> list[Post]:
+    return _safely(engine, message, conversation.on_reply)
+
+
+def thread_edited(engine: Engine, message: ThreadMessage) -> list[Post]:
+    return _safely(engine, message, conversation.on_edit)
+
+
+def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
+    try:
+        return in_transaction(engine, lambda session: step(session, message))
+    except Exception:
+        log.exception("thread message %s could not be handled", message.message_ts)
+        return [
+            Post(
+                text=":warning: Something went wrong on our side and that reply wasn't recorded. "
+                "Please send it again.",
+                channel_id=message.channel_id,
+                thread_ts=message.thread_ts,
+                private_to=message.user_id,
+            )
+        ]
