@@ -9,7 +9,7 @@ import re
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.assess.conversation import shown_answer
+from commands.assess.conversation import shown_answer, status_line
 from commands.assess.files import answers_markdown
 from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
@@ -350,11 +350,11 @@ def _run(session: Session, partnership: Partnership, text: str) -> AssessRun:
 
 def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
     answered = len(store.answers_of(session, run=run))
-    total = len(parse_template(run.source).questions)
+    progress = status_line(run, parse_template(run.source), answered)
     due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
     return (
         f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "
-        f"{answered}/{total} answered · {run.status}{due} · "
+        f"{progress}{due} · "
         f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
     )
 

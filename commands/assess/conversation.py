@@ -58,13 +58,7 @@ def begin(session: Session, run: AssessRun, thread_ts: str, now: datetime) -> li
 
 
 def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
-    run = store.run_in_thread(
-        session,
-        team_id=message.team_id,
-        channel_id=message.channel_id,
-        thread_ts=message.thread_ts,
-        for_update=True,
-    )
+    run = _thread_run(session, message)
     if run is None:
         return []  # not a questionnaire thread: none of our business
     if message.user_id != run.assignee_id:
@@ -100,13 +94,7 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
 
 def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
     """The assignee edited a message that held an answer: the answer follows."""
-    run = store.run_in_thread(
-        session,
-        team_id=message.team_id,
-        channel_id=message.channel_id,
-        thread_ts=message.thread_ts,
-        for_update=True,
-    )
+    run = _thread_run(session, message)
     if run is None or message.user_id != run.assignee_id:
         return []
     answer = store.answer_from_message(session, run=run, message_ts=message.message_ts)
@@ -125,15 +113,7 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
                 f"{error.problem} {error.fix} Your earlier answer stands.",
             )
         ]
-    store.save_answer(
-        session,
-        run=run,
-        position=answer.position,
-        value=value,
-        message_ts=message.message_ts,
-        user_id=message.user_id,
-        now=message.now,
-    )
+    _record(session, run, answer.position, value, message)
     return [_say(run, f"Updated your answer to question {answer.position + 1}.")]
 
 
@@ -149,15 +129,7 @@ def _answer(
         value = check_answer(question, message.text)
     except AnswerError as error:
         return [_say(run, f":warning: {error.problem}\n{error.fix}")]
-    store.save_answer(
-        session,
-        run=run,
-        position=run.current,
-        value=value,
-        message_ts=message.message_ts,
-        user_id=message.user_id,
-        now=message.now,
-    )
+    _record(session, run, run.current, value, message)
     return _advance(session, run, template)
 
 
@@ -317,6 +289,31 @@ def shown_answer(question: Question, value: str | None, *, confidential_visible:
         return "_skipped_"
     shown = escape(describe_answer(question, value))
     return shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
+
+
+def _thread_run(session: Session, message: ThreadMessage) -> AssessRun | None:
+    """The run whose thread this is, locked: two replies at once take their turns."""
+    return store.run_in_thread(
+        session,
+        team_id=message.team_id,
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts,
+        for_update=True,
+    )
+
+
+def _record(
+    session: Session, run: AssessRun, position: int, value: str, message: ThreadMessage
+) -> None:
+    store.save_answer(
+        session,
+        run=run,
+        position=position,
+        value=value,
+        message_ts=message.message_ts,  # so an edit of this message edits the answer
+        user_id=message.user_id,
+        now=message.now,
+    )
 
 
 def _template(run: AssessRun) -> Template:
