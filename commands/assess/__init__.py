@@ -85,12 +85,8 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
             [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
         )
     if word.lower() == "add":
-        return _add_template(
-            session,
-            ctx,
-            partnership,
-            text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else "",
-        )
+        source = text.lstrip()[len(word) :]  # the YAML, its lines and indentation kept
+        return _add_template(session, ctx, partnership, source)
     raise Refusal(
         "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
     )
