@@ -85,7 +85,8 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
             [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
         )
     if word.lower() == "add":
-        source = text.lstrip()[len(word) :]  # the YAML, its lines and indentation kept
+        # The YAML from its first line on, so error line numbers count within it.
+        source = text.lstrip()[len(word) :].lstrip()
         return _add_template(session, ctx, partnership, source)
     raise Refusal(
         "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
