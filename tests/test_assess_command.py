@@ -325,3 +325,29 @@ def test_export_posts_the_run_without_confidential_answers(officer, thread, fake
     text = upload.body["content"].decode()
     assert "# LSP baseline self-assessment" in text and "We meet quarterly" in text
     assert "rarely attends" not in text and "(answered in confidence)" in text
+
+
+def test_a_reply_whose_handling_failed_is_recorded_when_slack_retries_it(
+    thread, engine, monkeypatch
+):
+    from commands.assess import conversation
+
+    real = conversation.on_reply
+    calls = []
+
+    def fails_once(session, message):
+        calls.append(message.event_id)
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+        return real(session, message)
+
+    monkeypatch.setattr(conversation, "on_reply", fails_once)
+    thread.send(BASELINE_ANSWERS[0], event_id="EvRETRY", ts="1700007777.000100")
+    (note,) = thread.fake.wait_for("chat.postEphemeral")
+    assert "wasn't recorded" in note.body["text"]
+    # Slack delivers the same event again: this time it is handled, once.
+    assert "*Question 2 of 10" in thread.say(
+        BASELINE_ANSWERS[0], event_id="EvRETRY", ts="1700007777.000100"
+    )
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer.value)).one() == BASELINE_ANSWERS[0]

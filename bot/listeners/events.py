@@ -29,8 +29,8 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
         # Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
         # replica: the first to claim the event_id in the database handles it.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id is None or _ignored_chatter(body.get("event", {})):
-            return next()
+        if event_id is None or body.get("event", {}).get("type") == "message":
+            return next()  # messages are claimed with their effect (commands.assess.threads)
         with Session(engine) as session:
             first = claim_event(
                 session, event_id=event_id, team_id=body.get("team_id", ""), now=clock()
@@ -42,7 +42,7 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
         return next()
 
     def on_message(event: dict, body: dict, client: WebClient) -> None:
-        message, step = _thread_message(event, body.get("team_id", ""), clock())
+        message, step = _thread_message(event, body, clock())
         if message is not None:
             for reply in step(engine, message):
                 post(client, reply)
@@ -54,14 +54,7 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
         app.event(event_type)(ack=_acknowledge, lazy=[handler])
 
 
-def _ignored_chatter(event: dict) -> bool:
-    """A channel message outside any thread: we act on none of them, so remembering
-    their ids would only grow the dedupe table with every message in the channel."""
-    in_thread = event.get("thread_ts") or event.get("message", {}).get("thread_ts")
-    return event.get("type") == "message" and not in_thread
-
-
-def _thread_message(event: dict, team_id: str, now: datetime):
+def _thread_message(event: dict, body: dict, now: datetime):
     """A person's reply in a thread, or their edit of one; None for anything else
     (top-level messages, bots, joins and the other subtypes)."""
     subtype = event.get("subtype")
@@ -76,13 +69,14 @@ def _thread_message(event: dict, team_id: str, now: datetime):
     if changed.get("thread_ts") == changed.get("ts"):
         return None, None  # the thread's parent itself
     message = ThreadMessage(
-        team_id=team_id,
+        team_id=body.get("team_id", ""),
         channel_id=event.get("channel", ""),
         thread_ts=changed["thread_ts"],
         message_ts=changed.get("ts", ""),
         user_id=changed["user"],
         text=changed.get("text", ""),
         now=now,
+        event_id=body.get("event_id"),
     )
     return message, step
 

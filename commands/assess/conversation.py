@@ -48,6 +48,7 @@ class ThreadMessage:
     user_id: str
     text: str
     now: datetime
+    event_id: str | None = None  # Slack's, for the dedupe of its retries
 
 
 def begin(session: Session, run: AssessRun, thread_ts: str, now: datetime) -> list[Post]:

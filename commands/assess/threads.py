@@ -12,6 +12,7 @@ from commands.assess.conversation import ThreadMessage
 from commands.reply import Post
 from commands.transaction import in_transaction
 from storage import assess as store
+from storage.events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,18 @@ def thread_edited(engine: Engine, message: ThreadMessage) -> list[Post]:
 
 
 def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
+    def once(session: Session) -> list[Post]:
+        # The event is claimed in the same transaction as its effect: if handling fails,
+        # the claim rolls back too and Slack's retry is handled; if it succeeded, the
+        # retry (to this replica or another) finds the claim and does nothing.
+        if message.event_id and not claim_event(
+            session, event_id=message.event_id, team_id=message.team_id, now=message.now
+        ):
+            return []
+        return step(session, message)
+
     try:
-        return in_transaction(engine, lambda session: step(session, message))
+        return in_transaction(engine, once)
     except Exception:
         log.exception("thread message %s could not be handled", message.message_ts)
         return [
