@@ -11,7 +11,16 @@ from commands.context import Context
 from commands.dates import DateError
 from commands.family import Action, route
 from commands.ical import CalendarItem, calendar_ics
-from commands.reply import MAX_BLOCKS, Reply, Upload, confirm, header, inform, line_sections
+from commands.reply import (
+    MAX_BLOCKS,
+    Reply,
+    Upload,
+    confirm,
+    file_slug,
+    header,
+    inform,
+    line_sections,
+)
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage.models import Deadline, Event, Partnership
@@ -179,8 +188,7 @@ def ical(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     items = [item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx)]
     items += [_event_item(e, ctx) for e in events]
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
-    slug = "-".join(plain_words(partnership.name).lower().split())[:40] or "partnership"
-    filename = f"deadlines-{slug}.ics"
+    filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(
         f":calendar: Posting *{escape(filename)}* ({len(items)} dates) to this channel: "
         "open it to add them to Outlook or Google Calendar.",

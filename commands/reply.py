@@ -7,6 +7,8 @@ section text; anything longer is split or summarised, never refused by Slack.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from commands.slack_text import plain_words
+
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_TEXT = 40_000
@@ -21,6 +23,11 @@ class Upload:
     filename: str
     title: str
     content: bytes
+
+
+def file_slug(name: str) -> str:
+    """A name as a file-name part: `Spelthorne LSP` -> `spelthorne-lsp`."""
+    return "-".join(plain_words(name).lower().split())[:40] or "partnership"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from commands.budget.parse import (
 from commands.context import Context
 from commands.family import Action, route
 from commands.money import format_money, looks_like_amount
-from commands.reply import Reply, Upload, confirm, inform, refuse
+from commands.reply import Reply, Upload, confirm, file_slug, inform, refuse
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
@@ -247,8 +247,7 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
         store.lines_of(session, partnership=partnership),
         ctx.tz,
     )
-    slug = "-".join(plain_words(partnership.name).lower().split())[:40] or "partnership"
-    filename = f"budget-{slug}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.csv"
+    filename = f"budget-{file_slug(partnership.name)}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.csv"
     title = f"Budget of {partnership.name}"
     return inform(
         f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel).",
