@@ -138,18 +138,19 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     number_text, when_text = split_first(text)
     deadline = _numbered(session, partnership, number_text)
     text, past = take_flag(when_text, "past")
-    opens_at = deadline.opens_at
-    match = _WINDOW.match(plain_words(text)) if deadline.opens_at else None
-    if match and plain_words(text).lower().startswith("from "):
+    words, opens_at = plain_words(text), deadline.opens_at
+    # A window moves both ends with `from … to …`; otherwise only its closing moves.
+    both = _WINDOW.match(words) if opens_at and words.lower().startswith("from ") else None
+    if both:
         opens_at = schedule.when(
-            ctx, match["open"], schedule.OPENING_TIME, past=True, month_end=False
+            ctx, both["open"], schedule.OPENING_TIME, past=True, month_end=False
         ).instant
-        text = match["close"]
-    if not plain_words(text):
+        words = both["close"]
+    if not words:
         raise DateError(
             "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
         )
-    due = schedule.when(ctx, text, schedule.DEADLINE_TIME, past=past)
+    due = schedule.when(ctx, words, schedule.DEADLINE_TIME, past=past)
     if opens_at is not None and due.instant <= opens_at:
         raise DateError(
             "That would close the window before it opens.",
