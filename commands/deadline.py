@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from commands import schedule
+from commands import reminders, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
@@ -122,6 +122,7 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return refusal
     deadline.done_at, deadline.done_by = ctx.now, ctx.user_id
     session.add(deadline)
+    reminders.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
         f":white_check_mark: {user_mention(ctx.user_id)} marked deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} done. No more reminders for it."
@@ -161,6 +162,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     was = deadline.due_at
     deadline.due_at, deadline.opens_at = due.instant, opens_at
     session.add(deadline)
+    reminders.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
@@ -217,12 +219,13 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
         team_id=partnership.team_id,
         partnership_id=partnership.id,
         number=store.next_number(session, Deadline, partnership=partnership),
+        channel_id=ctx.channel_id,
         created_by=ctx.user_id,
         created_at=ctx.now,
         **fields,
     )
     session.add(deadline)
-    session.flush()
+    reminders.replan(session, deadline, ctx.tz, ctx.now)
     return deadline
 
 
@@ -255,7 +258,11 @@ def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
         title=f"{'Closes' if deadline.opens_at else 'Deadline'}: {deadline.title}",
         start=deadline.due_at,
         end=None,
-        alarms=schedule.deadline_alarms(deadline.reminders, deadline.due_at, ctx.tz),
+        alarms=tuple(
+            deadline.due_at - rung.due_at
+            for rung in reminders.deadline_rungs(deadline, ctx.tz)
+            if rung.name not in (reminders.OPENS, reminders.CLOSED)
+        ),
     )
     if deadline.opens_at is None:
         return [closing]
@@ -277,5 +284,5 @@ def _event_item(event: Event, ctx: Context) -> CalendarItem:
         start=event.starts_at,
         end=event.starts_at + schedule.EVENT_LENGTH,
         location=event.place or "",
-        alarms=schedule.ladder_offsets(event.reminders, schedule.EVENT_LADDER),
+        alarms=reminders.ladder_offsets(event.reminders, reminders.EVENT_LADDER),
     )

@@ -4,7 +4,7 @@ import re
 
 from sqlmodel import Session
 
-from commands import schedule
+from commands import reminders, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
@@ -58,11 +58,12 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         title=title,
         starts_at=starts.instant,
         place=place,
+        channel_id=ctx.channel_id,
         created_by=ctx.user_id,
         created_at=ctx.now,
     )
     session.add(event)
-    session.flush()
+    reminders.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":round_pushpin: {user_mention(ctx.user_id)} added event *{event.number}*: "
         f"{_describe(event, ctx)}"
@@ -106,6 +107,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     was = event.starts_at
     event.starts_at, event.place = starts.instant, place or event.place
     session.add(event)
+    reminders.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
         f"{_describe(event, ctx)} "

@@ -1,12 +1,12 @@
 """What /deadline and /event share: reading a title and its date, showing an instant
-the UK way, and the reminder ladders that the scheduler will follow."""
+the UK way, and changing them."""
 
 import re
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from commands import reminders
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
@@ -21,9 +21,6 @@ MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
 OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
 EVENT_TIME = time(9, 0)
-MORNING_OF = time(9, 0)  # the default ladder's "09:00 on the day"
-DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
-EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
 EVENT_LENGTH = timedelta(hours=1)  # for calendars; events are entered with a start only
 _QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
 
@@ -92,23 +89,6 @@ def parse_ladder(text: str) -> str | None:
     return format_offsets(parse_offsets(words))
 
 
-def ladder_offsets(stored: str | None, default: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
-    if stored == "none":
-        return ()
-    return tuple(parse_offsets(stored)) if stored else default
-
-
-def deadline_alarms(stored: str | None, due: datetime, tz: ZoneInfo) -> tuple[timedelta, ...]:
-    """The ladder as offsets before `due`; the default adds 09:00 local on the day."""
-    offsets = ladder_offsets(stored, DEADLINE_LADDER)
-    if stored is None:
-        local = due.astimezone(tz)
-        morning = datetime.combine(local.date(), MORNING_OF, tzinfo=tz)
-        if morning < local:
-            offsets += (local - morning,)
-    return offsets
-
-
 def describe_ladder(stored: str | None, default_text: str) -> str:
     if stored == "none":
         return "no reminders"
@@ -148,6 +128,7 @@ def remove(
         return refusal
     row.removed_at, row.removed_by = ctx.now, ctx.user_id
     session.add(row)
+    reminders.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":wastebasket: {user_mention(ctx.user_id)} removed {noun} *{row.number}* "
         f"{title(row.title)}."
@@ -175,6 +156,7 @@ def remind(
         return refusal
     row.reminders = ladder
     session.add(row)
+    reminders.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
         f"{describe_ladder(ladder, default_text)}."

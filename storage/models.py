@@ -7,7 +7,7 @@ it, so one installation can never read another's data.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -169,6 +169,9 @@ class Deadline(SQLModel, table=True):
     partnership_id: int = Field(sa_column=parent("partnership.id"))
     number: int
     title: str = Field(max_length=200)
+    # Where it was added, and so where its reminders go (None: rows from before reminders
+    # whose partnership has no channel).
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID)
     opens_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # windows only
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)  # a window's closing
     # The reminder ladder as typed ("14d 7d 1d 2h"), "none", or None for the default.
@@ -193,6 +196,7 @@ class Event(SQLModel, table=True):
     partnership_id: int = Field(sa_column=parent("partnership.id"))
     number: int
     title: str = Field(max_length=200)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID)  # as for Deadline
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     place: str | None = Field(default=None, max_length=200)
     reminders: str | None = Field(default=None, max_length=100)
@@ -270,3 +274,63 @@ class AssessAnswer(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32, index=True)
     answered_by: str = Field(max_length=SLACK_ID)
     answered_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"  # planned, or waiting to try again (not_before)
+    POSTING = "posting"  # claimed by a dispatcher until claimed_at + its lease
+    SENT = "sent"
+    SKIPPED = "skipped"  # superseded by a later rung, expired, or its subject went away
+    FAILED = "failed"  # Slack refused it, or every attempt failed; `outcome` says why
+
+
+class Reminder(SQLModel, table=True):
+    """The outbox: one row per message the scheduler owes a channel.
+
+    The unique key is the reminder's identity: a rung that was sent is never planned
+    (and so never posted) again, however often its deadline is re-planned.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("subject", "subject_id", "rung", "due_at", name="uq_reminder_occurrence"),
+        Index("ix_reminder_state_due", "state", "due_at"),
+        Index("ix_reminder_subject", "subject", "subject_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
+    subject: str = Field(max_length=16)  # deadline, event, run or digest
+    subject_id: int
+    rung: str = Field(max_length=16)  # "14d", "morning", "opens", "closed", "idle", …
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # not posted after this: too late
+    channel_id: str = Field(max_length=SLACK_ID)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    state: str = Field(default=ReminderState.PENDING, max_length=16)
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)  # retry after
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A post that may have reached Slack (a crash, a timeout): look in the channel for
+    # it before posting again.
+    unsure: bool = False
+    late: bool = False
+    message_ts: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=300)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Digest(SQLModel, table=True):
+    """A channel's weekly summary, set with `/deadline digest`."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_digest_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    partnership_id: int = Field(sa_column=parent("partnership.id"))
+    channel_id: str = Field(max_length=SLACK_ID)
+    weekday: int  # Monday is 0
+    at_time: str = Field(max_length=5)  # local "HH:MM"
+    set_by: str = Field(max_length=SLACK_ID)
+    set_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,115 @@
+"""When each deadline, funding window and event reminds its channel.
+
+The plan is a list of rungs; `replan()` writes it to the outbox in the caller's
+transaction, so adding, moving, finishing or removing a date changes its reminders
+atomically. Whole days count on the local calendar ("1d before 17:00" is 17:00 the day
+before, even across a clock change); hours and minutes are exact.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.dates import format_offsets, parse_offsets
+from storage import reminders as outbox
+from storage.deadlines import Dated
+from storage.models import Deadline, Event, Reminder
+
+DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
+EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
+MORNING_OF = time(9, 0)  # the default deadline ladder ends "09:00 on the day"
+MORNING = "morning"  # 09:00 local on the day of a deadline
+OPENS = "opens"  # a funding window opening
+CLOSED = "closed"  # a funding window has closed
+CLOSED_NOTICE_GRACE = timedelta(hours=12)  # "closed" is still news this long after
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str  # "14d", "morning", "opens", …
+    due_at: datetime
+    expires_at: datetime  # after this it is no longer worth posting
+
+
+def ladder_offsets(stored: str | None, default: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
+    """A ladder as stored on a deadline or event: offsets, "none", or None (the default)."""
+    if stored == "none":
+        return ()
+    return tuple(parse_offsets(stored)) if stored else default
+
+
+def before(instant: datetime, offset: timedelta, tz: ZoneInfo) -> datetime:
+    """`offset` before `instant`: its days on the local calendar, the rest exactly."""
+    local = instant.astimezone(tz).replace(tzinfo=None) - timedelta(days=offset.days)
+    return local.replace(tzinfo=tz).astimezone(UTC) - timedelta(seconds=offset.seconds)
+
+
+def deadline_rungs(deadline: Deadline, tz: ZoneInfo) -> list[Rung]:
+    """Every reminder a live deadline or window has, past ones included."""
+    if deadline.reminders == "none" or deadline.done_at or deadline.removed_at:
+        return []
+    due = deadline.due_at
+    rungs = [
+        Rung(format_offsets([offset]), before(due, offset, tz), due)
+        for offset in ladder_offsets(deadline.reminders, DEADLINE_LADDER)
+    ]
+    if deadline.reminders is None:
+        morning = datetime.combine(due.astimezone(tz).date(), MORNING_OF, tzinfo=tz)
+        if morning < due:
+            rungs.append(Rung(MORNING, morning.astimezone(UTC), due))
+    if deadline.opens_at is None:
+        return rungs
+    # A window: "closes in 14 days" means nothing before it has opened.
+    return [
+        Rung(OPENS, deadline.opens_at, due),
+        *(rung for rung in rungs if rung.due_at > deadline.opens_at),
+        Rung(CLOSED, due, due + CLOSED_NOTICE_GRACE),
+    ]
+
+
+def event_rungs(event: Event, tz: ZoneInfo) -> list[Rung]:
+    if event.removed_at:
+        return []
+    return [
+        Rung(format_offsets([offset]), before(event.starts_at, offset, tz), event.starts_at)
+        for offset in ladder_offsets(event.reminders, EVENT_LADDER)
+    ]
+
+
+def rungs_of(row: Dated, tz: ZoneInfo) -> list[Rung]:
+    return deadline_rungs(row, tz) if isinstance(row, Deadline) else event_rungs(row, tz)
+
+
+def subject_of(row: Dated) -> str:
+    return "deadline" if isinstance(row, Deadline) else "event"
+
+
+def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
+    """The reminders still to come, as outbox rows. Rungs already past are not planned:
+    a deadline added three days ahead does not announce its 14-day reminder late."""
+    if row.channel_id is None:
+        return []
+    return [
+        Reminder(
+            team_id=row.team_id,
+            partnership_id=row.partnership_id,
+            subject=subject_of(row),
+            subject_id=row.id,
+            rung=rung.name,
+            due_at=rung.due_at,
+            expires_at=rung.expires_at,
+            channel_id=row.channel_id,
+        )
+        for rung in rungs_of(row, tz)
+        if rung.due_at > now
+    ]
+
+
+def replan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> None:
+    """After a change to `row`: its pending reminders become exactly its plan."""
+    session.flush()  # a new row needs its id
+    outbox.replace_pending(
+        session, subject=subject_of(row), subject_id=row.id, wanted=planned(row, tz, now)
+    )

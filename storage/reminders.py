@@ -1,0 +1,231 @@
+"""The reminder outbox: planning writes pending rows, dispatchers claim and finish them.
+
+A row moves pending -> posting -> sent (or skipped / failed). Several dispatchers may
+share one database: a claim is a conditional UPDATE, so two cannot take the same row,
+and on PostgreSQL the candidates are read with SKIP LOCKED so they do not queue behind
+each other. A claim is a lease: a row left `posting` by a dispatcher that died is taken
+again once the lease runs out, marked `unsure` so the channel is checked first.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, delete, func, or_, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from storage.models import Reminder, ReminderState
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_OCCURRENCE = ("subject", "subject_id", "rung", "due_at")
+LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
+
+
+def replace_pending(
+    session: Session, *, subject: str, subject_id: int, wanted: Sequence[Reminder]
+) -> None:
+    """Pending rows not in `wanted` go; rows in `wanted` are added unless they already
+    exist in any state (a rung that was sent is never planned again)."""
+    keys = [(r.rung, r.due_at) for r in wanted]
+    stale = delete(Reminder).where(
+        Reminder.subject == subject,
+        Reminder.subject_id == subject_id,
+        Reminder.state == ReminderState.PENDING,
+    )
+    if keys:
+        stale = stale.where(tuple_(Reminder.rung, Reminder.due_at).not_in(keys))
+    session.exec(stale)
+    add_missing(session, wanted)
+
+
+def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: safe when two transactions plan the same rung."""
+    values = [_values(row) for row in rows]
+    if values:
+        insert = _INSERT[session.get_bind().dialect.name]
+        session.exec(insert(Reminder).values(values).on_conflict_do_nothing())
+
+
+def drop_pending(session: Session, *, subject: str, subject_id: int) -> None:
+    replace_pending(session, subject=subject, subject_id=subject_id, wanted=())
+
+
+def settle_missed(session: Session, *, now: datetime) -> None:
+    """Before a claim: pending rows past their expiry are skipped, and of several due
+    rungs of one subject (the bot was down) only the latest is kept."""
+    finished = {"state": ReminderState.SKIPPED, "finished_at": now}
+    session.exec(
+        update(Reminder)
+        .where(Reminder.state == ReminderState.PENDING, Reminder.expires_at <= now)
+        .values(outcome="its time had passed", **finished)
+    )
+    newer = Reminder.__table__.alias("newer")
+    later_one_due = (
+        select(newer.c.id)
+        .where(
+            newer.c.subject == Reminder.subject,
+            newer.c.subject_id == Reminder.subject_id,
+            newer.c.state == ReminderState.PENDING,
+            newer.c.due_at <= now,
+            newer.c.due_at > Reminder.due_at,
+        )
+        .exists()
+    )
+    session.exec(
+        update(Reminder)
+        .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now, later_one_due)
+        .values(outcome="a later reminder for it was due", **finished)
+    )
+
+
+def claim(
+    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[Reminder]:
+    """Take up to `limit` due rows, at most one per channel (channels are paced one
+    message at a time), earliest first."""
+    candidates = (
+        select(Reminder.id, Reminder.channel_id)
+        .where(_claimable(now, lease))
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit * 4)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
+    )
+    chosen: dict[str, int] = {}
+    for row_id, channel_id in session.exec(candidates):
+        chosen.setdefault(channel_id, row_id)
+        if len(chosen) == limit:
+            break
+    if not chosen:
+        return []
+    taken = session.exec(
+        update(Reminder)
+        .where(Reminder.id.in_(chosen.values()), _claimable(now, lease))
+        .values(
+            state=ReminderState.POSTING,
+            claimed_by=worker,
+            claimed_at=now,
+            # A lapsed claim may have posted before it died.
+            unsure=or_(Reminder.unsure, Reminder.state == ReminderState.POSTING),
+            late=case((Reminder.due_at < now - LATE_AFTER, True), else_=False),
+        )
+        .returning(Reminder.id)
+    ).all()
+    ids = [row_id for (row_id,) in taken]
+    return list(session.exec(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id)))
+
+
+def _claimable(now: datetime, lease: timedelta):
+    waiting = and_(
+        Reminder.state == ReminderState.PENDING,
+        Reminder.due_at <= now,
+        or_(Reminder.not_before.is_(None), Reminder.not_before <= now),
+    )
+    lapsed = and_(Reminder.state == ReminderState.POSTING, Reminder.claimed_at <= now - lease)
+    return or_(waiting, lapsed)
+
+
+def finish(
+    session: Session,
+    *,
+    reminder_id: int,
+    worker: str,
+    state: ReminderState,
+    now: datetime,
+    message_ts: str | None = None,
+    outcome: str | None = None,
+) -> bool:
+    """Record how a claimed row ended; False if its claim had lapsed to another worker."""
+    return _update_claimed(
+        session,
+        reminder_id,
+        worker,
+        state=state,
+        message_ts=message_ts,
+        outcome=outcome,
+        finished_at=now,
+        unsure=False,
+    )
+
+
+def try_again(
+    session: Session,
+    *,
+    reminder_id: int,
+    worker: str,
+    not_before: datetime,
+    counts: bool,
+    unsure: bool,
+    outcome: str,
+) -> bool:
+    """Back to pending until `not_before`; `counts` spends one of its attempts."""
+    return _update_claimed(
+        session,
+        reminder_id,
+        worker,
+        state=ReminderState.PENDING,
+        not_before=not_before,
+        attempts=Reminder.attempts + (1 if counts else 0),
+        unsure=or_(Reminder.unsure, unsure),
+        outcome=outcome,
+        claimed_by=None,
+        claimed_at=None,
+    )
+
+
+def _update_claimed(session: Session, reminder_id: int, worker: str, **values) -> bool:
+    updated = session.exec(
+        update(Reminder)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.claimed_by == worker,
+            Reminder.state == ReminderState.POSTING,
+        )
+        .values(**values)
+        .returning(Reminder.id)
+    ).first()
+    return updated is not None
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next pending row can be claimed (a claim lapses only if a worker died,
+    which the periodic safety tick covers)."""
+    ready = func.coalesce(Reminder.not_before, Reminder.due_at)  # not_before is later
+    return session.exec(
+        select(func.min(ready)).where(Reminder.state == ReminderState.PENDING)
+    ).one()
+
+
+def pending_count(session: Session) -> int:
+    return session.exec(select(func.count()).where(Reminder.state == ReminderState.PENDING)).one()
+
+
+def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -> dict[int, str]:
+    """The latest failure of each subject, for the lists that show them."""
+    rows = session.exec(
+        select(Reminder.subject_id, Reminder.outcome)
+        .where(
+            Reminder.subject == subject,
+            Reminder.subject_id.in_(subject_ids),
+            Reminder.state == ReminderState.FAILED,
+        )
+        .order_by(Reminder.finished_at)
+    )
+    return {subject_id: outcome or "unknown" for subject_id, outcome in rows}
+
+
+def sent_for(session: Session, *, subject: str, subject_id: int) -> list[Reminder]:
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(Reminder.subject == subject, Reminder.subject_id == subject_id)
+            .order_by(Reminder.due_at)
+        )
+    )
+
+
+def _values(row: Reminder) -> dict:
+    return {
+        column.name: getattr(row, column.name)
+        for column in Reminder.__table__.columns
+        if column.name != "id"
+    } | {"state": ReminderState.PENDING, "attempts": 0, "unsure": False, "late": False}

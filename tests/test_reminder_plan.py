@@ -1,0 +1,186 @@
+"""When reminders fall due: ladders on the local calendar, clock changes, and the outbox
+re-planned in the same transaction as every change to a deadline or event.
+
+"Now" is Tue 24 Nov 2026, 14:30 GMT (tests.conftest.NOW).
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+
+from commands.reminders import before, deadline_rungs
+from storage.models import Deadline, Reminder, ReminderState
+
+LONDON = ZoneInfo("Europe/London")
+OFFICER = "U1OFFICER"
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+def shown(instant: datetime) -> str:
+    return instant.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def test_whole_days_keep_the_local_time_across_the_spring_clock_change():
+    due = local(2027, 4, 2, 17, 0)  # BST; the clocks went forward on Sun 28 Mar
+    assert shown(before(due, timedelta(days=7), LONDON)) == "Fri 26 Mar 2027 17:00 GMT"
+    # One hour less than seven days of elapsed time.
+    assert due - before(due, timedelta(days=7), LONDON) == timedelta(days=6, hours=23)
+
+
+def test_whole_days_keep_the_local_time_across_the_autumn_clock_change():
+    due = local(2027, 11, 2, 17, 0)  # GMT; the clocks went back on Sun 31 Oct
+    assert shown(before(due, timedelta(days=7), LONDON)) == "Tue 26 Oct 2027 17:00 BST"
+
+
+def test_hours_and_minutes_are_exact_even_across_a_clock_change():
+    due = local(2027, 3, 28, 3, 30)  # BST, 90 minutes of wall clock after 01:00 GMT
+    assert due - before(due, timedelta(hours=2), LONDON) == timedelta(hours=2)
+    assert shown(before(due, timedelta(hours=2), LONDON)) == "Sun 28 Mar 2027 00:30 GMT"
+
+
+def _deadline(**fields) -> Deadline:
+    defaults = dict(
+        id=1, team_id="T1", partnership_id=1, number=1, title="t", created_by="U", created_at=None
+    )
+    return Deadline(**(defaults | fields))
+
+
+@pytest.mark.parametrize(
+    "due, morning",
+    [
+        (local(2027, 7, 30, 17, 0), "Fri 30 Jul 2027 09:00 BST"),
+        (local(2027, 1, 29, 17, 0), "Fri 29 Jan 2027 09:00 GMT"),
+        (local(2027, 3, 28, 17, 0), "Sun 28 Mar 2027 09:00 BST"),  # the day the clocks change
+    ],
+)
+def test_the_default_ladder_is_14_7_1_days_and_0900_on_the_day(due, morning):
+    rungs = {rung.name: rung for rung in deadline_rungs(_deadline(due_at=due), LONDON)}
+    assert list(rungs) == ["14d", "7d", "1d", "morning"]
+    assert shown(rungs["morning"].due_at) == morning
+    assert all(rung.expires_at == due for rung in rungs.values())
+    assert shown(rungs["1d"].due_at)[-9:-4] == "17:00"  # the same local time, whatever the zone
+
+
+def test_a_deadline_at_or_before_nine_has_no_morning_reminder():
+    rungs = deadline_rungs(_deadline(due_at=local(2027, 7, 30, 9, 0)), LONDON)
+    assert [rung.name for rung in rungs] == ["14d", "7d", "1d"]
+
+
+def test_a_window_announces_its_opening_then_its_closing_ladder_then_its_close():
+    window = _deadline(opens_at=local(2027, 5, 31, 9, 0), due_at=local(2027, 6, 10, 17, 0))
+    rungs = deadline_rungs(window, LONDON)
+    # 14 days before closing is before it opens: dropped.
+    assert [rung.name for rung in rungs] == ["opens", "7d", "1d", "morning", "closed"]
+    closed = rungs[-1]
+    assert closed.due_at == window.due_at and closed.expires_at > window.due_at
+    assert rungs[0].expires_at == window.due_at
+
+
+def test_none_done_and_removed_deadlines_have_no_reminders():
+    due = local(2027, 7, 30, 17, 0)
+    assert deadline_rungs(_deadline(due_at=due, reminders="none"), LONDON) == []
+    assert deadline_rungs(_deadline(due_at=due, done_at=datetime.now(UTC)), LONDON) == []
+    assert deadline_rungs(_deadline(due_at=due, removed_at=datetime.now(UTC)), LONDON) == []
+
+
+# Through signed slash commands: the outbox changes in the command's own transaction.
+
+
+@pytest.fixture
+def officer(slack):
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+
+    def run(command: str, text: str, user: str = OFFICER):
+        return slack.command(command, text, user=user)
+
+    return run
+
+
+def pending(engine) -> list[tuple[str, str, str]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Reminder)
+            .where(Reminder.state == ReminderState.PENDING)
+            .order_by(Reminder.due_at)
+        )
+        return [(r.subject, r.rung, shown(r.due_at)) for r in rows]
+
+
+def test_adding_a_deadline_plans_its_reminders_in_its_channel(officer, engine):
+    assert officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July').public
+    assert pending(engine) == [
+        ("deadline", "14d", "Sat 17 Jul 2027 17:00 BST"),
+        ("deadline", "7d", "Sat 24 Jul 2027 17:00 BST"),
+        ("deadline", "1d", "Fri 30 Jul 2027 17:00 BST"),
+        ("deadline", "morning", "Sat 31 Jul 2027 09:00 BST"),
+    ]
+    with Session(engine) as session:
+        assert {r.channel_id for r in session.exec(select(Reminder))} == {"C1"}
+
+
+def test_rungs_already_past_are_not_planned(officer, engine):
+    officer("/deadline", "add Confirm grant use by 5pm 27 November")  # in three days
+    assert [rung for _, rung, _ in pending(engine)] == ["1d", "morning"]
+
+
+def test_moving_a_deadline_replaces_its_pending_reminders(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    assert officer("/deadline", "move 1 5pm 7 August").public
+    assert pending(engine)[0] == ("deadline", "14d", "Sat 24 Jul 2027 17:00 BST")
+    assert len(pending(engine)) == 4
+
+
+def test_a_rung_once_sent_is_not_planned_again_after_moving_back(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    with Session(engine) as session:
+        first = session.exec(select(Reminder).where(Reminder.rung == "14d")).one()
+        first.state = ReminderState.SENT
+        session.add(first)
+        session.commit()
+    officer("/deadline", "move 1 5pm 7 August")
+    officer("/deadline", "move 1 5pm 31 July")
+    assert [rung for _, rung, _ in pending(engine)] == ["7d", "1d", "morning"]
+
+
+@pytest.mark.parametrize("change", ["done 1", "remove 1", "remind 1 none"])
+def test_finishing_removing_or_silencing_a_deadline_drops_its_reminders(officer, engine, change):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    assert officer("/deadline", change).public
+    assert pending(engine) == []
+
+
+def test_a_custom_ladder_replaces_the_default(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    officer("/deadline", "remind 1 2d 2h")
+    assert pending(engine) == [
+        ("deadline", "2d", "Thu 29 Jul 2027 17:00 BST"),
+        ("deadline", "2h", "Sat 31 Jul 2027 15:00 BST"),
+    ]
+
+
+def test_a_refused_change_leaves_the_reminders_alone(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    before_refusal = pending(engine)
+    assert not officer("/deadline", "move 1 5pm 7 August", user="U9STRANGER").public
+    assert not officer("/deadline", "move 1 next blursday").public
+    assert pending(engine) == before_refusal
+
+
+def test_events_remind_7_days_and_1_day_before(officer, engine):
+    officer("/event", "add Surrey LSP officers meeting on 12 March 2pm at Woking")
+    assert pending(engine) == [
+        ("event", "7d", "Fri 05 Mar 2027 14:00 GMT"),
+        ("event", "1d", "Thu 11 Mar 2027 14:00 GMT"),
+    ]
+    officer("/event", "move 1 2 April 10am")  # after the clocks go forward
+    assert pending(engine) == [
+        ("event", "7d", "Fri 26 Mar 2027 10:00 GMT"),
+        ("event", "1d", "Thu 01 Apr 2027 10:00 BST"),
+    ]
+    officer("/event", "remove 1")
+    assert pending(engine) == []
