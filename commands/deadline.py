@@ -9,6 +9,7 @@ from commands import reminders, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
+from commands.digest import digest
 from commands.family import Action, route
 from commands.ical import CalendarItem, calendar_ics
 from commands.reply import (
@@ -23,6 +24,7 @@ from commands.reply import (
 )
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
+from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
 
@@ -38,6 +40,7 @@ HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
 • `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
 • `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
+• `/deadline digest monday 9am` — a weekly summary in this channel (or `off`)
 Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00. \
 Add `--past` to record a date that has passed."""
 
@@ -107,10 +110,9 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    blocks = [
-        header(title),
-        *line_sections((_line(d, ctx) for d in rows), max_blocks=MAX_BLOCKS - 1),
-    ]
+    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in rows])
+    lines = (_line(d, ctx) + schedule.failure_note(failed.get(d.id)) for d in rows)
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
     return inform(f"{len(rows)} deadlines for {escape(partnership.name)}", blocks)
 
 
@@ -210,6 +212,7 @@ ACTIONS: dict[str, Action] = {
     "move": move,
     "remind": remind,
     "ical": ical,
+    "digest": digest,
 }
 
 

@@ -12,6 +12,7 @@ from commands.family import Action, route
 from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
+from storage import reminders as outbox
 from storage.models import Event, Partnership
 from storage.partnerships import lock_partnership
 
@@ -77,8 +78,11 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
     rows = store.events_of(session, partnership=partnership, now=ctx.now, everything=everything)
     if not rows:
         return inform(f"No events coming up for *{escape(partnership.name)}*. Add one: `{EXAMPLE}`")
+    failed = outbox.failures_of(session, subject="event", subject_ids=[e.id for e in rows])
     lines = [
-        f"`#{e.number}` {_describe(e, ctx)}" + (" _passed_" if e.starts_at < ctx.now else "")
+        f"`#{e.number}` {_describe(e, ctx)}"
+        + (" _passed_" if e.starts_at < ctx.now else "")
+        + schedule.failure_note(failed.get(e.id))
         for e in rows
     ]
     title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"

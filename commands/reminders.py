@@ -15,7 +15,7 @@ from sqlmodel import Session
 from commands.dates import format_offsets, parse_offsets
 from storage import reminders as outbox
 from storage.deadlines import Dated
-from storage.models import Deadline, Event, Reminder
+from storage.models import Deadline, Digest, Event, Reminder
 
 DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
 EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
@@ -112,4 +112,28 @@ def replan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> None:
     session.flush()  # a new row needs its id
     outbox.replace_pending(
         session, subject=subject_of(row), subject_id=row.id, wanted=planned(row, tz, now)
+    )
+
+
+DIGEST_FRESH = timedelta(hours=6)  # a digest posted later than this is stale: skip to the next
+
+
+def next_digest(digest: Digest, after: datetime, tz: ZoneInfo) -> Reminder:
+    """The weekly digest's next post strictly after `after`, at its local day and time."""
+    hour, minute = map(int, digest.at_time.split(":"))
+    day = after.astimezone(tz).date()
+    while True:
+        moment = datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+        if day.weekday() == digest.weekday and moment > after:
+            break
+        day += timedelta(days=1)
+    return Reminder(
+        team_id=digest.team_id,
+        partnership_id=digest.partnership_id,
+        subject="digest",
+        subject_id=digest.id,
+        rung="weekly",
+        due_at=moment,
+        expires_at=moment + DIGEST_FRESH,
+        channel_id=digest.channel_id,
     )

@@ -12,7 +12,7 @@ from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from commands.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
-from commands.timefmt import slack_date, time_left, uk_datetime
+from commands.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
 from storage.deadlines import Dated
 from storage.models import Partnership
@@ -66,7 +66,7 @@ def when(ctx: Context, text: str, default_time: time, *, past: bool, month_end: 
 
 def shown(instant: datetime, ctx: Context) -> str:
     """`Sat 31 Jul 2027, 17:00 BST (in 249 days)`."""
-    return f"{uk_datetime(instant, ctx.tz)} ({time_left(instant, ctx.now, ctx.tz)})"
+    return when_and_left(instant, ctx.now, ctx.tz)
 
 
 def for_each_reader(instant: datetime, ctx: Context) -> str:
@@ -165,3 +165,8 @@ def remind(
 
 def _a(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
+
+
+def failure_note(reason: str | None) -> str:
+    """How a list marks a date whose reminder could not be posted (see storage.reminders)."""
+    return f"\n:warning: a reminder could not be posted: {escape(reason)}" if reason else ""

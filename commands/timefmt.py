@@ -21,6 +21,11 @@ def slack_date(instant: datetime, fallback: str) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def when_and_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """`Sat 31 Jul 2027, 17:00 BST (in 249 days)`."""
+    return f"{uk_datetime(instant, tz)} ({time_left(instant, now, tz)})"
+
+
 def time_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
     """`in 249 days`, `in 3 hours`, `2 days ago`: calendar days when a day or more away."""
     seconds = (instant - now).total_seconds()

@@ -7,6 +7,7 @@ at the network edge where Slack itself would be.
 import json
 import threading
 import time
+from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,8 @@ class Call:
     response: dict = field(default_factory=dict)  # what the fake answered
 
 
-Responder = Callable[[Call], tuple[int, dict]]
+# An answer: (status, body) or (status, body, headers).
+Responder = Callable[[Call], tuple]
 T = TypeVar("T")
 
 
@@ -44,9 +46,12 @@ def eventually(check: Callable[[], T], *, timeout: float = 15.0, what: str = "it
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.messages: dict[str, list[dict]] = {}  # what chat.postMessage stored, by channel
         self._responders: dict[str, Responder] = {}
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
+        # Message timestamps follow this clock when a test sets it (Slack's ts is the time).
+        self.clock: Callable[[], datetime] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -80,15 +85,29 @@ class FakeSlack:
             what=f"{count} {method} call(s)",
         )
 
-    def _answer(self, call: Call) -> tuple[int, dict]:
-        status, call.response = self._respond(call)
-        return status, call.response
+    def reminders_posted(self) -> list[int]:
+        """The reminder id in the metadata of every message stored, in posting order."""
+        with self._lock:
+            return [
+                m["metadata"]["event_payload"]["reminder"]
+                for m in sorted(
+                    (m for messages in self.messages.values() for m in messages),
+                    key=lambda m: float(m["ts"]),
+                )
+                if m.get("metadata")
+            ]
 
-    def _respond(self, call: Call) -> tuple[int, dict]:
+    def _answer(self, call: Call) -> tuple[int, dict, dict]:
+        status, call.response, *headers = self._respond(call)
+        return status, call.response, (headers[0] if headers else {})
+
+    def _respond(self, call: Call) -> tuple:
         with self._lock:
             self.calls.append(call)
             self._ts += 1
             ts = f"{self._ts}.000100"
+            if self.clock:
+                ts = f"{self.clock().timestamp():.0f}.{self._ts % 1_000_000:06d}"
         if call.method in self._responders:
             return self._responders[call.method](call)
         if call.method == "apps.connections.open":  # Socket Mode, with the app token
@@ -100,12 +119,9 @@ class FakeSlack:
         if call.method == "auth.test":
             return 200, {"ok": True, "url": "https://test.slack.com/", **TEAM}
         if call.method == "chat.postMessage":
-            return 200, {
-                "ok": True,
-                "channel": call.body.get("channel"),
-                "ts": ts,
-                "message": call.body,
-            }
+            return 200, self.store_message(call.body, ts)
+        if call.method in ("conversations.history", "conversations.replies"):
+            return 200, self._history(call)
         if call.method == "files.getUploadURLExternal":
             file_id = f"F{self._ts}"
             return 200, {
@@ -121,6 +137,33 @@ class FakeSlack:
             }
         return 200, {"ok": True}
 
+    def store_message(self, body: dict, ts: str) -> dict:
+        """What chat.postMessage answers, after keeping the message for the history."""
+        message = {
+            "ts": ts,
+            "text": body.get("text"),
+            "thread_ts": body.get("thread_ts"),
+            "metadata": body.get("metadata"),
+        }
+        with self._lock:
+            self.messages.setdefault(body.get("channel"), []).append(message)
+        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": body}
+
+    def _history(self, call: Call) -> dict:
+        """Newest first, after `oldest`; metadata only when asked for, as Slack does."""
+        body, thread = call.body, call.method == "conversations.replies"
+        with self._lock:
+            messages = list(self.messages.get(body.get("channel"), []))
+        chosen = [
+            dict(m)
+            if body.get("include_all_metadata") in ("1", "true", True)
+            else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(messages)
+            if float(m["ts"]) > float(body.get("oldest") or 0)
+            and (m["thread_ts"] == body.get("ts") if thread else not m["thread_ts"])
+        ]
+        return {"ok": True, "messages": chosen, "has_more": False}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -128,10 +171,10 @@ class FakeSlack:
             def do_GET(self) -> None:  # noqa: N802 (some Web API methods are GETs)
                 path, _, query = self.path.partition("?")
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ") or None
-                status, answer = fake._answer(
+                status, answer, headers = fake._answer(
                     Call(path.rsplit("/", 1)[-1], dict(parse_qsl(query)), token)
                 )
-                self._send(status, json.dumps(answer).encode(), "application/json")
+                self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -157,11 +200,17 @@ class FakeSlack:
                     body = dict(parse_qsl(raw))
                 auth = self.headers.get("Authorization", "")
                 token = auth.removeprefix("Bearer ") or body.get("token")
-                status, answer = fake._answer(Call(self.path.rsplit("/", 1)[-1], body, token))
-                self._send(status, json.dumps(answer).encode(), "application/json")
+                status, answer, headers = fake._answer(
+                    Call(self.path.rsplit("/", 1)[-1], body, token)
+                )
+                self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
-            def _send(self, status: int, data: bytes, content_type: str = "text/plain") -> None:
+            def _send(
+                self, status: int, data: bytes, content_type: str = "text/plain", headers=None
+            ) -> None:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -1,0 +1,82 @@
+"""The weekly digest: a channel's next fortnight, open questionnaires and funds running
+low, posted at the day and time set with `/deadline digest`."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.money import format_money
+from commands.reminders import next_digest
+from commands.slack_text import escape, user_mention
+from commands.timefmt import when_and_left
+from storage import assess, budgets, deadlines, reminders
+from storage.models import Digest, Partnership, Reminder, RunStatus
+
+AHEAD = timedelta(days=14)
+LOW = 0.10  # a fund with less than this share left is shown
+OPEN_RUNS = (RunStatus.STARTING, RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REVIEW)
+
+
+def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:
+    digest = session.get(Digest, reminder.subject_id)
+    if digest is None:
+        return None  # turned off
+    # Plan the following week now, in the claiming transaction, so the chain of digests
+    # never breaks, whatever becomes of this one.
+    reminders.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
+    partnership = session.get(Partnership, digest.partnership_id)
+    sections = [
+        _dates(session, partnership, now, tz),
+        _questionnaires(session, partnership),
+        _low_funds(session, partnership),
+    ]
+    return f":newspaper: *Weekly digest: {escape(partnership.name)}*\n" + "\n\n".join(sections)
+
+
+def _dates(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> str:
+    horizon = now + AHEAD
+    items = [
+        (deadlines.sort_instant(d, now), _deadline_line(d, now, tz))
+        for d in deadlines.deadlines_of(session, partnership=partnership, now=now)
+        if deadlines.sort_instant(d, now) <= horizon
+    ]
+    items += [
+        (
+            e.starts_at,
+            f"• :round_pushpin: *{escape(e.title)}* {when_and_left(e.starts_at, now, tz)}",
+        )
+        for e in deadlines.events_of(session, partnership=partnership, now=now)
+        if e.starts_at <= horizon
+    ]
+    lines = [line for _, line in sorted(items, key=lambda item: item[0])]
+    return "*The next 14 days*\n" + ("\n".join(lines) or "Nothing due.")
+
+
+def _deadline_line(deadline, now: datetime, tz: ZoneInfo) -> str:
+    title = f"*{escape(deadline.title)}*"
+    if deadline.opens_at and deadline.opens_at > now:
+        return f"• :large_green_circle: {title} opens {when_and_left(deadline.opens_at, now, tz)}"
+    verb = "closes" if deadline.opens_at else "due"
+    return f"• :alarm_clock: {title} {verb} {when_and_left(deadline.due_at, now, tz)}"
+
+
+def _questionnaires(session: Session, partnership: Partnership) -> str:
+    runs = [
+        run for run in assess.runs_of(session, partnership=partnership) if run.status in OPEN_RUNS
+    ]
+    lines = [
+        f"• {run.template_name} {run.number}, {user_mention(run.assignee_id)}: "
+        f"{len(assess.answers_of(session, run=run))} answered · {run.status}"
+        for run in runs
+    ]
+    return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")
+
+
+def _low_funds(session: Session, partnership: Partnership) -> str:
+    lines = [
+        f"• *{escape(f.fund.name)}*: {format_money(f.remaining)} left of {format_money(f.total)}"
+        for f in budgets.figures(session, partnership=partnership)
+        if f.total > 0 and f.remaining < f.total * LOW
+    ]
+    return "*Funds under 10% left*\n" + ("\n".join(lines) or "None.")

@@ -1,0 +1,197 @@
+"""The dispatcher: settle what was missed, claim what is due, post it, record it.
+
+It works in rounds. A round claims at most one reminder per channel (Slack allows about
+one message per second per channel), posts them side by side, records every outcome in
+one transaction, and the next round starts no sooner than a second after this one did.
+Several dispatchers (replicas) may run against one database; see storage.reminders.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from commands.transaction import in_transaction
+from scheduler import messages, nudges
+from scheduler.posting import Outcome, Outgoing, Result, post_reminder
+from storage import reminders as outbox
+from storage.models import Reminder, ReminderState
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)  # far longer than a post can take (the client times out at 10 s)
+CHANNEL_GAP = 1.0  # seconds between two messages to one channel
+ROUND_SIZE = 500  # channels served per round
+MAX_ATTEMPTS = 5  # errors other than rate limiting; then the reminder is marked failed
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+)
+WAIT_IN_RUN = timedelta(seconds=5)  # a retry due this soon is waited for, not left to the clock
+
+Clock = Callable[[], datetime]
+ClientFor = Callable[[str], WebClient]  # a workspace's client, by team id
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retrying: int = 0
+    next_due: datetime | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        client_for: ClientFor,
+        *,
+        tz: ZoneInfo,
+        clock: Clock,
+        sleep: Callable[[float], None] = time.sleep,
+        threads: int = 16,
+        lease: timedelta = LEASE,
+        channel_gap: float = CHANNEL_GAP,
+    ):
+        self.engine, self.client_for, self.tz = engine, client_for, tz
+        self.clock, self.sleep, self.lease, self.channel_gap = clock, sleep, lease, channel_gap
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="reminders")
+        self._running = threading.Lock()
+        self._last_round: float | None = None
+
+    def run_due(self) -> Summary | None:
+        """Post everything due; None if another trigger of this process is already at it."""
+        if not self._running.acquire(blocking=False):
+            return None
+        try:
+            return self._run()
+        finally:
+            self._running.release()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def _run(self) -> Summary:
+        summary = Summary()
+        in_transaction(self.engine, self._settle)
+        while True:
+            self._pace()
+            batch, skipped = in_transaction(self.engine, self._claim)
+            summary.skipped += skipped
+            if batch:
+                outcomes = list(self._pool.map(self._post, batch))
+                for field in in_transaction(self.engine, partial(self._record, batch, outcomes)):
+                    setattr(summary, field, getattr(summary, field) + 1)
+                continue
+            summary.next_due = in_transaction(self.engine, outbox.next_due)
+            soon = summary.next_due and summary.next_due - self.clock() <= WAIT_IN_RUN
+            if not soon:
+                return summary
+            self.sleep(max(0.0, (summary.next_due - self.clock()).total_seconds()))
+
+    def _settle(self, session: Session) -> None:
+        now = self.clock()
+        nudges.sweep(session, now)
+        outbox.settle_missed(session, now=now)
+
+    def _pace(self) -> None:
+        if self._last_round is not None:
+            self.sleep(max(0.0, self._last_round + self.channel_gap - time.monotonic()))
+        self._last_round = time.monotonic()
+
+    def _claim(self, session: Session) -> tuple[list[Outgoing], int]:
+        """What this round posts, and how many claimed rows no longer applied."""
+        now = self.clock()
+        claimed = outbox.claim(
+            session, worker=self.worker, now=now, lease=self.lease, limit=ROUND_SIZE
+        )
+        batch = []
+        for reminder in claimed:
+            text = messages.compose(session, reminder, now, self.tz)
+            if text is None:
+                self._finish(session, reminder.id, ReminderState.SKIPPED, "it no longer applies")
+            else:
+                batch.append(_outgoing(reminder, text))
+        return batch, len(claimed) - len(batch)
+
+    def _post(self, outgoing: Outgoing) -> Outcome:
+        return post_reminder(self.client_for(outgoing.team_id), outgoing)
+
+    def _record(
+        self, batch: list[Outgoing], outcomes: list[Outcome], session: Session
+    ) -> list[str]:
+        """Each outcome into the outbox; answers the Summary field each one counts in."""
+        return [self._record_one(session, *pair) for pair in zip(batch, outcomes, strict=True)]
+
+    def _record_one(self, session: Session, outgoing: Outgoing, outcome: Outcome) -> str:
+        if outcome.result is Result.SENT:
+            self._finish(session, outgoing.id, ReminderState.SENT, ts=outcome.message_ts)
+            return "sent"
+        attempts = outgoing.attempts + (0 if outcome.rate_limited else 1)
+        if outcome.result is Result.FAILED or attempts >= MAX_ATTEMPTS:
+            reason = outcome.reason
+            if outcome.result is Result.RETRY:
+                reason = f"gave up after {attempts} attempts: {reason}"
+            self._finish(session, outgoing.id, ReminderState.FAILED, reason)
+            log.warning("reminder %s to %s failed: %s", outgoing.id, outgoing.channel_id, reason)
+            return "failed"
+        wait = (
+            timedelta(seconds=outcome.wait)
+            if outcome.rate_limited
+            else BACKOFF[min(attempts, len(BACKOFF)) - 1]
+        )
+        outbox.try_again(
+            session,
+            reminder_id=outgoing.id,
+            worker=self.worker,
+            not_before=self.clock() + wait,
+            counts=not outcome.rate_limited,
+            unsure=outcome.unsure,
+            outcome=outcome.reason,
+        )
+        log.info("reminder %s: %s; trying again in %s", outgoing.id, outcome.reason, wait)
+        return "retrying"
+
+    def _finish(
+        self, session: Session, reminder_id: int, state: ReminderState, reason=None, ts=None
+    ) -> None:
+        if not outbox.finish(
+            session,
+            reminder_id=reminder_id,
+            worker=self.worker,
+            state=state,
+            now=self.clock(),
+            message_ts=ts,
+            outcome=reason,
+        ):
+            log.warning("reminder %s: its claim lapsed before it was recorded", reminder_id)
+
+
+def _outgoing(reminder: Reminder, text: str) -> Outgoing:
+    return Outgoing(
+        id=reminder.id,
+        team_id=reminder.team_id,
+        channel_id=reminder.channel_id,
+        thread_ts=reminder.thread_ts,
+        due_at=reminder.due_at,
+        attempts=reminder.attempts,
+        unsure=reminder.unsure,
+        text=text,
+    )

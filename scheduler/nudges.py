@@ -1,0 +1,81 @@
+"""Nudges for questionnaires waiting on their assignee, posted in the run's thread.
+
+Nudges are found rather than planned: a run's idle time changes with every answer, so
+each dispatch looks for runs idle for IDLE or due within DUE_SOON and adds their nudge
+to the outbox. The outbox's unique key makes that once per idle stretch and per due date.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from commands.assess.templates import parse_template
+from commands.slack_text import user_mention
+from commands.timefmt import when_and_left
+from storage import assess, reminders
+from storage.models import AssessRun, Reminder, RunStatus
+
+IDLE = timedelta(days=3)
+DUE_SOON = timedelta(days=2)
+WAITING = (RunStatus.OPEN, RunStatus.REVIEW)  # on the assignee (not paused by them)
+
+
+def sweep(session: Session, now: datetime) -> None:
+    runs = session.exec(
+        select(AssessRun).where(
+            AssessRun.status.in_(WAITING),
+            AssessRun.thread_ts.is_not(None),
+            or_(
+                AssessRun.last_activity_at <= now - IDLE,
+                AssessRun.due_at.between(now, now + DUE_SOON),
+            ),
+        )
+    )
+    reminders.add_missing(session, [nudge for run in runs for nudge in _nudges(run, now)])
+
+
+def _nudges(run: AssessRun, now: datetime) -> list[Reminder]:
+    found = []
+    idle_since = run.last_activity_at + IDLE
+    if idle_since <= now:
+        found.append(_nudge(run, "idle", idle_since, expires=idle_since + IDLE))
+    if run.due_at and run.due_at - DUE_SOON <= now < run.due_at:
+        found.append(_nudge(run, "due-soon", run.due_at - DUE_SOON, expires=run.due_at))
+    return found
+
+
+def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Reminder:
+    return Reminder(
+        team_id=run.team_id,
+        partnership_id=run.partnership_id,
+        subject="run",
+        subject_id=run.id,
+        rung=rung,
+        due_at=due,
+        expires_at=expires,
+        channel_id=run.channel_id,
+        thread_ts=run.thread_ts,
+    )
+
+
+def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:
+    run = session.get(AssessRun, reminder.subject_id)
+    if run is None or run.status not in WAITING:
+        return None
+    if reminder.rung == "idle" and run.last_activity_at + IDLE != reminder.due_at:
+        return None  # answered since the nudge was found
+    questions = len(parse_template(run.source).questions)
+    answered = len(assess.answers_of(session, run=run))
+    to_do = (
+        "Every question is answered: reply `submit` to send it."
+        if run.status == RunStatus.REVIEW
+        else f"{answered} of {questions} answered. Reply here to carry on, or `pause`."
+    )
+    who = user_mention(run.assignee_id)
+    if reminder.rung == "idle":
+        return f":wave: {who}, a gentle nudge: no answer here for 3 days. {to_do}"
+    return (
+        f":hourglass_flowing_sand: {who}, this is due {when_and_left(run.due_at, now, tz)}. {to_do}"
+    )
