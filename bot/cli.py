@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from bot import logs
 from bot.app import create_app, create_web_client, utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
+from bot.reminders import start_reminders
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 
@@ -44,13 +45,17 @@ def run(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         engine = make_engine(settings.database_url)
-        SocketModeHandler(create_app(settings, engine), settings.app_token).start()
+        app = create_app(settings, engine)
+        start_reminders(settings, engine)
+        SocketModeHandler(app, settings.app_token).start()
     else:
         from bot.web import create_wsgi_app, serve
 
-        def load_app():
+        def load_app():  # in each gunicorn worker, after the fork
             engine = make_engine(settings.database_url)
-            return create_wsgi_app(create_app(settings, engine), engine)
+            wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
+            start_reminders(settings, engine)
+            return wsgi_app
 
         serve(load_app, port=settings.port, log_level=settings.log_level)
 

@@ -30,6 +30,9 @@ class Settings:
     port: int
     tz: ZoneInfo
     log_level: str
+    # How long a reminder claimed by a replica that died stays its own before another
+    # replica checks the channel and posts it: longer than a Web API call can take.
+    reminder_lease: int = 60
 
     @property
     def socket_mode(self) -> bool:
@@ -56,6 +59,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         port=_port(get("PORT") or "3000"),
         tz=_zone(get("PARTNERBOT_TZ") or "Europe/London"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        reminder_lease=_lease(get("REMINDER_LEASE_SECONDS") or "60"),
     )
 
 
@@ -112,6 +116,15 @@ def _zone(value: str) -> ZoneInfo:
         raise ConfigError(
             "PARTNERBOT_TZ", f"{value!r} is not a time zone, e.g. Europe/London"
         ) from None
+
+
+def _lease(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 15 <= int(value) <= 3600:
+        raise ConfigError(
+            "REMINDER_LEASE_SECONDS",
+            f"{value!r} is not a number of seconds from 15 (a Web API call may take 10) to 3600",
+        )
+    return int(value)
 
 
 def _log_level(value: str) -> str:

@@ -100,7 +100,9 @@ class Dispatcher:
                 for field in in_transaction(self.engine, partial(self._record, batch, outcomes)):
                     setattr(summary, field, getattr(summary, field) + 1)
                 continue
-            summary.next_due = in_transaction(self.engine, outbox.next_due)
+            summary.next_due = in_transaction(
+                self.engine, partial(outbox.next_due, lease=self.lease)
+            )
             soon = summary.next_due and summary.next_due - self.clock() <= WAIT_IN_RUN
             if not soon:
                 return summary

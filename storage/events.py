@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -25,3 +26,8 @@ def claim_event(session: Session, *, event_id: str, team_id: str, now: datetime)
         .returning(SlackEvent.event_id)
     )
     return session.exec(statement).first() is not None
+
+
+def forget_events(session: Session, *, before: datetime) -> None:
+    """Slack retries an event for minutes, not days: older ids need not be remembered."""
+    session.exec(delete(SlackEvent).where(SlackEvent.received_at < before))

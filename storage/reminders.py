@@ -186,17 +186,20 @@ def _update_claimed(session: Session, reminder_id: int, worker: str, **values) -
     return updated is not None
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the next pending row can be claimed (a claim lapses only if a worker died,
-    which the periodic safety tick covers)."""
-    ready = func.coalesce(Reminder.not_before, Reminder.due_at)  # not_before is later
-    return session.exec(
-        select(func.min(ready)).where(Reminder.state == ReminderState.PENDING)
+def next_due(session: Session, *, lease: timedelta) -> datetime | None:
+    """When a row can next be claimed: the next pending one (after any retry wait), or a
+    claim lapsing because its dispatcher died."""
+    ready = session.exec(
+        # not_before, when set, is after due_at
+        select(func.min(func.coalesce(Reminder.not_before, Reminder.due_at))).where(
+            Reminder.state == ReminderState.PENDING
+        )
     ).one()
-
-
-def pending_count(session: Session) -> int:
-    return session.exec(select(func.count()).where(Reminder.state == ReminderState.PENDING)).one()
+    oldest_claim = session.exec(
+        select(func.min(Reminder.claimed_at)).where(Reminder.state == ReminderState.POSTING)
+    ).one()
+    lapses = oldest_claim + lease if oldest_claim else None
+    return min((t for t in (ready, lapses) if t is not None), default=None)
 
 
 def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -> dict[int, str]:
@@ -211,16 +214,6 @@ def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -
         .order_by(Reminder.finished_at)
     )
     return {subject_id: outcome or "unknown" for subject_id, outcome in rows}
-
-
-def sent_for(session: Session, *, subject: str, subject_id: int) -> list[Reminder]:
-    return list(
-        session.exec(
-            select(Reminder)
-            .where(Reminder.subject == subject, Reminder.subject_id == subject_id)
-            .order_by(Reminder.due_at)
-        )
-    )
 
 
 def _values(row: Reminder) -> dict:

@@ -1,6 +1,7 @@
 """Running the real `partnerbot` console script as a user would."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,7 +48,11 @@ def spawn_bot(env: dict, log_path: Path) -> subprocess.Popen:
     """`partnerbot run` with only the given settings, its output appended to log_path."""
     with log_path.open("a") as log:
         return subprocess.Popen(
-            [PARTNERBOT, "run"], env=_BASE_ENV | env, stdout=log, stderr=subprocess.STDOUT
+            [PARTNERBOT, "run"],
+            env=_BASE_ENV | env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() takes the workers too
         )
 
 
@@ -87,6 +92,11 @@ class BotProcess:
             self._process.kill()
             self._process.wait()
             raise AssertionError(f"partnerbot run ignored SIGTERM:\n{self.logs()}") from None
+
+    def kill(self) -> None:
+        """kill -9 of the whole bot, gunicorn's workers included: no cleanup runs."""
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
 
     def logs(self) -> str:
         return self._log_path.read_text()

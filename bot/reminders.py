@@ -1,0 +1,49 @@
+"""The reminder clock inside `partnerbot run`: one per process, and safe with many
+(replicas and gunicorn workers share the outbox; see storage.reminders)."""
+
+import atexit
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.app import Clock, utc_now
+from bot.config import Settings
+from commands.transaction import in_transaction
+from scheduler.clock import start_clock
+from scheduler.dispatch import Dispatcher
+from storage.events import forget_events
+
+EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
+
+
+def reminder_client(settings: Settings) -> WebClient:
+    # No retry handlers here: the dispatcher retries through the outbox, so a 429 waits
+    # in the database rather than holding a thread.
+    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
+
+
+def start_reminders(
+    settings: Settings, engine: Engine, clock: Clock = utc_now
+) -> BackgroundScheduler:
+    client = reminder_client(settings)
+    dispatcher = Dispatcher(
+        engine,
+        lambda team_id: client,
+        tz=settings.tz,
+        clock=clock,
+        lease=timedelta(seconds=settings.reminder_lease),
+    )
+
+    def housekeeping() -> None:
+        in_transaction(engine, lambda s: forget_events(s, before=clock() - EVENT_MEMORY))
+
+    scheduler = start_clock(dispatcher, housekeeping=housekeeping)
+
+    def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
+        scheduler.shutdown(wait=True)
+        dispatcher.close()
+
+    atexit.register(stop)
+    return scheduler

@@ -1,0 +1,134 @@
+"""Real `partnerbot run` processes on one database: two replicas post each of 1,000 due
+reminders exactly once, and a bot killed with SIGKILL mid-dispatch, then restarted,
+loses none and doubles none. The fake Web API is slowed so that work overlaps."""
+
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from storage.models import Deadline, Partnership, Reminder, ReminderState
+from tests.fake_slack import eventually
+from tests.processes import BotProcess
+
+SLOW_POST = 0.02  # seconds per chat.postMessage
+
+
+def due_reminders(engine, *, channels: int, per_channel: int) -> int:
+    """Deadlines a week ahead, each with one reminder due a second ago."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        partnership = Partnership(
+            team_id="T1", name="Load", name_key="load", created_by="U1", created_at=now
+        )
+        session.add(partnership)
+        session.flush()
+        count = channels * per_channel
+        session.exec(
+            insert(Deadline),
+            params=[
+                dict(
+                    team_id="T1",
+                    partnership_id=partnership.id,
+                    number=n + 1,
+                    title=f"Deadline {n + 1}",
+                    channel_id=f"C{n % channels:04d}",
+                    due_at=now + timedelta(days=7),
+                    created_by="U1",
+                    created_at=now,
+                )
+                for n in range(count)
+            ],
+        )
+        session.exec(
+            insert(Reminder),
+            params=[
+                dict(
+                    team_id="T1",
+                    partnership_id=partnership.id,
+                    subject="deadline",
+                    subject_id=d.id,
+                    rung="7d",
+                    due_at=now - timedelta(seconds=1),
+                    expires_at=d.due_at,
+                    channel_id=d.channel_id,
+                    state=ReminderState.PENDING,
+                    attempts=0,
+                    unsure=False,
+                    late=False,
+                )
+                for d in session.exec(select(Deadline))
+            ],
+        )
+        session.commit()
+    return count
+
+
+def slow_posts(fake_slack):
+    def answer(call):
+        time.sleep(SLOW_POST)
+        return 200, fake_slack.store_message(call.body, f"{time.time():.6f}")
+
+    fake_slack.respond("chat.postMessage", answer)
+
+
+def unfinished(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count()).where(
+                Reminder.state.in_([ReminderState.PENDING, ReminderState.POSTING])
+            )
+        ).one()
+
+
+def assert_each_posted_once(engine, fake_slack, count: int) -> None:
+    posted = Counter(fake_slack.reminders_posted())
+    assert [rid for rid, n in posted.items() if n > 1] == []
+    assert len(posted) == count
+    with Session(engine) as session:
+        states = Counter(session.exec(select(Reminder.state)))
+    assert states == {ReminderState.SENT: count}
+
+
+def test_two_replicas_post_each_of_1000_reminders_once(engine, env, fake_slack, tmp_path):
+    count = due_reminders(engine, channels=100, per_channel=10)
+    slow_posts(fake_slack)
+    replicas = [BotProcess(env, tmp_path / f"replica{n}.log") for n in (1, 2)]
+    try:
+        for replica in replicas:
+            replica.start()
+        eventually(lambda: unfinished(engine) == 0, timeout=120, what="every reminder sent")
+    finally:
+        for replica in replicas:
+            replica.stop()
+    assert_each_posted_once(engine, fake_slack, count)
+    with Session(engine) as session:
+        workers = set(session.exec(select(Reminder.claimed_by)))
+    assert len(workers) == 2, "both replicas took part"
+
+
+@pytest.mark.parametrize("after_posts", [1, 150])
+def test_kill_9_mid_dispatch_then_restart_loses_none_and_doubles_none(
+    engine, env, fake_slack, tmp_path, after_posts
+):
+    count = due_reminders(engine, channels=100, per_channel=3)
+    slow_posts(fake_slack)
+    env = env | {"REMINDER_LEASE_SECONDS": "15"}
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    eventually(
+        lambda: len(fake_slack.reminders_posted()) >= after_posts, what=f"{after_posts} posts"
+    )
+    bot.kill()
+    with Session(engine) as session:
+        at_kill = Counter(session.exec(select(Reminder.state)))
+    assert at_kill[ReminderState.POSTING] > 0, "killed mid-round, with claims in flight"
+    restarted = BotProcess(env, tmp_path / "restarted.log").start()
+    try:
+        eventually(lambda: unfinished(engine) == 0, timeout=90, what="every reminder sent")
+    finally:
+        restarted.stop()
+    assert_each_posted_once(engine, fake_slack, count)
+    assert fake_slack.calls_to("conversations.history"), "the orphaned claims were checked"
