@@ -4,67 +4,17 @@ loses none and doubles none. The fake Web API is slowed so that work overlaps.""
 
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import Deadline, Partnership, Reminder, ReminderState
+from storage.models import Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.processes import BotProcess
+from tests.reminder_rows import due_reminders
 
 SLOW_POST = 0.02  # seconds per chat.postMessage
-
-
-def due_reminders(engine, *, channels: int, per_channel: int) -> int:
-    """Deadlines a week ahead, each with one reminder due a second ago."""
-    now = datetime.now(UTC)
-    with Session(engine) as session:
-        partnership = Partnership(
-            team_id="T1", name="Load", name_key="load", created_by="U1", created_at=now
-        )
-        session.add(partnership)
-        session.flush()
-        count = channels * per_channel
-        session.exec(
-            insert(Deadline),
-            params=[
-                dict(
-                    team_id="T1",
-                    partnership_id=partnership.id,
-                    number=n + 1,
-                    title=f"Deadline {n + 1}",
-                    channel_id=f"C{n % channels:04d}",
-                    due_at=now + timedelta(days=7),
-                    created_by="U1",
-                    created_at=now,
-                )
-                for n in range(count)
-            ],
-        )
-        session.exec(
-            insert(Reminder),
-            params=[
-                dict(
-                    team_id="T1",
-                    partnership_id=partnership.id,
-                    subject="deadline",
-                    subject_id=d.id,
-                    rung="7d",
-                    due_at=now - timedelta(seconds=1),
-                    expires_at=d.due_at,
-                    channel_id=d.channel_id,
-                    state=ReminderState.PENDING,
-                    attempts=0,
-                    unsure=False,
-                    late=False,
-                )
-                for d in session.exec(select(Deadline))
-            ],
-        )
-        session.commit()
-    return count
 
 
 def slow_posts(fake_slack):
