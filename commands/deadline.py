@@ -64,6 +64,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"\n{schedule.for_each_reader(due.instant, ctx)} · "
         + (DEFAULT_LADDER if due.instant > ctx.now else "kept for the record, no reminders")
         + schedule.assumed_note(due.assumed)
+        + schedule.reminders_note(deadline, ctx)
     )
 
 
@@ -99,6 +100,7 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             opens.assumed and f"opening: {opens.assumed}",
             closes.assumed and f"closing: {closes.assumed}",
         )
+        + schedule.reminders_note(deadline, ctx)
     )
 
 
@@ -168,7 +170,9 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
-        f"(was {schedule.uk_datetime(was, ctx.tz)})." + schedule.assumed_note(due.assumed)
+        f"(was {schedule.uk_datetime(was, ctx.tz)})."
+        + schedule.assumed_note(due.assumed)
+        + schedule.reminders_note(deadline, ctx)
     )
 
 

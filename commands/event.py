@@ -70,6 +70,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"{_describe(event, ctx)}"
         f"\n{schedule.for_each_reader(event.starts_at, ctx)} · {DEFAULT_LADDER}"
         + schedule.assumed_note(starts.assumed)
+        + schedule.reminders_note(event, ctx)
     )
 
 
@@ -115,7 +116,9 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
         f"{_describe(event, ctx)} "
-        f"(was {schedule.uk_datetime(was, ctx.tz)})." + schedule.assumed_note(starts.assumed)
+        f"(was {schedule.uk_datetime(was, ctx.tz)})."
+        + schedule.assumed_note(starts.assumed)
+        + schedule.reminders_note(event, ctx)
     )
 
 

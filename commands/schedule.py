@@ -159,12 +159,21 @@ def remind(
     reminders.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
-        f"{describe_ladder(ladder, default_text)}."
+        f"{describe_ladder(ladder, default_text)}." + reminders_note(row, ctx)
     )
 
 
 def _a(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
+
+
+def reminders_note(row: Dated, ctx: Context) -> str:
+    """The reminders a date now has, as a confirmation should repeat them."""
+    coming = reminders.planned(row, ctx.tz, ctx.now)
+    if not coming:
+        return ""
+    times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in coming)
+    return f"\n:bell: Reminders in <#{row.channel_id}>: {times}"
 
 
 def failure_note(reason: str | None) -> str:

@@ -112,7 +112,12 @@ def pending(engine) -> list[tuple[str, str, str]]:
 
 
 def test_adding_a_deadline_plans_its_reminders_in_its_channel(officer, engine):
-    assert officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July').public
+    reply = officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    assert reply.public
+    assert reply.text.endswith(
+        "\n:bell: Reminders in <#C1>: Sat 17 Jul 2027, 17:00 BST · Sat 24 Jul 2027, 17:00 BST"
+        " · Fri 30 Jul 2027, 17:00 BST · Sat 31 Jul 2027, 09:00 BST"
+    )
     assert pending(engine) == [
         ("deadline", "14d", "Sat 17 Jul 2027 17:00 BST"),
         ("deadline", "7d", "Sat 24 Jul 2027 17:00 BST"),
@@ -124,7 +129,10 @@ def test_adding_a_deadline_plans_its_reminders_in_its_channel(officer, engine):
 
 
 def test_rungs_already_past_are_not_planned(officer, engine):
-    officer("/deadline", "add Confirm grant use by 5pm 27 November")  # in three days
+    reply = officer("/deadline", "add Confirm grant use by 5pm 27 November")  # in three days
+    assert "Reminders in <#C1>: Thu 26 Nov 2026, 17:00 GMT · Fri 27 Nov 2026, 09:00 GMT" in (
+        reply.text
+    )
     assert [rung for _, rung, _ in pending(engine)] == ["1d", "morning"]
 
 
@@ -156,7 +164,10 @@ def test_finishing_removing_or_silencing_a_deadline_drops_its_reminders(officer,
 
 def test_a_custom_ladder_replaces_the_default(officer, engine):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
-    officer("/deadline", "remind 1 2d 2h")
+    reply = officer("/deadline", "remind 1 2d 2h")
+    assert "Reminders in <#C1>: Thu 29 Jul 2027, 17:00 BST · Sat 31 Jul 2027, 15:00 BST" in (
+        reply.text
+    )
     assert pending(engine) == [
         ("deadline", "2d", "Thu 29 Jul 2027 17:00 BST"),
         ("deadline", "2h", "Sat 31 Jul 2027 15:00 BST"),
