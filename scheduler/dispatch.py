@@ -75,6 +75,7 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="reminders")
         self._running = threading.Lock()
         self._last_round: float | None = None
+        self._held: dict[str, datetime] = {}  # channel -> when Slack's Retry-After ends
 
     def run_due(self) -> Summary | None:
         """Post everything due; None if another trigger of this process is already at it."""
@@ -121,8 +122,14 @@ class Dispatcher:
     def _claim(self, session: Session) -> tuple[list[Outgoing], int]:
         """What this round posts, and how many claimed rows no longer applied."""
         now = self.clock()
+        self._held = {channel: end for channel, end in self._held.items() if end > now}
         claimed = outbox.claim(
-            session, worker=self.worker, now=now, lease=self.lease, limit=ROUND_SIZE
+            session,
+            worker=self.worker,
+            now=now,
+            lease=self.lease,
+            limit=ROUND_SIZE,
+            held=list(self._held),
         )
         batch = []
         for reminder in claimed:
@@ -159,6 +166,8 @@ class Dispatcher:
             if outcome.rate_limited
             else BACKOFF[min(attempts, len(BACKOFF)) - 1]
         )
+        if outcome.rate_limited:  # Slack's wait is for the channel, not only this message
+            self._held[outgoing.channel_id] = self.clock() + wait
         outbox.try_again(
             session,
             reminder_id=outgoing.id,

@@ -7,7 +7,7 @@ each other. A claim is a lease: a row left `posting` by a dispatcher that died i
 again once the lease runs out, marked `unsure` so the channel is checked first.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, tuple_, update
@@ -79,27 +79,39 @@ def settle_missed(session: Session, *, now: datetime) -> None:
 
 
 def claim(
-    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    held: Collection[str] = (),
 ) -> list[Reminder]:
-    """Take up to `limit` due rows, at most one per channel (channels are paced one
-    message at a time), earliest first."""
-    candidates = (
-        select(Reminder.id, Reminder.channel_id)
-        .where(_claimable(now, lease))
-        .order_by(Reminder.due_at, Reminder.id)
-        .limit(limit * 4)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
+    """Take the earliest due row of up to `limit` channels (a channel is paced one
+    message at a time), skipping the `held` channels (rate limited by Slack)."""
+    claimable = and_(_claimable(now, lease), Reminder.channel_id.not_in(held))
+    ranked = (
+        select(
+            Reminder.id,
+            func.row_number()
+            .over(partition_by=Reminder.channel_id, order_by=(Reminder.due_at, Reminder.id))
+            .label("place"),
+        )
+        .where(claimable)
+        .subquery()
     )
-    chosen: dict[str, int] = {}
-    for row_id, channel_id in session.exec(candidates):
-        chosen.setdefault(channel_id, row_id)
-        if len(chosen) == limit:
-            break
+    chosen = session.exec(
+        select(Reminder.id)
+        .where(Reminder.id.in_(select(ranked.c.id).where(ranked.c.place == 1)))
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
+    ).all()
     if not chosen:
         return []
     taken = session.exec(
         update(Reminder)
-        .where(Reminder.id.in_(chosen.values()), _claimable(now, lease))
+        .where(Reminder.id.in_(chosen), _claimable(now, lease))
         .values(
             state=ReminderState.POSTING,
             claimed_by=worker,

@@ -337,3 +337,38 @@ def test_an_idle_questionnaire_is_nudged_in_its_thread(
     clock.at(2026, 12, 10, 17, 0)  # two days before it is due
     dispatcher().run_due()
     assert "this is due Sat 12 Dec 2026, 17:00 GMT (in 2 days)" in posts(fake_slack)[-1]["text"]
+
+
+def test_a_busy_channel_does_not_hold_up_the_others(officer, dispatcher, clock, fake_slack, slack):
+    for n in range(4):
+        officer("/deadline", f"add Return {n} by 5pm 1 March")
+    assert slack.command("/partnership", "link Spelthorne LSP", user=OFFICER, channel="C2").public
+    assert slack.command(
+        "/deadline", "add Elsewhere by 6pm 1 March", user=OFFICER, channel="C2"
+    ).public
+    clock.at(2027, 2, 28, 18, 0)  # every 1-day reminder is due
+    dispatcher().run_due()
+    channels = [p["channel"] for p in posts(fake_slack)]
+    assert sorted(channels[:2]) == ["C1", "C2"]  # C2's one is in the first round
+    assert channels.count("C1") == 4
+
+
+def test_a_429_holds_back_the_rest_of_that_channel(officer, dispatcher, clock, fake_slack):
+    for n in range(3):
+        officer("/deadline", f"add Return {n} by 5pm 1 March")
+    limited_until = []
+
+    def rate_limit_for_3_seconds(call):
+        if not limited_until:
+            limited_until.append(clock.now + timedelta(seconds=3))
+        if clock.now < limited_until[0]:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"}
+        return 200, fake_slack.store_message(call.body, f"{clock.now.timestamp():.6f}")
+
+    fake_slack.respond("chat.postMessage", rate_limit_for_3_seconds)
+    clock.at(2027, 2, 28, 17, 0)
+    summary = dispatcher().run_due()  # 3 s is short enough to wait for within the run
+    assert summary.sent == 3
+    # One refused try, then nothing in that channel until the 3 s were up.
+    assert len(fake_slack.calls_to("chat.postMessage")) == 4
+    assert [int(m["text"].split("Return ")[1][0]) for m in fake_slack.messages["C1"]] == [0, 1, 2]
