@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.render import mrkdwn_text, render
@@ -23,6 +24,9 @@ from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Post, Reply
 from commands.slack_text import escape
+from commands.timefmt import uk_datetime
+from scheduler.messages import compose
+from storage import reminders
 
 LOCAL_TEAM = "TLOCAL"
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z][\w.-]*[\w])")
@@ -31,6 +35,7 @@ SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership hel
   :as NAME       act as another person (e.g. :as nick.dunkley)
   :in CHANNEL    move to another channel (e.g. :in spelthorne-lsp)
   :who           who and where you are
+  :reminders     what the bot will post in this channel, and when, without being asked
   (any other line) a reply in the questionnaire thread last started here
   :help          this message
   :quit          leave (Ctrl-D works too)
@@ -153,9 +158,27 @@ class Shell:
             self.user_id = self._remember("U", argument)
         elif word == ":in" and argument:
             self.channel_id = self._remember("C", argument)
+        elif word == ":reminders":
+            return self._coming_reminders()
         elif word != ":who":
             return SHELL_HELP
         return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
+
+    def _coming_reminders(self, limit: int = 10) -> str:
+        """Each as it will read when posted (the session is never committed)."""
+        tz = self._settings.tz
+        with Session(self._engine) as session:
+            coming = reminders.coming_in(
+                session, team_id=LOCAL_TEAM, channel_id=self.channel_id, limit=limit
+            )
+            shown = [
+                f"[{uk_datetime(r.due_at, tz)}, "
+                + (f"in the thread {r.thread_ts}]\n" if r.thread_ts else "to the channel]\n")
+                + mrkdwn_text(compose(session, r, r.due_at, tz) or "", self.names)
+                for r in coming
+            ]
+        where = f"#{self.names[self.channel_id]}"
+        return "\n\n".join(shown) if shown else f"No reminders are planned in {where}."
 
     def _save(self, filename: str, content: bytes) -> Path:
         """Where Slack would post a file, the shell saves it for you to open."""

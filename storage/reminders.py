@@ -214,6 +214,22 @@ def next_due(session: Session, *, lease: timedelta) -> datetime | None:
     return min((t for t in (ready, lapses) if t is not None), default=None)
 
 
+def coming_in(session: Session, *, team_id: str, channel_id: str, limit: int) -> list[Reminder]:
+    """The next reminders planned for one channel, soonest first."""
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(
+                Reminder.team_id == team_id,
+                Reminder.channel_id == channel_id,
+                Reminder.state == ReminderState.PENDING,
+            )
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(limit)
+        )
+    )
+
+
 def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -> dict[int, str]:
     """The latest failure of each subject, for the lists that show them."""
     rows = session.exec(

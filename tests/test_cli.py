@@ -89,6 +89,21 @@ def test_shell_turns_at_names_into_mentions_like_slack(tmp_path):
     assert "*Chairs:* @bob" in result.stdout
 
 
+def test_shell_shows_the_reminders_it_will_post_as_they_will_read(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    script = (
+        "/partnership create Woking LSP\n:reminders\n"
+        "/event add Officers meeting on 12 March 2030 2pm at Woking\n:reminders\n"
+    )
+    out = run_cli("shell", env=env, stdin=script).stdout
+    assert "No reminders are planned in #general." in out
+    assert (
+        "[Tue 5 Mar 2030, 14:00 GMT, to the channel]\n:round_pushpin: *Officers meeting* starts "
+        "Tue 12 Mar 2030, 14:00 GMT (in 7 days) at Woking." in out
+    )
+    assert "[Mon 11 Mar 2030, 14:00 GMT, to the channel]" in out
+
+
 def test_db_upgrade_reports_the_revision(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     result = run_cli("db", "upgrade", env={"DATABASE_URL": url})
@@ -108,6 +123,7 @@ def test_db_upgrade_reports_the_revision(tmp_path):
         ({"PORT": "¹"}, "PORT"),  # isdigit() says yes; int() says no
         ({"PARTNERBOT_TZ": "Europe/Londres"}, "PARTNERBOT_TZ"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"REMINDER_LEASE_SECONDS": "5"}, "REMINDER_LEASE_SECONDS"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"SLACK_API_URL": "ftp://example"}, "SLACK_API_URL"),
