@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from commands.agenda import agenda
 from commands.money import format_money
 from commands.reminders import next_digest
 from commands.slack_text import escape, user_mention
-from commands.timefmt import when_and_left
-from storage import assess, budgets, deadlines, reminders
+from storage import assess, budgets, reminders
 from storage.models import Digest, Partnership, Reminder, RunStatus
 
 AHEAD = timedelta(days=14)
@@ -35,30 +35,8 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
 
 
 def _dates(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> str:
-    horizon = now + AHEAD
-    items = [
-        (deadlines.sort_instant(d, now), _deadline_line(d, now, tz))
-        for d in deadlines.deadlines_of(session, partnership=partnership, now=now)
-        if deadlines.sort_instant(d, now) <= horizon
-    ]
-    items += [
-        (
-            e.starts_at,
-            f"• :round_pushpin: *{escape(e.title)}* {when_and_left(e.starts_at, now, tz)}",
-        )
-        for e in deadlines.events_of(session, partnership=partnership, now=now)
-        if e.starts_at <= horizon
-    ]
-    lines = [line for _, line in sorted(items, key=lambda item: item[0])]
+    lines = [f"• {line}" for line in agenda(session, partnership, now, tz, until=now + AHEAD)]
     return "*The next 14 days*\n" + ("\n".join(lines) or "Nothing due.")
-
-
-def _deadline_line(deadline, now: datetime, tz: ZoneInfo) -> str:
-    title = f"*{escape(deadline.title)}*"
-    if deadline.opens_at and deadline.opens_at > now:
-        return f"• :large_green_circle: {title} opens {when_and_left(deadline.opens_at, now, tz)}"
-    verb = "closes" if deadline.opens_at else "due"
-    return f"• :alarm_clock: {title} {verb} {when_and_left(deadline.due_at, now, tz)}"
 
 
 def _questionnaires(session: Session, partnership: Partnership) -> str:

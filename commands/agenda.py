@@ -1,0 +1,41 @@
+"""What is coming up for a partnership: deadlines, window openings and closings, and
+events in one list, soonest first. The weekly digest and the Home tab both show it."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.slack_text import escape
+from commands.timefmt import when_and_left
+from storage import deadlines
+from storage.models import Deadline, Partnership
+
+
+def agenda(
+    session: Session,
+    partnership: Partnership,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    items = [
+        (deadlines.sort_instant(d, now), _deadline_line(d, now, tz))
+        for d in deadlines.deadlines_of(session, partnership=partnership, now=now)
+    ]
+    items += [
+        (e.starts_at, f":round_pushpin: *{escape(e.title)}* {when_and_left(e.starts_at, now, tz)}")
+        for e in deadlines.events_of(session, partnership=partnership, now=now)
+    ]
+    items = [item for item in items if until is None or item[0] <= until]
+    return [line for _, line in sorted(items, key=lambda item: item[0])][:limit]
+
+
+def _deadline_line(deadline: Deadline, now: datetime, tz: ZoneInfo) -> str:
+    title = f"*{escape(deadline.title)}*"
+    if deadline.opens_at and deadline.opens_at > now:
+        return f":large_green_circle: {title} opens {when_and_left(deadline.opens_at, now, tz)}"
+    verb = "closes" if deadline.opens_at else "due"
+    return f":alarm_clock: {title} {verb} {when_and_left(deadline.due_at, now, tz)}"
