@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.home import Homes
 from bot.listeners import commands, events
 from bot.verification import StrictRequestVerification
 from commands.dates import warm_up
@@ -55,7 +56,8 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         # request, and anything slow runs as a lazy listener after the ack.
         process_before_response=True,
     )
-    events.register(app, engine, clock)
+    homes = Homes(engine, clock, settings.tz)
+    events.register(app, engine, clock, homes)
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
-    commands.register(app, engine, settings, clock, delivery_pool)
+    commands.register(app, engine, settings, clock, delivery_pool, homes)
     return app

@@ -37,9 +37,18 @@ def deliver_later(
     team_id: str,
     channel_id: str,
     reply: Reply,
+    then: Callable[[], None] | None = None,
 ) -> None:
-    if reply.upload or reply.posts or reply.thread:
-        pool.submit(_deliver, client, respond, engine, clock, team_id, channel_id, reply)
+    """Post what the reply carries, then run `then` (after the thread exists, say)."""
+
+    def work() -> None:
+        if reply.upload or reply.posts or reply.thread:
+            _deliver(client, respond, engine, clock, team_id, channel_id, reply)
+        if then is not None:
+            then()
+
+    if reply.upload or reply.posts or reply.thread or then:
+        pool.submit(work)
 
 
 def post(client: WebClient, message: Post) -> None:

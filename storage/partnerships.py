@@ -183,3 +183,17 @@ def list_partnerships(session: Session, *, team_id: str) -> list[PartnershipSumm
         .order_by(Partnership.name_key)
     )
     return [PartnershipSummary(p, c, m) for p, c, m in rows]
+
+
+def partnerships_of_user(
+    session: Session, *, team_id: str, user_id: str
+) -> list[tuple[Partnership, Role]]:
+    """Every partnership someone belongs to in one workspace, by name."""
+    rows = session.exec(
+        select(Partnership, Membership.role)
+        .join(Membership, Membership.partnership_id == Partnership.id)
+        .where(Membership.team_id == team_id, Membership.user_id == user_id)
+        .where(Partnership.team_id == team_id)
+        .order_by(Partnership.name_key)
+    )
+    return [(partnership, Role(role)) for partnership, role in rows]

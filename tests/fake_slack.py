@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+QUIET = 0.05  # seconds without a call after which the bot is taken to be idle
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
 
 
@@ -50,6 +51,7 @@ class FakeSlack:
         self._responders: dict[str, Responder] = {}
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
+        self._last_call = 0.0
         # Message timestamps follow this clock when a test sets it (Slack's ts is the time).
         self.clock: Callable[[], datetime] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -66,6 +68,11 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc) -> None:
+        # Let the bot's background work (Home refreshes, uploads) finish against us rather
+        # than fail against a closed port: wait for a quiet moment, briefly.
+        give_up = time.monotonic() + 5
+        while time.monotonic() - self._last_call < QUIET and time.monotonic() < give_up:
+            time.sleep(QUIET / 4)
         self._server.shutdown()
         self._server.server_close()
 
@@ -104,6 +111,7 @@ class FakeSlack:
     def _respond(self, call: Call) -> tuple:
         with self._lock:
             self.calls.append(call)
+            self._last_call = time.monotonic()
             self._ts += 1
             ts = f"{self._ts}.000100"
             if self.clock:
@@ -122,6 +130,10 @@ class FakeSlack:
             return 200, self.store_message(call.body, ts)
         if call.method in ("conversations.history", "conversations.replies"):
             return 200, self._history(call)
+        if call.method == "chat.getPermalink":
+            channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
+            link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return 200, {"ok": True, "channel": channel, "permalink": link}
         if call.method == "files.getUploadURLExternal":
             file_id = f"F{self._ts}"
             return 200, {

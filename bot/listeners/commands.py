@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
+from functools import partial
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -12,9 +13,11 @@ from sqlalchemy import Engine
 
 from bot import delivery
 from bot.config import Settings
+from bot.home import Homes
 from bot.listeners import message_payload
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
+from commands.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ def register(
     settings: Settings,
     clock: Callable[[], datetime],
     delivery_pool: Executor,
+    homes: Homes,
 ) -> None:
     def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         started = time.perf_counter()
@@ -47,6 +51,11 @@ def register(
             team_id=ctx.team_id,
             channel_id=ctx.channel_id,
             reply=reply,
+            then=partial(
+                homes.refresh_channel, client, team_id=ctx.team_id, channel_id=ctx.channel_id
+            )
+            if _changes(reply)
+            else None,
         )
         log.info(
             "command=%s team=%s outcome=%s ms=%.1f",
@@ -58,3 +67,8 @@ def register(
 
     for name in COMMANDS:
         app.command(name)(on_command)
+
+
+def _changes(reply: Reply) -> bool:
+    """Changes are confirmed to the channel, or start a questionnaire's thread."""
+    return reply.ok and (reply.public or reply.thread is not None)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery import post
+from bot.home import Homes
 from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_edited, thread_reply
 from storage.events import claim_event
@@ -23,7 +24,7 @@ MENTION_REPLY = (
 )
 
 
-def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
+def register(app: App, engine: Engine, clock: Callable[[], datetime], homes: Homes) -> None:
     @app.middleware
     def handle_each_event_once(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         # Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
@@ -46,8 +47,17 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime]) -> None:
         if message is not None:
             for reply in step(engine, message):
                 post(client, reply)
+            homes.publish(client, team_id=message.team_id, user_id=message.user_id)
 
-    handlers = {"app_mention": answer_mention, "message": on_message}
+    def on_home_opened(event: dict, body: dict, client: WebClient) -> None:
+        if event.get("tab") == "home":
+            homes.publish(client, team_id=body.get("team_id", ""), user_id=event["user"])
+
+    handlers = {
+        "app_mention": answer_mention,
+        "message": on_message,
+        "app_home_opened": on_home_opened,
+    }
     assert set(handlers) == set(EVENT_TYPES), "EVENT_TYPES must name every handled event"
     # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
     for event_type, handler in handlers.items():
@@ -95,4 +105,4 @@ def answer_mention(event: dict, client: WebClient) -> None:
 
 # Every event type handled here; app.yaml subscribes to these (message as
 # message.channels and message.groups, for public and private channels).
-EVENT_TYPES = ("app_mention", "message")
+EVENT_TYPES = ("app_mention", "message", "app_home_opened")

@@ -1,0 +1,56 @@
+"""The Home tab in Slack: published when someone opens it, and again for a partnership's
+members whenever its data changes, so it is never stale when they look."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from commands.home import home_view
+from storage.partnerships import members_of, partnership_for_channel
+
+log = logging.getLogger(__name__)
+
+
+class Homes:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], tz: ZoneInfo):
+        self.engine, self.clock, self.tz = engine, clock, tz
+
+    def publish(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        with Session(self.engine) as session:
+            view = home_view(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                now=self.clock(),
+                tz=self.tz,
+                permalink=lambda channel, ts: _permalink(client, channel, ts),
+            )
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            log.warning("could not publish the Home tab: %s", exc.response.get("error"))
+
+    def refresh_channel(self, client: WebClient, *, team_id: str, channel_id: str) -> None:
+        """After a change in a linked channel: every member's Home of that partnership."""
+        with Session(self.engine) as session:
+            partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
+            users = (
+                [m.user_id for m in members_of(session, partnership=partnership)]
+                if (partnership)
+                else []
+            )
+        for user_id in users:
+            self.publish(client, team_id=team_id, user_id=user_id)
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError:
+        return None  # the thread was deleted, or the bot left: no button

@@ -1,0 +1,151 @@
+"""The App Home tab: where each of someone's partnerships stands, at a glance.
+
+For each partnership they belong to: its funds with warnings, the next five dates, the
+questionnaires they are answering with a button to the thread, and for officers the
+buttons that open the forms. Pure: the thread links come from `permalink`, which the
+bot answers with chat.getPermalink.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.agenda import agenda
+from commands.assess.templates import parse_template
+from commands.budget.view import flag
+from commands.money import format_money
+from commands.reply import context, divider, header, section
+from commands.slack_text import escape
+from storage import assess, budgets
+from storage.models import AssessRun, Partnership, Role, RunStatus
+from storage.partnerships import partnerships_of_user
+
+MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
+NEXT_DATES = 5
+ANSWERING = (RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REVIEW)
+OFFICER_ACTIONS = {  # action_id -> button label
+    "home_add_deadline": "Add deadline",
+    "home_add_event": "Add event",
+    "home_plan_spend": "Plan spend",
+    "home_start_questionnaire": "Start questionnaire",
+}
+Permalink = Callable[[str, str], str | None]  # (channel, message ts) -> URL
+
+
+def home_view(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    permalink: Permalink,
+) -> dict:
+    memberships = partnerships_of_user(session, team_id=team_id, user_id=user_id)
+    if not memberships:
+        return _view(_welcome())
+    blocks: list[dict] = []
+    for shown, (partnership, role) in enumerate(memberships):
+        part = _partnership(session, partnership, role, user_id, now, tz, permalink)
+        if len(blocks) + len(part) > MAX_HOME_BLOCKS - 1:
+            rest = ", ".join(f"*{escape(p.name)}*" for p, _ in memberships[shown:])
+            blocks.append(context(f"…and {len(memberships) - shown} more partnerships: {rest}"))
+            break
+        blocks += part
+    return _view(blocks)
+
+
+def _view(blocks: list[dict]) -> dict:
+    return {"type": "home", "blocks": blocks}
+
+
+def _welcome() -> list[dict]:
+    return [
+        header("partnerbot"),
+        section(
+            "You are not in a partnership yet. In your partnership's channel, type "
+            "`/partnership create <name>`, or ask one of its officers to add you with "
+            "`/partnership role @you member`."
+        ),
+    ]
+
+
+def _partnership(
+    session: Session,
+    partnership: Partnership,
+    role: Role,
+    user_id: str,
+    now: datetime,
+    tz: ZoneInfo,
+    permalink: Permalink,
+) -> list[dict]:
+    blocks = [header(partnership.name), context(f"You are {_a(role)} {role}.")]
+    blocks += _funds(session, partnership)
+    coming = agenda(session, partnership, now, tz, limit=NEXT_DATES)
+    blocks.append(section("*Coming up*\n" + ("\n".join(coming) or "Nothing coming up.")))
+    blocks += _runs(session, partnership, user_id, permalink)
+    if role == Role.OFFICER:
+        blocks.append(_officer_buttons(partnership))
+    return [*blocks, divider()]
+
+
+def _funds(session: Session, partnership: Partnership) -> list[dict]:
+    funds = budgets.figures(session, partnership=partnership)
+    if not funds:
+        return [section("*Budget*\nNo funds yet.")]
+    lines = [
+        f"*{escape(f.fund.name)}*: {format_money(f.total)} total · "
+        f"{format_money(f.committed)} committed · {format_money(f.spent)} spent · "
+        f"*{format_money(f.remaining)} left*" + (f"  {flag(f)}" if flag(f) else "")
+        for f in funds
+    ]
+    return [section("*Budget*\n" + "\n".join(lines))]
+
+
+def _runs(
+    session: Session, partnership: Partnership, user_id: str, permalink: Permalink
+) -> list[dict]:
+    runs = [
+        run
+        for run in assess.runs_of(session, partnership=partnership)
+        if run.assignee_id == user_id and run.status in ANSWERING and run.thread_ts
+    ]
+    return [_run_block(session, run, permalink) for run in runs]
+
+
+def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
+    questions = len(parse_template(run.source).questions)
+    answered = len(assess.answers_of(session, run=run))
+    block = section(
+        f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
+        f"{answered} of {questions} answered · {run.status}"
+    )
+    if url := permalink(run.channel_id, run.thread_ts):
+        block["accessory"] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open the thread"},
+            "url": url,
+            "action_id": f"home_open_thread_{run.id}",
+        }
+    return block
+
+
+def _officer_buttons(partnership: Partnership) -> dict:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label},
+                "action_id": action_id,
+                "value": str(partnership.id),
+            }
+            for action_id, label in OFFICER_ACTIONS.items()
+        ],
+    }
+
+
+def _a(role: Role) -> str:
+    return "an" if role == Role.OFFICER else "a"
