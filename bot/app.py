@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.home import Homes
-from bot.listeners import commands, events
+from bot.listeners import commands, events, forms
 from bot.verification import StrictRequestVerification
 from commands.dates import warm_up
 
@@ -60,4 +60,5 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     events.register(app, engine, clock, homes)
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
     commands.register(app, engine, settings, clock, delivery_pool, homes)
+    forms.register(app, engine, settings, clock, delivery_pool, homes)
     return app

@@ -39,16 +39,37 @@ def deliver_later(
     reply: Reply,
     then: Callable[[], None] | None = None,
 ) -> None:
-    """Post what the reply carries, then run `then` (after the thread exists, say)."""
-
-    def work() -> None:
-        if reply.upload or reply.posts or reply.thread:
-            _deliver(client, respond, engine, clock, team_id, channel_id, reply)
-        if then is not None:
-            then()
-
+    """deliver_now() on the pool, after the ack, if there is anything to do."""
     if reply.upload or reply.posts or reply.thread or then:
-        pool.submit(work)
+        pool.submit(
+            deliver_now,
+            client,
+            respond,
+            engine,
+            clock,
+            team_id=team_id,
+            channel_id=channel_id,
+            reply=reply,
+            then=then,
+        )
+
+
+def deliver_now(
+    client: WebClient,
+    respond: Respond,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    *,
+    team_id: str,
+    channel_id: str,
+    reply: Reply,
+    then: Callable[[], None] | None = None,
+) -> None:
+    """Post what the reply carries, then run `then` (once the thread exists, say)."""
+    if reply.upload or reply.posts or reply.thread:
+        _deliver(client, respond, engine, clock, team_id, channel_id, reply)
+    if then is not None:
+        then()
 
 
 def post(client: WebClient, message: Post) -> None:

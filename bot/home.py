@@ -2,7 +2,9 @@
 members whenever its data changes, so it is never stale when they look."""
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from commands.home import home_view
+from commands.home import home_view, threads_to_link
 from storage.partnerships import members_of, partnership_for_channel
 
 log = logging.getLogger(__name__)
@@ -20,8 +22,17 @@ log = logging.getLogger(__name__)
 class Homes:
     def __init__(self, engine: Engine, clock: Callable[[], datetime], tz: ZoneInfo):
         self.engine, self.clock, self.tz = engine, clock, tz
+        # Refreshes run one at a time, and a burst of changes to one partnership
+        # becomes one refresh rather than a queue of identical ones.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="home")
+        self._queued: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
 
     def publish(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        with Session(self.engine) as session:
+            threads = threads_to_link(session, team_id=team_id, user_id=user_id)
+        # Links are asked of Slack outside any transaction.
+        links = {thread: _permalink(client, *thread) for thread in threads}
         with Session(self.engine) as session:
             view = home_view(
                 session,
@@ -29,22 +40,30 @@ class Homes:
                 user_id=user_id,
                 now=self.clock(),
                 tz=self.tz,
-                permalink=lambda channel, ts: _permalink(client, channel, ts),
+                permalink=lambda channel, ts: links.get((channel, ts)),
             )
         try:
             client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
             log.warning("could not publish the Home tab: %s", exc.response.get("error"))
 
-    def refresh_channel(self, client: WebClient, *, team_id: str, channel_id: str) -> None:
+    def refresh_later(self, client: WebClient, *, team_id: str, channel_id: str) -> None:
         """After a change in a linked channel: every member's Home of that partnership."""
+        key = (team_id, channel_id)
+        with self._lock:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+        self._pool.submit(self._refresh, client, key)
+
+    def _refresh(self, client: WebClient, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._queued.discard(key)  # a change from now on asks for another refresh
+        team_id, channel_id = key
         with Session(self.engine) as session:
             partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
-            users = (
-                [m.user_id for m in members_of(session, partnership=partnership)]
-                if (partnership)
-                else []
-            )
+            members = members_of(session, partnership=partnership) if partnership else []
+            users = [m.user_id for m in members]
         for user_id in users:
             self.publish(client, team_id=team_id, user_id=user_id)
 

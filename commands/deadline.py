@@ -21,6 +21,7 @@ from commands.reply import (
     header,
     inform,
     line_sections,
+    open_form,
 )
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
@@ -52,6 +53,8 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    if not plain_words(text):
+        return open_form("deadline", ADD_EXAMPLE)
     text, past = take_flag(text, "past")
     title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
     due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)

@@ -91,6 +91,15 @@ def _partnership(
     return [*blocks, divider()]
 
 
+def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tuple[str, str]]:
+    """(channel, thread ts) of the questionnaires the Home tab links to."""
+    return [
+        (run.channel_id, run.thread_ts)
+        for partnership, _ in partnerships_of_user(session, team_id=team_id, user_id=user_id)
+        for run in _answering(session, partnership, user_id)
+    ]
+
+
 def _funds(session: Session, partnership: Partnership) -> list[dict]:
     funds = budgets.figures(session, partnership=partnership)
     if not funds:
@@ -107,12 +116,17 @@ def _funds(session: Session, partnership: Partnership) -> list[dict]:
 def _runs(
     session: Session, partnership: Partnership, user_id: str, permalink: Permalink
 ) -> list[dict]:
-    runs = [
+    return [
+        _run_block(session, run, permalink) for run in _answering(session, partnership, user_id)
+    ]
+
+
+def _answering(session: Session, partnership: Partnership, user_id: str) -> list[AssessRun]:
+    return [
         run
         for run in assess.runs_of(session, partnership=partnership)
         if run.assignee_id == user_id and run.status in ANSWERING and run.thread_ts
     ]
-    return [_run_block(session, run, permalink) for run in runs]
 
 
 def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:

@@ -57,12 +57,18 @@ class Reply:
     upload: Upload | None = None
     posts: tuple[Post, ...] = ()
     thread: ThreadStart | None = None
+    form: str | None = None  # a commands.forms kind: open that form (where Slack can)
 
 
 def refuse(problem: str, fix: str = "") -> Reply:
     """A private refusal: what was wrong, then what to type instead."""
     text = f":warning: {problem}" + (f"\n{fix}" if fix else "")
     return Reply(text=text[:MAX_TEXT], ok=False)
+
+
+def open_form(kind: str, example: str) -> Reply:
+    """Slack opens the form; where there are no forms (the shell), this text shows."""
+    return Reply(text=f"Fill in the form, or type it: `{example}`", form=kind)
 
 
 def confirm(text: str, blocks: list[dict] | None = None) -> Reply:

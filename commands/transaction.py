@@ -3,13 +3,14 @@
 import random
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from storage.engine import is_write_conflict
+from storage.engine import is_write_conflict, write_lock_first
 
 T = TypeVar("T")
 ATTEMPTS = 8
@@ -26,7 +27,8 @@ def in_transaction(
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with Session(engine) as session:
+            # A rerun is known to write: on SQLite it queues for the write lock up front.
+            with write_lock_first() if attempt > 1 else nullcontext(), Session(engine) as session:
                 result = work(session)
                 if keep(result):
                     session.commit()

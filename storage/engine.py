@@ -1,5 +1,9 @@
 """Engine and session factories. Nothing is built at import time."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -57,12 +61,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_write_lock_first: ContextVar[bool] = ContextVar("write_lock_first", default=False)
+
+
+@contextmanager
+def write_lock_first() -> Iterator[None]:
+    """SQLite transactions begun inside take the write lock at BEGIN (IMMEDIATE): for
+    work known to write, such as a rerun after losing a write race, which then waits
+    its turn instead of losing again."""
+    token = _write_lock_first.set(True)
+    try:
+        yield
+    finally:
+        _write_lock_first.reset(token)
+
+
 def _sqlite_begin(connection) -> None:
     # An explicit BEGIN puts a command's reads and writes in one snapshot; pysqlite on
     # its own would run the reads outside any transaction. It stays deferred so reads
     # never wait for the write lock. Two writers that read the same snapshot conflict
-    # on the second write (SQLITE_BUSY) and the dispatcher runs that command again.
-    connection.exec_driver_sql("BEGIN")
+    # on the second write (SQLITE_BUSY) and the loser is run again, IMMEDIATE.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock_first.get() else "BEGIN")
 
 
 def is_write_conflict(error: Exception) -> bool:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
-QUIET = 0.05  # seconds without a call after which the bot is taken to be idle
+QUIET = 0.1  # seconds without a call after which the bot is taken to be idle
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
 
 

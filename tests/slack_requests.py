@@ -109,6 +109,34 @@ class SlackDriver:
             headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self.post(body, headers)
 
+    def click(self, action_id: str, value: str, *, user: str = "U1") -> Response:
+        """A button pressed in a Block Kit surface (the Home tab)."""
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "trigger_id": "4.5.6",
+                "container": {"type": "view", "view_id": "VHOME"},
+                "actions": [{"type": "button", "action_id": action_id, "value": value}],
+            },
+            user=user,
+        )
+
+    def submit(self, view: dict, values: dict, *, user: str = "U1") -> Response:
+        """A modal submitted with `values`: {block_id: element state}."""
+        state = {block: {"value": element} for block, element in values.items()}
+        submitted = view | {"id": "VFORM", "state": {"values": state}}
+        return self.interaction({"type": "view_submission", "view": submitted}, user=user)
+
+    def interaction(self, payload: dict, *, user: str) -> Response:
+        payload = payload | {
+            "team": {"id": self.team, "domain": "test"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, sign(body), form=True)
+
     def post(self, body: str, headers: dict, *, form: bool = False) -> Response:
         content_type = "application/x-www-form-urlencoded" if form else "application/json"
         response = self.app.dispatch(

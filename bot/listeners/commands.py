@@ -15,6 +15,7 @@ from bot import delivery
 from bot.config import Settings
 from bot.home import Homes
 from bot.listeners import message_payload
+from bot.listeners.forms import open_command_form
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Reply
@@ -40,23 +41,33 @@ def register(
             tz=settings.tz,
         )
         reply = dispatch(engine, ctx, command["command"], command.get("text") or "")
-        # The reply travels in the HTTP response itself: one round trip, no Web API call.
-        ack(**message_payload(reply), response_type="in_channel" if reply.public else "ephemeral")
-        delivery.deliver_later(
-            delivery_pool,
-            client,
-            respond,
-            engine,
-            clock,
-            team_id=ctx.team_id,
-            channel_id=ctx.channel_id,
-            reply=reply,
-            then=partial(
-                homes.refresh_channel, client, team_id=ctx.team_id, channel_id=ctx.channel_id
+        if reply.form:  # in Slack the form is the answer; its text is for the shell
+            ack()
+            delivery_pool.submit(
+                open_command_form,
+                client,
+                engine,
+                trigger_id=command["trigger_id"],
+                ctx=ctx,
+                kind=reply.form,
             )
-            if _changes(reply)
-            else None,
-        )
+        else:
+            _answer(ack, reply)
+            delivery.deliver_later(
+                delivery_pool,
+                client,
+                respond,
+                engine,
+                clock,
+                team_id=ctx.team_id,
+                channel_id=ctx.channel_id,
+                reply=reply,
+                then=partial(
+                    homes.refresh_later, client, team_id=ctx.team_id, channel_id=ctx.channel_id
+                )
+                if _changes(reply)
+                else None,
+            )
         log.info(
             "command=%s team=%s outcome=%s ms=%.1f",
             command["command"],
@@ -67,6 +78,11 @@ def register(
 
     for name in COMMANDS:
         app.command(name)(on_command)
+
+
+def _answer(ack: Ack, reply: Reply) -> None:
+    # The reply travels in the HTTP response itself: one round trip, no Web API call.
+    ack(**message_payload(reply), response_type="in_channel" if reply.public else "ephemeral")
 
 
 def _changes(reply: Reply) -> bool:

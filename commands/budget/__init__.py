@@ -24,7 +24,7 @@ from commands.budget.parse import (
 from commands.context import Context
 from commands.family import Action, route
 from commands.money import format_money, looks_like_amount
-from commands.reply import Reply, Upload, confirm, file_slug, inform, refuse
+from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
@@ -104,6 +104,8 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
 
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    if not plain_words(text):
+        return open_form("plan", '/budget plan "Pooled fund" Venue £2,000')
     text, allow_overcommit = take_flag(text, "allow-overcommit")
     names = [f.name for f in store.funds_of(session, partnership=partnership)]
     fund_name, rest = match_fund(tokenize(text), names)

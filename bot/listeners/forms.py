@@ -1,0 +1,143 @@
+"""Forms in Slack: the Home tab's officer buttons and `/deadline add` or `/budget plan`
+typed alone open a modal; a submitted modal runs through commands.dispatch like the
+command it stands for, with refusals shown next to the field (response_action: errors)."""
+
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
+from functools import partial
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import delivery
+from bot.config import Settings
+from bot.home import Homes
+from bot.listeners import message_payload
+from commands.context import Context
+from commands.dispatch import dispatch
+from commands.forms import FieldErrors, channel_of, form_view, refusal_errors, submitted_command
+from commands.home import OFFICER_ACTIONS
+from commands.reply import Reply
+from storage.models import Partnership, Role
+from storage.partnerships import channels_of, partnership_for_channel, role_of
+
+log = logging.getLogger(__name__)
+
+# The Home tab's buttons, by the form each opens.
+BUTTON_FORMS = dict(zip(OFFICER_ACTIONS, ("deadline", "event", "plan", "assess"), strict=True))
+
+
+def register(
+    app: App,
+    engine: Engine,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    pool: Executor,
+    homes: Homes,
+) -> None:
+    def on_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["user"]["team_id"], body["user"]["id"]
+        kind = BUTTON_FORMS[action["action_id"]]
+        with Session(engine) as session:
+            view = _button_form(session, kind, action.get("value", ""), team_id, user_id)
+        _open(client, body["trigger_id"], view)
+
+    def on_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        kind = view["callback_id"].removeprefix("form_")
+        ctx = Context(
+            team_id=body["user"]["team_id"],
+            user_id=body["user"]["id"],
+            channel_id=channel_of(view["private_metadata"]),
+            now=clock(),
+            tz=settings.tz,
+        )
+        try:
+            command, text = submitted_command(kind, view["state"]["values"])
+        except FieldErrors as problems:
+            ack(response_action="errors", errors=problems.errors)
+            return
+        reply = dispatch(engine, ctx, command, text)
+        if not reply.ok:
+            ack(response_action="errors", errors=refusal_errors(kind, reply.text))
+            return
+        ack()  # closes the form
+        pool.submit(_tell_channel, client, ctx, reply, engine, clock, homes)
+
+    for action_id in BUTTON_FORMS:
+        app.action(action_id)(on_button)
+    app.view(re.compile(r"^form_"))(on_submit)
+
+
+def open_command_form(
+    client: WebClient, engine: Engine, *, trigger_id: str, ctx: Context, kind: str
+) -> None:
+    """`/deadline add` with nothing after it: the form, for this channel's partnership."""
+    with Session(engine) as session:
+        partnership = partnership_for_channel(
+            session, team_id=ctx.team_id, channel_id=ctx.channel_id
+        )
+        view = form_view(session, kind, partnership, channel_id=ctx.channel_id, user_id=ctx.user_id)
+    _open(client, trigger_id, view)
+
+
+def _button_form(session: Session, kind: str, value: str, team_id: str, user_id: str) -> dict:
+    """The form, or a note saying why not. The button's value is only trusted as far as
+    the database agrees: this workspace's partnership, and the user one of its officers."""
+    partnership = session.get(Partnership, int(value)) if value.isdigit() else None
+    if partnership is None or partnership.team_id != team_id:
+        return _note("That partnership is not in this workspace.")
+    if role_of(session, partnership=partnership, user_id=user_id) != Role.OFFICER:
+        return _note(f"Only officers of {partnership.name} can do that.")
+    channels = channels_of(session, partnership=partnership)
+    if not channels:
+        return _note(
+            f"{partnership.name} has no channel: link one with /partnership link, so that "
+            "changes are announced there."
+        )
+    return form_view(session, kind, partnership, channel_id=channels[0], user_id=user_id)
+
+
+def _note(text: str) -> dict:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "partnerbot"},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
+    }
+
+
+def _open(client: WebClient, trigger_id: str, view: dict) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:  # e.g. the trigger expired (3 s)
+        log.warning("could not open a form: %s", exc.response.get("error"))
+
+
+def _tell_channel(client, ctx: Context, reply: Reply, engine, clock, homes: Homes) -> None:
+    """What the command would have answered, said in the channel; then what it carries."""
+    payload = message_payload(reply)
+    if reply.public:
+        client.chat_postMessage(channel=ctx.channel_id, **payload)
+    else:
+        client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, **payload)
+
+    def respond(text: str, response_type: str = "ephemeral") -> None:
+        client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=text)
+
+    delivery.deliver_now(
+        client,
+        respond,
+        engine,
+        clock,
+        team_id=ctx.team_id,
+        channel_id=ctx.channel_id,
+        reply=reply,
+        then=partial(homes.refresh_later, client, team_id=ctx.team_id, channel_id=ctx.channel_id),
+    )

@@ -1,0 +1,215 @@
+"""Forms (Slack modals) for the common changes: add a deadline or an event, plan spend,
+start a questionnaire.
+
+A submitted form becomes the slash command it stands for and goes through
+commands.dispatch like one, so a form checks, saves and confirms exactly as the command
+does. What the form itself can check (a title's length) is shown next to its field;
+a refusal from the command is shown next to the field it is about.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from commands.schedule import MAX_TITLE
+from commands.slack_text import escape, plain_words
+from storage import assess, budgets
+from storage.models import Partnership
+
+Values = dict[str, dict]  # view.state.values: block_id -> action_id -> element state
+
+
+class FieldErrors(ValueError):
+    """What is wrong, by the block it is shown next to."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Form:
+    title: str  # the modal's title, at most 24 characters
+    command: str
+    fields: Callable[[Session, Partnership, str], list[dict]]
+    to_text: Callable[[Values], str]  # the command's text from the submitted values
+    refusals_at: str  # the block a refusal from the command is shown next to
+
+
+def form_view(
+    session: Session, kind: str, partnership: Partnership, *, channel_id: str, user_id: str
+) -> dict:
+    form = FORMS[kind]
+    return {
+        "type": "modal",
+        "callback_id": f"form_{kind}",
+        "title": {"type": "plain_text", "text": form.title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "blocks": [
+            {"type": "context", "elements": [_plain(f"For {partnership.name[:140]}")]},
+            *form.fields(session, partnership, user_id),
+        ],
+    }
+
+
+def submitted_command(kind: str, values: Values) -> tuple[str, str]:
+    """(command, text) for a submitted form; FieldErrors if a field is unusable."""
+    form = FORMS[kind]
+    return form.command, form.to_text(values)
+
+
+def refusal_errors(kind: str, refusal_text: str) -> dict[str, str]:
+    """A command's refusal, as plain text next to the form's field it is about."""
+    text = refusal_text.replace(":warning: ", "").replace("*", "").replace("`", "")
+    return {FORMS[kind].refusals_at: text[:300]}
+
+
+def channel_of(metadata: str) -> str:
+    return json.loads(metadata)["channel"]
+
+
+# The fields of each form.
+
+
+def _deadline_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
+    return [
+        _input("title", "Title", _text_input(MAX_TITLE, "LAA exemplar proposals")),
+        _input("date", "Due date", {"type": "datepicker"}),
+        _input("time", "Due time", {"type": "timepicker", "initial_time": "17:00"}),
+    ]
+
+
+def _event_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
+    return [
+        _input("title", "Title", _text_input(MAX_TITLE, "Officers meeting")),
+        _input("date", "Date", {"type": "datepicker"}),
+        _input("time", "Start time", {"type": "timepicker", "initial_time": "09:00"}),
+        _input("place", "Place", _text_input(150, "Woking Civic Offices"), optional=True),
+    ]
+
+
+def _plan_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
+    funds = budgets.funds_of(session, partnership=partnership)[:100]  # Slack's option limit
+    return [
+        _input("fund", "Fund", _select([f.name for f in funds], "Choose a fund")),
+        _input("description", "What it is for", _text_input(300, "Design workshop")),
+        _input(
+            "amount",
+            "Amount (£)",
+            {"type": "number_input", "is_decimal_allowed": True, "min_value": "0.01"},
+        ),
+        _input("stage", "Stage", _text_input(120, "1"), optional=True),
+        _input("who", "Who", _text_input(120, "Lead Facilitator"), optional=True),
+    ]
+
+
+def _assess_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
+    templates = assess.templates_of(session, team_id=partnership.team_id)[:100]
+    return [
+        _input("template", "Questionnaire", _select([t.name for t in templates], "Choose one")),
+        _input("who", "Answered by", {"type": "users_select", "initial_user": user_id}),
+        _input("due", "Due date", {"type": "datepicker"}, optional=True),
+    ]
+
+
+# Submitted values, as the command's text (Slack-escaped, as Slack sends typed text).
+
+
+def _deadline_text(values: Values) -> str:
+    return f"add {_titled(values)} {_when(values)}"
+
+
+def _event_text(values: Values) -> str:
+    place = _value(values, "place")
+    return f"add {_titled(values)} {_when(values)}" + (f" at {escape(place)}" if place else "")
+
+
+def _plan_text(values: Values) -> str:
+    text = (
+        f'"{escape(_value(values, "fund"))}" {escape(_value(values, "description"))} '
+        f"£{_value(values, 'amount')}"
+    )
+    for option in ("stage", "who"):
+        if value := _value(values, option):
+            text += f" {option} {escape(value)}"
+    return f"plan {text}"
+
+
+def _assess_text(values: Values) -> str:
+    text = f"start {_value(values, 'template')} for <@{_value(values, 'who')}>"
+    due = _value(values, "due")
+    return text + (f" due {_uk_date(due)}" if due else "")
+
+
+def _titled(values: Values) -> str:
+    title = plain_words(_value(values, "title"))
+    if not title:
+        raise FieldErrors({"title": "Give a title."})
+    if len(title) > MAX_TITLE:
+        raise FieldErrors({"title": f"At most {MAX_TITLE} characters, please."})
+    # The commands read a title up to its last "on": the date that follows has none.
+    return f"{escape(title)} on"
+
+
+def _when(values: Values) -> str:
+    return f"{_value(values, 'time')} {_uk_date(_value(values, 'date'))}"
+
+
+def _uk_date(iso: str) -> str:
+    """A datepicker's 2027-07-31 as the commands read dates: 31/07/2027."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def _value(values: Values, block: str) -> str:
+    state = next(iter(values.get(block, {}).values()), {})
+    chosen = (
+        state.get("value")
+        or state.get("selected_date")
+        or state.get("selected_time")
+        or state.get("selected_user")
+        or (state.get("selected_option") or {}).get("value")
+    )
+    return (chosen or "").strip()
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool = False) -> dict:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {**element, "action_id": "value"},
+        "optional": optional,
+    }
+
+
+def _text_input(max_length: int, placeholder: str) -> dict:
+    return {
+        "type": "plain_text_input",
+        "max_length": max_length,
+        "placeholder": _plain(f"e.g. {placeholder}"),
+    }
+
+
+def _select(names: list[str], placeholder: str) -> dict:
+    return {
+        "type": "static_select",
+        "placeholder": _plain(placeholder),
+        "options": [{"text": _plain(name[:75]), "value": name[:150]} for name in names],
+    }
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text}
+
+
+FORMS = {
+    "deadline": Form("Add a deadline", "/deadline", _deadline_fields, _deadline_text, "date"),
+    "event": Form("Add an event", "/event", _event_fields, _event_text, "date"),
+    "plan": Form("Plan spend", "/budget", _plan_fields, _plan_text, "amount"),
+    "assess": Form("Start a questionnaire", "/assess", _assess_fields, _assess_text, "template"),
+}

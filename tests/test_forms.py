@@ -1,0 +1,154 @@
+"""Forms (modals) through signed block_actions and view_submission payloads: the Home
+tab's buttons and a bare `/deadline add` or `/budget plan` open them, and a submitted
+form saves through the same command, with refusals next to the field.
+"Now" is Tue 24 Nov 2026, 14:30 GMT."""
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.models import BudgetLine, Deadline, Partnership, Reminder
+from tests.slack_requests import SlackDriver
+
+OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
+
+
+@pytest.fixture
+def partnership_id(slack, engine) -> int:
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    slack.command("/partnership", f"role <@{MEMBER}|m> member", user=OFFICER)
+    slack.command("/budget", 'fund "PtP credit" £6,000', user=OFFICER)
+    with Session(engine) as session:
+        return session.exec(select(Partnership.id)).one()
+
+
+def opened(fake_slack, count: int = 1) -> dict:
+    call = fake_slack.wait_for("views.open", count=count)[-1]
+    view = call.body["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def deadline_values(title="LAA exemplar proposals", day="2027-07-31", at="17:00") -> dict:
+    return {
+        "title": {"type": "plain_text_input", "value": title},
+        "date": {"type": "datepicker", "selected_date": day},
+        "time": {"type": "timepicker", "selected_time": at},
+    }
+
+
+def test_the_add_deadline_button_opens_the_form(partnership_id, slack, fake_slack):
+    assert slack.click("home_add_deadline", str(partnership_id), user=OFFICER).status == 200
+    view = opened(fake_slack)
+    assert view["callback_id"] == "form_deadline"
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == [
+        "title",
+        "date",
+        "time",
+    ]
+    assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == [
+        "plain_text_input",
+        "datepicker",
+        "timepicker",
+    ]
+    assert json.loads(view["private_metadata"]) == {"channel": "C1"}
+
+
+def test_an_officer_adds_a_deadline_through_the_form(partnership_id, slack, fake_slack, engine):
+    slack.click("home_add_deadline", str(partnership_id), user=OFFICER)
+    response = slack.submit(opened(fake_slack), deadline_values(), user=OFFICER)
+    assert response.status == 200 and not response.body  # the form closes
+    (told,) = [c for c in fake_slack.wait_for("chat.postMessage") if c.body["channel"] == "C1"]
+    assert (
+        "added deadline *1*: *LAA exemplar proposals* — Sat 31 Jul 2027, 17:00 BST (in 249 days)"
+        in told.body["text"]
+    )
+    with Session(engine) as session:
+        deadline = session.exec(select(Deadline)).one()
+        assert deadline.due_at.isoformat() == "2027-07-31T16:00:00+00:00"
+        assert len(session.exec(select(Reminder)).all()) == 4  # planned like a command's
+
+
+@pytest.mark.parametrize(
+    "values, field, says",
+    [
+        (deadline_values(day="2026-11-01"), "date", "has passed"),
+        (deadline_values(day="2027-03-28", at="01:30"), "date", "clocks go forward"),
+        (deadline_values(title="   "), "title", "Give a title."),
+        (deadline_values(title="x" * 151), "title", "At most 150 characters"),
+    ],
+)
+def test_a_bad_form_shows_the_error_next_to_the_field_and_saves_nothing(
+    partnership_id, slack, fake_slack, engine, values, field, says
+):
+    slack.click("home_add_deadline", str(partnership_id), user=OFFICER)
+    response = slack.submit(opened(fake_slack), values, user=OFFICER)
+    assert response.status == 200
+    assert response.body["response_action"] == "errors"
+    assert list(response.body["errors"]) == [field]
+    assert says in response.body["errors"][field]
+    assert "*" not in response.body["errors"][field]  # plain text, not mrkdwn
+    with Session(engine) as session:
+        assert session.exec(select(Deadline)).all() == []
+
+
+def test_plan_spend_offers_the_funds_and_refuses_an_overcommitment_at_the_amount(
+    partnership_id, slack, fake_slack, engine
+):
+    slack.click("home_plan_spend", str(partnership_id), user=OFFICER)
+    view = opened(fake_slack)
+    (fund,) = [b for b in view["blocks"] if b.get("block_id") == "fund"]
+    assert [o["value"] for o in fund["element"]["options"]] == ["PtP credit"]
+    values = {
+        "fund": {"type": "static_select", "selected_option": {"value": "PtP credit"}},
+        "description": {"type": "plain_text_input", "value": "Joint training <with> Runnymede"},
+        "amount": {"type": "number_input", "value": "7000"},
+        "stage": {"type": "plain_text_input", "value": None},
+        "who": {"type": "plain_text_input", "value": "Lead Facilitator"},
+    }
+    refused = slack.submit(view, values, user=OFFICER)
+    assert "That would overcommit PtP credit" in refused.body["errors"]["amount"]
+    values["amount"]["value"] = "1200.50"
+    assert not slack.submit(view, values, user=OFFICER).body
+    fake_slack.wait_for("chat.postMessage")
+    with Session(engine) as session:
+        line = session.exec(select(BudgetLine)).one()
+    assert (line.description, line.planned_pence, line.who) == (
+        "Joint training <with> Runnymede",
+        120050,
+        "Lead Facilitator",
+    )
+
+
+def test_a_bare_deadline_add_or_budget_plan_opens_its_form(partnership_id, slack, fake_slack):
+    reply = slack.command("/deadline", "add", user=OFFICER)
+    assert reply.status == 200 and not reply.body
+    assert opened(fake_slack)["callback_id"] == "form_deadline"
+    assert fake_slack.calls_to("views.open")[0].body["trigger_id"] == "1.2.3"
+    slack.command("/budget", "plan", user=OFFICER)
+    assert opened(fake_slack, count=2)["callback_id"] == "form_plan"
+
+
+def test_buttons_are_only_trusted_as_far_as_the_database_agrees(
+    partnership_id, slack, app, fake_slack
+):
+    slack.click("home_add_event", str(partnership_id), user=MEMBER)
+    assert "Only officers of Spelthorne LSP" in json.dumps(opened(fake_slack))
+    SlackDriver(app, team="T2").click("home_add_event", str(partnership_id), user=OFFICER)
+    assert "not in this workspace" in json.dumps(opened(fake_slack, count=2))
+    slack.click("home_add_event", "999", user=OFFICER)
+    assert "not in this workspace" in json.dumps(opened(fake_slack, count=3))
+
+
+def test_a_questionnaire_started_from_the_form_gets_its_thread(partnership_id, slack, fake_slack):
+    slack.click("home_start_questionnaire", str(partnership_id), user=OFFICER)
+    view = opened(fake_slack)
+    values = {
+        "template": {"type": "static_select", "selected_option": {"value": "baseline"}},
+        "who": {"type": "users_select", "selected_user": MEMBER},
+        "due": {"type": "datepicker", "selected_date": "2026-12-12"},
+    }
+    assert not slack.submit(view, values, user=OFFICER).body
+    posts = fake_slack.wait_for("chat.postMessage", count=2)
+    assert f"Answered by <@{MEMBER}> · 10 questions · due Sat 12 Dec 2026" in posts[0].body["text"]
+    assert posts[1].body["thread_ts"]
