@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.budget import view
+from commands.budget.chart import budget_chart
 from commands.budget.export import budget_csv
 from commands.budget.parse import (
     ParseError,
@@ -46,6 +47,7 @@ a planned line; or end with an amount: `… Venue £2,000`
 • `/budget lines` or `/budget lines "Pooled fund"` — the lines, numbered
 • `/budget history` — who changed what, newest first
 • `/budget export` — the whole budget as a spreadsheet (CSV) in this channel
+• `/budget chart` — a picture of each fund: spent, committed and left
 Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a plan to go past \
 what a fund holds. Changes are for officers; anyone in the channel can read."""
 
@@ -257,6 +259,18 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
     )
 
 
+def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    funds = store.figures(session, partnership=partnership)
+    if not funds:
+        return inform(view.fund_names_hint([]))
+    filename = f"budget-{file_slug(partnership.name)}.png"
+    title = f"Budget of {partnership.name}"
+    return inform(
+        f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel.",
+        upload=Upload(filename=filename, title=title, content=budget_chart(title, funds)),
+    )
+
+
 ACTIONS: dict[str, Action] = {
     "show": show,
     "fund": fund,
@@ -267,6 +281,7 @@ ACTIONS: dict[str, Action] = {
     "lines": lines,
     "history": history,
     "export": export,
+    "chart": chart,
 }
 
 

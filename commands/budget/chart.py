@@ -1,0 +1,83 @@
+"""`/budget chart`: one bar per fund, split into spent, committed and left, with the
+total at the end of each bar and any overcommitment in a warning colour.
+
+Drawn with matplotlib's Agg backend (no display needed), sized for a phone: a fixed
+width and a row per fund. matplotlib is imported on first use, so the bot does not
+carry it until someone asks for a chart.
+"""
+
+import io
+
+from commands.money import format_money
+from storage.budgets import FundFigures
+
+WIDTH_PX = 900
+ROW_PX = 80  # per fund
+FRAME_PX = 150  # title, legend and axis
+DPI = 100
+COLOURS = {
+    "Spent": "#1d4f6e",
+    "Committed": "#5b9bc4",
+    "Left": "#d7e6f0",
+    "Overcommitted": "#d64545",
+}
+
+
+def chart_size(fund_count: int) -> tuple[int, int]:
+    """The PNG's (width, height) in pixels."""
+    return WIDTH_PX, FRAME_PX + ROW_PX * max(fund_count, 1)
+
+
+def segments(figures: FundFigures) -> dict[str, int]:
+    """Each part of a fund's bar in pence; what is planned beyond the total is over."""
+    spent = min(figures.spent, max(figures.total, 0))
+    committed = min(figures.committed, max(figures.total - spent, 0))
+    over = figures.spent + figures.committed - spent - committed
+    return {
+        "Spent": spent,
+        "Committed": committed,
+        "Left": max(figures.remaining, 0),
+        "Overcommitted": over,
+    }
+
+
+def budget_chart(title: str, funds: list[FundFigures]) -> bytes:
+    from matplotlib.figure import Figure  # Figure needs no GUI backend, unlike pyplot
+    from matplotlib.ticker import MaxNLocator
+
+    width, height = chart_size(len(funds))
+    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    bottom, top = 50 / height, 100 / height  # axis labels below; title and legend above
+    axes = figure.add_axes((0.28, bottom, 0.6, 1 - bottom - top))
+    rows = list(range(len(funds)))[::-1]  # the first fund on top
+    starts = [0.0] * len(funds)
+    for part, colour in COLOURS.items():
+        lengths = [segments(f)[part] / 100 for f in funds]
+        axes.barh(rows, lengths, left=starts, color=colour, label=part, height=0.6)
+        starts = [s + n for s, n in zip(starts, lengths, strict=True)]
+    for row, end, figures in zip(rows, starts, funds, strict=True):
+        label = format_money(figures.total)
+        if figures.remaining < 0:
+            label += f"  (over by {format_money(-figures.remaining)})"
+        axes.text(end, row, f"  {label}", va="center", fontsize=12)
+    axes.set_yticks(rows, [_short(f.fund.name) for f in funds], fontsize=12)
+    axes.set_xlim(0, max(starts + [1.0]) * 1.35)  # room for the totals
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    axes.xaxis.set_major_formatter(lambda pounds, _: _axis_money(pounds))
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(_short(title, 60), fontsize=14, loc="left")
+    figure.legend(loc="upper right", ncols=4, frameon=False, fontsize=11)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", metadata={"Description": f"{len(funds)} funds"})
+    return png.getvalue()
+
+
+def _axis_money(pounds: float) -> str:
+    """£0 · £500 · £25k · £1.5m: short enough for four ticks on a phone."""
+    if pounds >= 1_000_000:
+        return f"£{pounds / 1_000_000:g}m"
+    return f"£{pounds / 1000:g}k" if pounds >= 1000 else f"£{pounds:g}"
+
+
+def _short(text: str, limit: int = 22) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,82 @@
+"""`/budget chart`: a PNG of each fund's spent, committed and left, uploaded to the
+channel; checked as a PNG of the expected size that says how many funds it draws."""
+
+import struct
+import zlib
+
+import pytest
+
+from commands.budget.chart import chart_size, segments
+from storage.budgets import FundFigures
+from storage.models import Fund
+
+OFFICER = "U1OFFICER"
+
+
+def png_facts(data: bytes) -> tuple[int, int, dict[str, str]]:
+    """(width, height, text chunks) of a PNG, reading its chunks as the spec lays out."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, texts, size = 8, {}, None
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        body = data[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
+        assert zlib.crc32(kind + body) == crc, kind
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"tEXt":
+            key, _, value = body.partition(b"\0")
+            texts[key.decode()] = value.decode("latin-1")
+        offset += 12 + length
+    assert kind == b"IEND"
+    return *size, texts
+
+
+@pytest.fixture
+def officer(slack):
+    def run(text: str):
+        return slack.command("/budget", text, user=OFFICER)
+
+    assert slack.command("/partnership", "create Surrey LSP cluster", user=OFFICER).public
+    return run
+
+
+def test_the_chart_is_a_png_with_a_bar_per_fund(officer, fake_slack):
+    assert officer('fund "Pooled fund" £11,650').public
+    assert officer('fund "PtP central fund" £1,500').public
+    assert officer('fund "Calderdale pooled budget" £147k').public
+    assert officer('plan "Pooled fund" Design workshop £12,000 --allow-overcommit').public
+    reply = officer("chart")
+    assert "Posting the budget chart of *Surrey LSP cluster*" in reply.text
+    (upload,) = fake_slack.wait_for("upload")
+    (complete,) = fake_slack.wait_for("files.completeUploadExternal")
+    assert complete.body["channel_id"] == "C1"
+    width, height, texts = png_facts(upload.body["content"])
+    assert (width, height) == chart_size(3)
+    assert texts["Description"] == "3 funds"
+    assert width >= 800  # wide enough to read on a phone held sideways, short labels
+
+
+def test_no_funds_no_chart(officer, fake_slack):
+    reply = officer("chart")
+    assert "There are no funds yet" in reply.text
+    assert fake_slack.calls_to("files.getUploadURLExternal") == []
+
+
+@pytest.mark.parametrize(
+    "total, committed, spent, parts",
+    [
+        (6000, 5600, 0, {"Spent": 0, "Committed": 5600, "Left": 400, "Overcommitted": 0}),
+        (11650, 9000, 3000, {"Spent": 3000, "Committed": 8650, "Left": 0, "Overcommitted": 350}),
+        (1000, 0, 1500, {"Spent": 1000, "Committed": 0, "Left": 0, "Overcommitted": 500}),
+        (0, 200, 0, {"Spent": 0, "Committed": 0, "Left": 0, "Overcommitted": 200}),
+    ],
+)
+def test_a_bar_is_spent_then_committed_then_left_and_the_rest_is_over(
+    total, committed, spent, parts
+):
+    figures = FundFigures(Fund(name="F"), total, committed, spent, 0)
+    assert segments(figures) == parts
+    within = parts["Spent"] + parts["Committed"] + parts["Left"]
+    assert within == max(total, 0)
