@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -18,6 +19,7 @@ from bot.home import Homes
 from bot.listeners import commands, events, forms
 from bot.verification import StrictRequestVerification
 from commands.dates import warm_up
+from storage.installations import EncryptedInstallationStore, state_store
 
 Clock = Callable[[], datetime]
 
@@ -38,14 +40,43 @@ def create_web_client(settings: Settings) -> WebClient:
     )
 
 
+# What the app asks for when a workspace installs it; app.yaml declares the same.
+BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "chat:write",
+    "commands",
+    "files:write",
+)
+
+
+def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
+    """Multi-workspace installs: the install page, redirect and state check are Bolt's,
+    storing each workspace's token (encrypted) in our database."""
+    if not settings.multi_workspace:
+        return None
+    return OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=EncryptedInstallationStore(
+            client_id=settings.client_id, engine=engine, key=settings.token_key
+        ),
+        state_store=state_store(engine),
+    )
+
+
 def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
-    """A Bolt app wired to our listeners. Verifies the bot token with auth.test."""
+    """A Bolt app wired to our listeners."""
     warm_up()  # dateparser's first parse loads its data (~150 ms): not on a user's command
     verification = (
         None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
     )
     app = App(
-        client=create_web_client(settings),
+        client=create_web_client(settings),  # no token in multi-workspace mode
+        signing_secret=settings.signing_secret,
+        oauth_settings=oauth_settings(settings, engine),
         # Bolt copies the root level onto its loggers unless given a base logger, and at
         # DEBUG it logs request and response bodies; bot.logs keeps this one quieter.
         logger=logging.getLogger("slack_bolt"),
@@ -56,8 +87,10 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         # request, and anything slow runs as a lazy listener after the ack.
         process_before_response=True,
     )
+    if settings.multi_workspace:
+        app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
     homes = Homes(engine, clock, settings.tz)
-    events.register(app, engine, clock, homes)
+    events.register(app, engine, clock, homes, installs=settings.multi_workspace)
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
     commands.register(app, engine, settings, clock, delivery_pool, homes)
     forms.register(app, engine, settings, clock, delivery_pool, homes)

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(settings: Settings) -> None:
     require_slack(settings)
     _migrate(settings)
-    team = _verify_token(settings)
+    team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
     log.info(
         "partnerbot starting: mode=%s database=%s team=%s",

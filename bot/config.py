@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.engine import DatabaseURLError, normalise_url
+from storage.installations import TokenKeyError, check_key
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SLACK_API = "https://slack.com/api/"
@@ -33,14 +34,23 @@ class Settings:
     # How long a reminder claimed by a replica that died stays its own before another
     # replica checks the channel and posts it: longer than a Web API call can take.
     reminder_lease: int = 60
+    # Multi-workspace installs (OAuth): all three, or none for one workspace's token.
+    client_id: str | None = None
+    client_secret: str | None = None
+    token_key: str | None = None  # encrypts the stored bot tokens
 
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
 
+    @property
+    def multi_workspace(self) -> bool:
+        return self.client_id is not None
+
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        return [s for s in (self.bot_token, self.signing_secret, self.app_token) if s]
+        values = (self.bot_token, self.signing_secret, self.app_token)
+        return [s for s in (*values, self.client_secret, self.token_key) if s]
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -60,11 +70,21 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         tz=_zone(get("PARTNERBOT_TZ") or "Europe/London"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         reminder_lease=_lease(get("REMINDER_LEASE_SECONDS") or "60"),
+        **_oauth(get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET"), get("PARTNERBOT_TOKEN_KEY")),
     )
 
 
 def require_slack(settings: Settings) -> None:
     """`partnerbot run` needs credentials; the shell and demo do not."""
+    if settings.multi_workspace:
+        if settings.socket_mode:
+            raise ConfigError(
+                "SLACK_APP_TOKEN",
+                "multi-workspace installs need HTTP mode for the install page; unset it",
+            )
+        if settings.signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET", "not set; HTTP mode needs it")
+        return
     if settings.bot_token is None:
         raise ConfigError(
             "SLACK_BOT_TOKEN", "not set; copy the xoxb- token from OAuth & Permissions"
@@ -87,6 +107,21 @@ def _secret(value: str | None) -> str | None:
     if value is not None and any(char.isspace() for char in value):
         raise ConfigError("SLACK_SIGNING_SECRET", "contains white space; paste it again")
     return value
+
+
+def _oauth(client_id: str | None, secret: str | None, key: str | None) -> dict:
+    if client_id is None and secret is None:
+        return {}
+    if client_id is None or secret is None:
+        missing = "SLACK_CLIENT_ID" if client_id is None else "SLACK_CLIENT_SECRET"
+        raise ConfigError(missing, "not set; multi-workspace installs need both client values")
+    if key is None:
+        raise ConfigError("PARTNERBOT_TOKEN_KEY", "not set; it encrypts the stored bot tokens")
+    try:
+        check_key(key)
+    except TokenKeyError as exc:
+        raise ConfigError("PARTNERBOT_TOKEN_KEY", str(exc)) from None
+    return {"client_id": client_id, "client_secret": secret, "token_key": key}
 
 
 def _api_url(value: str) -> str:

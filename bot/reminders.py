@@ -2,6 +2,7 @@
 (replicas and gunicorn workers share the outbox; see storage.reminders)."""
 
 import atexit
+from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -14,23 +15,36 @@ from commands.transaction import in_transaction
 from scheduler.clock import start_clock
 from scheduler.dispatch import Dispatcher
 from storage.events import forget_events
+from storage.installations import EncryptedInstallationStore
 
 EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
 
 
-def reminder_client(settings: Settings) -> WebClient:
-    # No retry handlers here: the dispatcher retries through the outbox, so a 429 waits
-    # in the database rather than holding a thread.
-    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
+def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebClient]:
+    """Each workspace's client, by team id: reminders always use their own workspace's
+    token. No retry handlers: the dispatcher retries through the outbox, so a 429 waits
+    in the database rather than holding a thread."""
+    if not settings.multi_workspace:
+        client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
+        return lambda team_id: client
+    store = EncryptedInstallationStore(
+        client_id=settings.client_id, engine=engine, key=settings.token_key
+    )
+
+    def client_for(team_id: str) -> WebClient:
+        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        token = bot.bot_token if bot else None  # uninstalled: Slack refuses, it is marked
+        return WebClient(token=token, base_url=settings.api_url, timeout=10)
+
+    return client_for
 
 
 def start_reminders(
     settings: Settings, engine: Engine, clock: Clock = utc_now
 ) -> BackgroundScheduler:
-    client = reminder_client(settings)
     dispatcher = Dispatcher(
         engine,
-        lambda team_id: client,
+        reminder_clients(settings, engine),
         tz=settings.tz,
         clock=clock,
         lease=timedelta(seconds=settings.reminder_lease),

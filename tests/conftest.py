@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from bot.app import create_app
 from bot.config import load_settings
 from storage.engine import make_engine
+from storage.installations import oauth_metadata
 from storage.migrate import upgrade
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackDriver
@@ -65,7 +66,8 @@ def _empty_postgres(url: str) -> None:
     """Tests share the session's database: start each one from empty tables."""
     engine = make_engine(url)
     upgrade(engine)
-    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    every = [*SQLModel.metadata.sorted_tables, *oauth_metadata.sorted_tables]
+    tables = ", ".join(f'"{table.name}"' for table in every)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -48,6 +48,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict]] = {}  # what chat.postMessage stored, by channel
+        self.tokens: dict[str, dict] = {"xoxb-test-token": TEAM}  # bot token -> its workspace
         self._responders: dict[str, Responder] = {}
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
@@ -122,10 +123,12 @@ class FakeSlack:
             if call.token != "xapp-test-token":
                 return 200, {"ok": False, "error": "invalid_auth"}
             return 200, {"ok": True, "url": "ws://127.0.0.1:9/link"}  # nothing listens there
-        if call.token != "xoxb-test-token":
+        if call.method == "oauth.v2.access":
+            return 200, self._install(call)
+        if call.token not in self.tokens:
             return 200, {"ok": False, "error": "invalid_auth"}
         if call.method == "auth.test":
-            return 200, {"ok": True, "url": "https://test.slack.com/", **TEAM}
+            return 200, {"ok": True, "url": "https://test.slack.com/", **self.tokens[call.token]}
         if call.method == "chat.postMessage":
             return 200, self.store_message(call.body, ts)
         if call.method in ("conversations.history", "conversations.replies"):
@@ -148,6 +151,31 @@ class FakeSlack:
                 "files": [{"id": f["id"], "title": f.get("title")} for f in files],
             }
         return 200, {"ok": True}
+
+    def _install(self, call: Call) -> dict:
+        """The OAuth code exchange: code "code-T2" installs into workspace T2."""
+        team = call.body.get("code", "").removeprefix("code-")
+        if not team:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team}-token"
+        self.tokens[token] = {
+            "team_id": team,
+            "team": f"Workspace {team}",
+            "user_id": f"UBOT{team}",
+            "bot_id": f"BBOT{team}",
+        }
+        return {
+            "ok": True,
+            "app_id": "A1",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": f"UBOT{team}",
+            "team": {"id": team, "name": f"Workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
+        }
 
     def store_message(self, body: dict, ts: str) -> dict:
         """What chat.postMessage answers, after keeping the message for the history."""

@@ -124,6 +124,21 @@ def test_db_upgrade_reports_the_revision(tmp_path):
         ({"PARTNERBOT_TZ": "Europe/Londres"}, "PARTNERBOT_TZ"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"REMINDER_LEASE_SECONDS": "5"}, "REMINDER_LEASE_SECONDS"),
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, "PARTNERBOT_TOKEN_KEY"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "PARTNERBOT_TOKEN_KEY": "k"},
+            "PARTNERBOT_TOKEN_KEY",
+        ),
+        (
+            {
+                "SLACK_CLIENT_ID": "1.2",
+                "SLACK_CLIENT_SECRET": "s",
+                "PARTNERBOT_TOKEN_KEY": "a" * 43 + "=",
+                "SLACK_APP_TOKEN": "xapp-1",
+            },
+            "SLACK_APP_TOKEN",
+        ),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"SLACK_API_URL": "ftp://example"}, "SLACK_API_URL"),

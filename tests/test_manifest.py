@@ -6,13 +6,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.listeners.events import EVENT_TYPES
+from bot.app import BOT_SCOPES
+from bot.listeners.events import EVENT_TYPES, REVOCATION_EVENTS
 from commands.dispatch import COMMANDS
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "app.yaml").read_text())
 # Scope each event needs, per Slack's event reference.
-EVENT_SCOPES = {
-    "app_home_opened": None,  # needs no scope
+EVENT_SCOPES = {  # None: the event needs no scope
+    "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
@@ -34,13 +37,18 @@ def test_declared_commands_are_exactly_the_handled_ones():
 
 
 def test_declared_events_are_exactly_the_handled_ones():
-    assert {BOLT_TYPE.get(e, e) for e in declared_events()} == set(EVENT_TYPES)
+    handled = set(EVENT_TYPES) | set(REVOCATION_EVENTS)
+    assert {BOLT_TYPE.get(e, e) for e in declared_events()} == handled
 
 
 def test_scopes_cover_commands_events_and_replies():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write"} <= scopes  # replies, and exported files
     assert {EVENT_SCOPES[event] for event in declared_events()} - {None} <= scopes
+
+
+def test_the_install_flow_asks_for_the_declared_scopes():
+    assert set(BOT_SCOPES) == set(MANIFEST["oauth_config"]["scopes"]["bot"])
 
 
 def test_manifest_fields_are_within_slack_limits():

@@ -6,13 +6,14 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from storage.engine import make_engine
+from storage.installations import oauth_metadata
 from storage.migrate import current_revision, upgrade
 
 
 def test_migrations_match_the_models(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+        assert compare_metadata(context, [SQLModel.metadata, oauth_metadata]) == []
 
 
 def test_upgrade_twice_is_harmless(database_url):

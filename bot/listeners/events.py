@@ -24,7 +24,9 @@ MENTION_REPLY = (
 )
 
 
-def register(app: App, engine: Engine, clock: Callable[[], datetime], homes: Homes) -> None:
+def register(
+    app: App, engine: Engine, clock: Callable[[], datetime], homes: Homes, *, installs: bool
+) -> None:
     @app.middleware
     def handle_each_event_once(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         # Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
@@ -62,6 +64,9 @@ def register(app: App, engine: Engine, clock: Callable[[], datetime], homes: Hom
     # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
     for event_type, handler in handlers.items():
         app.event(event_type)(ack=_acknowledge, lazy=[handler])
+    if not installs:  # with installs, Bolt's revocation listeners delete the tokens
+        for event_type in REVOCATION_EVENTS:
+            app.event(event_type)(_token_gone)
 
 
 def _thread_message(event: dict, body: dict, now: datetime):
@@ -103,6 +108,12 @@ def answer_mention(event: dict, client: WebClient) -> None:
     )
 
 
+def _token_gone(ack: Ack, event: dict) -> None:
+    ack()
+    log.warning("Slack says %s: partnerbot must be reinstalled to work here", event["type"])
+
+
 # Every event type handled here; app.yaml subscribes to these (message as
 # message.channels and message.groups, for public and private channels).
 EVENT_TYPES = ("app_mention", "message", "app_home_opened")
+REVOCATION_EVENTS = ("tokens_revoked", "app_uninstalled")

@@ -8,8 +8,9 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.engine import make_engine
+from storage.installations import oauth_metadata
 
-target_metadata = SQLModel.metadata
+target_metadata = [SQLModel.metadata, oauth_metadata]
 
 
 def _configure_and_run(connection) -> None:

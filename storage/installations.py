@@ -1,0 +1,79 @@
+"""Multi-workspace installs: slack_sdk's SQLAlchemy installation and OAuth state stores,
+in the bot's own database, with tokens encrypted at rest.
+
+The stores' tables are declared here (with slack_sdk's own builders) so that Alembic
+creates and migrates them like ours; the stores never create tables themselves.
+"""
+
+import copy
+
+from cryptography.fernet import Fernet, InvalidToken
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, MetaData
+
+oauth_metadata = MetaData()
+SQLAlchemyInstallationStore.build_installations_table(oauth_metadata, "slack_installations")
+SQLAlchemyInstallationStore.build_bots_table(oauth_metadata, "slack_bots")
+SQLAlchemyOAuthStateStore.build_oauth_states_table(oauth_metadata, "slack_oauth_states")
+
+_TOKENS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+
+class TokenKeyError(ValueError):
+    pass
+
+
+def check_key(key: str) -> Fernet:
+    """A Fernet key (32 url-safe base64 bytes), as `Fernet.generate_key()` makes."""
+    try:
+        return Fernet(key)
+    except ValueError:
+        raise TokenKeyError(
+            "not a Fernet key; make one with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """Tokens are encrypted before they reach the database and decrypted on the way out:
+    a copy of the database, or a backup, holds no usable token without the key."""
+
+    def __init__(self, *, client_id: str, engine: Engine, key: str):
+        super().__init__(client_id=client_id, engine=engine)
+        self._fernet = check_key(key)
+
+    def save(self, installation: Installation) -> None:
+        # The parent saves the bot row from this same (now sealed) installation, so its
+        # save_bot() is not sealed again here.
+        super().save(self._sealed(installation, self._fernet.encrypt))
+
+    def find_bot(self, **kwargs) -> Bot | None:
+        return self._opened(super().find_bot(**kwargs))
+
+    def find_installation(self, **kwargs) -> Installation | None:
+        return self._opened(super().find_installation(**kwargs))
+
+    def _opened(self, found):
+        return self._sealed(found, self._decrypt) if found is not None else None
+
+    def _decrypt(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            raise TokenKeyError("a stored token does not open with PARTNERBOT_TOKEN_KEY") from None
+
+    @staticmethod
+    def _sealed(record, transform):
+        """A copy of `record` with each token passed through `transform`."""
+        record = copy.copy(record)
+        for name in _TOKENS:
+            if value := getattr(record, name, None):
+                setattr(record, name, transform(value.encode()).decode())
+        return record
+
+
+def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
+    # An install link is good for ten minutes.
+    return SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
