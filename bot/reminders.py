@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot import metrics
 from bot.app import Clock, utc_now
 from bot.config import Settings
 from commands.transaction import in_transaction
@@ -53,7 +54,10 @@ def start_reminders(
     def housekeeping() -> None:
         in_transaction(engine, lambda s: forget_events(s, before=clock() - EVENT_MEMORY))
 
-    scheduler = start_clock(dispatcher, housekeeping=housekeeping)
+    scheduler = start_clock(
+        dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders
+    )
+    metrics.watch_queue(engine, clock)
 
     def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
         scheduler.shutdown(wait=True)

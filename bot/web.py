@@ -4,6 +4,7 @@ Bolt's App.start() server is for development only; gunicorn is the production se
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from gunicorn.app.base import BaseApplication
@@ -11,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot import metrics
 from storage.engine import is_reachable
 
 log = logging.getLogger(__name__)
@@ -23,9 +25,13 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
-    slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+    slack = timed(SlackRequestHandler(bolt_app, path=SLACK_PATH))
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/metrics":
+            body, content_type = metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
         if environ.get("PATH_INFO") == "/healthz":
             if is_reachable(engine):
                 return _plain(start_response, "200 OK", "ok")
@@ -33,6 +39,25 @@ def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
         if _content_length(environ) > MAX_BODY:
             return _plain(start_response, "413 Content Too Large", "request body too large")
         return slack(environ, start_response)
+
+    return application
+
+
+def timed(app: WSGIApp) -> WSGIApp:
+    """Each request's status and time into the metrics (Bolt answers in one body)."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        statuses = []
+
+        def noting_status(status: str, headers, *rest):
+            statuses.append(status.split(" ", 1)[0])
+            return start_response(status, headers, *rest)
+
+        body = app(environ, noting_status)
+        metrics.LATENCY.observe(time.perf_counter() - started)
+        metrics.REQUESTS.labels(statuses[0] if statuses else "none").inc()
+        return body
 
     return application
 

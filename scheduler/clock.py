@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatch import Dispatcher, Summary
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,12 @@ SAFETY_NET = timedelta(seconds=30)  # also picks up rungs planned by other repli
 HOUSEKEEPING = timedelta(hours=1)
 
 
-def start_clock(dispatcher: Dispatcher, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
+def start_clock(
+    dispatcher: Dispatcher,
+    *,
+    housekeeping: Callable[[], None],
+    on_summary: Callable[[Summary], None] = lambda summary: None,
+) -> BackgroundScheduler:
     clock = BackgroundScheduler(
         timezone=UTC,
         # Late is better than never (the dispatcher decides what is too late), and a
@@ -29,6 +34,7 @@ def start_clock(dispatcher: Dispatcher, *, housekeeping: Callable[[], None]) -> 
         summary = dispatcher.run_due()
         if summary is None:
             return  # the other trigger is already dispatching
+        on_summary(summary)
         if summary.sent or summary.failed or summary.skipped or summary.retrying:
             log.info(
                 "reminders: sent=%d failed=%d skipped=%d retrying=%d",

@@ -214,6 +214,16 @@ def next_due(session: Session, *, lease: timedelta) -> datetime | None:
     return min((t for t in (ready, lapses) if t is not None), default=None)
 
 
+def due_count(session: Session, *, now: datetime) -> int:
+    """Reminders due and not yet posted (waiting, retrying or being posted)."""
+    return session.exec(
+        select(func.count()).where(
+            Reminder.state.in_([ReminderState.PENDING, ReminderState.POSTING]),
+            Reminder.due_at <= now,
+        )
+    ).one()
+
+
 def coming_in(session: Session, *, team_id: str, channel_id: str, limit: int) -> list[Reminder]:
     """The next reminders planned for one channel, soonest first."""
     return list(

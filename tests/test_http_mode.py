@@ -5,7 +5,9 @@ import time
 
 import pytest
 
+from tests.fake_slack import eventually
 from tests.processes import BotProcess, http_request, spawn_bot
+from tests.reminder_rows import due_reminders
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 
@@ -87,3 +89,23 @@ def test_socket_mode_is_chosen_when_an_app_token_is_set(env, fake_slack, tmp_pat
     logs = (tmp_path / "socket.log").read_text()
     assert "mode=socket" in logs
     assert "xapp-test-token" not in logs and "xoxb-test-token" not in logs
+
+
+def test_metrics_count_requests_commands_and_reminders(env, engine, fake_slack, tmp_path):
+    due_reminders(engine, channels=1, per_channel=2)
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        sent = 'partnerbot_reminders_total{result="sent"} 2.0'
+        eventually(lambda: sent in http_request("GET", bot.url + "/metrics")[1], what=sent)
+        assert post_command(bot, "create Spelthorne LSP")[0] == 200
+        assert post_command(bot, "frobnicate")[0] == 200
+        status, page = http_request("GET", bot.url + "/metrics")
+    finally:
+        bot.stop()
+    assert status == 200
+    lines = set(page.splitlines())
+    assert 'partnerbot_commands_total{command="/partnership",outcome="ok"} 1.0' in lines
+    assert 'partnerbot_commands_total{command="/partnership",outcome="refused"} 1.0' in lines
+    assert 'partnerbot_requests_total{status="200"} 2.0' in lines
+    assert "partnerbot_request_seconds_count 2.0" in lines
+    assert "partnerbot_reminder_queue_depth 0.0" in lines

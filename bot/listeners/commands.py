@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot import delivery
+from bot import delivery, metrics
 from bot.config import Settings
 from bot.home import Homes
 from bot.listeners import message_payload
@@ -68,11 +68,13 @@ def register(
                 if _changes(reply)
                 else None,
             )
+        outcome = "ok" if reply.ok else "refused"
+        metrics.COMMANDS.labels(command["command"], outcome).inc()
         log.info(
             "command=%s team=%s outcome=%s ms=%.1f",
             command["command"],
             ctx.team_id,
-            "ok" if reply.ok else "refused",
+            outcome,
             (time.perf_counter() - started) * 1000,
         )
 
