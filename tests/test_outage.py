@@ -1,0 +1,65 @@
+"""A database outage under a running bot (PostgreSQL behind a proxy the test cuts):
+commands answer "temporarily unavailable" at once instead of timing out, the bot
+recovers by itself when the database returns, and no reminder is lost."""
+
+import json
+import time
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.conftest import BACKENDS, _empty_postgres
+from tests.fake_slack import eventually
+from tests.processes import BotProcess, http_request
+from tests.reminder_rows import due_reminders
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
+from tests.tcp_proxy import TcpProxy
+
+
+def command(bot: BotProcess, text: str) -> tuple[int, str, float]:
+    body = slash_command_body("/partnership", text, team="T1", user="U1", channel="C1")
+    headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
+    started = time.monotonic()
+    status, answer = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+    return status, answer, time.monotonic() - started
+
+
+@pytest.mark.skipif(
+    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
+)
+def test_an_outage_is_answered_politely_and_survived(postgres_url, fake_slack, tmp_path):
+    _empty_postgres(postgres_url)
+    url = make_url(postgres_url)
+    proxy = TcpProxy((url.host, url.port or 5432)).start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": through_proxy,
+    }
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert command(bot, "create Spelthorne LSP")[0] == 200
+        proxy.cut()
+        due_reminders(engine, channels=1, per_channel=1)  # falls due during the outage
+        status, answer, took = command(bot, "show")
+        assert status == 200 and took < 3  # inside Slack's 3 seconds
+        assert "temporarily unavailable" in json.loads(answer)["text"]
+        assert http_request("GET", bot.url + "/healthz")[0] == 503
+        proxy.restore()
+        status, answer, _ = eventually(
+            lambda: (r := command(bot, "show")) and "Spelthorne LSP" in r[1] and r,
+            what="the bot answering again",
+        )
+        assert http_request("GET", bot.url + "/healthz")[0] == 200
+        eventually(lambda: fake_slack.reminders_posted(), timeout=60, what="the reminder")
+    finally:
+        bot.stop()
+        proxy.cut()
+        engine.dispose()
+    assert len(fake_slack.reminders_posted()) == 1
