@@ -22,6 +22,7 @@ from commands.dates import warm_up
 from storage.installations import EncryptedInstallationStore, state_store
 
 Clock = Callable[[], datetime]
+EVENT_THREADS = 16
 
 
 def utc_now() -> datetime:
@@ -86,6 +87,11 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         # Bolt otherwise polls for ack() every 10 ms; our command handlers answer in the
         # request, and anything slow runs as a lazy listener after the ack.
         process_before_response=True,
+        # Lazy listeners wait on the Web API, not the CPU: Bolt's default of 5 threads
+        # lets five slow calls hold up every other event's work.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=EVENT_THREADS, thread_name_prefix="events"
+        ),
     )
     if settings.multi_workspace:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked

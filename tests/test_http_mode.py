@@ -1,14 +1,16 @@
 """`partnerbot run` in HTTP mode, as a process, against the fake Slack Web API."""
 
 import json
+import threading
 import time
 
 import pytest
 
+from bot.app import EVENT_THREADS
 from tests.fake_slack import eventually
 from tests.processes import BotProcess, http_request, spawn_bot
 from tests.reminder_rows import due_reminders
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, sign, slash_command_body
 
 
 def post_command(bot: BotProcess, text: str, *, headers=None, channel="C1"):
@@ -109,3 +111,30 @@ def test_metrics_count_requests_commands_and_reminders(env, engine, fake_slack, 
     assert 'partnerbot_requests_total{status="200"} 2.0' in lines
     assert "partnerbot_request_seconds_count 2.0" in lines
     assert "partnerbot_reminder_queue_depth 0.0" in lines
+
+
+def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
+    env, fake_slack, tmp_path
+):
+    stuck = threading.Event()
+    fake_slack.respond("chat.postMessage", lambda call: (stuck.wait(20), (200, {"ok": True}))[1])
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        post_command(bot, "create Spelthorne LSP")
+        for n in range(20):
+            event = {"type": "app_mention", "user": "U1", "channel": "C1", "ts": f"1.{n}"}
+            body = event_body(event, team="T1")
+            headers = sign(body) | {"Content-Type": "application/json"}
+            assert http_request("POST", bot.url + "/slack/events", body.encode(), headers)[0] == 200
+        # As many handlers as the bot has threads for them are now stuck on Slack.
+        fake_slack.wait_for("chat.postMessage", count=EVENT_THREADS)
+        took = []
+        for _ in range(5):
+            started = time.monotonic()
+            status, body = post_command(bot, "show")
+            took.append(time.monotonic() - started)
+            assert status == 200 and "Spelthorne LSP" in body
+        assert max(took) < 1.0, took
+    finally:
+        stuck.set()
+        bot.stop()
