@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install replicas
 
 demo: install
 	$(BIN)/partnerbot demo
@@ -11,6 +11,14 @@ demo: install
 test: install
 	@.ci/ensure-postgres
 	$(BIN)/pytest
+
+# Two HTTP replicas on ports 3001 and 3002 sharing DATABASE_URL (PostgreSQL), as behind a
+# load balancer; Slack settings come from the environment. Ctrl-C stops both.
+replicas: install
+	@case "$$DATABASE_URL" in postgresql*|postgres:*) ;; \
+	  *) echo "make replicas: set DATABASE_URL to a PostgreSQL URL" >&2; exit 2;; esac
+	trap 'kill $$(jobs -p) 2>/dev/null' INT TERM; \
+	PORT=3001 $(BIN)/partnerbot run & PORT=3002 $(BIN)/partnerbot run & wait
 
 lint: install
 	$(BIN)/ruff check .
