@@ -40,7 +40,10 @@ class Homes:
                 user_id=user_id,
                 now=self.clock(),
                 tz=self.tz,
-                permalink=lambda channel, ts: links.get((channel, ts)),
+                # A thread started between the two reads is looked up now.
+                permalink=lambda channel, ts: (
+                    links.get((channel, ts)) or _permalink(client, channel, ts)
+                ),
             )
         try:
             client.views_publish(user_id=user_id, view=view)
