@@ -60,8 +60,8 @@ def start_reminders(
     metrics.watch_queue(engine, clock)
 
     def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
-        scheduler.shutdown(wait=True)
         dispatcher.close()
+        scheduler.shutdown(wait=True)
 
     atexit.register(stop)
     return scheduler

@@ -76,6 +76,9 @@ class Dispatcher:
         self._running = threading.Lock()
         self._last_round: float | None = None
         self._held: dict[str, datetime] = {}  # channel -> when Slack's Retry-After ends
+        self._posted: dict[str, float] = {}  # channel -> monotonic time of its last post
+        self._posted_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def run_due(self) -> Summary | None:
         """Post everything due; None if another trigger of this process is already at it."""
@@ -87,12 +90,15 @@ class Dispatcher:
             self._running.release()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Stop after the round in flight (its outcomes are recorded), then the threads."""
+        self._stopping.set()
+        with self._running:
+            self._pool.shutdown(wait=True)
 
     def _run(self) -> Summary:
         summary = Summary()
         in_transaction(self.engine, self._settle)
-        while True:
+        while not self._stopping.is_set():
             self._pace()
             batch, skipped = in_transaction(self.engine, self._claim)
             summary.skipped += skipped
@@ -108,6 +114,7 @@ class Dispatcher:
             if not soon:
                 return summary
             self.sleep(max(0.0, (summary.next_due - self.clock()).total_seconds()))
+        return summary
 
     def _settle(self, session: Session) -> None:
         now = self.clock()
@@ -141,18 +148,32 @@ class Dispatcher:
         return batch, len(claimed) - len(batch)
 
     def _post(self, outgoing: Outgoing) -> Outcome:
-        return post_reminder(self.client_for(outgoing.team_id), outgoing)
+        """Post, a channel gap after this channel's last post: rounds are a second apart,
+        but a round's posts spread out, so the round alone does not keep the gap."""
+        channel = outgoing.channel_id
+        with self._posted_lock:
+            last = self._posted.get(channel)
+        if last is not None:
+            self.sleep(max(0.0, last + self.channel_gap - time.monotonic()))
+        try:
+            return post_reminder(self.client_for(outgoing.team_id), outgoing)
+        finally:
+            with self._posted_lock:
+                self._posted[channel] = time.monotonic()
 
     def _record(
         self, batch: list[Outgoing], outcomes: list[Outcome], session: Session
     ) -> list[str]:
         """Each outcome into the outbox; answers the Summary field each one counts in."""
-        return [self._record_one(session, *pair) for pair in zip(batch, outcomes, strict=True)]
+        pairs = list(zip(batch, outcomes, strict=True))
+        sent = {o.id: outcome.message_ts for o, outcome in pairs if outcome.result is Result.SENT}
+        recorded = outbox.finish_sent(session, sent=sent, worker=self.worker, now=self.clock())
+        for lapsed in set(sent) - recorded:
+            log.warning("reminder %s: its claim lapsed before it was recorded", lapsed)
+        others = [self._record_unsent(session, *pair) for pair in pairs if pair[0].id not in sent]
+        return ["sent"] * len(sent) + others
 
-    def _record_one(self, session: Session, outgoing: Outgoing, outcome: Outcome) -> str:
-        if outcome.result is Result.SENT:
-            self._finish(session, outgoing.id, ReminderState.SENT, ts=outcome.message_ts)
-            return "sent"
+    def _record_unsent(self, session: Session, outgoing: Outgoing, outcome: Outcome) -> str:
         attempts = outgoing.attempts + (0 if outcome.rate_limited else 1)
         if outcome.result is Result.FAILED or attempts >= MAX_ATTEMPTS:
             reason = outcome.reason
@@ -180,16 +201,13 @@ class Dispatcher:
         log.info("reminder %s: %s; trying again in %s", outgoing.id, outcome.reason, wait)
         return "retrying"
 
-    def _finish(
-        self, session: Session, reminder_id: int, state: ReminderState, reason=None, ts=None
-    ) -> None:
+    def _finish(self, session: Session, reminder_id: int, state: ReminderState, reason: str):
         if not outbox.finish(
             session,
             reminder_id=reminder_id,
             worker=self.worker,
             state=state,
             now=self.clock(),
-            message_ts=ts,
             outcome=reason,
         ):
             log.warning("reminder %s: its claim lapsed before it was recorded", reminder_id)

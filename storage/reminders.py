@@ -59,21 +59,31 @@ def settle_missed(session: Session, *, now: datetime) -> None:
         .where(Reminder.state == ReminderState.PENDING, Reminder.expires_at <= now)
         .values(outcome="its time had passed", **finished)
     )
-    newer = Reminder.__table__.alias("newer")
-    later_one_due = (
-        select(newer.c.id)
-        .where(
-            newer.c.subject == Reminder.subject,
-            newer.c.subject_id == Reminder.subject_id,
-            newer.c.state == ReminderState.PENDING,
-            newer.c.due_at <= now,
-            newer.c.due_at > Reminder.due_at,
+    due = and_(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
+    # Subjects with several due rows, and the latest of them (grouping first: comparing
+    # every due row with every other is quadratic on a large backlog).
+    latest = (
+        select(Reminder.subject, Reminder.subject_id, func.max(Reminder.due_at).label("latest"))
+        .where(due)
+        .group_by(Reminder.subject, Reminder.subject_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    older = (
+        select(Reminder.id)
+        .join(
+            latest,
+            and_(
+                Reminder.subject == latest.c.subject,
+                Reminder.subject_id == latest.c.subject_id,
+                Reminder.due_at < latest.c.latest,
+            ),
         )
-        .exists()
+        .where(due)
     )
     session.exec(
         update(Reminder)
-        .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now, later_one_due)
+        .where(Reminder.id.in_(older))
         .values(outcome="a later reminder for it was due", **finished)
     )
 
@@ -143,20 +153,43 @@ def finish(
     worker: str,
     state: ReminderState,
     now: datetime,
-    message_ts: str | None = None,
-    outcome: str | None = None,
+    outcome: str,
 ) -> bool:
-    """Record how a claimed row ended; False if its claim had lapsed to another worker."""
+    """Record a claimed row skipped or failed; False if its claim lapsed to another
+    worker. (Sent rows are recorded a round at a time: finish_sent.)"""
     return _update_claimed(
         session,
         reminder_id,
         worker,
         state=state,
-        message_ts=message_ts,
         outcome=outcome,
         finished_at=now,
         unsure=False,
     )
+
+
+def finish_sent(session: Session, *, sent: dict[int, str], worker: str, now: datetime) -> set[int]:
+    """Record a round's posted reminders in one statement: {id: message ts}. Returns the
+    ids recorded (a claim that lapsed to another worker is left to that worker)."""
+    if not sent:
+        return set()
+    recorded = session.exec(
+        update(Reminder)
+        .where(
+            Reminder.id.in_(sent),
+            Reminder.claimed_by == worker,
+            Reminder.state == ReminderState.POSTING,
+        )
+        .values(
+            state=ReminderState.SENT,
+            message_ts=case(sent, value=Reminder.id),
+            outcome=None,
+            finished_at=now,
+            unsure=False,
+        )
+        .returning(Reminder.id)
+    ).all()
+    return {row_id for (row_id,) in recorded}
 
 
 def try_again(

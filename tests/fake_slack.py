@@ -44,6 +44,12 @@ def eventually(check: Callable[[], T], *, timeout: float = 15.0, what: str = "it
     return result
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 made Linux drop the bot's concurrent
+    # connections under load, each then stalling a second or more before its retry.
+    request_queue_size = 128
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -55,7 +61,7 @@ class FakeSlack:
         self._last_call = 0.0
         # Message timestamps follow this clock when a test sets it (Slack's ts is the time).
         self.clock: Callable[[], datetime] | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
