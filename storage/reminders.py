@@ -60,32 +60,26 @@ def settle_missed(session: Session, *, now: datetime) -> None:
         .values(outcome="its time had passed", **finished)
     )
     due = and_(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
-    # Subjects with several due rows, and the latest of them (grouping first: comparing
-    # every due row with every other is quadratic on a large backlog).
-    latest = (
-        select(Reminder.subject, Reminder.subject_id, func.max(Reminder.due_at).label("latest"))
+    # Subjects with several due rows, found first: usually none, a few after downtime.
+    # (One UPDATE joining the grouping took 27 s on a fresh 10,000-row PostgreSQL table,
+    # planned before any statistics existed; these use the subject index.)
+    crowded = session.exec(
+        select(Reminder.subject, Reminder.subject_id, func.max(Reminder.due_at))
         .where(due)
         .group_by(Reminder.subject, Reminder.subject_id)
         .having(func.count() > 1)
-        .subquery()
-    )
-    older = (
-        select(Reminder.id)
-        .join(
-            latest,
-            and_(
-                Reminder.subject == latest.c.subject,
-                Reminder.subject_id == latest.c.subject_id,
-                Reminder.due_at < latest.c.latest,
-            ),
+    ).all()
+    for subject, subject_id, latest in crowded:
+        session.exec(
+            update(Reminder)
+            .where(
+                due,
+                Reminder.subject == subject,
+                Reminder.subject_id == subject_id,
+                Reminder.due_at < latest,
+            )
+            .values(outcome="a later reminder for it was due", **finished)
         )
-        .where(due)
-    )
-    session.exec(
-        update(Reminder)
-        .where(Reminder.id.in_(older))
-        .values(outcome="a later reminder for it was due", **finished)
-    )
 
 
 def claim(
