@@ -17,6 +17,7 @@ from commands.reply import (
     Reply,
     Upload,
     confirm,
+    context,
     file_slug,
     header,
     inform,
@@ -29,6 +30,7 @@ from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
 
+LIST_ROWS = 100  # as many as a message reads well with; the rest are counted, not fetched
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
 WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
 DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"
@@ -109,16 +111,27 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     everything = plain_words(text).lower() == "all"
-    rows = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=everything)
+    rows = store.deadlines_of(
+        session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
+    )
     if not rows:
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
+    total = len(rows)
+    if total == LIST_ROWS:  # perhaps more than a message shows: count them all
+        total = store.count_deadlines(
+            session, partnership=partnership, now=ctx.now, everything=everything
+        )
     failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in rows])
     lines = (_line(d, ctx) + schedule.failure_note(failed.get(d.id)) for d in rows)
-    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
-    return inform(f"{len(rows)} deadlines for {escape(partnership.name)}", blocks)
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
+    if total > len(rows):
+        blocks.append(
+            context(f"…and {total - len(rows)} more; `/deadline ical` has every one of them.")
+        )
+    return inform(f"{total} deadlines for {escape(partnership.name)}", blocks)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

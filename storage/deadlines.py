@@ -3,7 +3,7 @@ removed softly (the row stays, so reminders and history can still refer to it)."
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from storage.models import Deadline, Event, Partnership
@@ -33,12 +33,32 @@ def numbered(
 
 
 def deadlines_of(
-    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
+    session: Session,
+    *,
+    partnership: Partnership,
+    now: datetime,
+    everything: bool = False,
+    limit: int | None = None,
 ) -> list[Deadline]:
-    """Deadlines and windows still to come (or all, with everything=True), soonest first.
+    """Deadlines and windows still to come (or all, with everything=True), soonest first,
+    the first `limit` of them: sorted and cut in the database, not in Python.
 
     A window sorts by its opening while that is ahead, by its closing once it is open.
     """
+    opening_ahead = and_(Deadline.opens_at.is_not(None), Deadline.opens_at > now)
+    soonest = case((opening_ahead, Deadline.opens_at), else_=Deadline.due_at)
+    query = _deadlines(partnership, now, everything).order_by(soonest, Deadline.number)
+    return list(session.exec(query.limit(limit)))
+
+
+def count_deadlines(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
+) -> int:
+    query = _deadlines(partnership, now, everything).subquery()
+    return session.exec(select(func.count()).select_from(query)).one()
+
+
+def _deadlines(partnership: Partnership, now: datetime, everything: bool):
     query = select(Deadline).where(
         Deadline.team_id == partnership.team_id,
         Deadline.partnership_id == partnership.id,
@@ -46,8 +66,7 @@ def deadlines_of(
     )
     if not everything:
         query = query.where(Deadline.done_at.is_(None), Deadline.due_at >= now)
-    rows = list(session.exec(query))
-    return sorted(rows, key=lambda d: (sort_instant(d, now), d.number))
+    return query
 
 
 def sort_instant(deadline: Deadline, now: datetime) -> datetime:

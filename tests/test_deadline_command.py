@@ -1,12 +1,14 @@
 """/deadline and /event through signed slash commands, on both databases, with "now"
 fixed at Tue 24 Nov 2026, 14:30 GMT (tests.conftest.NOW)."""
 
+from datetime import UTC, datetime, timedelta
+
 import icalendar
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import Deadline, Event
+from storage.models import Deadline, Event, Partnership
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
@@ -284,3 +286,29 @@ def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
         "8:00:00",
     ]
     assert str(events["Recession seminar"]["LOCATION"]) == "Southampton"
+
+
+def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):
+    with Session(engine) as session:
+        partnership = session.exec(select(Partnership)).one()
+        for n in range(1, 151):
+            session.add(
+                Deadline(
+                    team_id="T1",
+                    partnership_id=partnership.id,
+                    number=n,
+                    title=f"Return {n}",
+                    channel_id="C1",
+                    due_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(days=151 - n),
+                    created_by=OFFICER,
+                    created_at=datetime(2026, 11, 24, tzinfo=UTC),
+                )
+            )
+        session.commit()
+    reply = officer("/deadline", "list")
+    assert reply.text == "150 deadlines for Spelthorne LSP"
+    shown = reply.everything
+    assert "Return 150" in shown and "Return 51" in shown  # the soonest hundred
+    assert "Return 50*" not in shown
+    assert "…and 50 more; `/deadline ical` has every one of them." in shown
+    assert len(reply.body["blocks"]) <= 50
