@@ -212,6 +212,8 @@ def seed(database_url: str, reminders: int, channels: int) -> Seeded:
                         "title": f"Bid {n}",
                         "channel_id": channel_name(n, channels),
                         "due_at": deadline_due,
+                        # Only the seeded reminder below: nothing for the bot to plan at start.
+                        "reminders": "none",
                         "created_by": CREATOR,
                         "created_at": now,
                     }

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot import metrics
 from bot.app import Clock, utc_now
 from bot.config import Settings
+from commands.reminders import plan_all
 from commands.transaction import in_transaction
 from scheduler.clock import start_clock
 from scheduler.dispatch import Dispatcher
@@ -50,6 +51,8 @@ def start_reminders(
         clock=clock,
         lease=timedelta(seconds=settings.reminder_lease),
     )
+
+    in_transaction(engine, lambda session: plan_all(session, settings.tz, clock()))
 
     def housekeeping() -> None:
         in_transaction(engine, lambda s: forget_events(s, before=clock() - EVENT_MEMORY))

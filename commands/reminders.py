@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from commands.dates import format_offsets, parse_offsets
 from storage import reminders as outbox
@@ -105,6 +105,15 @@ def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
         for rung in rungs_of(row, tz)
         if rung.due_at > now
     ]
+
+
+def plan_all(session: Session, tz: ZoneInfo, now: datetime) -> None:
+    """At start: every live date's reminders still to come, where missing (dates from
+    before reminders existed, say). Never removes, so a replica starting while another
+    posts changes nothing it relies on."""
+    for model in (Deadline, Event):
+        for row in session.exec(select(model).where(model.removed_at.is_(None))):
+            outbox.add_missing(session, planned(row, tz, now))
 
 
 def replan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> None:

@@ -17,7 +17,6 @@ from sqlmodel import Session, select
 from storage.models import Reminder, ReminderState
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-_OCCURRENCE = ("subject", "subject_id", "rung", "due_at")
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
 
 

@@ -31,6 +31,7 @@ def due_reminders(
                     title=f"Deadline {n + 1}",
                     channel_id=f"C{n % channels:04d}",
                     due_at=now + timedelta(days=7),
+                    reminders="none",  # only the row below: the bot plans nothing at start
                     created_by="U1",
                     created_at=now,
                 )

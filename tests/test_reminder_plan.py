@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from commands.reminders import before, deadline_rungs
+from commands.reminders import before, deadline_rungs, plan_all
 from storage.models import Deadline, Reminder, ReminderState
+from tests.conftest import NOW
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"
@@ -195,3 +196,18 @@ def test_events_remind_7_days_and_1_day_before(officer, engine):
     ]
     officer("/event", "remove 1")
     assert pending(engine) == []
+
+
+def test_dates_from_before_reminders_get_theirs_at_start_and_nothing_twice(officer, engine):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    officer("/event", "add Officers meeting on 12 March 2pm at Woking")
+    planned_by_commands = pending(engine)
+    with Session(engine) as session:  # as a database from before reminders would be
+        for row in session.exec(select(Reminder)):
+            session.delete(row)
+        session.commit()
+    for _ in range(2):  # two replicas starting, or one starting twice
+        with Session(engine) as session:
+            plan_all(session, LONDON, NOW)
+            session.commit()
+    assert pending(engine) == planned_by_commands
