@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -17,10 +18,12 @@ from sqlmodel import SQLModel
 
 from bot.app import create_app
 from bot.config import load_settings
+from scheduler.dispatch import Dispatcher
 from storage.engine import make_engine
 from storage.installations import oauth_metadata
 from storage.migrate import upgrade
 from tests.fake_slack import FakeSlack
+from tests.fake_time import LONDON, FakeTime
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackDriver
 
 BACKENDS = os.environ.get("PARTNERBOT_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -112,3 +115,26 @@ def app(settings, engine):
 def slack(app, fake_slack) -> SlackDriver:
     """Workspace T1, talking to the real app with signed requests."""
     return SlackDriver(app, team="T1", response_url=f"{fake_slack.url}response/T1")
+
+
+@pytest.fixture
+def clock() -> FakeTime:
+    return FakeTime(NOW)
+
+
+@pytest.fixture
+def dispatcher(engine, fake_slack, clock):
+    """Makes reminder dispatchers on the fake clock, posting to the fake Slack."""
+    fake_slack.clock = clock
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.url)
+    made = []
+
+    def make() -> Dispatcher:
+        made.append(
+            Dispatcher(engine, lambda team: client, tz=LONDON, clock=clock, sleep=clock.sleep)
+        )
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()

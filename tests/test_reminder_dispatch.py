@@ -11,56 +11,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from scheduler.dispatch import MAX_ATTEMPTS, Dispatcher
+from scheduler.dispatch import MAX_ATTEMPTS
 from storage.models import Reminder
-from tests.conftest import BOT_TOKEN, NOW
+from tests.conftest import NOW
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
-
-
-class FakeTime:
-    """The dispatcher's clock; sleeping moves it on instead of waiting."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def at(self, *local) -> "FakeTime":
-        self.now = datetime(*local, tzinfo=LONDON)
-        return self
-
-
-@pytest.fixture
-def clock() -> FakeTime:
-    return FakeTime(NOW)
-
-
-@pytest.fixture
-def dispatcher(engine, fake_slack, clock):
-    fake_slack.clock = clock
-    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.url)
-    made = []
-
-    def make() -> Dispatcher:
-        made.append(
-            Dispatcher(engine, lambda team: client, tz=LONDON, clock=clock, sleep=clock.sleep)
-        )
-        return made[-1]
-
-    yield make
-    for each in made:
-        each.close()
 
 
 @pytest.fixture
