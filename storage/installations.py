@@ -11,14 +11,26 @@ from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, Text
+
+_TOKENS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 oauth_metadata = MetaData()
 SQLAlchemyInstallationStore.build_installations_table(oauth_metadata, "slack_installations")
 SQLAlchemyInstallationStore.build_bots_table(oauth_metadata, "slack_bots")
 SQLAlchemyOAuthStateStore.build_oauth_states_table(oauth_metadata, "slack_oauth_states")
 
-_TOKENS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+def _unbounded_tokens(metadata: MetaData) -> None:
+    """slack_sdk sizes token columns for plain tokens (200). Sealed, a rotating token of
+    about 150 characters is about 290, so they are unbounded text (migration 0007)."""
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if column.name in _TOKENS:
+                column.type = Text()
+
+
+_unbounded_tokens(oauth_metadata)
 
 
 class TokenKeyError(ValueError):

@@ -159,11 +159,15 @@ class FakeSlack:
         return 200, {"ok": True}
 
     def _install(self, call: Call) -> dict:
-        """The OAuth code exchange: code "code-T2" installs into workspace T2."""
-        team = call.body.get("code", "").removeprefix("code-")
+        """The OAuth code exchange: code "code-T2" installs into workspace T2, and
+        "code-T2-rotating" does too, with a rotating token as long as Slack's real ones."""
+        team, rotating = call.body.get("code", "").removeprefix("code-"), False
+        if team.endswith("-rotating"):
+            team, rotating = team.removesuffix("-rotating"), True
         if not team:
             return {"ok": False, "error": "invalid_code"}
-        token = f"xoxb-{team}-token"
+        token = f"xoxe.xoxb-1-{team}-" + "r" * 140 if rotating else f"xoxb-{team}-token"
+        renewal = {"refresh_token": "xoxe-1-" + "f" * 145, "expires_in": 43200} if rotating else {}
         self.tokens[token] = {
             "team_id": team,
             "team": f"Workspace {team}",
@@ -181,7 +185,7 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
             "authed_user": {"id": "UINSTALLER"},
-        }
+        } | renewal
 
     def store_message(self, body: dict, ts: str) -> dict:
         """What chat.postMessage answers, after keeping the message for the history."""

@@ -73,6 +73,15 @@ def test_installing_stores_the_token_encrypted(installs, engine, fake_slack):
     assert Fernet(KEY).decrypt(stored["T2"].encode()) == b"xoxb-T2-token"
 
 
+def test_a_rotating_token_as_long_as_slacks_is_stored_sealed_and_used(installs, engine, fake_slack):
+    assert install(installs, "T4-rotating") == 200
+    token = Fernet(KEY).decrypt(stored_tokens(engine)["T4"].encode()).decode()
+    assert token.startswith("xoxe.xoxb-") and len(token) > 150
+    event = {"type": "app_mention", "user": "U1", "channel": "C1", "ts": "1.1", "text": "hi"}
+    assert post(installs, event_body(event, team="T4"), "application/json") == 200
+    assert fake_slack.wait_for("chat.postMessage")[0].token == token
+
+
 def test_a_redirect_without_its_state_installs_nothing(installs, engine):
     status, _, _ = get(installs, "/slack/oauth_redirect?code=code-T2&state=forged")
     assert status != 200
