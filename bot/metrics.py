@@ -1,13 +1,24 @@
 """Prometheus metrics at /metrics: requests, their latency, reminders and the queue.
 
-prometheus_client's default registry is per process: with WEB_CONCURRENCY above 1,
-each scrape sees the worker that answered it (see README, Operations).
+With several gunicorn workers (WEB_CONCURRENCY), set PROMETHEUS_MULTIPROC_DIR to an
+empty directory: prometheus_client then keeps each worker's counts in files there and a
+scrape sums them, whichever worker answers it. It must be set before prometheus_client
+is imported (it picks its value store then), so it is the operator's setting, not ours.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import Engine
@@ -46,9 +57,40 @@ class QueueDepth(Collector):
         )
 
 
+_queue: list[QueueDepth] = []  # this process's, once reminders start
+
+
 def watch_queue(engine: Engine, clock: Callable[[], datetime]) -> None:
-    REGISTRY.register(QueueDepth(engine, clock))
+    _queue.append(QueueDepth(engine, clock))
+    REGISTRY.register(_queue[-1])
 
 
 def exposition() -> tuple[bytes, str]:
-    return generate_latest(), CONTENT_TYPE_LATEST
+    return generate_latest(_scraped()), CONTENT_TYPE_LATEST
+
+
+def _scraped() -> CollectorRegistry:
+    if not shared_directory():
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # every worker's counts, summed
+    for collector in _queue:
+        registry.register(collector)
+    return registry
+
+
+def shared_directory() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def forget_earlier_runs() -> None:
+    """At start: counts left by an earlier run's workers would be summed in forever."""
+    if directory := shared_directory():
+        for leftover in directory.glob("*.db"):
+            leftover.unlink()
+
+
+def worker_exited(pid: int) -> None:
+    if shared_directory():
+        multiprocess.mark_process_dead(pid)

@@ -4,6 +4,7 @@ Bolt's App.start() server is for development only; gunicorn is the production se
 """
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 
@@ -98,6 +99,10 @@ def serve(load_app: Callable[[], WSGIApp], *, port: int, log_level: str) -> None
     Workers default to 1 (WEB_CONCURRENCY raises it); threads let a slow request not
     block the others.
     """
+    several_workers = os.environ.get("WEB_CONCURRENCY", "1").strip() not in ("", "1")
+    if several_workers and not metrics.shared_directory():
+        log.warning("several workers without PROMETHEUS_MULTIPROC_DIR: /metrics is per worker")
+    metrics.forget_earlier_runs()
     _Gunicorn(
         load_app,
         {
@@ -108,5 +113,6 @@ def serve(load_app: Callable[[], WSGIApp], *, port: int, log_level: str) -> None
             "graceful_timeout": 20,
             "loglevel": log_level.lower(),
             "accesslog": None,  # our own log line per command says more, and no bodies
+            "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
         },
     ).run()

@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -111,6 +112,29 @@ def test_metrics_count_requests_commands_and_reminders(env, engine, fake_slack, 
     assert 'partnerbot_requests_total{status="200"} 2.0' in lines
     assert "partnerbot_request_seconds_count 2.0" in lines
     assert "partnerbot_reminder_queue_depth 0.0" in lines
+
+
+def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp_path):
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    (shared / "counter_1.db").write_bytes(b"")  # an earlier run's, to be forgotten
+    env = env | {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    workers_counting = lambda: {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}  # noqa: E731
+    sent = 0
+    try:
+        post_command(bot, "create Spelthorne LSP")
+        with ThreadPoolExecutor(16) as pool:
+            while len(workers_counting()) < 2 and sent < 800:
+                statuses = pool.map(lambda _: post_command(bot, "show")[0], range(100))
+                assert set(statuses) == {200}
+                sent += 100
+        scrapes = [http_request("GET", bot.url + "/metrics")[1] for _ in range(8)]
+    finally:
+        bot.stop()
+    assert len(workers_counting()) == 2, "both workers answered commands"
+    shows = f'partnerbot_commands_total{{command="/partnership",outcome="ok"}} {sent + 1}.0'
+    assert all(shows in page.splitlines() for page in scrapes)
 
 
 def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
