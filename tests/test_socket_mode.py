@@ -1,0 +1,74 @@
+"""Socket Mode with several connections: two `partnerbot run` processes with an app token
+connect to a fake Socket Mode end, which hands each envelope to one connection, as Slack
+does. Commands are answered in the acknowledgement on either connection, and an event
+retried down the other connection has one effect."""
+
+import time
+from collections import Counter
+from urllib.parse import parse_qsl
+
+from sqlmodel import Session, select
+
+from storage.models import AssessAnswer
+from tests.fake_socket_mode import FakeSocketMode
+from tests.processes import spawn_bot
+from tests.slack_requests import slash_command_body
+from tests.test_assess_command import BASELINE_ANSWERS
+
+OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
+
+
+def command(socket: FakeSocketMode, connection: int, text: str, name: str = "/partnership"):
+    body = slash_command_body(name, text, team="T1", user=OFFICER, channel="C1")
+    ack = socket.send(connection, "slash_commands", dict(parse_qsl(body)))
+    return ack["payload"]["text"]
+
+
+def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
+    env, engine, fake_slack, tmp_path
+):
+    socket_env = env | {"SLACK_APP_TOKEN": "xapp-test-token"}
+    del socket_env["SLACK_SIGNING_SECRET"]
+    with FakeSocketMode() as socket:
+        fake_slack.respond(
+            "apps.connections.open", lambda call: (200, {"ok": True, "url": socket.url})
+        )
+        bots = [spawn_bot(socket_env, tmp_path / f"socket{n}.log") for n in (1, 2)]
+        try:
+            socket.wait_for_connections(2)
+            assert "created *Spelthorne LSP*" in command(socket, 0, "create Spelthorne LSP")
+            assert "is now a chair" in command(socket, 1, f"role <@{CHAIR}|nick> chair")
+            started = command(socket, 0, f"start baseline for <@{CHAIR}|nick>", "/assess")
+            assert "Starting questionnaire *1*" in started
+            thread_ts = fake_slack.wait_for("chat.postMessage", count=2)[1].body["thread_ts"]
+
+            answer = {
+                "type": "message",
+                "channel": "C1",
+                "channel_type": "channel",
+                "user": CHAIR,
+                "text": BASELINE_ANSWERS[0],
+                "ts": f"{int(time.time())}.000100",
+                "thread_ts": thread_ts,
+            }
+            event = {
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": "EvSOCKET1",
+                "event_time": int(time.time()),
+                "event": answer,
+            }
+            socket.send(1, "events_api", event)
+            socket.send(0, "events_api", event, retry=1)  # Slack's retry, down the other one
+            fake_slack.wait_for("chat.postMessage", count=3)
+            time.sleep(0.5)  # time for a second answer to the retry, were one coming
+        finally:
+            for bot in bots:
+                bot.terminate()
+                bot.wait(timeout=10)
+
+    posted = Counter(c.body["text"] for c in fake_slack.calls_to("chat.postMessage"))
+    assert len(posted) == 3 and set(posted.values()) == {1}  # parent, question 1, question 2
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer.value)).all() == [BASELINE_ANSWERS[0]]
