@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from commands.dates import format_offsets, parse_offsets
 from storage import reminders as outbox
@@ -83,7 +83,11 @@ def rungs_of(row: Dated, tz: ZoneInfo) -> list[Rung]:
 
 
 def subject_of(row: Dated) -> str:
-    return "deadline" if isinstance(row, Deadline) else "event"
+    return subject_of_model(type(row))
+
+
+def subject_of_model(model: type[Dated]) -> str:
+    return "deadline" if model is Deadline else "event"
 
 
 def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
@@ -108,11 +112,13 @@ def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
 
 
 def plan_all(session: Session, tz: ZoneInfo, now: datetime) -> None:
-    """At start: every live date's reminders still to come, where missing (dates from
-    before reminders existed, say). Never removes, so a replica starting while another
-    posts changes nothing it relies on."""
-    for model in (Deadline, Event):
-        for row in session.exec(select(model).where(model.removed_at.is_(None))):
+    """At start: reminders for dates still ahead that have none at all (dates entered
+    before reminders existed). Never removes, so a replica starting while another posts
+    changes nothing it relies on; and a database whose dates are all planned costs one
+    indexed query per kind, not one per date."""
+    for model, when in ((Deadline, Deadline.due_at), (Event, Event.starts_at)):
+        subject = subject_of_model(model)
+        for row in outbox.never_planned(session, model, subject, when=when, now=now):
             outbox.add_missing(session, planned(row, tz, now))
 
 

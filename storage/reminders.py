@@ -10,7 +10,7 @@ again once the lease runs out, marked `unsure` so the channel is checked first.
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, tuple_, update
+from sqlalchemy import and_, case, delete, exists, func, or_, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -43,6 +43,13 @@ def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
     if values:
         insert = _INSERT[session.get_bind().dialect.name]
         session.exec(insert(Reminder).values(values).on_conflict_do_nothing())
+
+
+def never_planned(session: Session, model: type, subject: str, *, when, now: datetime) -> list:
+    """Live rows of `model` whose time (`when`) is still ahead and that have no reminder
+    row at all. The subject index makes this cheap when every row has some."""
+    has_any = exists().where(Reminder.subject == subject, Reminder.subject_id == model.id)
+    return list(session.exec(select(model).where(model.removed_at.is_(None), when > now, ~has_any)))
 
 
 def drop_pending(session: Session, *, subject: str, subject_id: int) -> None:
