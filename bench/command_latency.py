@@ -31,25 +31,21 @@ named partnerbot_bench_<random> is created for the run and dropped afterwards.
 import argparse
 import contextlib
 import json
-import math
 import os
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `tests.…` imports work when run as a script
 
+from bench.support import database, percentile  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.processes import BotProcess, http_request  # noqa: E402
 from tests.slack_requests import (  # noqa: E402
@@ -124,12 +120,6 @@ class Result:
             self.seconds.append(seconds)
         else:
             self.failures.append(f"HTTP {status}: {body[:200]!r}")
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 def print_header() -> None:
@@ -251,25 +241,6 @@ def warm_up(url: str, checks: list[tuple[str, str]]) -> Result:
 
 
 # --- The bot and its database ----------------------------------------------------------
-
-
-@contextlib.contextmanager
-def database(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    name = f"partnerbot_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @contextlib.contextmanager
