@@ -1,6 +1,7 @@
 """The `partnerbot` command line: run, shell, demo, db upgrade."""
 
 import argparse
+import gc
 import logging
 import sys
 
@@ -11,6 +12,7 @@ from bot import logs
 from bot.app import create_app, create_web_client, utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import start_reminders
+from commands.dates import warm_up
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 
@@ -55,9 +57,20 @@ def run(settings: Settings) -> None:
             engine = make_engine(settings.database_url)
             wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
             start_reminders(settings, engine)
+            gc.freeze()  # what start-up built lives as long as the worker: never scan it
             return wsgi_app
 
+        _share_with_workers()
         serve(load_app, port=settings.port, log_level=settings.log_level)
+
+
+def _share_with_workers() -> None:
+    """Load in the gunicorn master what every worker needs, so the forked workers share
+    its pages rather than each building a copy; then freeze it, so that the workers'
+    garbage collector never scans those objects: a full collection stays short, and it
+    writes nothing to (and so copies nothing of) the shared pages."""
+    warm_up()
+    gc.freeze()
 
 
 def shell(settings: Settings) -> None:
