@@ -30,7 +30,7 @@ from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
 
-LIST_ROWS = 100  # as many as a message reads well with; the rest are counted, not fetched
+LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
 WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
 DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"

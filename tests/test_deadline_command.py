@@ -308,7 +308,7 @@ def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):
     reply = officer("/deadline", "list")
     assert reply.text == "150 deadlines for Spelthorne LSP"
     shown = reply.everything
-    assert "Return 150" in shown and "Return 51" in shown  # the soonest hundred
-    assert "Return 50*" not in shown
-    assert "…and 50 more; `/deadline ical` has every one of them." in shown
+    assert "Return 150" in shown and "Return 126" in shown  # the soonest LIST_ROWS
+    assert "Return 125*" not in shown
+    assert "…and 125 more; `/deadline ical` has every one of them." in shown
     assert len(reply.body["blocks"]) <= 50
