@@ -111,7 +111,7 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     everything = plain_words(text).lower() == "all"
-    rows = store.deadlines_of(
+    rows, total = store.first_deadlines(
         session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
     )
     if not rows:
@@ -119,11 +119,6 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    total = len(rows)
-    if total == LIST_ROWS:  # perhaps more than a message shows: count them all
-        total = store.count_deadlines(
-            session, partnership=partnership, now=ctx.now, everything=everything
-        )
     failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in rows])
     lines = (_line(d, ctx) + schedule.failure_note(failed.get(d.id)) for d in rows)
     blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]

@@ -45,28 +45,31 @@ def deadlines_of(
 
     A window sorts by its opening while that is ahead, by its closing once it is open.
     """
-    opening_ahead = and_(Deadline.opens_at.is_not(None), Deadline.opens_at > now)
-    soonest = case((opening_ahead, Deadline.opens_at), else_=Deadline.due_at)
-    query = _deadlines(partnership, now, everything).order_by(soonest, Deadline.number)
+    query = _soonest_first(select(Deadline), partnership, now, everything)
     return list(session.exec(query.limit(limit)))
 
 
-def count_deadlines(
-    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
-) -> int:
-    query = _deadlines(partnership, now, everything).subquery()
-    return session.exec(select(func.count()).select_from(query)).one()
+def first_deadlines(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool, limit: int
+) -> tuple[list[Deadline], int]:
+    """The first `limit` of deadlines_of(), and how many there are in all: one query."""
+    in_all = func.count().over()
+    query = _soonest_first(select(Deadline, in_all), partnership, now, everything)
+    rows = session.exec(query.limit(limit)).all()
+    return [deadline for deadline, _ in rows], (rows[0][1] if rows else 0)
 
 
-def _deadlines(partnership: Partnership, now: datetime, everything: bool):
-    query = select(Deadline).where(
+def _soonest_first(query, partnership: Partnership, now: datetime, everything: bool):
+    query = query.where(
         Deadline.team_id == partnership.team_id,
         Deadline.partnership_id == partnership.id,
         Deadline.removed_at.is_(None),
     )
     if not everything:
         query = query.where(Deadline.done_at.is_(None), Deadline.due_at >= now)
-    return query
+    opening_ahead = and_(Deadline.opens_at.is_not(None), Deadline.opens_at > now)
+    soonest = case((opening_ahead, Deadline.opens_at), else_=Deadline.due_at)
+    return query.order_by(soonest, Deadline.number)
 
 
 def sort_instant(deadline: Deadline, now: datetime) -> datetime:
