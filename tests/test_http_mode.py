@@ -42,6 +42,26 @@ def test_a_signed_command_is_answered_and_survives_a_restart(bot):
     assert status == 200 and "Spelthorne LSP" in body
 
 
+def test_sigterm_lets_work_after_the_ack_finish(env, fake_slack, tmp_path):
+    """A questionnaire's thread is posted after the command is acknowledged; SIGTERM
+    right then still sees the thread and its first question reach Slack."""
+
+    def slow_post(call):
+        time.sleep(1)
+        return 200, fake_slack.store_message(call.body, f"{time.time():.6f}")
+
+    fake_slack.respond("chat.postMessage", slow_post)
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    post_command(bot, "create Spelthorne LSP")
+    body = slash_command_body("/assess", "start baseline", team="T1", user="U1", channel="C1")
+    headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
+    status, answer = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+    assert status == 200 and "Starting questionnaire *1*" in answer
+    assert bot.stop() == 0
+    posts = [c.body["text"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert len(posts) == 2 and "Question 1 of 10" in posts[1]
+
+
 def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):
     post_command(bot, "create Spelthorne LSP")
     logs = bot.logs()
