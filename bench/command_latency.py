@@ -29,34 +29,35 @@ named partnerbot_bench_<random> is created for the run and dropped afterwards.
 """
 
 import argparse
-import contextlib
-import json
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.client import HTTPConnection, HTTPException
+from http.client import HTTPException
 from pathlib import Path
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `tests.…` imports work when run as a script
 
-from bench.support import database, percentile  # noqa: E402
+from bench.support import (  # noqa: E402
+    Client,
+    database,
+    percentile,
+    reply_text,
+    running_bot,
+    signed_headers,
+)
+from bot.web import SLACK_PATH  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
-from tests.processes import BotProcess, http_request  # noqa: E402
+from tests.processes import http_request  # noqa: E402
 from tests.slack_requests import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,
-    sign,
     slash_command_body,
 )
 
-SLACK_PATH = "/slack/events"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TEAM, USER, CHANNEL = "T1", "U1", "C1"
 PARTNERSHIP = "Spelthorne LSP"
 MEMBERS = 20  # besides the creator, who is the first officer
@@ -71,38 +72,6 @@ DEFAULT_PG_URL = os.environ.get(
 
 def command_body(text_: str) -> str:
     return slash_command_body("/partnership", text_, team=TEAM, user=USER, channel=CHANNEL)
-
-
-def signed_headers(body: str) -> dict:
-    return sign(body) | FORM
-
-
-def reply_text(body: str) -> str:
-    """The `text` of a JSON reply, or the raw body when it is not one."""
-    try:
-        return json.loads(body).get("text", "")
-    except (json.JSONDecodeError, AttributeError):
-        return body
-
-
-class Client:
-    """One keep-alive HTTP connection to the bot, timing each signed command."""
-
-    def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self._connection = HTTPConnection(parts.hostname, parts.port, timeout=10)
-
-    def post(self, body: str) -> tuple[int, str, float]:
-        """(status, body, seconds); signing happens before the clock starts."""
-        headers, data = signed_headers(body), body.encode()
-        started = time.perf_counter()
-        self._connection.request("POST", SLACK_PATH, body=data, headers=headers)
-        response = self._connection.getresponse()
-        answer = response.read().decode()
-        return response.status, answer, time.perf_counter() - started
-
-    def close(self) -> None:
-        self._connection.close()
 
 
 # --- Results ---------------------------------------------------------------------------
@@ -241,22 +210,6 @@ def warm_up(url: str, checks: list[tuple[str, str]]) -> Result:
 
 
 # --- The bot and its database ----------------------------------------------------------
-
-
-@contextlib.contextmanager
-def running_bot(env: dict, log_path: Path) -> Iterator[BotProcess]:
-    bot = BotProcess(env, log_path)
-    try:
-        yield bot.start()
-    except BaseException:
-        if log_path.exists():
-            print(f"--- bot log ---\n{log_path.read_text()[-3000:]}", file=sys.stderr)
-        raise
-    finally:
-        # start() may fail after spawning; stop() then still ends the process.
-        # It asserts only when nothing was ever spawned.
-        with contextlib.suppress(AssertionError):
-            bot.stop()
 
 
 # --- Main ------------------------------------------------------------------------------

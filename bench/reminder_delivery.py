@@ -57,12 +57,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.client import HTTPConnection, HTTPException
+from http.client import HTTPException
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
@@ -70,22 +68,24 @@ from sqlmodel import Session, select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `tests.…` imports work when run as a script
 
-from bench.support import database, percentile  # noqa: E402
+from bench.support import (  # noqa: E402
+    Client,
+    database,
+    percentile,
+    reply_text,
+    running_bot,
+)
 from storage import partnerships  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Deadline, Reminder, ReminderState  # noqa: E402
 from tests.fake_slack import Call, FakeSlack  # noqa: E402
-from tests.processes import BotProcess  # noqa: E402
 from tests.slack_requests import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,
-    sign,
     slash_command_body,
 )
 
-SLACK_PATH = "/slack/events"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TEAM, USER, CHANNEL = "T1", "U1", "C1"
 PARTNERSHIP = "Spelthorne LSP"
 CREATOR = "UDEADLINES"  # who set the benchmark's deadlines
@@ -316,46 +316,12 @@ def wait_for_delivery(engine, total: int, timeout: float) -> bool:
 # --- Slash commands while it delivers --------------------------------------------------
 
 
-def signed_headers(body: str) -> dict:
-    return sign(body) | FORM
-
-
-def reply_text(body: str) -> str:
-    try:
-        return json.loads(body).get("text", "")
-    except (json.JSONDecodeError, AttributeError):
-        return body
-
-
 @dataclass
 class Latencies:
     name: str
     seconds: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     late_starts: int = 0  # sends that began behind schedule (the previous one was slow)
-
-
-class Client:
-    def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self._host, self._port = parts.hostname, parts.port
-        self._connection = HTTPConnection(self._host, self._port, timeout=10)
-
-    def post(self, body: str) -> tuple[int, str, float]:
-        headers, data = signed_headers(body), body.encode()
-        started = time.perf_counter()
-        try:
-            self._connection.request("POST", SLACK_PATH, body=data, headers=headers)
-            response = self._connection.getresponse()
-            answer = response.read().decode()
-        except (OSError, HTTPException):
-            self._connection.close()  # a fresh connection next time
-            self._connection = HTTPConnection(self._host, self._port, timeout=10)
-            raise
-        return response.status, answer, time.perf_counter() - started
-
-    def close(self) -> None:
-        self._connection.close()
 
 
 @dataclass(frozen=True)
@@ -426,20 +392,6 @@ def command_load(
 # --- The bot and its database ----------------------------------------------------------
 
 
-@contextlib.contextmanager
-def running_bot(env: dict, log_path: Path) -> Iterator[BotProcess]:
-    bot = BotProcess(env, log_path)
-    try:
-        yield bot.start(timeout=60)
-    except BaseException:
-        if log_path.exists():
-            print(f"--- bot log ---\n{log_path.read_text()[-3000:]}", file=sys.stderr)
-        raise
-    finally:
-        with contextlib.suppress(AssertionError):
-            bot.stop()
-
-
 # --- Main ------------------------------------------------------------------------------
 
 
@@ -491,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         stop = threading.Event()
         spawned = time.monotonic()
         try:
-            with running_bot(env, log_path) as bot:
+            with running_bot(env, log_path, timeout=60) as bot:
                 healthy, healthy_wall = time.monotonic(), datetime.now(UTC)
                 threads, commands = command_load(bot.url, checks, args.clients, args.rate, stop)
                 try:

@@ -1,13 +1,25 @@
-"""What the benchmarks share: a throw-away database, and percentiles."""
+"""What the benchmarks share: a throw-away database, the bot as a process, a timed
+keep-alive client for signed commands, and percentiles."""
 
 import contextlib
+import json
 import math
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from bot.web import SLACK_PATH
+from tests.processes import BotProcess
+from tests.slack_requests import sign
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @contextlib.contextmanager
@@ -35,3 +47,58 @@ def percentile(sorted_values: list[float], p: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
+
+
+@contextlib.contextmanager
+def running_bot(env: dict, log_path: Path, *, timeout: float = 20) -> Iterator[BotProcess]:
+    """`partnerbot run` for the length of the block; its log tail printed if it fails."""
+    bot = BotProcess(env, log_path)
+    try:
+        yield bot.start(timeout=timeout)
+    except BaseException:
+        if log_path.exists():
+            print(f"--- bot log ---\n{log_path.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        # start() may fail after spawning; stop() then still ends the process.
+        # It asserts only when nothing was ever spawned.
+        with contextlib.suppress(AssertionError):
+            bot.stop()
+
+
+def signed_headers(body: str) -> dict:
+    return sign(body) | FORM
+
+
+def reply_text(body: str) -> str:
+    """The `text` of a JSON reply, or the raw body when it is not one."""
+    try:
+        return json.loads(body).get("text", "")
+    except (json.JSONDecodeError, AttributeError):
+        return body
+
+
+class Client:
+    """One keep-alive HTTP connection to the bot, timing each signed command."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self._host, self._port = parts.hostname, parts.port
+        self._connection = HTTPConnection(self._host, self._port, timeout=10)
+
+    def post(self, body: str) -> tuple[int, str, float]:
+        """(status, body, seconds); signing happens before the clock starts."""
+        headers, data = signed_headers(body), body.encode()
+        started = time.perf_counter()
+        try:
+            self._connection.request("POST", SLACK_PATH, body=data, headers=headers)
+            response = self._connection.getresponse()
+            answer = response.read().decode()
+        except (OSError, HTTPException):
+            self._connection.close()  # a fresh connection next time
+            self._connection = HTTPConnection(self._host, self._port, timeout=10)
+            raise
+        return response.status, answer, time.perf_counter() - started
+
+    def close(self) -> None:
+        self._connection.close()
