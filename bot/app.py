@@ -61,10 +61,15 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=EncryptedInstallationStore(
-            client_id=settings.client_id, engine=engine, key=settings.token_key
-        ),
+        installation_store=installation_store(settings, engine),
         state_store=state_store(engine),
+    )
+
+
+def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
+    """Where installed workspaces' tokens are kept, sealed with PARTNERBOT_TOKEN_KEY."""
+    return EncryptedInstallationStore(
+        client_id=settings.client_id, engine=engine, key=settings.token_key
     )
 
 

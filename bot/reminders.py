@@ -10,14 +10,13 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot import metrics
-from bot.app import Clock, utc_now
+from bot.app import Clock, installation_store, utc_now
 from bot.config import Settings
 from commands.reminders import plan_all
 from commands.transaction import in_transaction
 from scheduler.clock import start_clock
 from scheduler.dispatch import Dispatcher
 from storage.events import forget_events
-from storage.installations import EncryptedInstallationStore
 
 EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
 
@@ -29,9 +28,7 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
     if not settings.multi_workspace:
         client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
         return lambda team_id: client
-    store = EncryptedInstallationStore(
-        client_id=settings.client_id, engine=engine, key=settings.token_key
-    )
+    store = installation_store(settings, engine)
 
     def client_for(team_id: str) -> WebClient:
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
