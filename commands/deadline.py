@@ -29,6 +29,7 @@ from storage import deadlines as store
 from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
+from storage.read_cache import Fresh, detached, remembered
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
@@ -111,15 +112,18 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     everything = plain_words(text).lower() == "all"
-    rows, total = store.first_deadlines(
-        session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
+    rows, total, failed = remembered(
+        session,
+        partnership,
+        ("deadlines", everything),
+        lambda: _first_deadlines(session, ctx, partnership, everything),
+        now=ctx.now,
     )
     if not rows:
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in rows])
     lines = (_line(d, ctx) + schedule.failure_note(failed.get(d.id)) for d in rows)
     blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
     if total > len(rows):
@@ -127,6 +131,19 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
             context(f"…and {total - len(rows)} more; `/deadline ical` has every one of them.")
         )
     return inform(f"{total} deadlines for {escape(partnership.name)}", blocks)
+
+
+def _first_deadlines(
+    session: Session, ctx: Context, partnership: Partnership, everything: bool
+) -> Fresh[tuple[list[Deadline], int, dict[int, str]]]:
+    """The list's rows, how many in all, and their failed reminders: the same until a
+    deadline changes, a reminder fails, or the clock passes a row's next instant."""
+    first = store.first_deadlines(
+        session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
+    )
+    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
+    detached(session, first.rows)
+    return Fresh((first.rows, first.total, failed), since=ctx.now, until=first.changes_at)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

@@ -30,6 +30,7 @@ from commands.slack_text import escape, plain_words, split_first, take_flag, use
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
+from storage.read_cache import Fresh, detached, remembered
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -59,10 +60,16 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
 
 
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    funds = store.figures(session, partnership=partnership)
+    funds = remembered(session, partnership, "figures", lambda: _all_figures(session, partnership))
     if not funds:
         return inform(view.fund_names_hint([]))
     return inform(*view.budget_blocks(partnership, funds))
+
+
+def _all_figures(session: Session, partnership: Partnership) -> Fresh[list[store.FundFigures]]:
+    funds = store.figures(session, partnership=partnership)
+    detached(session, (figures.fund for figures in funds))
+    return Fresh(funds)
 
 
 def fund(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
