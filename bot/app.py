@@ -101,8 +101,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     if settings.multi_workspace:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
     homes = Homes(engine, clock, settings.tz)
-    events.register(app, engine, clock, homes, installs=settings.multi_workspace)
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
+    # Commands first: Bolt tries listeners in order, and a user waits on a command.
     commands.register(app, engine, settings, clock, delivery_pool, homes)
+    events.register(app, engine, clock, homes, installs=settings.multi_workspace)
     forms.register(app, engine, settings, clock, delivery_pool, homes)
     return app
