@@ -1,9 +1,11 @@
 """Dates as a UK reader expects them: weekday, day month year, 24-hour time, zone."""
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+@lru_cache(maxsize=4096)  # lists show the same instants again and again
 def uk_datetime(instant: datetime, tz: ZoneInfo) -> str:
     """`Tue 24 Nov 2026, 14:30 GMT` (BST in summer)."""
     local = instant.astimezone(tz)

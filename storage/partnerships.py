@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from storage.models import ChannelLink, Membership, Partnership, Role
@@ -43,14 +43,23 @@ def find_partnership(session: Session, *, team_id: str, name: str) -> Partnershi
     ).first()
 
 
+# Built once: every partnership command starts here, and building a statement costs
+# more than running this one.
+_FOR_CHANNEL = (
+    select(Partnership)
+    .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+    .where(
+        ChannelLink.team_id == bindparam("team_id"),
+        ChannelLink.channel_id == bindparam("channel_id"),
+    )
+)
+
+
 def partnership_for_channel(
     session: Session, *, team_id: str, channel_id: str
 ) -> Partnership | None:
-    return session.exec(
-        select(Partnership)
-        .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
-        .where(ChannelLink.team_id == team_id, ChannelLink.channel_id == channel_id)
-    ).first()
+    where = {"team_id": team_id, "channel_id": channel_id}
+    return session.exec(_FOR_CHANNEL, params=where).first()
 
 
 def create_partnership(
