@@ -43,7 +43,13 @@ def safe_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            # As many as the threads that query at once (requests, events, reminders):
+            # an overflow connection is opened, set up and closed for every use.
+            pool_size=20,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
