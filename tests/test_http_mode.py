@@ -1,5 +1,6 @@
 """`partnerbot run` in HTTP mode, as a process, against the fake Slack Web API."""
 
+import http.client
 import json
 import threading
 import time
@@ -155,6 +156,43 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
     assert len(workers_counting()) == 2, "both workers answered commands"
     shows = f'partnerbot_commands_total{{command="/partnership",outcome="ok"}} {sent + 1}.0'
     assert all(shows in page.splitlines() for page in scrapes)
+
+
+def test_several_workers_share_connections_opened_at_once(env, tmp_path):
+    """A load balancer keeps a few connections open and sends every request down them:
+    with one shared socket, the first worker awake accepted them all."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = env | {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert not list(shared.glob("counter_*.db"))  # no worker has counted a command yet
+        host, port = bot.url.removeprefix("http://").rstrip("/").split(":")
+        connections = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(16)]
+        for connection in connections:
+            connection.connect()
+
+        def commands(connection: http.client.HTTPConnection) -> set[int]:
+            statuses = set()
+            for _ in range(5):
+                body = slash_command_body(
+                    "/partnership", "show", team="T1", user="U1", channel="C1"
+                )
+                headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
+                connection.request("POST", "/slack/events", body.encode(), headers)
+                response = connection.getresponse()
+                response.read()
+                statuses.add(response.status)
+            return statuses
+
+        with ThreadPoolExecutor(16) as pool:
+            assert set().union(*pool.map(commands, connections)) == {200}
+        for connection in connections:
+            connection.close()
+    finally:
+        bot.stop()
+    counting = {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}
+    assert len(counting) == 2, "both workers answered commands"
 
 
 def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
