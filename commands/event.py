@@ -22,11 +22,15 @@ EXAMPLE = (
 )
 DEFAULT_LADDER = "reminders 7 days and 1 day before (the default)"
 MAX_PLACE = 150
-# "… at Southampton", but not "… at 10am" or "at noon": the place is the last "at" part
-# that is not a time.
-_PLACE = re.compile(
-    r"^(?P<when>.+?)\s+at\s+(?P<place>(?!\d|noon\b|midday\b|midnight\b)[^@]+)$", re.IGNORECASE
+# A time after "at": 10am, 2 pm, 10:30, 10.30, noon; or a bare hour (9) that ends the
+# text or comes before another "at".
+_TIME = (
+    r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)\b|\d{1,2}[:.]\d{2}\b|\d{1,2}(?=\s*$|\s+at\b)"
+    r"|noon\b|midday\b|midnight\b"
 )
+# "… at Southampton" or "… at 10 Downing Street", but not "… at 10am": the place is the
+# first "at" part that does not start with a time.
+_PLACE = re.compile(rf"^(?P<when>.+?)\s+at\s+(?P<place>(?!{_TIME})[^@]+)$", re.IGNORECASE)
 
 HELP = f"""*`/event`* — events the partnership goes to, with reminders
 • `{EXAMPLE}`

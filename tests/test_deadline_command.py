@@ -245,6 +245,38 @@ def test_event_places_are_not_times(officer):
     assert listed.index("Seminar") < listed.index("Workshop")
 
 
+@pytest.mark.parametrize(
+    "words, when, place",
+    [
+        (
+            "18 September 10am at 10 Downing Street",
+            "Sat 18 Sep 2027, 10:00 BST",
+            "10 Downing Street",
+        ),
+        ("18 September at 9am at 1 Market Square", "Sat 18 Sep 2027, 09:00 BST", "1 Market Square"),
+        (
+            "18 September at 2 pm at 221B Baker Street",
+            "Sat 18 Sep 2027, 14:00 BST",
+            "221B Baker Street",
+        ),
+        ("18 September at 10.30 at Woking", "Sat 18 Sep 2027, 10:30 BST", "Woking"),
+        ("18 September at 14:00", "Sat 18 Sep 2027, 14:00 BST", None),
+        ("18 September at 11 am", "Sat 18 Sep 2027, 11:00 BST", None),
+    ],
+)
+def test_a_place_may_start_with_a_number_but_a_time_is_a_time(officer, engine, words, when, place):
+    reply = officer("/event", f'add "Seminar" {words}')
+    assert when in reply.text, reply.text
+    with Session(engine) as session:
+        assert session.exec(select(Event.place)).one() == place
+
+
+def test_a_bare_hour_is_read_as_part_of_the_date_not_as_a_place(officer, engine):
+    reply = officer("/event", 'add "Seminar" 18 September at 9')
+    assert "I can't read `18 September at 9` as a date" in reply.text
+    assert rows(engine) == (0, 0)
+
+
 def test_another_workspace_sees_none_of_these_dates(app, officer):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     other = SlackDriver(app, team="T2")

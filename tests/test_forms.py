@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import BudgetLine, Deadline, Partnership, Reminder
+from storage.models import BudgetLine, Deadline, Event, Partnership, Reminder
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
@@ -67,6 +67,21 @@ def test_an_officer_adds_a_deadline_through_the_form(partnership_id, slack, fake
         deadline = session.exec(select(Deadline)).one()
         assert deadline.due_at.isoformat() == "2027-07-31T16:00:00+00:00"
         assert len(session.exec(select(Reminder)).all()) == 4  # planned like a command's
+
+
+def test_an_event_at_a_numbered_address_keeps_its_time_and_place(
+    partnership_id, slack, fake_slack, engine
+):
+    slack.click("home_add_event", str(partnership_id), user=OFFICER)
+    values = deadline_values(title="Partnership board", at="10:00") | {
+        "place": {"type": "plain_text_input", "value": "10 Downing Street"}
+    }
+    assert slack.submit(opened(fake_slack), values, user=OFFICER).status == 200
+    fake_slack.wait_for("chat.postMessage")
+    with Session(engine) as session:
+        event = session.exec(select(Event)).one()
+    assert event.starts_at.isoformat() == "2027-07-31T09:00:00+00:00"
+    assert event.place == "10 Downing Street"
 
 
 @pytest.mark.parametrize(
