@@ -93,7 +93,8 @@ def remembered(
 ) -> T:
     """`load()`'s value, or the one remembered for this partnership's current version."""
     cache = cache_of(session.get_bind())
-    key = (partnership.id, what)
+    # With its creation time: SQLite may give a new row the id of one deleted.
+    key = (partnership.id, partnership.created_at, what)
     found = cache.get(key, partnership.version, now)
     if found is None:
         found = load()
