@@ -109,8 +109,8 @@ def serve(load_app: Callable[[], WSGIApp], *, port: int, log_level: str) -> None
             "bind": f"0.0.0.0:{port}",
             # Several workers each listen on their own socket and the kernel spreads
             # connections over them; on one shared socket, the first worker awake takes
-            # them all. One worker keeps the master's socket, which holds connections
-            # while a crashed worker is replaced.
+            # them all. With one worker it stays off: the master's socket then holds
+            # connections while a crashed worker is replaced.
             "reuse_port": several_workers,
             "worker_class": "gthread",
             "threads": 8,

@@ -54,7 +54,7 @@ def deadlines_of(
 class FirstDeadlines:
     rows: list[Deadline]
     total: int  # how many deadlines_of() has in all
-    changes_at: datetime | None  # the next instant at which the answer would differ
+    changes_at: datetime | None  # the next instant at which the answer may differ
 
 
 def first_deadlines(

@@ -3,7 +3,8 @@
 The database bumps `partnership.version` in the writer's own transaction whenever a
 fund, budget line, deadline or failed reminder of that partnership changes (triggers,
 migration 0008). A reader has just read the version along with the partnership, so a
-result remembered under that version is what the database holds, on every replica.
+result remembered under that version is no older than what the database held then, on
+every replica.
 A result that depends on the time (what is still ahead) also says until when it holds.
 
 A result is loaded after its version was read, so it is never older than the version

@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -7,7 +8,7 @@ from sqlmodel import SQLModel
 
 from storage.engine import make_engine
 from storage.installations import oauth_metadata
-from storage.migrate import current_revision, upgrade
+from storage.migrate import alembic_config, current_revision, upgrade
 
 
 def test_migrations_match_the_models(engine):
@@ -32,3 +33,34 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_undoing_the_version_column_keeps_every_row(slack, engine):
+    """Alembic's batch mode would rebuild `partnership` on SQLite, and dropping the old
+    table with foreign keys on deletes every row that refers to it."""
+    assert slack.command("/partnership", "create Spelthorne LSP").public
+    assert slack.command("/budget", 'fund "Pooled fund" £6,000').public
+    assert slack.command("/deadline", 'add "Quarterly return" 5pm 31 July').public
+    before = _counts(engine)
+    _migrate(engine, command.downgrade, "0007")
+    assert "version" not in {c["name"] for c in inspect(engine).get_columns("partnership")}
+    assert _counts(engine) == before
+    _migrate(engine, command.upgrade, "head")
+    assert _counts(engine) == before
+    assert slack.command("/budget", 'fund "Pooled fund" £1,000').public
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version FROM partnership").scalar() > 0
+
+
+def _counts(engine) -> dict[str, int]:
+    tables = ("partnership", "channel_link", "membership", "fund", "fund_entry", "deadline")
+    with engine.connect() as connection:
+        return {t: connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
+
+
+def _migrate(engine, step, revision: str) -> None:
+    config = alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+        connection.commit()

@@ -71,6 +71,17 @@ def test_a_reminder_counts_only_when_it_fails_or_stops_failing(officer, engine):
     assert version(engine) == before + 2
 
 
+def test_a_row_moved_to_another_partnership_changes_both(officer, slack, engine):
+    officer("/deadline", 'add "Quarterly return" 5pm 31 July')
+    assert slack.command("/partnership", "create Runnymede LSP", user=OFFICER, channel="C2").public
+    with Session(engine) as session:
+        before = dict(session.exec(select(Partnership.id, Partnership.version)).all())
+    sql(engine, "UPDATE deadline SET partnership_id = (SELECT max(id) FROM partnership)")
+    with Session(engine) as session:
+        after = dict(session.exec(select(Partnership.id, Partnership.version)).all())
+    assert all(after[p] > before[p] for p in before)
+
+
 def test_a_change_made_outside_the_bot_shows_at_once(officer, slack, engine):
     officer("/budget", 'fund "Pooled fund" £6,000 from "Oxfordshire County Council"')
     officer("/budget", 'plan "Pooled fund" Venue hire £2,000')

@@ -1,4 +1,4 @@
-"""Slash commands: one listener per command, all answering through commands.dispatch."""
+"""Slash commands: one listener for all of them, answering through commands.dispatch."""
 
 import logging
 import re

@@ -19,12 +19,12 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Table -> how to find the partnership of its row (ROW stands for NEW or OLD).
+# Table -> the column that says whose its rows are: a partnership, or a fund.
 WATCHED = {
-    "fund": "ROW.partnership_id",
-    "fund_entry": "(SELECT partnership_id FROM fund WHERE id = ROW.fund_id)",
-    "budget_line": "ROW.partnership_id",
-    "deadline": "ROW.partnership_id",
+    "fund": "partnership_id",
+    "fund_entry": "fund_id",
+    "budget_line": "partnership_id",
+    "deadline": "partnership_id",
 }
 # A reminder counts only when it becomes, or stops being, failed: lists mark failures,
 # and the dispatcher's many other updates must not bump (or lock) the partnership.
@@ -32,8 +32,9 @@ FAILED = "'failed'"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("partnership") as batch:
-        batch.add_column(sa.Column("version", sa.Integer(), server_default="0", nullable=False))
+    op.add_column(
+        "partnership", sa.Column("version", sa.Integer(), server_default="0", nullable=False)
+    )
     if op.get_bind().dialect.name == "postgresql":
         _postgresql_triggers()
     else:
@@ -49,23 +50,30 @@ def downgrade() -> None:
     else:
         for name in _sqlite_trigger_names():
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    with op.batch_alter_table("partnership") as batch:
-        batch.drop_column("version")
+    # Not batch mode: on SQLite it rebuilds the table, and dropping the old one with
+    # foreign keys on deletes every child row (ON DELETE CASCADE). SQLite >= 3.35 drops
+    # a column in place.
+    op.execute("ALTER TABLE partnership DROP COLUMN version")
 
 
-def _bump(partnership: str) -> str:
-    return f"UPDATE partnership SET version = version + 1 WHERE id = {partnership};"
+def _bump(table: str, *rows: str) -> str:
+    """The UPDATE that bumps the partnerships of `rows` (OLD, NEW or both: an update
+    that moved a row counts for both)."""
+    column = WATCHED.get(table, "partnership_id")
+    ids = ", ".join(f"{row}.{column}" for row in rows)
+    if column == "fund_id":  # a fund entry is its fund's partnership's
+        ids = f"SELECT partnership_id FROM fund WHERE id IN ({ids})"
+    return f"UPDATE partnership SET version = version + 1 WHERE id IN ({ids});"
 
 
 def _postgresql_triggers() -> None:
-    for table, partnership in [*WATCHED.items(), ("reminder", "ROW.partnership_id")]:
+    for table in [*WATCHED, "reminder"]:
+        # OLD is NULL in an INSERT trigger and NEW in a DELETE one: both can be named.
         op.execute(
             f"""
             CREATE FUNCTION {table}_bumps_version() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE changed {table};
             BEGIN
-                IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-                {_bump(partnership.replace("ROW.", "changed."))}
+                {_bump(table, "OLD", "NEW")}
                 RETURN NULL;
             END $$
             """
@@ -87,20 +95,20 @@ def _postgresql_triggers() -> None:
 
 
 def _sqlite_triggers() -> None:
-    for table, partnership in WATCHED.items():
-        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+    for table in WATCHED:
+        for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             op.execute(
                 f"CREATE TRIGGER {table}_{event.lower()}_bumps_version AFTER {event} ON {table}"
-                f" BEGIN {_bump(partnership.replace('ROW.', row + '.'))} END"
+                f" BEGIN {_bump(table, *rows)} END"
             )
     op.execute(
         "CREATE TRIGGER reminder_update_bumps_version AFTER UPDATE OF state ON reminder"
         f" WHEN (OLD.state = {FAILED}) IS NOT (NEW.state = {FAILED})"
-        f" BEGIN {_bump('NEW.partnership_id')} END"
+        f" BEGIN {_bump('reminder', 'NEW')} END"
     )
     op.execute(
         "CREATE TRIGGER reminder_delete_bumps_version AFTER DELETE ON reminder"
-        f" WHEN OLD.state = {FAILED} BEGIN {_bump('OLD.partnership_id')} END"
+        f" WHEN OLD.state = {FAILED} BEGIN {_bump('reminder', 'OLD')} END"
     )
 
 
