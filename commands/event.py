@@ -22,15 +22,17 @@ EXAMPLE = (
 )
 DEFAULT_LADDER = "reminders 7 days and 1 day before (the default)"
 MAX_PLACE = 150
-# A time after "at": 10am, 2 pm, 10:30, 10.30, noon; or a bare hour (9) that ends the
-# text or comes before another "at".
-_TIME = (
-    r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)\b|\d{1,2}[:.]\d{2}\b|\d{1,2}(?=\s*$|\s+at\b)"
-    r"|noon\b|midday\b|midnight\b"
+# The words that make a number after "at" a time: at 10am, at 12 noon, at 10 o'clock.
+_TIME_WORD = r"(?:am|pm|noon|midday|midnight|o'?clock)\b|[ap]\.m\."
+# A time that ends the text: 10am, 2 pm, 10.30, 14:00, noon, or a bare hour.
+_TIME = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*(?:{_TIME_WORD})?|noon|midday|midnight)\s*$"
+# "… at Southampton", or "… at 10 Downing Street": a number, then a word, not a time.
+_PLACE = re.compile(
+    rf"^(?P<when>.+?)\s+at\s+"
+    rf"(?P<place>(?:(?!\d|noon\b|midday\b|midnight\b)|(?=\d+[a-z]?\s+(?!{_TIME_WORD})[a-z]))"
+    rf"(?!.*\sat\s+{_TIME})[^@]+)$",
+    re.IGNORECASE,
 )
-# "… at Southampton" or "… at 10 Downing Street", but not "… at 10am": the place is the
-# first "at" part that does not start with a time.
-_PLACE = re.compile(rf"^(?P<when>.+?)\s+at\s+(?P<place>(?!{_TIME})[^@]+)$", re.IGNORECASE)
 
 HELP = f"""*`/event`* — events the partnership goes to, with reminders
 • `{EXAMPLE}`

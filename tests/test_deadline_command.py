@@ -271,6 +271,23 @@ def test_a_place_may_start_with_a_number_but_a_time_is_a_time(officer, engine, w
         assert session.exec(select(Event.place)).one() == place
 
 
+@pytest.mark.parametrize(
+    "words",
+    ["18 September at 12 noon", "18 September at 10 a.m.", "18 September at Woking at 10am"],
+)
+def test_a_time_after_at_is_never_taken_for_a_place(officer, engine, words):
+    officer("/event", f'add "Seminar" {words}')
+    with Session(engine) as session:
+        assert session.exec(select(Event.place)).all() in ([], [None])
+
+
+def test_moving_an_event_to_a_time_keeps_its_place(officer, engine):
+    officer("/event", 'add "Seminar" 18 September 10am at 10 Downing Street')
+    officer("/event", "move 1 7 October at 12 noon")
+    with Session(engine) as session:
+        assert session.exec(select(Event.place)).one() == "10 Downing Street"
+
+
 def test_a_bare_hour_is_read_as_part_of_the_date_not_as_a_place(officer, engine):
     reply = officer("/event", 'add "Seminar" 18 September at 9')
     assert "I can't read `18 September at 9` as a date" in reply.text
