@@ -170,7 +170,14 @@ class Dispatcher:
         recorded = outbox.finish_sent(session, sent=sent, worker=self.worker, now=self.clock())
         for lapsed in set(sent) - recorded:
             log.warning("reminder %s: its claim lapsed before it was recorded", lapsed)
-        others = [self._record_unsent(session, *pair) for pair in pairs if pair[0].id not in sent]
+        # A failure bumps its partnership's version, locking that row (migration 0008):
+        # in partnership order, two replicas recording failures never wait on each other
+        # in a circle.
+        unsent = sorted(
+            (pair for pair in pairs if pair[0].id not in sent),
+            key=lambda pair: pair[0].partnership_id,
+        )
+        others = [self._record_unsent(session, *pair) for pair in unsent]
         return ["sent"] * len(sent) + others
 
     def _record_unsent(self, session: Session, outgoing: Outgoing, outcome: Outcome) -> str:
@@ -217,6 +224,7 @@ def _outgoing(reminder: Reminder, text: str) -> Outgoing:
     return Outgoing(
         id=reminder.id,
         team_id=reminder.team_id,
+        partnership_id=reminder.partnership_id,
         channel_id=reminder.channel_id,
         thread_ts=reminder.thread_ts,
         due_at=reminder.due_at,

@@ -37,6 +37,7 @@ class Outgoing:
 
     id: int
     team_id: str
+    partnership_id: int
     channel_id: str
     thread_ts: str | None
     due_at: datetime
