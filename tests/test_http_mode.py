@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -167,6 +168,8 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
     bot = BotProcess(env, tmp_path / "bot.log").start()
     try:
         assert not list(shared.glob("counter_*.db"))  # no worker has counted a command yet
+        # /healthz answers once one worker is up; the other may not be listening yet.
+        eventually(lambda: listening_sockets(bot.port) == 2, what="both workers to listen")
         host, port = bot.url.removeprefix("http://").rstrip("/").split(":")
         connections = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(16)]
         for connection in connections:
@@ -193,6 +196,12 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
         bot.stop()
     counting = {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}
     assert len(counting) == 2, "both workers answered commands"
+
+
+def listening_sockets(port: int) -> int:
+    """How many IPv4 sockets listen on `port` (with SO_REUSEPORT, one per worker)."""
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
 
 
 def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
