@@ -1,19 +1,27 @@
 """`/budget` and `/deadline list` reuse their reads while the partnership's version holds
 (storage.read_cache): never a stale answer, whoever made the change and however."""
 
+import itertools
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from bot.app import create_app
+from commands.dispatch import dispatch
+from storage import read_cache
 from storage.engine import make_engine
 from storage.models import Partnership
 from storage.read_cache import Fresh, ReadCache
 from tests.conftest import NOW
+from tests.fake_time import LONDON
 from tests.slack_requests import SlackDriver
+from tests.test_dispatch import CTX
 
 OFFICER = "U1OFFICER"
 
@@ -186,3 +194,83 @@ def test_a_result_holds_only_between_its_instants():
     assert not fresh.holds_at(NOW - timedelta(microseconds=1))
     assert not fresh.holds_at(None)
     assert Fresh("y").holds_at(None) and Fresh("y").holds_at(NOW)
+
+
+# --- Any sequence of changes and clock moves: a cached answer is the fresh answer ----
+
+_channels = itertools.count(1)
+# Hours ahead of the clock: mostly within the next few waits, so that dates fall due.
+OFFSET = st.integers(min_value=1, max_value=72) | st.integers(min_value=1, max_value=24 * 400)
+NUMBER = st.integers(min_value=1, max_value=4)
+STEPS = st.one_of(
+    st.tuples(st.just("add"), OFFSET),
+    st.tuples(st.just("window"), OFFSET, OFFSET),
+    st.tuples(st.just("move"), NUMBER, OFFSET),
+    st.tuples(st.just("done"), NUMBER),
+    st.tuples(st.just("remove"), NUMBER),
+    st.tuples(st.just("fail"), NUMBER),
+    st.tuples(st.just("wait"), st.integers(min_value=1, max_value=60 * 48)),  # minutes
+    st.tuples(st.just("plan"), st.integers(min_value=1, max_value=5000)),
+    st.tuples(st.just("spend"), NUMBER, st.integers(min_value=0, max_value=5000)),
+    st.tuples(st.just("cancel"), NUMBER),
+)
+READS = [("/budget", ""), ("/deadline", "list"), ("/deadline", "list all")]
+
+
+def uk(at) -> str:
+    local = at.astimezone(LONDON)
+    return f"{local:%H:%M} {local.day} {local:%B %Y}"
+
+
+def command_for(step: tuple, now) -> tuple[str, str] | None:
+    kind, *args = step
+    hours = lambda n: now + timedelta(hours=n)  # noqa: E731
+    return {
+        "add": lambda: ("/deadline", f'add "Return {args[0]}" {uk(hours(args[0]))}'),
+        "window": lambda: (
+            "/deadline",
+            f'window "Grants {args[0]}" from {uk(hours(min(args)))} to {uk(hours(sum(args)))}',
+        ),
+        "move": lambda: ("/deadline", f"move {args[0]} {uk(hours(args[1]))}"),
+        "done": lambda: ("/deadline", f"done {args[0]}"),
+        "remove": lambda: ("/deadline", f"remove {args[0]}"),
+        "plan": lambda: ("/budget", f'plan "Pooled fund" Venue hire £{args[0]}'),
+        "spend": lambda: ("/budget", f"spend {args[0]} £{args[1]}"),
+        "cancel": lambda: ("/budget", f"cancel {args[0]}"),
+    }.get(kind, lambda: None)()
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(STEPS, min_size=1, max_size=12))
+def test_a_cached_answer_is_always_the_fresh_answer(engine, steps):
+    ctx = replace(CTX, channel_id=f"C{next(_channels)}", user_id=OFFICER)
+    dispatch(engine, ctx, "/partnership", f"create Partnership {ctx.channel_id}")
+    dispatch(engine, ctx, "/budget", 'fund "Pooled fund" £6,000')
+    for step in steps:
+        if step[0] == "wait":
+            ctx = replace(ctx, now=ctx.now + timedelta(minutes=step[1]))
+        elif step[0] == "fail":
+            sql(
+                engine,
+                "UPDATE reminder SET state = 'failed', outcome = 'Slack refused it'"
+                " WHERE subject = 'deadline' AND subject_id IN (SELECT d.id FROM deadline d"
+                f" JOIN channel_link c ON c.partnership_id = d.partnership_id"
+                f" WHERE c.channel_id = '{ctx.channel_id}' AND d.number = {step[1]})",
+            )
+        else:
+            dispatch(engine, ctx, *command_for(step, ctx.now))
+        for command, words in READS:
+            remembered = dispatch(engine, ctx, command, words)
+            fresh = fresh_answer(engine, ctx, command, words)
+            assert (remembered.text, remembered.blocks) == (fresh.text, fresh.blocks), step
+
+
+def fresh_answer(engine, ctx, command: str, words: str):
+    """The answer with an empty cache, leaving the engine's cache as it was."""
+    kept = read_cache._caches.pop(engine)
+    try:
+        return dispatch(engine, ctx, command, words)
+    finally:
+        read_cache._caches[engine] = kept
