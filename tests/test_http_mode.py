@@ -142,19 +142,18 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
     (shared / "counter_1.db").write_bytes(b"")  # an earlier run's, to be forgotten
     env = env | {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     bot = BotProcess(env, tmp_path / "bot.log").start()
-    workers_counting = lambda: {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}  # noqa: E731
     sent = 0
     try:
         post_command(bot, "create Spelthorne LSP")
         with ThreadPoolExecutor(16) as pool:
-            while len(workers_counting()) < 2 and sent < 800:
+            while len(workers_counting(shared)) < 2 and sent < 800:
                 statuses = pool.map(lambda _: post_command(bot, "show")[0], range(100))
                 assert set(statuses) == {200}
                 sent += 100
         scrapes = [http_request("GET", bot.url + "/metrics")[1] for _ in range(8)]
     finally:
         bot.stop()
-    assert len(workers_counting()) == 2, "both workers answered commands"
+    assert len(workers_counting(shared)) == 2, "both workers answered commands"
     shows = f'partnerbot_commands_total{{command="/partnership",outcome="ok"}} {sent + 1}.0'
     assert all(shows in page.splitlines() for page in scrapes)
 
@@ -167,7 +166,7 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
     env = env | {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     bot = BotProcess(env, tmp_path / "bot.log").start()
     try:
-        assert not list(shared.glob("counter_*.db"))  # no worker has counted a command yet
+        assert not workers_counting(shared)  # no worker has counted a command yet
         # /healthz answers once one worker is up; the other may not be listening yet.
         eventually(lambda: listening_sockets(bot.port) == 2, what="both workers to listen")
         host, port = bot.url.removeprefix("http://").rstrip("/").split(":")
@@ -194,8 +193,12 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
             connection.close()
     finally:
         bot.stop()
-    counting = {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}
-    assert len(counting) == 2, "both workers answered commands"
+    assert len(workers_counting(shared)) == 2, "both workers answered commands"
+
+
+def workers_counting(shared: Path) -> set[str]:
+    """The pids of the workers that have counted a command in PROMETHEUS_MULTIPROC_DIR."""
+    return {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}
 
 
 def listening_sockets(port: int) -> int:
