@@ -22,14 +22,15 @@ EXAMPLE = (
 )
 DEFAULT_LADDER = "reminders 7 days and 1 day before (the default)"
 MAX_PLACE = 150
+_NAMED_TIME = r"(?:noon|midday|midnight)\b"
 # The words that make a number after "at" a time: at 10am, at 12 noon, at 10 o'clock.
-_TIME_WORD = r"(?:am|pm|noon|midday|midnight|o'?clock)\b|[ap]\.m\."
+_TIME_WORD = rf"(?:am|pm|o'?clock)\b|{_NAMED_TIME}|[ap]\.m\."
 # A time that ends the text: 10am, 2 pm, 10.30, 14:00, noon, or a bare hour.
-_TIME = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*(?:{_TIME_WORD})?|noon|midday|midnight)\s*$"
+_TIME = rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?\s*(?:{_TIME_WORD})?|{_NAMED_TIME})\s*$"
 # "… at Southampton", or "… at 10 Downing Street": a number, then a word, not a time.
 _PLACE = re.compile(
     rf"^(?P<when>.+?)\s+at\s+"
-    rf"(?P<place>(?:(?!\d|noon\b|midday\b|midnight\b)|(?=\d+[a-z]?\s+(?!{_TIME_WORD})[a-z]))"
+    rf"(?P<place>(?:(?!\d|{_NAMED_TIME})|(?=\d+[a-z]?\s+(?!{_TIME_WORD})[a-z]))"
     rf"(?!.*\sat\s+{_TIME})[^@]+)$",
     re.IGNORECASE,
 )
