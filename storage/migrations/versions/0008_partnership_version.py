@@ -29,6 +29,8 @@ WATCHED = {
 # A reminder counts only when it becomes, or stops being, failed: lists mark failures,
 # and the dispatcher's many other updates must not bump (or lock) the partnership.
 FAILED = "'failed'"
+# On SQLite, one trigger per event, and the rows whose partnership each one bumps.
+SQLITE_EVENTS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
 
 
 def upgrade() -> None:
@@ -96,9 +98,9 @@ def _postgresql_triggers() -> None:
 
 def _sqlite_triggers() -> None:
     for table in WATCHED:
-        for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
+        for event, rows in SQLITE_EVENTS.items():
             op.execute(
-                f"CREATE TRIGGER {table}_{event.lower()}_bumps_version AFTER {event} ON {table}"
+                f"CREATE TRIGGER {table}_{event}_bumps_version AFTER {event.upper()} ON {table}"
                 f" BEGIN {_bump(table, *rows)} END"
             )
     op.execute(
@@ -113,8 +115,7 @@ def _sqlite_triggers() -> None:
 
 
 def _sqlite_trigger_names() -> list[str]:
-    events = ("insert", "update", "delete")
-    return [f"{table}_{event}_bumps_version" for table in WATCHED for event in events] + [
+    return [f"{table}_{event}_bumps_version" for table in WATCHED for event in SQLITE_EVENTS] + [
         "reminder_update_bumps_version",
         "reminder_delete_bumps_version",
     ]
