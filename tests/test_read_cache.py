@@ -222,22 +222,29 @@ def uk(at) -> str:
     return f"{local:%H:%M} {local.day} {local:%B %Y}"
 
 
-def command_for(step: tuple, now) -> tuple[str, str] | None:
-    kind, *args = step
-    hours = lambda n: now + timedelta(hours=n)  # noqa: E731
-    return {
-        "add": lambda: ("/deadline", f'add "Return {args[0]}" {uk(hours(args[0]))}'),
-        "window": lambda: (
-            "/deadline",
-            f'window "Grants {args[0]}" from {uk(hours(min(args)))} to {uk(hours(sum(args)))}',
-        ),
-        "move": lambda: ("/deadline", f"move {args[0]} {uk(hours(args[1]))}"),
-        "done": lambda: ("/deadline", f"done {args[0]}"),
-        "remove": lambda: ("/deadline", f"remove {args[0]}"),
-        "plan": lambda: ("/budget", f'plan "Pooled fund" Venue hire £{args[0]}'),
-        "spend": lambda: ("/budget", f"spend {args[0]} £{args[1]}"),
-        "cancel": lambda: ("/budget", f"cancel {args[0]}"),
-    }.get(kind, lambda: None)()
+def command_for(step: tuple, now) -> tuple[str, str]:
+    def at(hours: int) -> str:
+        return uk(now + timedelta(hours=hours))
+
+    match step:
+        case ("add", hours):
+            return "/deadline", f'add "Return {hours}" {at(hours)}'
+        case ("window", one, other):
+            return (
+                "/deadline",
+                f'window "Grants {one}" from {at(min(one, other))} to {at(one + other)}',
+            )
+        case ("move", number, hours):
+            return "/deadline", f"move {number} {at(hours)}"
+        case ("done" | "remove" as kind, number):
+            return "/deadline", f"{kind} {number}"
+        case ("plan", pounds):
+            return "/budget", f'plan "Pooled fund" Venue hire £{pounds}'
+        case ("spend", number, pounds):
+            return "/budget", f"spend {number} £{pounds}"
+        case ("cancel", number):
+            return "/budget", f"cancel {number}"
+    raise AssertionError(f"no command for {step}")
 
 
 @settings(
