@@ -1,7 +1,7 @@
 """The floor for bench/command_speed.py: a bare Bolt app behind partnerbot's gunicorn.
 
 A slack_bolt App with the bot's signing secret and process_before_response=True, and
-one slash command handler that acks a constant string, served by bot.web.serve():
+one slash command handler that acks a constant string, served by bot.server.serve():
 the same gunicorn application class, gthread worker, 8 threads and WEB_CONCURRENCY
 workers as `partnerbot run`. Whatever the bot takes on top of this is partnerbot's.
 /healthz answers 200 at once (it does not touch a database: this app has none).
@@ -26,7 +26,8 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `bot.…` imports work when run as a script
 
-from bot.web import SLACK_PATH, serve  # noqa: E402
+from bot.server import serve  # noqa: E402
+from bot.web import SLACK_PATH  # noqa: E402
 
 ANSWER = "pong from the bare Bolt app"
 

@@ -20,7 +20,7 @@ loopback HTTP to a partnership (team T1, channel C1) holding 1,000 budget lines 
   10 ms), on a fresh database (migrations run) and on an already-migrated one (empty,
   then with 10 partnerships, then with 10,000);
 * the floor: bench/bare_bolt.py, a bare Bolt app acking a constant with the same
-  signing secret, served by the same gunicorn set-up (bot.web.serve), same client;
+  signing secret, served by the same gunicorn set-up (bot.server.serve), same client;
 * `/budget` (the summary) and `/deadline list` at 1 client and at --concurrency
   clients: count, failures, p50, p90, p99 and max in ms, and requests per second;
 * memory: the resident memory (VmRSS of the gunicorn master and its workers, from

@@ -1,7 +1,6 @@
 """The `partnerbot` command line: run, shell, demo, db upgrade."""
 
 import argparse
-import gc
 import logging
 import sys
 
@@ -12,7 +11,8 @@ from bot import logs
 from bot.app import create_app, create_web_client, utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import start_reminders
-from commands.dates import warm_up
+from bot.server import WSGIApp, become_server
+from bot.web import create_wsgi_app
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(settings: Settings) -> None:
     require_slack(settings)
-    _migrate(settings)
+    _migrate(settings).dispose()  # HTTP mode execs the server next: nothing left open
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
     log.info(
@@ -51,26 +51,18 @@ def run(settings: Settings) -> None:
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()
     else:
-        from bot.web import create_wsgi_app, serve
-
-        def load_app():  # in each gunicorn worker, after the fork
-            engine = make_engine(settings.database_url)
-            wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
-            start_reminders(settings, engine)
-            gc.freeze()  # what start-up built lives as long as the worker: never scan it
-            return wsgi_app
-
-        _share_with_workers()
-        serve(load_app, port=settings.port, log_level=settings.log_level)
+        become_server(port=settings.port, log_level=settings.log_level)
 
 
-def _share_with_workers() -> None:
-    """Load in the gunicorn master what every worker needs, so the forked workers share
-    its pages rather than each building a copy; then freeze it, so that the workers'
-    garbage collector never scans those objects: a full collection stays short, and it
-    writes nothing to (and so copies nothing of) the shared pages."""
-    warm_up()
-    gc.freeze()
+def http_app() -> WSGIApp:
+    """What one gunicorn worker serves; bot.server builds it after the fork, from the
+    same environment `run` checked."""
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.secrets())
+    engine = make_engine(settings.database_url)
+    wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
+    start_reminders(settings, engine)
+    return wsgi_app
 
 
 def shell(settings: Settings) -> None:

@@ -8,8 +8,8 @@ is imported (it picks its value store then), so it is the operator's setting, no
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,11 +21,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from scheduler.dispatch import Summary
-from storage.reminders import due_count
+if TYPE_CHECKING:  # the gunicorn master imports this module: no database code at run time
+    from scheduler.dispatch import Summary
 
 REQUESTS = Counter("partnerbot_requests", "Requests to /slack/events, by HTTP status", ["status"])
 LATENCY = Histogram(
@@ -37,31 +35,31 @@ COMMANDS = Counter("partnerbot_commands", "Slash commands, by outcome", ["comman
 REMINDERS = Counter("partnerbot_reminders", "Reminders finished, by result", ["result"])
 
 
-def count_reminders(summary: Summary) -> None:
+def count_reminders(summary: "Summary") -> None:
     for result in ("sent", "failed", "skipped"):
         if n := getattr(summary, result):
             REMINDERS.labels(result).inc(n)
 
 
 class QueueDepth(Collector):
-    """Reminders due and not yet posted, read from the outbox at each scrape."""
+    """Reminders due and not yet posted, counted afresh at each scrape."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]):
-        self.engine, self.clock = engine, clock
+    def __init__(self, count: Callable[[], int]):
+        self.count = count
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with Session(self.engine) as session:
-            depth = due_count(session, now=self.clock())
         yield GaugeMetricFamily(
-            "partnerbot_reminder_queue_depth", "Reminders due and not yet posted", value=depth
+            "partnerbot_reminder_queue_depth",
+            "Reminders due and not yet posted",
+            value=self.count(),
         )
 
 
 _queue: list[QueueDepth] = []  # this process's, once reminders start
 
 
-def watch_queue(engine: Engine, clock: Callable[[], datetime]) -> None:
-    _queue.append(QueueDepth(engine, clock))
+def watch_queue(count: Callable[[], int]) -> None:
+    _queue.append(QueueDepth(count))
     REGISTRY.register(_queue[-1])
 
 

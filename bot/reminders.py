@@ -8,6 +8,7 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot import metrics
 from bot.app import Clock, installation_store, utc_now
@@ -17,6 +18,7 @@ from commands.transaction import in_transaction
 from scheduler.clock import start_clock
 from scheduler.dispatch import Dispatcher
 from storage.events import forget_events
+from storage.reminders import due_count
 
 EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
 
@@ -57,7 +59,12 @@ def start_reminders(
     scheduler = start_clock(
         dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders
     )
-    metrics.watch_queue(engine, clock)
+
+    def queue_depth() -> int:  # at each scrape of /metrics
+        with Session(engine) as session:
+            return due_count(session, now=clock())
+
+    metrics.watch_queue(queue_depth)
 
     def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
         dispatcher.close()

@@ -1,28 +1,19 @@
-"""HTTP mode: Bolt's WSGI adapter under gunicorn, plus a health check.
+"""HTTP mode's WSGI app: Bolt's adapter, a health check and /metrics (bot.server serves it)."""
 
-Bolt's App.start() server is for development only; gunicorn is the production server.
-"""
-
-import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 
-from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from bot import metrics
+from bot.server import WSGIApp
 from storage.engine import is_reachable
-
-log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few KB; anything this large is not from Slack.
 MAX_BODY = 1024 * 1024
-
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
@@ -74,50 +65,3 @@ def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
         status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     )
     return [body]
-
-
-class _Gunicorn(BaseApplication):
-    """gunicorn embedded, so `partnerbot run` is the whole command line."""
-
-    def __init__(self, load_app: Callable[[], WSGIApp], options: dict):
-        self._load_app = load_app
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> WSGIApp:
-        # Runs in each worker after the fork: engines and sockets are never shared.
-        return self._load_app()
-
-
-def serve(load_app: Callable[[], WSGIApp], *, port: int, log_level: str) -> None:
-    """Serve until SIGTERM/SIGINT; gunicorn lets in-flight requests finish first.
-
-    Workers default to 1 (WEB_CONCURRENCY raises it); threads let a slow request not
-    block the others.
-    """
-    several_workers = os.environ.get("WEB_CONCURRENCY", "1").strip() not in ("", "1")
-    if several_workers and not metrics.shared_directory():
-        log.warning("several workers without PROMETHEUS_MULTIPROC_DIR: /metrics is per worker")
-    metrics.forget_earlier_runs()
-    _Gunicorn(
-        load_app,
-        {
-            "bind": f"0.0.0.0:{port}",
-            # Several workers each listen on their own socket and the kernel spreads
-            # connections over them; on one shared socket, the first worker awake takes
-            # them all. With one worker it stays off: the master's socket then holds
-            # connections while a crashed worker is replaced.
-            "reuse_port": several_workers,
-            "worker_class": "gthread",
-            "threads": 8,
-            "timeout": 30,
-            "graceful_timeout": 20,
-            "loglevel": log_level.lower(),
-            "accesslog": None,  # our own log line per command says more, and no bodies
-            "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
-        },
-    ).run()

@@ -81,6 +81,12 @@ class BotProcess:
         self.stop()  # never leave a half-started bot behind
         raise AssertionError(f"partnerbot run did not become healthy:\n{self.logs()}")
 
+    @property
+    def pid(self) -> int:
+        """The gunicorn master's: `partnerbot run` execs into it."""
+        assert self._process is not None
+        return self._process.pid
+
     def stop(self) -> int | None:
         """SIGTERM (gunicorn finishes in-flight requests), then SIGKILL if it hangs."""
         if self._process is None or self._process.poll() is not None:

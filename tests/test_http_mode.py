@@ -64,6 +64,21 @@ def test_sigterm_lets_work_after_the_ack_finish(env, fake_slack, tmp_path):
     assert len(posts) == 2 and "Question 1 of 10" in posts[1]
 
 
+def test_the_master_that_stays_up_loads_no_database_or_slack_code(bot):
+    """`partnerbot run` migrates and checks the token, then execs a lean gunicorn master
+    (same pid): the libraries it used for that are gone from it, and only the worker
+    loads them."""
+    cmdline = Path(f"/proc/{bot.pid}/cmdline").read_bytes().split(b"\0")
+    assert b"bot.server" in cmdline
+    assert post_command(bot, "create Spelthorne LSP")[0] == 200
+    heavy = ("_sqlite3", "psycopg_binary", "/cryptography/", "/yaml/")
+    master = Path(f"/proc/{bot.pid}/maps").read_text()
+    assert [name for name in heavy if name in master] == []
+    (worker,) = Path(f"/proc/{bot.pid}/task/{bot.pid}/children").read_text().split()
+    worker_maps = Path(f"/proc/{worker}/maps").read_text()
+    assert [name for name in heavy if name in worker_maps] != []  # the check can see them
+
+
 def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):
     post_command(bot, "create Spelthorne LSP")
     logs = bot.logs()
