@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands import reminders, schedule
@@ -10,7 +11,7 @@ from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
 from commands.digest import digest
-from commands.family import Action, route
+from commands.family import Action, Recall, recall, route
 from commands.ical import CalendarItem, calendar_ics
 from commands.reply import (
     MAX_BLOCKS,
@@ -29,7 +30,7 @@ from storage import deadlines as store
 from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, detached, remembered
+from storage.read_cache import Fresh, detached, recalled, remembered
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
@@ -53,6 +54,11 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
         session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
     )
+
+
+def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
+    """The list from the read cache, with no transaction; None: ask handle()."""
+    return recall(engine, ctx, text, recalls=RECALLS, default="list")
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -111,14 +117,35 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    everything = plain_words(text).lower() == "all"
-    rows, total, failed = remembered(
+    everything = _everything(text)
+    listed = remembered(
         session,
         partnership,
         ("deadlines", everything),
         lambda: _first_deadlines(session, ctx, partnership, everything),
         now=ctx.now,
     )
+    return _listing(ctx, partnership, everything, *listed)
+
+
+def list_recalled(engine: Engine, ctx: Context, partnership: Partnership, text: str):
+    everything = _everything(text)
+    listed = recalled(engine, partnership, ("deadlines", everything), now=ctx.now)
+    return None if listed is None else _listing(ctx, partnership, everything, *listed)
+
+
+def _everything(text: str) -> bool:
+    return plain_words(text).lower() == "all"
+
+
+def _listing(
+    ctx: Context,
+    partnership: Partnership,
+    everything: bool,
+    rows: list[Deadline],
+    total: int,
+    failed: dict[int, str],
+) -> Reply:
     if not rows:
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
@@ -246,6 +273,7 @@ ACTIONS: dict[str, Action] = {
     "ical": ical,
     "digest": digest,
 }
+RECALLS: dict[str, Recall] = {"list": list_recalled}
 
 
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:

@@ -1,12 +1,14 @@
 """Engine and session factories. Nothing is built at import time."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Dialect, Engine, Select, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import create_engine
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -106,3 +108,57 @@ def is_reachable(engine: Engine) -> bool:
         return True
     except Exception:  # any failure means "not healthy"; the caller only needs yes/no
         return False
+
+
+def read_row(engine: Engine, statement: Select, params: Mapping[str, Any]) -> tuple | None:
+    """The first row of a one-statement read, straight through the driver, outside any
+    transaction (on PostgreSQL in autocommit): one round trip after the pool's checkout.
+
+    Only for the hottest read, where SQLAlchemy's execution machinery and the BEGIN and
+    COMMIT around it cost more than the query. One statement reads one snapshot, so
+    nothing is lost by leaving the transaction out. Values come back through their
+    column types, as SQLAlchemy would return them. A driver error invalidates the
+    connection and is raised as SQLAlchemy's OperationalError, as a Session's would be.
+    """
+    sql, names, processors = _prepared(engine.dialect, statement)
+    values = tuple(params[name] for name in names) if names is not None else params
+    try:
+        row = _fetch_one(engine, sql, values)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise OperationalError(sql, values, error) from error
+    if row is None:
+        return None
+    return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+
+def _fetch_one(engine: Engine, sql: str, values: Sequence | Mapping) -> tuple | None:
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    try:
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = True  # else psycopg sends BEGIN first: another round trip
+        cursor = connection.cursor()
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = False  # as the pool and every Session expect it
+        return row
+    except Exception:
+        connection.invalidate()  # never hand a connection in an unknown state back
+        raise
+    finally:
+        connection.close()
+
+
+@lru_cache(maxsize=16)
+def _prepared(
+    dialect: Dialect, statement: Select
+) -> tuple[str, tuple[str, ...] | None, list[Callable | None]]:
+    """SQL in the driver's parameter style, the positional parameters' order (None for
+    named ones), and each result column's converter: worked out once per statement."""
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup) if compiled.positional else None
+    columns = statement.selected_columns
+    processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+    return compiled.string, names, processors

@@ -7,9 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Engine, bindparam, func
 from sqlmodel import Session, select
 
+from storage.engine import read_row
 from storage.models import ChannelLink, Membership, Partnership, Role
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
@@ -60,6 +61,22 @@ def partnership_for_channel(
 ) -> Partnership | None:
     where = {"team_id": team_id, "channel_id": channel_id}
     return session.exec(_FOR_CHANNEL, params=where).first()
+
+
+def partnership_for_channel_now(
+    engine: Engine, *, team_id: str, channel_id: str
+) -> Partnership | None:
+    """The channel's partnership as it is now, read outside any transaction: enough
+    for an answer remembered under its version (storage.read_cache). The object is
+    in no session: read it, never change it."""
+    where = {"team_id": team_id, "channel_id": channel_id}
+    row = read_row(engine, _FOR_CHANNEL, where)
+    if row is None:
+        return None
+    return Partnership.model_construct(**dict(zip(_KEYS, row, strict=True)))
+
+
+_KEYS = [column.key for column in _FOR_CHANNEL.selected_columns]
 
 
 def create_partnership(

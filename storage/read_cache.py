@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
@@ -94,13 +94,25 @@ def remembered(
 ) -> T:
     """`load()`'s value, or the one remembered for this partnership's current version."""
     cache = cache_of(session.get_bind())
-    # With its creation time: SQLite may give a new row the id of one deleted.
-    key = (partnership.id, partnership.created_at, what)
-    found = cache.get(key, partnership.version, now)
+    found = cache.get(_key(partnership, what), partnership.version, now)
     if found is None:
         found = load()
-        cache.put(key, partnership.version, found)
+        cache.put(_key(partnership, what), partnership.version, found)
     return found.value
+
+
+def recalled(
+    engine: Engine, partnership: Partnership, what: Hashable, *, now: datetime | None = None
+) -> Any | None:
+    """The value remembered for this partnership's current version, or None: loads
+    nothing, so it needs no session (for answers given without a transaction)."""
+    found = cache_of(engine).get(_key(partnership, what), partnership.version, now)
+    return None if found is None else found.value
+
+
+def _key(partnership: Partnership, what: Hashable) -> Hashable:
+    # With its creation time: SQLite may give a new row the id of one deleted.
+    return (partnership.id, partnership.created_at, what)
 
 
 def detached(session: Session, rows: Iterable[object]) -> None:

@@ -18,8 +18,8 @@ from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_
 from tests.tcp_proxy import TcpProxy
 
 
-def command(bot: BotProcess, text: str) -> tuple[int, str, float]:
-    body = slash_command_body("/partnership", text, team="T1", user="U1", channel="C1")
+def command(bot: BotProcess, text: str, name: str = "/partnership") -> tuple[int, str, float]:
+    body = slash_command_body(name, text, team="T1", user="U1", channel="C1")
     headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
     started = time.monotonic()
     status, answer = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
@@ -45,11 +45,13 @@ def test_an_outage_is_answered_politely_and_survived(postgres_url, fake_slack, t
     bot = BotProcess(env, tmp_path / "bot.log").start()
     try:
         assert command(bot, "create Spelthorne LSP")[0] == 200
+        assert command(bot, "", "/budget")[0] == 200  # remembered now, yet its version is read
         proxy.cut()
         due_reminders(engine, channels=1, per_channel=1)  # falls due during the outage
-        status, answer, took = command(bot, "show")
-        assert status == 200 and took < 3  # inside Slack's 3 seconds
-        assert "temporarily unavailable" in json.loads(answer)["text"]
+        for text, name in (("show", "/partnership"), ("", "/budget")):
+            status, answer, took = command(bot, text, name)
+            assert status == 200 and took < 3  # inside Slack's 3 seconds
+            assert "temporarily unavailable" in json.loads(answer)["text"]
         assert http_request("GET", bot.url + "/healthz")[0] == 503
         proxy.restore()
         status, answer, _ = eventually(

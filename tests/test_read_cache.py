@@ -176,6 +176,27 @@ def test_a_repeated_read_is_answered_from_memory(officer, slack, engine):
         statements.clear()
 
 
+def test_a_remembered_answer_opens_no_transaction(officer, slack, engine):
+    """From memory, a read needs only the partnership's current version, read in one
+    statement outside any transaction; after a change it loads again."""
+    officer("/budget", 'fund "Pooled fund" £6,000')
+    officer("/deadline", 'add "Quarterly return" 5pm 31 July')
+    test_thread, begun = threading.current_thread(), []
+    event.listen(
+        engine, "begin", lambda _: threading.current_thread() is test_thread and begun.append(1)
+    )
+    for command, words in READS + [("/budget", "show"), ("/deadline", "")]:
+        first = slack.command(command, words)
+        begun.clear()
+        assert slack.command(command, words).everything == first.everything
+        assert begun == [], f"{command} {words}"
+    before = slack.command("/budget", "").everything
+    officer("/budget", 'plan "Pooled fund" Venue hire £2,000')
+    begun.clear()
+    assert slack.command("/budget", "").everything != before
+    assert begun
+
+
 def test_the_least_recently_used_result_goes_first():
     cache = ReadCache(entries=2)
     for key in ("a", "b"):

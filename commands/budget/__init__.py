@@ -4,6 +4,7 @@ Every change locks the partnership's budget, checks, writes and audits in one
 transaction (the dispatcher commits), so two officers at once cannot overcommit.
 """
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.access import officers_only
@@ -23,14 +24,14 @@ from commands.budget.parse import (
     tokenize,
 )
 from commands.context import Context
-from commands.family import Action, route
+from commands.family import Action, Recall, recall, route
 from commands.money import format_money, looks_like_amount
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, detached, remembered
+from storage.read_cache import Fresh, detached, recalled, remembered
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -59,8 +60,22 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
     )
 
 
+def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
+    """The summary from the read cache, with no transaction; None: ask handle()."""
+    return recall(engine, ctx, text, recalls=RECALLS, default="show")
+
+
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     funds = remembered(session, partnership, "figures", lambda: _all_figures(session, partnership))
+    return _summary(partnership, funds)
+
+
+def show_recalled(engine: Engine, ctx: Context, partnership: Partnership, text: str):
+    funds = recalled(engine, partnership, "figures")
+    return None if funds is None else _summary(partnership, funds)
+
+
+def _summary(partnership: Partnership, funds: list[store.FundFigures]) -> Reply:
     if not funds:
         return inform(view.fund_names_hint([]))
     return inform(*view.budget_blocks(partnership, funds))
@@ -290,6 +305,7 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
 }
+RECALLS: dict[str, Recall] = {"show": show_recalled}
 
 
 def _create_fund(session: Session, ctx: Context, partnership: Partnership, name: str) -> Fund:
