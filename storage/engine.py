@@ -1,14 +1,15 @@
 """Engine and session factories. Nothing is built at import time."""
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, Select, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlmodel import create_engine
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -55,8 +56,33 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # pre_ping: a connection dropped while the database restarted is replaced, not reused.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    event.listen(engine.pool, "checkin", _idle_from_now)
+    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+# A pooled PostgreSQL connection idle this long is pinged before it is used again: the
+# database may have restarted, or a proxy dropped it, meanwhile. Pinging at every
+# checkout (pool_pre_ping) would cost every command a round trip, though a busy pool's
+# connections come back within milliseconds of their last use.
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _idle_from_now(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_connection, record, _proxy) -> None:
+    since = record.info.get("idle_since")  # None: connected just now
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:
+        # As pool_pre_ping does: the pool drops every connection made before now (the
+        # database went away under them all) and checks out a new one.
+        raise InvalidatePoolError(f"an idle pooled connection is gone: {error}") from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
