@@ -1,7 +1,8 @@
 """`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -30,7 +31,7 @@ from storage import deadlines as store
 from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, detached, recalled, remembered
+from storage.read_cache import Fresh, recalled, remembered
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
@@ -116,6 +117,18 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
     )
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A listed deadline as plain values, escaped once: a remembered list is rendered
+    again on every read, from any thread; only what the clock changes is worked out."""
+
+    head: str  # "`#3` *Title* — "
+    due_at: datetime
+    opens_at: datetime | None
+    done: bool
+    failure: str  # the note on a reminder that could not be posted, or ""
+
+
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     everything = _everything(text)
     listed = remembered(
@@ -139,19 +152,14 @@ def _everything(text: str) -> bool:
 
 
 def _listing(
-    ctx: Context,
-    partnership: Partnership,
-    everything: bool,
-    rows: list[Deadline],
-    total: int,
-    failed: dict[int, str],
+    ctx: Context, partnership: Partnership, everything: bool, rows: list[_Row], total: int
 ) -> Reply:
     if not rows:
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    lines = (_line(d, ctx) + schedule.failure_note(failed.get(d.id)) for d in rows)
+    lines = (_line(row, ctx) for row in rows)
     blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
     if total > len(rows):
         blocks.append(
@@ -162,15 +170,24 @@ def _listing(
 
 def _first_deadlines(
     session: Session, ctx: Context, partnership: Partnership, everything: bool
-) -> Fresh[tuple[list[Deadline], int, dict[int, str]]]:
-    """The list's rows, how many in all, and their failed reminders: the same until a
-    deadline changes, a reminder fails, or the clock passes a row's next instant."""
+) -> Fresh[tuple[list[_Row], int]]:
+    """The list's rows with their failed reminders, and how many in all: the same until
+    a deadline changes, a reminder fails, or the clock passes a row's next instant."""
     first = store.first_deadlines(
         session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
     )
     failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
-    detached(session, first.rows)
-    return Fresh((first.rows, first.total, failed), since=ctx.now, until=first.changes_at)
+    rows = [
+        _Row(
+            head=f"`#{d.number}` {schedule.title(d.title)} — ",
+            due_at=d.due_at,
+            opens_at=d.opens_at,
+            done=d.done_at is not None,
+            failure=schedule.failure_note(failed.get(d.id)),
+        )
+        for d in first.rows
+    ]
+    return Fresh((rows, first.total), since=ctx.now, until=first.changes_at)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -298,18 +315,19 @@ def _numbered(session: Session, partnership: Partnership, text: str) -> Deadline
     )
 
 
-def _line(deadline: Deadline, ctx: Context) -> str:
-    text = f"`#{deadline.number}` {schedule.title(deadline.title)} — "
-    if deadline.opens_at is None:
-        text += schedule.shown(deadline.due_at, ctx)
-    elif deadline.opens_at > ctx.now:
-        closes = schedule.uk_datetime(deadline.due_at, ctx.tz)
-        text += f"opens {schedule.shown(deadline.opens_at, ctx)}, closes {closes}"
+def _line(row: _Row, ctx: Context) -> str:
+    if row.opens_at is None:
+        text = row.head + schedule.shown(row.due_at, ctx)
+    elif row.opens_at > ctx.now:
+        closes = schedule.uk_datetime(row.due_at, ctx.tz)
+        text = f"{row.head}opens {schedule.shown(row.opens_at, ctx)}, closes {closes}"
     else:
-        text += f"open now, closes {schedule.shown(deadline.due_at, ctx)}"
-    if deadline.done_at is not None:
-        return f"~{text}~ _done_"
-    return f"~{text}~ _passed_" if deadline.due_at < ctx.now else text
+        text = f"{row.head}open now, closes {schedule.shown(row.due_at, ctx)}"
+    if row.done:
+        text = f"~{text}~ _done_"
+    elif row.due_at < ctx.now:
+        text = f"~{text}~ _passed_"
+    return text + row.failure
 
 
 def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
