@@ -79,14 +79,18 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
 
 
 def _recalled(engine: Engine, ctx: Context, command: str, text: str) -> Reply | None:
-    """A remembered answer, or None. If the database fails it, the transaction is
-    tried next, and says so to the user if the database fails that too."""
+    """A remembered answer, or None: then the transaction answers."""
     answer = RECALLED.get(command)
     if answer is None:
         return None
     try:
         return answer(engine, ctx, text)
-    except OperationalError:
+    except OperationalError as error:
+        if error.connection_invalidated:
+            return None  # on a connection the database had dropped: the transaction gets another
+        raise  # the database cannot be reached: say so now, not after trying again
+    except Exception:
+        log.exception("%s could not be answered from the read cache; reading afresh", command)
         return None
 
 

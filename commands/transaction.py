@@ -23,20 +23,26 @@ def in_transaction(
     """Run `work` in a transaction, committed if `keep(result)`, else rolled back.
 
     A transaction that lost a write race is run again from scratch: work here is a
-    pure function of the session, and the loser's changes were rolled back.
+    pure function of the session, and the loser's changes were rolled back. So is one
+    whose connection the database had dropped (a restart) before it was asked to
+    commit: SQLAlchemy has then replaced the pool's connections.
     """
     for attempt in range(1, ATTEMPTS + 1):
+        committing = False
         try:
             # A rerun is known to write: on SQLite it queues for the write lock up front.
             with write_lock_first() if attempt > 1 else nullcontext(), Session(engine) as session:
                 result = work(session)
-                if keep(result):
+                committing = keep(result)
+                if committing:
                     session.commit()
                 else:
                     session.rollback()
                 return result
         except OperationalError as error:
-            if attempt == ATTEMPTS or not is_write_conflict(error):
+            dropped = error.connection_invalidated and not committing  # nothing was saved
+            if attempt == ATTEMPTS or not (dropped or is_write_conflict(error)):
                 raise
-            time.sleep(_jitter.uniform(0, 0.005 * 2**attempt))  # jitter, so racers part ways
+            if not dropped:
+                time.sleep(_jitter.uniform(0, 0.005 * 2**attempt))  # so racers part ways
     raise AssertionError("unreachable")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Dialect, Engine, Select, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, InvalidatePoolError
 from sqlmodel import create_engine
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -56,7 +56,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    # Last in, first out: the connections in use stay warm, and the others sit idle
+    # long enough to be pinged, or to be closed by the database or a proxy.
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True)
     event.listen(engine.pool, "checkin", _idle_from_now)
     event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
@@ -79,10 +81,12 @@ def _ping_if_idle(dialect: Dialect, dbapi_connection, record, _proxy) -> None:
         return
     try:
         dialect.do_ping(dbapi_connection)
-    except Exception as error:
-        # As pool_pre_ping does: the pool drops every connection made before now (the
-        # database went away under them all) and checks out a new one.
-        raise InvalidatePoolError(f"an idle pooled connection is gone: {error}") from error
+    except dialect.loaded_dbapi.Error as error:
+        # As pool_pre_ping does: the pool checks out another connection, and when the
+        # database dropped this one, drops every connection made before now too.
+        if dialect.is_disconnect(error, dbapi_connection, None):
+            raise InvalidatePoolError(f"an idle pooled connection is gone: {error}") from error
+        raise DisconnectionError(f"an idle pooled connection failed its ping: {error}") from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -143,38 +147,47 @@ def read_row(engine: Engine, statement: Select, params: Mapping[str, Any]) -> tu
     Only for the hottest read, where SQLAlchemy's execution machinery and the BEGIN and
     COMMIT around it cost more than the query. One statement reads one snapshot, so
     nothing is lost by leaving the transaction out. Values come back through their
-    column types, as SQLAlchemy would return them. A driver error invalidates the
-    connection and is raised as SQLAlchemy's OperationalError, as a Session's would be.
+    column types, as SQLAlchemy would return them; a driver error is raised as
+    SQLAlchemy's (DBAPIError's subclasses), with `connection_invalidated` set when the
+    database had dropped the connection.
     """
     sql, names, processors = _prepared(engine.dialect, statement)
     values = tuple(params[name] for name in names) if names is not None else params
     try:
-        row = _fetch_one(engine, sql, values)
+        connection = engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:  # it could not connect
+        raise DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error) from error
+    try:
+        row = _fetch_one(engine.dialect, connection.driver_connection, sql, values)
     except engine.dialect.loaded_dbapi.Error as error:
-        raise OperationalError(sql, values, error) from error
+        dropped = engine.dialect.is_disconnect(error, connection.driver_connection, None)
+        connection.invalidate(error)  # never hand a connection in an unknown state back
+        raise DBAPIError.instance(
+            sql, values, error, engine.dialect.loaded_dbapi.Error, connection_invalidated=dropped
+        ) from error
+    except BaseException as error:
+        connection.invalidate(error)
+        raise
+    finally:
+        connection.close()
     if row is None:
         return None
     return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
 
-def _fetch_one(engine: Engine, sql: str, values: Sequence | Mapping) -> tuple | None:
-    connection = engine.raw_connection()
-    driver = connection.driver_connection
+def _fetch_one(dialect: Dialect, driver, sql: str, values: Sequence | Mapping) -> tuple | None:
+    autocommit = driver.autocommit if dialect.name == "postgresql" else None
+    if autocommit is False:
+        driver.autocommit = True  # else psycopg sends BEGIN first: another round trip
     try:
-        if engine.dialect.name == "postgresql":
-            driver.autocommit = True  # else psycopg sends BEGIN first: another round trip
-        cursor = connection.cursor()
+        cursor = driver.cursor()
         cursor.execute(sql, values)
         row = cursor.fetchone()
         cursor.close()
-        if engine.dialect.name == "postgresql":
-            driver.autocommit = False  # as the pool and every Session expect it
         return row
-    except Exception:
-        connection.invalidate()  # never hand a connection in an unknown state back
-        raise
     finally:
-        connection.close()
+        if autocommit is False and not driver.closed:
+            driver.autocommit = False  # as the pool and every Session expect it
 
 
 @lru_cache(maxsize=16)
@@ -184,6 +197,9 @@ def _prepared(
     """SQL in the driver's parameter style, the positional parameters' order (None for
     named ones), and each result column's converter: worked out once per statement."""
     compiled = statement.compile(dialect=dialect)
+    for bind in compiled.binds.values():  # values are passed to the driver as given
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            raise ValueError(f"read_row cannot convert the parameter {bind.key!r}")
     names = tuple(compiled.positiontup) if compiled.positional else None
     columns = statement.selected_columns
     processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]

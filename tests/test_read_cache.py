@@ -17,6 +17,7 @@ from commands.dispatch import dispatch
 from storage import read_cache
 from storage.engine import make_engine
 from storage.models import Partnership
+from storage.partnerships import partnership_for_channel_outside_transaction
 from storage.read_cache import Fresh, ReadCache
 from tests.conftest import NOW
 from tests.fake_time import LONDON
@@ -195,6 +196,27 @@ def test_a_remembered_answer_opens_no_transaction(officer, slack, engine):
     begun.clear()
     assert slack.command("/budget", "").everything != before
     assert begun
+
+
+def test_a_read_outside_a_transaction_leaves_the_next_one_whole(engine, database_url):
+    """read_row switches PostgreSQL's autocommit on for its one statement: the pooled
+    connection must come back without it, or a later Session would commit each
+    statement at once and its row locks would hold for nothing."""
+    where = {"team_id": "T1", "channel_id": "C1"}
+    assert partnership_for_channel_outside_transaction(engine, **where) is None
+    other = make_engine(database_url)
+    count = "SELECT count(*) FROM partnership"
+    with Session(engine) as session:  # the pool's most recent connection: read_row's
+        session.add(
+            Partnership(team_id="T1", name="P", name_key="p", created_by="U1", created_at=NOW)
+        )
+        session.flush()
+        with other.connect() as connection:
+            assert connection.execute(text(count)).scalar() == 0  # not committed yet
+        session.rollback()
+    with other.connect() as connection:
+        assert connection.execute(text(count)).scalar() == 0
+    other.dispose()
 
 
 def test_the_least_recently_used_result_goes_first():
