@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
@@ -11,10 +12,11 @@ from bot import logs
 from bot.app import create_app, create_web_client, utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import start_reminders
-from bot.server import WSGIApp, become_server
-from bot.web import create_wsgi_app
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
+
+if TYPE_CHECKING:
+    from bot.server import WSGIApp
 
 log = logging.getLogger("partnerbot")
 
@@ -51,12 +53,16 @@ def run(settings: Settings) -> None:
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()
     else:
+        from bot.server import become_server
+
         become_server(port=settings.port, log_level=settings.log_level)
 
 
-def http_app() -> WSGIApp:
+def http_app() -> "WSGIApp":
     """What one gunicorn worker serves; bot.server builds it after the fork, from the
     same environment `run` checked."""
+    from bot.web import create_wsgi_app
+
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)

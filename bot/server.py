@@ -5,11 +5,12 @@ then replaces itself (exec: same pid, same signals, same output) with this modul
 main(). Bolt's App.start() server is for development only; gunicorn is the production
 server.
 
-The master imports gunicorn and prometheus_client, nothing of the bot: with one worker
-there is nothing to share, and what the checks loaded (SQLAlchemy, Alembic, Bolt) would
-only have weighed on the master for its whole life. Each worker builds the app after
-the fork. With several workers the master loads the app's modules first, so that the
-workers share those pages (gunicorn's preload) instead of each holding a copy.
+The master imports gunicorn, prometheus_client and the bot's logging and metrics set-up,
+nothing more: with one worker there is nothing to share, and what the checks loaded
+(SQLAlchemy, Alembic, Bolt) would only have weighed on the master for its whole life.
+Each worker builds the app after the fork. With several workers the master loads the
+app's modules first, so that the workers share those pages (gunicorn's preload)
+instead of each holding a copy.
 """
 
 import argparse
@@ -34,8 +35,8 @@ def become_server(*, port: int, log_level: str) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     # -P: the working directory is not put on sys.path; the installed bot is the one run.
-    argv = [sys.executable, "-P", "-m", "bot.server", "--port", str(port)]
-    os.execv(sys.executable, [*argv, "--log-level", log_level])
+    options = ["--port", str(port), "--log-level", log_level]
+    os.execv(sys.executable, [sys.executable, "-P", "-m", "bot.server", *options])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,7 +115,8 @@ def _share_with_workers() -> None:
     pages rather than each building a copy; then freeze it, so that the workers'
     garbage collector never scans those objects: a full collection stays short, and it
     writes nothing to (and so copies nothing of) the shared pages."""
-    from bot.cli import http_app  # noqa: F401  (the import is the point)
+    import bot.cli  # noqa: F401  (the imports are the point)
+    import bot.web  # noqa: F401
     from commands.dates import warm_up
 
     warm_up()

@@ -134,21 +134,28 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
     listed = remembered(
         session,
         partnership,
-        ("deadlines", everything),
+        _remembered_as(everything),
         lambda: _first_deadlines(session, ctx, partnership, everything),
         now=ctx.now,
     )
     return _listing(ctx, partnership, everything, *listed)
 
 
-def list_recalled(engine: Engine, ctx: Context, partnership: Partnership, text: str):
+def list_recalled(
+    engine: Engine, ctx: Context, partnership: Partnership, text: str
+) -> Reply | None:
     everything = _everything(text)
-    listed = recalled(engine, partnership, ("deadlines", everything), now=ctx.now)
+    listed = recalled(engine, partnership, _remembered_as(everything), now=ctx.now)
     return None if listed is None else _listing(ctx, partnership, everything, *listed)
 
 
 def _everything(text: str) -> bool:
     return plain_words(text).lower() == "all"
+
+
+def _remembered_as(everything: bool) -> tuple[str, bool]:
+    """The read cache's name for the list, and for the whole list."""
+    return ("deadlines", everything)
 
 
 def _listing(

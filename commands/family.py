@@ -11,7 +11,7 @@ from commands.context import Context
 from commands.reply import Reply, inform, refuse
 from commands.slack_text import escape, plain_words, split_first
 from storage.models import Partnership
-from storage.partnerships import partnership_for_channel_now
+from storage.partnerships import partnership_for_channel_outside_transaction
 
 Action = Callable[[Session, Context, Partnership, str], Reply]
 # An action's answer from what storage.read_cache remembers, or None when it has none.
@@ -61,7 +61,7 @@ def recall(
     if action is None:
         return None
     where = {"team_id": ctx.team_id, "channel_id": ctx.channel_id}
-    partnership = partnership_for_channel_now(engine, **where)
+    partnership = partnership_for_channel_outside_transaction(engine, **where)
     if partnership is None:
         return None
     return action(engine, ctx, partnership, rest)

@@ -63,7 +63,7 @@ def partnership_for_channel(
     return session.exec(_FOR_CHANNEL, params=where).first()
 
 
-def partnership_for_channel_now(
+def partnership_for_channel_outside_transaction(
     engine: Engine, *, team_id: str, channel_id: str
 ) -> Partnership | None:
     """The channel's partnership as it is now, read outside any transaction: enough

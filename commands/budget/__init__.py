@@ -54,6 +54,9 @@ Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a pla
 what a fund holds. Changes are for officers; anyone in the channel can read."""
 
 
+FIGURES = "figures"  # what the read cache remembers the summary's figures under
+
+
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
         session, ctx, text, command="/budget", actions=ACTIONS, default="show", help_text=HELP
@@ -66,12 +69,14 @@ def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
 
 
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    funds = remembered(session, partnership, "figures", lambda: _all_figures(session, partnership))
+    funds = remembered(session, partnership, FIGURES, lambda: _all_figures(session, partnership))
     return _summary(partnership, funds)
 
 
-def show_recalled(engine: Engine, ctx: Context, partnership: Partnership, text: str):
-    funds = recalled(engine, partnership, "figures")
+def show_recalled(
+    engine: Engine, ctx: Context, partnership: Partnership, text: str
+) -> Reply | None:
+    funds = recalled(engine, partnership, FIGURES)
     return None if funds is None else _summary(partnership, funds)
 
 
