@@ -153,17 +153,18 @@ def read_row(engine: Engine, statement: Select, params: Mapping[str, Any]) -> tu
     """
     sql, names, processors = _prepared(engine.dialect, statement)
     values = tuple(params[name] for name in names) if names is not None else params
+    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         connection = engine.raw_connection()
-    except engine.dialect.loaded_dbapi.Error as error:  # it could not connect
-        raise DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error) from error
+    except driver_error as error:  # it could not connect
+        raise DBAPIError.instance(None, None, error, driver_error) from error
     try:
         row = _fetch_one(engine.dialect, connection.driver_connection, sql, values)
-    except engine.dialect.loaded_dbapi.Error as error:
+    except driver_error as error:
         dropped = engine.dialect.is_disconnect(error, connection.driver_connection, None)
         connection.invalidate(error)  # never hand a connection in an unknown state back
         raise DBAPIError.instance(
-            sql, values, error, engine.dialect.loaded_dbapi.Error, connection_invalidated=dropped
+            sql, values, error, driver_error, connection_invalidated=dropped
         ) from error
     except BaseException as error:
         connection.invalidate(error)
