@@ -5,7 +5,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -27,22 +28,7 @@ MENTION_REPLY = (
 def register(
     app: App, engine: Engine, clock: Callable[[], datetime], homes: Homes, *, installs: bool
 ) -> None:
-    @app.middleware
-    def handle_each_event_once(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
-        # Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
-        # replica: the first to claim the event_id in the database handles it.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id is None or body.get("event", {}).get("type") == "message":
-            return next()  # messages are claimed with their effect (commands.assess.threads)
-        with Session(engine) as session:
-            first = claim_event(
-                session, event_id=event_id, team_id=body.get("team_id", ""), now=clock()
-            )
-            session.commit()
-        if not first:
-            log.info("event %s already handled; ignoring the retry", event_id)
-            return BoltResponse(status=200, body="")
-        return next()
+    app.use(EachEventOnce(engine, clock))
 
     def on_message(event: dict, body: dict, client: WebClient) -> None:
         message, step = _thread_message(event, body, clock())
@@ -67,6 +53,35 @@ def register(
     if not installs:  # with installs, Bolt's revocation listeners delete the tokens
         for event_type in REVOCATION_EVENTS:
             app.event(event_type)(_token_gone)
+
+
+class EachEventOnce(Middleware):
+    """Slack retries a delivery it thinks failed (X-Slack-Retry-Num), perhaps to another
+    replica: the first to claim the event_id in the database handles it.
+
+    A Middleware subclass rather than an @app.middleware function: it runs on every
+    request, commands included, and Bolt would build a function's arguments each time.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]):
+        self._engine, self._clock = engine, clock
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id is None or body.get("event", {}).get("type") == "message":
+            return next()  # messages are claimed with their effect (commands.assess.threads)
+        with Session(self._engine) as session:
+            first = claim_event(
+                session, event_id=event_id, team_id=body.get("team_id", ""), now=self._clock()
+            )
+            session.commit()
+        if not first:
+            log.info("event %s already handled; ignoring the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 def _thread_message(event: dict, body: dict, now: datetime):
