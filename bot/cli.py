@@ -3,7 +3,6 @@
 import argparse
 import logging
 import sys
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
@@ -14,9 +13,6 @@ from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import start_reminders
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
-
-if TYPE_CHECKING:
-    from bot.server import WSGIApp
 
 log = logging.getLogger("partnerbot")
 
@@ -56,19 +52,6 @@ def run(settings: Settings) -> None:
         from bot.server import become_server
 
         become_server(port=settings.port, log_level=settings.log_level)
-
-
-def http_app() -> "WSGIApp":
-    """What one gunicorn worker serves; bot.server builds it after the fork, from the
-    same environment `run` checked."""
-    from bot.web import create_wsgi_app
-
-    settings = load_settings()
-    logs.configure(settings.log_level, settings.secrets())
-    engine = make_engine(settings.database_url)
-    wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
-    start_reminders(settings, engine)
-    return wsgi_app
 
 
 def shell(settings: Settings) -> None:

@@ -103,9 +103,9 @@ class _Gunicorn(BaseApplication):
 
 
 def _bot_app() -> WSGIApp:
-    from bot.cli import http_app  # in the worker: the master stays lean
+    from bot.web import worker_app  # in the worker: the master stays lean
 
-    app = http_app()
+    app = worker_app()
     gc.freeze()  # what start-up built lives as long as the worker: never scan it
     return app
 
@@ -115,8 +115,7 @@ def _share_with_workers() -> None:
     pages rather than each building a copy; then freeze it, so that the workers'
     garbage collector never scans those objects: a full collection stays short, and it
     writes nothing to (and so copies nothing of) the shared pages."""
-    import bot.cli  # noqa: F401  (the imports are the point)
-    import bot.web  # noqa: F401
+    import bot.web  # noqa: F401  (the imports are the point)
     from commands.dates import warm_up
 
     warm_up()

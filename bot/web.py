@@ -1,4 +1,8 @@
-"""HTTP mode's WSGI app: Bolt's adapter, a health check and /metrics (bot.server serves it)."""
+"""HTTP mode's WSGI app: Bolt's adapter, a health check and /metrics (bot.server serves it).
+
+Only a gunicorn worker imports this: nothing here needs the migrations (Alembic: 11 MB
+and 0.1-0.2 s of imports), which `partnerbot run` applied before the server started.
+"""
 
 import time
 from collections.abc import Callable, Iterable
@@ -7,13 +11,27 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
-from bot import metrics
+from bot import logs, metrics
+from bot.app import create_app
+from bot.config import load_settings
+from bot.reminders import start_reminders
 from bot.server import WSGIApp
-from storage.engine import is_reachable
+from storage.engine import is_reachable, make_engine
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few KB; anything this large is not from Slack.
 MAX_BODY = 1024 * 1024
+
+
+def worker_app() -> WSGIApp:
+    """What one gunicorn worker serves, built after the fork from the same environment
+    `partnerbot run` checked."""
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.secrets())
+    engine = make_engine(settings.database_url)
+    wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
+    start_reminders(settings, engine)
+    return wsgi_app
 
 
 def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
