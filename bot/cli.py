@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import socket
 import sys
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -32,9 +33,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(settings: Settings) -> None:
     require_slack(settings)
+    if not settings.socket_mode:
+        _check_port_free(settings.port)
     _migrate(settings).dispose()  # HTTP mode execs the server next: nothing left open
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
+    if not settings.socket_mode:
+        mode += f" with {settings.workers} worker{'s' if settings.workers > 1 else ''}"
     log.info(
         "partnerbot starting: mode=%s database=%s team=%s",
         mode,
@@ -51,7 +56,7 @@ def run(settings: Settings) -> None:
     else:
         from bot.server import become_server
 
-        become_server(port=settings.port, log_level=settings.log_level)
+        become_server(port=settings.port, log_level=settings.log_level, workers=settings.workers)
 
 
 def shell(settings: Settings) -> None:
@@ -85,6 +90,19 @@ def _migrate(settings: Settings):
             "DATABASE_URL", f"cannot open {safe_url(settings.database_url)}: {reason}"
         ) from None
     return engine
+
+
+def _check_port_free(port: int) -> None:
+    """Several workers listen with SO_REUSEPORT, which would let a second server on the
+    same port quietly take half of the first one's requests: refuse to start instead."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            raise ConfigError(
+                "PORT", f"{port} is in use ({exc.strerror}); stop what listens there first"
+            ) from None
 
 
 def _verify_token(settings: Settings) -> str:

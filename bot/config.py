@@ -11,6 +11,7 @@ from storage.installations import TokenKeyError, check_key
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SLACK_API = "https://slack.com/api/"
+MAX_WORKERS = 64
 
 
 class ConfigError(Exception):
@@ -31,6 +32,7 @@ class Settings:
     port: int
     tz: ZoneInfo
     log_level: str
+    workers: int = 1  # gunicorn worker processes in HTTP mode
     # How long a reminder claimed by a replica that died stays its own before another
     # replica checks the channel and posts it: longer than a Web API call can take.
     reminder_lease: int = 60
@@ -69,6 +71,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         port=_port(get("PORT") or "3000"),
         tz=_zone(get("PARTNERBOT_TZ") or "Europe/London"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        workers=_workers(get("WEB_CONCURRENCY")),
         reminder_lease=_lease(get("REMINDER_LEASE_SECONDS") or "60"),
         **_oauth(get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET"), get("PARTNERBOT_TOKEN_KEY")),
     )
@@ -141,6 +144,18 @@ def _database_url(value: str) -> str:
 def _port(value: str) -> int:
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise ConfigError("PORT", f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def _workers(value: str | None) -> int:
+    """WEB_CONCURRENCY, or one worker per CPU this process may use: one Python process
+    runs Python code on one core at a time, however many threads it has."""
+    if value is None:
+        return len(os.sched_getaffinity(0))
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_WORKERS:
+        raise ConfigError(
+            "WEB_CONCURRENCY", f"{value!r} is not a number of worker processes (1-{MAX_WORKERS})"
+        )
     return int(value)
 
 

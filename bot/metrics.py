@@ -1,9 +1,9 @@
 """Prometheus metrics at /metrics: requests, their latency, reminders and the queue.
 
-With several gunicorn workers (WEB_CONCURRENCY), set PROMETHEUS_MULTIPROC_DIR to an
-empty directory: prometheus_client then keeps each worker's counts in files there and a
-scrape sums them, whichever worker answers it. It must be set before prometheus_client
-is imported (it picks its value store then), so it is the operator's setting, not ours.
+With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR names a directory where
+prometheus_client keeps each worker's counts, and a scrape sums them, whichever worker
+answers it. It must be set before prometheus_client is imported (it picks its value
+store then): the operator's, or one bot.server makes for the server it starts.
 """
 
 import os
@@ -24,6 +24,8 @@ from prometheus_client.registry import REGISTRY, Collector
 
 if TYPE_CHECKING:  # the gunicorn master imports this module: no database code at run time
     from scheduler.dispatch import Summary
+
+SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("partnerbot_requests", "Requests to /slack/events, by HTTP status", ["status"])
 LATENCY = Histogram(
@@ -78,7 +80,7 @@ def _scraped() -> CollectorRegistry:
 
 
 def shared_directory() -> Path | None:
-    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    value = os.environ.get(SHARED_DIRECTORY)
     return Path(value) if value else None
 
 

@@ -17,7 +17,9 @@ import argparse
 import gc
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import NoReturn
 
@@ -30,57 +32,82 @@ log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def become_server(*, port: int, log_level: str) -> NoReturn:
+# Request threads per worker. A command is Python work under the GIL plus database
+# calls of well under a millisecond, so more threads only queue for the one GIL, and
+# each hand-over costs two context switches: with 8 threads a command cost 45 of them
+# and 1.3 ms of CPU, with 2 threads 18 and 0.8 ms (bench/command_speed.py). Slow work
+# (Web API calls) runs after the ack on the app's event threads; two request threads
+# keep one command waiting on a database lock from holding up the rest.
+THREADS = 2
+
+
+def become_server(*, port: int, log_level: str, workers: int) -> NoReturn:
     """Replace this process with a fresh interpreter running main() (same pid)."""
     sys.stdout.flush()
     sys.stderr.flush()
     # -P: the working directory is not put on sys.path; the installed bot is the one run.
-    options = ["--port", str(port), "--log-level", log_level]
-    os.execv(sys.executable, [sys.executable, "-P", "-m", "bot.server", *options])
+    argv = [sys.executable, "-P", "-m", "bot.server", "--port", str(port)]
+    argv += ["--log-level", log_level, "--workers", str(workers)]
+    environment = dict(os.environ)
+    if workers > 1 and not metrics.shared_directory():
+        # prometheus_client reads this when it is imported, so it is set for the new
+        # interpreter; the master removes the directory when it exits.
+        environment[metrics.SHARED_DIRECTORY] = tempfile.mkdtemp(prefix="partnerbot-metrics-")
+        argv.append("--remove-metrics-directory")
+    os.execve(sys.executable, argv, environment)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--remove-metrics-directory", action="store_true")
     args = parser.parse_args(argv)
     # The master logs only gunicorn's comings and goings; each worker configures logging
     # again with the settings' secrets to mask.
     logs.configure(args.log_level, secrets=[])
-    if several_workers():
+    if args.workers > 1:
         _share_with_workers()
-    serve(_bot_app, port=args.port, log_level=args.log_level)
+    serve(
+        _bot_app,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+        on_exit=_remove_metrics_directory if args.remove_metrics_directory else None,
+    )
 
 
-def several_workers() -> bool:
-    return os.environ.get("WEB_CONCURRENCY", "1").strip() not in ("", "1")
-
-
-def serve(load_app: Callable[[], WSGIApp], *, port: int, log_level: str) -> None:
-    """Serve until SIGTERM/SIGINT; gunicorn lets in-flight requests finish first.
-
-    Workers default to 1 (WEB_CONCURRENCY raises it); threads let a slow request not
-    block the others.
-    """
-    if several_workers() and not metrics.shared_directory():
+def serve(
+    load_app: Callable[[], WSGIApp],
+    *,
+    port: int,
+    log_level: str,
+    workers: int,
+    on_exit: Callable[[], None] | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT; gunicorn lets in-flight requests finish first."""
+    if workers > 1 and not metrics.shared_directory():
         log.warning("several workers without PROMETHEUS_MULTIPROC_DIR: /metrics is per worker")
     metrics.forget_earlier_runs()
     _Gunicorn(
         load_app,
         {
             "bind": f"0.0.0.0:{port}",
+            "workers": workers,
             # Several workers each listen on their own socket and the kernel spreads
             # connections over them; on one shared socket, the first worker awake takes
             # them all. With one worker it stays off: the master's socket then holds
             # connections while a crashed worker is replaced.
-            "reuse_port": several_workers(),
+            "reuse_port": workers > 1,
             "worker_class": "gthread",
-            "threads": 8,
+            "threads": THREADS,
             "timeout": 30,
             "graceful_timeout": 20,
             "loglevel": log_level.lower(),
             "accesslog": None,  # our own log line per command says more, and no bodies
             "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
+            "on_exit": lambda server: on_exit() if on_exit else None,
         },
     ).run()
 
@@ -108,6 +135,11 @@ def _bot_app() -> WSGIApp:
     app = worker_app()
     gc.freeze()  # what start-up built lives as long as the worker: never scan it
     return app
+
+
+def _remove_metrics_directory() -> None:
+    if directory := metrics.shared_directory():
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _share_with_workers() -> None:

@@ -98,6 +98,8 @@ def env(fake_slack, database_url) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
         "DATABASE_URL": database_url,
+        # One worker, not one per CPU: tests/test_http_mode.py covers several.
+        "WEB_CONCURRENCY": "1",
     }
 
 

@@ -123,6 +123,8 @@ def test_db_upgrade_reports_the_revision(tmp_path):
         ({"PORT": "¹"}, "PORT"),  # isdigit() says yes; int() says no
         ({"PARTNERBOT_TZ": "Europe/Londres"}, "PARTNERBOT_TZ"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+        ({"WEB_CONCURRENCY": "two"}, "WEB_CONCURRENCY"),
         ({"REMINDER_LEASE_SECONDS": "5"}, "REMINDER_LEASE_SECONDS"),
         ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
         ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, "PARTNERBOT_TOKEN_KEY"),

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ import pytest
 
 from bot.app import EVENT_THREADS
 from tests.fake_slack import eventually
-from tests.processes import BotProcess, http_request, spawn_bot
+from tests.processes import BotProcess, http_request, run_cli, spawn_bot
 from tests.reminder_rows import due_reminders
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, sign, slash_command_body
 
@@ -74,7 +75,7 @@ def test_the_master_that_stays_up_loads_no_database_or_slack_code(bot):
     heavy = ("_sqlite3", "psycopg_binary", "/cryptography/", "/yaml/")
     master = Path(f"/proc/{bot.pid}/maps").read_text()
     assert [name for name in heavy if name in master] == []
-    (worker,) = Path(f"/proc/{bot.pid}/task/{bot.pid}/children").read_text().split()
+    (worker,) = workers_of(bot.pid)
     worker_maps = Path(f"/proc/{worker}/maps").read_text()
     assert [name for name in heavy if name in worker_maps] != []  # the check can see them
 
@@ -151,12 +152,17 @@ def test_metrics_count_requests_commands_and_reminders(env, engine, fake_slack, 
     assert "partnerbot_reminder_queue_depth 0.0" in lines
 
 
-def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp_path):
-    shared = tmp_path / "metrics"
-    shared.mkdir()
-    (shared / "counter_1.db").write_bytes(b"")  # an earlier run's, to be forgotten
-    env = env | {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+@pytest.mark.parametrize("given", [True, False], ids=["operator's directory", "the server's own"])
+def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp_path, given):
+    env = env | {"WEB_CONCURRENCY": "2"}
+    if given:
+        shared = tmp_path / "metrics"
+        shared.mkdir()
+        (shared / "counter_1.db").write_bytes(b"")  # an earlier run's, to be forgotten
+        env |= {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
     bot = BotProcess(env, tmp_path / "bot.log").start()
+    if not given:
+        shared = Path(environment_of(bot.pid)["PROMETHEUS_MULTIPROC_DIR"])
     sent = 0
     try:
         post_command(bot, "create Spelthorne LSP")
@@ -166,11 +172,33 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
                 assert set(statuses) == {200}
                 sent += 100
         scrapes = [http_request("GET", bot.url + "/metrics")[1] for _ in range(8)]
+        assert len(workers_counting(shared)) == 2, "both workers answered commands"
     finally:
         bot.stop()
-    assert len(workers_counting(shared)) == 2, "both workers answered commands"
     shows = f'partnerbot_commands_total{{command="/partnership",outcome="ok"}} {sent + 1}.0'
     assert all(shows in page.splitlines() for page in scrapes)
+    assert shared.exists() == given  # the server removes only the directory it made
+
+
+def test_by_default_there_is_one_worker_per_cpu(env, tmp_path):
+    env = {name: value for name, value in env.items() if name != "WEB_CONCURRENCY"}
+    cpus = len(os.sched_getaffinity(0))
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        eventually(lambda: len(workers_of(bot.pid)) == cpus, what=f"{cpus} workers")
+        assert post_command(bot, "create Spelthorne LSP")[0] == 200
+        assert f"mode=http on port {bot.port} with {cpus} worker" in bot.logs()
+    finally:
+        bot.stop()
+
+
+def test_a_second_server_on_the_same_port_is_refused(bot, env):
+    """Several workers listen with SO_REUSEPORT: without the check, a second server
+    would quietly share the port and take some of the first one's requests."""
+    result = run_cli("run", env=env | {"PORT": str(bot.port), "WEB_CONCURRENCY": "2"})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"partnerbot: PORT: {bot.port} is in use")
+    assert post_command(bot, "create Spelthorne LSP")[0] == 200
 
 
 def test_several_workers_share_connections_opened_at_once(env, tmp_path):
@@ -209,6 +237,15 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
     finally:
         bot.stop()
     assert len(workers_counting(shared)) == 2, "both workers answered commands"
+
+
+def workers_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
 def workers_counting(shared: Path) -> set[str]:
