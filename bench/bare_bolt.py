@@ -2,8 +2,8 @@
 
 A slack_bolt App with the bot's signing secret and process_before_response=True, and
 one slash command handler that acks a constant string, served by bot.server.serve():
-the same gunicorn application class, gthread worker, 8 threads and WEB_CONCURRENCY
-workers as `partnerbot run`. Whatever the bot takes on top of this is partnerbot's.
+the same gunicorn application class, gthread worker, threads and workers (WEB_CONCURRENCY,
+or one per CPU) as `partnerbot run`. Whatever the bot takes on top of this is partnerbot's.
 /healthz answers 200 at once (it does not touch a database: this app has none).
 
 Settings come from the environment, as for the bot: SLACK_SIGNING_SECRET,
@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `bot.…` imports work when run as a script
 
+from bot.config import load_settings  # noqa: E402
 from bot.server import serve  # noqa: E402
 from bot.web import SLACK_PATH  # noqa: E402
 
@@ -62,7 +63,10 @@ def main() -> None:
     level = os.environ.get("LOG_LEVEL", "WARNING")
     logging.basicConfig(level=level)
     logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    serve(create_floor_app, port=int(os.environ.get("PORT", "3000")), log_level=level)
+    workers = load_settings().workers  # WEB_CONCURRENCY, or one per CPU, as for the bot
+    serve(
+        create_floor_app, port=int(os.environ.get("PORT", "3000")), log_level=level, workers=workers
+    )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,13 @@ loopback HTTP to a partnership (team T1, channel C1) holding 1,000 budget lines 
 * the floor: bench/bare_bolt.py, a bare Bolt app acking a constant with the same
   signing secret, served by the same gunicorn set-up (bot.server.serve), same client;
 * `/budget` (the summary) and `/deadline list` at 1 client and at --concurrency
-  clients: count, failures, p50, p90, p99 and max in ms, and requests per second;
-* memory: the resident memory (VmRSS of the gunicorn master and its workers, from
-  /proc; and their PSS, which counts pages shared copy-on-write once) after warm-up
+  clients: count, failures, p50, p90, p99 and max in ms, requests per second, and the
+  server's CPU time and context switches a request (all its processes and threads,
+  from /proc: what the threads' turns at the GIL cost shows there);
+* memory: the resident memory (the PSS of the gunicorn master and its workers, from
+  /proc: each page once, a page the workers share copy-on-write with the master split
+  between them; and each process's VmRSS, which counts shared pages in every process
+  that maps them) after warm-up
   and after every 10,000 of --memory-requests commands (half `/budget`, half
   `/deadline list`, interleaved, at --concurrency clients);
 * scale: the same scenarios with 10 partnerships in the database and again with
@@ -60,8 +64,8 @@ active (time in the DB driver included) and then only the thread holding the GIL
 and prints where the samples fall: by library (exclusive), by call (inclusive) and
 the frames with the most self time.
 
-The bot runs as deployed: WEB_CONCURRENCY unset (1 worker) and LOG_LEVEL=INFO unless
---workers or --log-level say otherwise; the floor gets the same WEB_CONCURRENCY.
+The bot runs as deployed: WEB_CONCURRENCY unset (one worker per CPU) and LOG_LEVEL=INFO
+unless --workers or --log-level say otherwise; the floor gets the same WEB_CONCURRENCY.
 
 Nothing here asserts anything about time; it is not a test. Figures are from loopback
 on this machine, with client and bot sharing its CPUs. With N closed-loop clients the
@@ -69,7 +73,8 @@ latency includes queueing: p50 is about N / throughput once the server is satura
 
 The targets from the issue, printed beside the figures: p50 <= 5 ms and p99 <= 25 ms at
 8 clients, p50 within 2.5x of the floor's, >= 300 commands/s, p50 at 10,000
-partnerships within 1.5x of that at 10, start-up <= 3 s, RSS <= 150 MB without growth.
+partnerships within 1.5x of that at 10, start-up <= 3 s, resident memory (PSS) <= 150 MB
+without growth.
 
 PostgreSQL needs a server that accepts CREATE DATABASE from --pg-url (default: the test
 suite's PARTNERBOT_TEST_PG_URL, or postgres@127.0.0.1:5432/test); fresh databases
@@ -215,6 +220,8 @@ class Result:
     samples: list[str] = field(default_factory=list)  # a few failures, as seen
     ms: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # p50, p90, p99, max
     seconds: float = 0.0  # wall time of the whole run
+    cpu_ms: float = 0.0  # the server's CPU time (user + system, all processes) a request
+    switches: float = 0.0  # the server's context switches a request
 
     @property
     def rate(self) -> float:
@@ -228,7 +235,7 @@ class Result:
 def print_header() -> None:
     print(
         f"{'scenario':<40} {'ok':>7} {'fail':>5} {'p50':>7} {'p90':>7} {'p99':>7} "
-        f"{'max':>8} {'req/s':>7}"
+        f"{'max':>8} {'req/s':>7} {'cpu ms':>7} {'ctxsw':>6}"
     )
 
 
@@ -239,7 +246,7 @@ def print_result(result: Result) -> None:
     print(
         f"{result.name:<40} {result.ok:>7} {result.failed:>5} "
         + " ".join(f"{v:>7.2f}" for v in result.ms[:3])
-        + f" {result.ms[3]:>8.2f} {result.rate:>7.0f}"
+        + f" {result.ms[3]:>8.2f} {result.rate:>7.0f} {result.cpu_ms:>7.3f} {result.switches:>6.1f}"
     )
 
 
@@ -1075,22 +1082,54 @@ class Phase:
         return next((r for r in self.results if r.name == name), None)
 
 
-def measure(load: Load, url: str, label: str, commands: list[tuple[str, Command]], args) -> Phase:
+def measure(
+    load: Load, server: Server, label: str, commands: list[tuple[str, Command]], args
+) -> Phase:
     """Warm-up, then each command at 1 client and at --concurrency clients."""
     phase = Phase(label)
     for _, command in commands:
-        warm = load.run(url, "warm-up", [command], args.warmup, args.concurrency)
+        warm = load.run(server.url, "warm-up", [command], args.warmup, args.concurrency)
         if warm.failed:
             phase.results.append(warm)
     for name, command in commands:
         for clients, count in ((1, args.sequential_requests), (args.concurrency, args.requests)):
             title = f"{label}: {name}, {clients} client{'s' if clients > 1 else ''}"
-            result = load.run(url, title, [command], count, clients)
+            before = cpu_of(server.pids())
+            result = load.run(server.url, title, [command], count, clients)
+            used = cpu_of(server.pids()) - before
+            result.cpu_ms, result.switches = used.seconds * 1000 / count, used.switches / count
             progress(
-                f"{title}: p50 {result.p50:.2f} ms, {result.rate:.0f} req/s, {result.failed} failed"
+                f"{title}: p50 {result.p50:.2f} ms, {result.rate:.0f} req/s, "
+                f"{result.cpu_ms:.3f} ms CPU and {result.switches:.1f} context switches a "
+                f"request, {result.failed} failed"
             )
             phase.results.append(result)
     return phase
+
+
+@dataclass(frozen=True)
+class Cpu:
+    seconds: float  # user + system
+    switches: int  # voluntary and involuntary, every thread
+
+    def __sub__(self, other: "Cpu") -> "Cpu":
+        return Cpu(self.seconds - other.seconds, self.switches - other.switches)
+
+
+def cpu_of(pids: list[int]) -> Cpu:
+    """What the processes have used so far (from /proc; threads that ended are in their
+    process's figures, only not in its context switches)."""
+    ticks, switches = 0, 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                status = (task / "status").read_text()
+                switches += sum(
+                    int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line
+                )
+    return Cpu(ticks / os.sysconf("SC_CLK_TCK"), switches)
 
 
 def memory_run(load: Load, bot: Server, commands: list[Command], total: int, clients: int):
@@ -1107,7 +1146,11 @@ def memory_run(load: Load, bot: Server, commands: list[Command], total: int, cli
         result.seconds += part.seconds
         result.ms = tuple(max(a, b) for a, b in zip(result.ms, part.ms, strict=True))
         samples.append(memory_of(done, bot.pids()))
-        progress(f"memory: {done} commands, RSS {samples[-1].total:.1f} MB, {part.rate:.0f} req/s")
+        sample = samples[-1]
+        progress(
+            f"memory: {done} commands, PSS {sample.pss:.1f} MB, RSS sum {sample.total:.1f} MB, "
+            f"{part.rate:.0f} req/s"
+        )
     return samples, result
 
 
@@ -1265,9 +1308,7 @@ def main(argv: list[str] | None = None) -> int:
         pong = Command("/bench", "", FLOOR_ANSWER, FLOOR_ANSWER)
         with running(floor):
             must_answer(floor.url, pong)
-            report.phases.append(
-                measure(load, floor.url, "floor", [("ack a constant", pong)], args)
-            )
+            report.phases.append(measure(load, floor, "floor", [("ack a constant", pong)], args))
 
         with database(args.database, workdir, args.pg_url) as url:
             engine = make_engine(url)
@@ -1287,7 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
                 check_answers(bot.url, expected)
                 calls = len(fake.calls)
                 report.phases.append(
-                    measure(load, bot.url, f"{SMALL_PARTNERSHIPS} partnerships", commands, args)
+                    measure(load, bot, f"{SMALL_PARTNERSHIPS} partnerships", commands, args)
                 )
                 if args.profile:
                     out = Path(args.profile)
@@ -1319,9 +1360,7 @@ def main(argv: list[str] | None = None) -> int:
                     report.replanned[args.partnerships] = row_counts(engine)["reminder"] - before
                     check_answers(bot.url, expected)
                     report.phases.append(
-                        measure(
-                            load, bot.url, f"{args.partnerships:,} partnerships", commands, args
-                        )
+                        measure(load, bot, f"{args.partnerships:,} partnerships", commands, args)
                     )
             engine.dispose()
     return report.print()
@@ -1351,7 +1390,8 @@ class Report:
 
     def print(self) -> int:
         args = self.args
-        workers = args.workers or "1 (WEB_CONCURRENCY unset)"
+        cpus = len(os.sched_getaffinity(0))
+        workers = args.workers or f"{cpus} (WEB_CONCURRENCY unset: one per CPU)"
         print(
             f"partnerbot command speed: database={args.database}, client={args.client}, "
             f"workers={workers}, LOG_LEVEL={args.log_level}, cpu_count={os.cpu_count()}, "
@@ -1420,20 +1460,21 @@ class Report:
             print(f"  start-up, {state}: {shown} s ({ok} <= {t['startup_s']:g})")
         if self.memory:
             samples, _ = self.memory
-            shown = " ".join(f"{m.total:.1f}" for m in samples)
-            peak = max(m.total for m in samples)
-            growth = samples[-1].total - samples[min(1, len(samples) - 1)].total
+            shown = " ".join(f"{m.pss:.1f}" for m in samples)
+            peak = max(m.pss for m in samples)
+            growth = samples[-1].pss - samples[min(1, len(samples) - 1)].pss
             print(
-                f"  RSS (MB, master + workers) after 0, {MEMORY_SAMPLE:,}, … "
+                f"  resident memory (MB, PSS of master + workers) after 0, {MEMORY_SAMPLE:,}, … "
                 f"{samples[-1].commands:,} commands: {shown}; peak {peak:.1f} "
                 f"({_mark(peak <= t['rss_mb'])} <= {t['rss_mb']:g}), {growth:+.1f} MB after "
                 f"the first {MEMORY_SAMPLE:,}"
             )
-            last = samples[-1]
+            first, last = samples[0], samples[-1]
             print(
-                "    last sample by process (master first): "
+                "    RSS by process (master first), last sample: "
                 + " + ".join(f"{mb:.1f}" for mb in last.rss)
-                + f" MB; PSS (shared pages counted once): {samples[0].pss:.1f} -> {last.pss:.1f} MB"
+                + f" = {last.total:.1f} MB (after warm-up {first.total:.1f}); the sum counts "
+                "each page the workers share with the master once per process"
             )
 
 
@@ -1473,7 +1514,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="wrk" if shutil.which("wrk") else "python",
         help="load generator (wrk when installed)",
     )
-    parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY (default: unset, so 1)")
+    parser.add_argument(
+        "--workers", type=int, help="WEB_CONCURRENCY (default: unset, so one per CPU)"
+    )
     parser.add_argument("--log-level", default="INFO", help="the bot's LOG_LEVEL (INFO)")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
