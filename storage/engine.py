@@ -58,10 +58,35 @@ def make_engine(url: str) -> Engine:
         return engine
     # Last in, first out: the connections in use stay warm, and the others sit idle
     # long enough to be pinged, or to be closed by the database or a proxy.
-    engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_use_lifo=True,
+        connect_args=_unless_given(make_url(url).query, NETWORK_TIMEOUTS),
+    )
     event.listen(engine.pool, "checkin", _idle_from_now)
     event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+# libpq waits for ever for a server that does not answer (TCP's own limits are minutes
+# to hours). A command should rather hear "temporarily unavailable" within Slack's 3 s,
+# and a connection to a host that vanished should not hold a request thread. Keepalive
+# probes are answered by the server's kernel even during a long query. A URL's own
+# values (?connect_timeout=10) win.
+NETWORK_TIMEOUTS = {
+    "connect_timeout": 2,  # seconds: libpq's smallest advised value
+    "keepalives": 1,
+    "keepalives_idle": 5,  # seconds without traffic before the first probe
+    "keepalives_interval": 2,
+    "keepalives_count": 3,  # so a silent peer is dropped after about 11 s
+    "tcp_user_timeout": 10_000,  # ms that sent data may stay unacknowledged
+}
+
+
+def _unless_given(query: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in defaults.items() if name not in query}
 
 
 # A pooled PostgreSQL connection idle this long is pinged before it is used again: the
