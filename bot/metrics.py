@@ -3,10 +3,14 @@
 With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR names a directory where
 prometheus_client keeps each worker's counts, and a scrape sums them, whichever worker
 answers it. It must be set before prometheus_client is imported (it picks its value
-store then): the operator's, or one bot.server makes for the server it starts.
+store then): the operator's, or own_directory(), which bot.server sets for the server
+it starts.
 """
 
+import logging
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +29,9 @@ from prometheus_client.registry import REGISTRY, Collector
 if TYPE_CHECKING:  # the gunicorn master imports this module: no database code at run time
     from scheduler.dispatch import Summary
 
-SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter("partnerbot_requests", "Requests to /slack/events, by HTTP status", ["status"])
 LATENCY = Histogram(
@@ -46,15 +52,24 @@ def count_reminders(summary: "Summary") -> None:
 class QueueDepth(Collector):
     """Reminders due and not yet posted, counted afresh at each scrape."""
 
+    NAME, HELP = "partnerbot_reminder_queue_depth", "Reminders due and not yet posted"
+
     def __init__(self, count: Callable[[], int]):
         self.count = count
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registering asks for the names, from collect() unless this says them: a query
+        # at every worker's boot, and a worker that fails to boot (the database down)
+        # makes gunicorn stop the whole server.
+        yield GaugeMetricFamily(self.NAME, self.HELP)
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield GaugeMetricFamily(
-            "partnerbot_reminder_queue_depth",
-            "Reminders due and not yet posted",
-            value=self.count(),
-        )
+        try:
+            depth = self.count()
+        except Exception:  # the database, down: the other metrics still answer the scrape
+            log.warning("reminder queue depth unavailable", exc_info=True)
+            return
+        yield GaugeMetricFamily(self.NAME, self.HELP, value=depth)
 
 
 _queue: list[QueueDepth] = []  # this process's, once reminders start
@@ -80,8 +95,20 @@ def _scraped() -> CollectorRegistry:
 
 
 def shared_directory() -> Path | None:
-    value = os.environ.get(SHARED_DIRECTORY)
+    value = os.environ.get(MULTIPROC_VARIABLE)
     return Path(value) if value else None
+
+
+def own_directory(port: int) -> Path:
+    """Where a server on `port` shares its workers' counts when the operator names no
+    directory: the same one at every start (emptied then, so at most one per port is
+    ever left behind, whatever killed the server), and this user's alone."""
+    path = Path(tempfile.gettempdir()) / f"partnerbot-metrics-{os.getuid()}-{port}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    found = path.lstat()
+    if stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() and not found.st_mode & 0o077:
+        return path
+    return Path(tempfile.mkdtemp(prefix="partnerbot-metrics-"))  # not ours to write in
 
 
 def forget_earlier_runs() -> None:

@@ -3,6 +3,8 @@ commands answer "temporarily unavailable" at once instead of timing out, the bot
 recovers by itself when the database returns, and no reminder is lost."""
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -13,69 +15,21 @@ from storage.engine import PING_AFTER_IDLE, make_engine
 from storage.migrate import upgrade
 from tests.conftest import BACKENDS, _empty_postgres
 from tests.fake_slack import eventually
-from tests.processes import BotProcess, http_request
+from tests.processes import BotProcess, http_request, post_command, workers_of
 from tests.reminder_rows import due_reminders
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
 from tests.tcp_proxy import TcpProxy
 from tests.test_dispatch import CTX
 
-
-def command(bot: BotProcess, text: str, name: str = "/partnership") -> tuple[int, str, float]:
-    body = slash_command_body(name, text, team="T1", user="U1", channel="C1")
-    headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
-    started = time.monotonic()
-    status, answer = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
-    return status, answer, time.monotonic() - started
-
-
-@pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
 )
-def test_an_outage_is_answered_politely_and_survived(postgres_url, fake_slack, tmp_path):
-    _empty_postgres(postgres_url)
-    url = make_url(postgres_url)
-    proxy = TcpProxy((url.host, url.port or 5432)).start()
-    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
-        "DATABASE_URL": through_proxy,
-    }
-    bot = BotProcess(env, tmp_path / "bot.log").start()
-    try:
-        assert command(bot, "create Spelthorne LSP")[0] == 200
-        assert command(bot, "", "/budget")[0] == 200  # remembered now, yet its version is read
-        proxy.cut()
-        due_reminders(engine, channels=1, per_channel=1)  # falls due during the outage
-        for text, name in (("show", "/partnership"), ("", "/budget")):
-            status, answer, took = command(bot, text, name)
-            assert status == 200 and took < 3  # inside Slack's 3 seconds
-            assert "temporarily unavailable" in json.loads(answer)["text"]
-        assert http_request("GET", bot.url + "/healthz")[0] == 503
-        proxy.restore()
-        status, answer, _ = eventually(
-            lambda: (r := command(bot, "show")) and "Spelthorne LSP" in r[1] and r,
-            what="the bot answering again",
-        )
-        assert http_request("GET", bot.url + "/healthz")[0] == 200
-        eventually(lambda: fake_slack.reminders_posted(), timeout=60, what="the reminder")
-    finally:
-        bot.stop()
-        proxy.cut()
-        engine.dispose()
-    assert len(fake_slack.reminders_posted()) == 1
 
 
-@pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
-)
-def test_a_database_restart_between_commands_goes_unseen(postgres_url, fake_slack, tmp_path):
-    """Connections pooled before the restart are dead; the first command after it must
-    not be the one to find out. After a pause, storage.engine pings a connection that
-    sat idle; straight after, the command meets a dead one and is run again."""
+@pytest.fixture
+def proxied(postgres_url, fake_slack):
+    """An empty PostgreSQL database behind a proxy the test can cut, and `partnerbot
+    run`'s settings for reaching it through the proxy."""
     _empty_postgres(postgres_url)
     url = make_url(postgres_url)
     proxy = TcpProxy((url.host, url.port or 5432)).start()
@@ -85,6 +39,72 @@ def test_a_database_restart_between_commands_goes_unseen(postgres_url, fake_slac
         "SLACK_API_URL": fake_slack.url,
         "DATABASE_URL": url.set(port=proxy.port).render_as_string(hide_password=False),
     }
+    yield proxy, env
+    proxy.cut()
+
+
+def test_an_outage_is_answered_politely_and_survived(proxied, postgres_url, fake_slack, tmp_path):
+    proxy, env = proxied
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        assert post_command(bot, "create Spelthorne LSP")[0] == 200
+        assert (
+            post_command(bot, "", command="/budget")[0] == 200
+        )  # remembered now, yet its version is read
+        proxy.cut()
+        due_reminders(engine, channels=1, per_channel=1)  # falls due during the outage
+        for text, name in (("show", "/partnership"), ("", "/budget")):
+            started = time.monotonic()
+            status, answer = post_command(bot, text, command=name)
+            took = time.monotonic() - started
+            assert status == 200 and took < 3  # inside Slack's 3 seconds
+            assert "temporarily unavailable" in json.loads(answer)["text"]
+        assert http_request("GET", bot.url + "/healthz")[0] == 503
+        proxy.restore()
+        eventually(
+            lambda: (r := post_command(bot, "show")) and "Spelthorne LSP" in r[1] and r,
+            what="the bot answering again",
+        )
+        assert http_request("GET", bot.url + "/healthz")[0] == 200
+        eventually(lambda: fake_slack.reminders_posted(), timeout=60, what="the reminder")
+    finally:
+        bot.stop()
+        engine.dispose()
+    assert len(fake_slack.reminders_posted()) == 1
+
+
+def test_a_worker_replaced_during_an_outage_comes_up(proxied, tmp_path):
+    """gunicorn stops the whole server when a worker fails to boot, so a worker that
+    crashes, or is replaced, while the database is down must still come up."""
+    proxy, env = proxied
+    bot = BotProcess(env | {"WEB_CONCURRENCY": "1"}, tmp_path / "bot.log").start()
+    try:
+        assert post_command(bot, "create Spelthorne LSP")[0] == 200
+        proxy.cut()
+        (crashed,) = workers_of(bot.pid)
+        os.kill(int(crashed), signal.SIGKILL)
+        eventually(lambda: workers_of(bot.pid) not in ([], [crashed]), what="a new worker")
+        status, answer = eventually(
+            lambda: (r := post_command(bot, "show")) and r[0] == 200 and r,
+            what="the new worker answering",
+        )
+        assert "temporarily unavailable" in json.loads(answer)["text"]
+        status, page = http_request("GET", bot.url + "/metrics")
+        assert status == 200 and "partnerbot_requests_total" in page  # no queue depth now
+        proxy.restore()
+        eventually(lambda: "Spelthorne LSP" in post_command(bot, "show")[1], what="recovery")
+        assert "partnerbot_reminder_queue_depth 0.0" in http_request("GET", bot.url + "/metrics")[1]
+    finally:
+        bot.stop()
+
+
+def test_a_database_restart_between_commands_goes_unseen(proxied, postgres_url, tmp_path):
+    """Connections pooled before the restart are dead; the first command after it must
+    not be the one to find out. After a pause, storage.engine pings a connection that
+    sat idle; straight after, the command meets a dead one and is run again."""
+    proxy, env = proxied
     # Created here, not through the bot: a change starts background work (the Home
     # tab), which would meet the dead connections first and clear them for the test.
     engine = make_engine(postgres_url)
@@ -93,12 +113,11 @@ def test_a_database_restart_between_commands_goes_unseen(postgres_url, fake_slac
     bot = BotProcess(env, tmp_path / "bot.log").start()
     try:
         for pause in (PING_AFTER_IDLE + 0.2, 0, None):  # the same reads, after each restart
-            assert "Spelthorne LSP" in command(bot, "show")[1]
-            assert "There are no funds yet" in command(bot, "", "/budget")[1]
+            assert "Spelthorne LSP" in post_command(bot, "show")[1]
+            assert "There are no funds yet" in post_command(bot, "", command="/budget")[1]
             if pause is not None:
                 proxy.cut()
                 proxy.restore()  # the database is back at once; every old connection is gone
                 time.sleep(pause)
     finally:
         bot.stop()
-        proxy.cut()
