@@ -1,6 +1,7 @@
 """The `partnerbot` command line: run, shell, demo, db upgrade."""
 
 import argparse
+import errno
 import logging
 import socket
 import sys
@@ -11,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from bot import logs
 from bot.app import create_app, create_web_client, utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
-from bot.reminders import start_reminders
+from bot.reminders import plan_missing_reminders, start_reminders
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 
@@ -35,7 +36,8 @@ def run(settings: Settings) -> None:
     require_slack(settings)
     if not settings.socket_mode:
         _check_port_free(settings.port)
-    _migrate(settings).dispose()  # HTTP mode execs the server next: nothing left open
+    engine = _migrate(settings)
+    plan_missing_reminders(settings, engine)  # once, not once in every worker
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
     if not settings.socket_mode:
@@ -49,13 +51,13 @@ def run(settings: Settings) -> None:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        engine = make_engine(settings.database_url)
         app = create_app(settings, engine)
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()
     else:
         from bot.server import become_server
 
+        engine.dispose()  # the server is exec'd next: nothing left open
         become_server(port=settings.port, log_level=settings.log_level, workers=settings.workers)
 
 
@@ -100,9 +102,10 @@ def _check_port_free(port: int) -> None:
         try:
             probe.bind(("0.0.0.0", port))
         except OSError as exc:
-            raise ConfigError(
-                "PORT", f"{port} is in use ({exc.strerror}); stop what listens there first"
-            ) from None
+            problem = "is in use; stop what listens there first"
+            if exc.errno != errno.EADDRINUSE:
+                problem = f"cannot be listened on ({exc.strerror})"
+            raise ConfigError("PORT", f"{port} {problem}") from None
 
 
 def _verify_token(settings: Settings) -> str:

@@ -40,6 +40,12 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
     return client_for
 
 
+def plan_missing_reminders(settings: Settings, engine: Engine, clock: Clock = utc_now) -> None:
+    """At start: reminders for whatever has none yet (rows written before this version,
+    or by hand), so the clock started next finds them."""
+    in_transaction(engine, lambda session: plan_all(session, settings.tz, clock()))
+
+
 def start_reminders(
     settings: Settings, engine: Engine, clock: Clock = utc_now
 ) -> BackgroundScheduler:
@@ -50,8 +56,6 @@ def start_reminders(
         clock=clock,
         lease=timedelta(seconds=settings.reminder_lease),
     )
-
-    in_transaction(engine, lambda session: plan_all(session, settings.tz, clock()))
 
     def housekeeping() -> None:
         in_transaction(engine, lambda s: forget_events(s, before=clock() - EVENT_MEMORY))
