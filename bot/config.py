@@ -1,8 +1,10 @@
 """Settings from environment variables, checked once, with one clear line per mistake."""
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +34,7 @@ class Settings:
     port: int
     tz: ZoneInfo
     log_level: str
-    workers: int = 1  # gunicorn worker processes in HTTP mode
+    workers: int  # gunicorn worker processes in HTTP mode
     # How long a reminder claimed by a replica that died stays its own before another
     # replica checks the channel and posts it: longer than a Web API call can take.
     reminder_lease: int = 60
@@ -151,12 +153,24 @@ def _workers(value: str | None) -> int:
     """WEB_CONCURRENCY, or one worker per CPU this process may use: one Python process
     runs Python code on one core at a time, however many threads it has."""
     if value is None:
-        return len(os.sched_getaffinity(0))
+        return min(usable_cpus(), MAX_WORKERS)
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_WORKERS:
         raise ConfigError(
             "WEB_CONCURRENCY", f"{value!r} is not a number of worker processes (1-{MAX_WORKERS})"
         )
     return int(value)
+
+
+def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The CPUs this process may run on, fewer if a container's CPU quota (cgroup v2:
+    "quota period" microseconds, or "max") allows less than all of them."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = cgroup.read_text().split()
+        cpus = min(cpus or 1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):  # no cgroup v2 here, or "max": no quota
+        pass
+    return max(cpus or 1, 1)
 
 
 def _zone(value: str) -> ZoneInfo:

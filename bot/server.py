@@ -17,9 +17,7 @@ import argparse
 import gc
 import logging
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from typing import NoReturn
 
@@ -48,12 +46,11 @@ def become_server(*, port: int, log_level: str, workers: int) -> NoReturn:
     # -P: the working directory is not put on sys.path; the installed bot is the one run.
     argv = [sys.executable, "-P", "-m", "bot.server", "--port", str(port)]
     argv += ["--log-level", log_level, "--workers", str(workers)]
-    environment = dict(os.environ)
+    # gunicorn reads WEB_CONCURRENCY when it is imported, and int("") would fail there.
+    environment = os.environ | {"WEB_CONCURRENCY": str(workers)}
     if workers > 1 and not metrics.shared_directory():
-        # prometheus_client reads this when it is imported, so it is set for the new
-        # interpreter; the master removes the directory when it exits.
-        environment[metrics.SHARED_DIRECTORY] = tempfile.mkdtemp(prefix="partnerbot-metrics-")
-        argv.append("--remove-metrics-directory")
+        # prometheus_client reads this when it is imported: set for the new interpreter.
+        environment[metrics.MULTIPROC_VARIABLE] = str(metrics.own_directory(port))
     os.execve(sys.executable, argv, environment)
 
 
@@ -62,20 +59,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", required=True)
     parser.add_argument("--workers", type=int, required=True)
-    parser.add_argument("--remove-metrics-directory", action="store_true")
     args = parser.parse_args(argv)
     # The master logs only gunicorn's comings and goings; each worker configures logging
     # again with the settings' secrets to mask.
     logs.configure(args.log_level, secrets=[])
     if args.workers > 1:
         _share_with_workers()
-    serve(
-        _bot_app,
-        port=args.port,
-        log_level=args.log_level,
-        workers=args.workers,
-        on_exit=_remove_metrics_directory if args.remove_metrics_directory else None,
-    )
+    serve(_bot_app, port=args.port, log_level=args.log_level, workers=args.workers)
 
 
 def serve(
@@ -84,7 +74,6 @@ def serve(
     port: int,
     log_level: str,
     workers: int,
-    on_exit: Callable[[], None] | None = None,
 ) -> None:
     """Serve until SIGTERM/SIGINT; gunicorn lets in-flight requests finish first."""
     if workers > 1 and not metrics.shared_directory():
@@ -107,7 +96,6 @@ def serve(
             "loglevel": log_level.lower(),
             "accesslog": None,  # our own log line per command says more, and no bodies
             "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
-            "on_exit": lambda server: on_exit() if on_exit else None,
         },
     ).run()
 
@@ -135,11 +123,6 @@ def _bot_app() -> WSGIApp:
     app = worker_app()
     gc.freeze()  # what start-up built lives as long as the worker: never scan it
     return app
-
-
-def _remove_metrics_directory() -> None:
-    if directory := metrics.shared_directory():
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _share_with_workers() -> None:

@@ -10,10 +10,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.slack_requests import sign, slash_command_body
+
 PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
 
-# What the bot may see of the test runner's environment: nothing Slack-related leaks in.
-_BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+# What the bot may see of the test runner's environment: nothing Slack-related, and
+# none of the server settings the tests choose themselves.
+_SERVER_SETTINGS = {"PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"}
+_BASE_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith(("SLACK_", "DATABASE_URL")) and k not in _SERVER_SETTINGS
+}
 
 
 def run_cli(*args: str, env: dict | None = None, stdin: str = "", cwd=None, timeout=60):
@@ -42,6 +50,26 @@ def http_request(method: str, url: str, body: bytes | None = None, headers: dict
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def post_command(
+    bot: "BotProcess",
+    text: str,
+    *,
+    command: str = "/partnership",
+    channel: str = "C1",
+    headers: dict | None = None,
+) -> tuple[int, str]:
+    """A slash command from user U1 of workspace T1, signed unless headers are given."""
+    body = slash_command_body(command, text, team="T1", user="U1", channel=channel)
+    headers = sign(body) if headers is None else headers
+    headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
+    return http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+
+
+def workers_of(pid: int) -> list[str]:
+    """The pids of a gunicorn master's workers."""
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
 
 
 def spawn_bot(env: dict, log_path: Path) -> subprocess.Popen:

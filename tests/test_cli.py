@@ -1,9 +1,11 @@
 """The console script as a new user meets it: demo, shell, db upgrade, bad settings."""
 
+import socket
+
 import pytest
 
 from storage.migrate import head_revision
-from tests.processes import run_cli
+from tests.processes import free_port, run_cli
 
 SEED_PARTNERSHIPS = [
     "Spelthorne LSP",
@@ -125,6 +127,7 @@ def test_db_upgrade_reports_the_revision(tmp_path):
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
         ({"WEB_CONCURRENCY": "two"}, "WEB_CONCURRENCY"),
+        ({"WEB_CONCURRENCY": "65"}, "WEB_CONCURRENCY"),
         ({"REMINDER_LEASE_SECONDS": "5"}, "REMINDER_LEASE_SECONDS"),
         ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
         ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, "PARTNERBOT_TOKEN_KEY"),
@@ -161,12 +164,27 @@ def test_an_unreachable_database_is_one_line_too(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_database_that_never_answers_is_one_line_too():
+    """A host that takes the connection and then says nothing (a hung server, a
+    half-open proxy): without libpq's connect_timeout this would wait for ever."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        url = f"postgresql://nobody@127.0.0.1:{silent.getsockname()[1]}/none"
+        result = run_cli("db", "upgrade", env={"DATABASE_URL": url}, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.startswith("partnerbot: DATABASE_URL: cannot open postgresql+psycopg://")
+    assert "timeout" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_rejected_token_is_one_line(fake_slack, tmp_path):
     env = {
         "SLACK_BOT_TOKEN": "xoxb-revoked",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": fake_slack.url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "PORT": str(free_port()),  # not 3000, which something else may hold
     }
     result = run_cli("run", env=env)
     assert result.returncode == 2

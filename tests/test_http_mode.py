@@ -3,25 +3,30 @@
 import http.client
 import json
 import os
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, func, select
 
 from bot.app import EVENT_THREADS
+from commands.dispatch import dispatch
+from storage.models import Reminder
 from tests.fake_slack import eventually
-from tests.processes import BotProcess, http_request, run_cli, spawn_bot
+from tests.processes import (
+    BotProcess,
+    http_request,
+    post_command,
+    run_cli,
+    spawn_bot,
+    workers_of,
+)
 from tests.reminder_rows import due_reminders
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, sign, slash_command_body
-
-
-def post_command(bot: BotProcess, text: str, *, headers=None, channel="C1"):
-    body = slash_command_body("/partnership", text, team="T1", user="U1", channel=channel)
-    headers = sign(body) if headers is None else headers
-    headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
-    return http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+from tests.test_dispatch import CTX
 
 
 @pytest.fixture
@@ -56,9 +61,7 @@ def test_sigterm_lets_work_after_the_ack_finish(env, fake_slack, tmp_path):
     fake_slack.respond("chat.postMessage", slow_post)
     bot = BotProcess(env, tmp_path / "bot.log").start()
     post_command(bot, "create Spelthorne LSP")
-    body = slash_command_body("/assess", "start baseline", team="T1", user="U1", channel="C1")
-    headers = sign(body) | {"Content-Type": "application/x-www-form-urlencoded"}
-    status, answer = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+    status, answer = post_command(bot, "start baseline", command="/assess")
     assert status == 200 and "Starting questionnaire *1*" in answer
     assert bot.stop() == 0
     posts = [c.body["text"] for c in fake_slack.calls_to("chat.postMessage")]
@@ -161,8 +164,9 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
         (shared / "counter_1.db").write_bytes(b"")  # an earlier run's, to be forgotten
         env |= {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
     bot = BotProcess(env, tmp_path / "bot.log").start()
-    if not given:
-        shared = Path(environment_of(bot.pid)["PROMETHEUS_MULTIPROC_DIR"])
+    if not given:  # the server's own, the same at every start on this port
+        shared = Path(tempfile.gettempdir()) / f"partnerbot-metrics-{os.getuid()}-{bot.port}"
+        assert environment_of(bot.pid)["PROMETHEUS_MULTIPROC_DIR"] == str(shared)
     sent = 0
     try:
         post_command(bot, "create Spelthorne LSP")
@@ -177,28 +181,52 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
         bot.stop()
     shows = f'partnerbot_commands_total{{command="/partnership",outcome="ok"}} {sent + 1}.0'
     assert all(shows in page.splitlines() for page in scrapes)
-    assert shared.exists() == given  # the server removes only the directory it made
 
 
 def test_by_default_there_is_one_worker_per_cpu(env, tmp_path):
     env = {name: value for name, value in env.items() if name != "WEB_CONCURRENCY"}
-    cpus = len(os.sched_getaffinity(0))
-    bot = BotProcess(env, tmp_path / "bot.log").start()
+    everywhere = os.sched_getaffinity(0)
+    cpus = set(sorted(everywhere)[:2])  # the bot inherits this: two, whatever the runner has
+    os.sched_setaffinity(0, cpus)
     try:
-        eventually(lambda: len(workers_of(bot.pid)) == cpus, what=f"{cpus} workers")
+        bot = BotProcess(env, tmp_path / "bot.log").start()
+    finally:
+        os.sched_setaffinity(0, everywhere)
+    try:
+        eventually(lambda: len(workers_of(bot.pid)) == len(cpus), what=f"{len(cpus)} workers")
         assert post_command(bot, "create Spelthorne LSP")[0] == 200
-        assert f"mode=http on port {bot.port} with {cpus} worker" in bot.logs()
+        assert f"mode=http on port {bot.port} with {len(cpus)} worker" in bot.logs()
     finally:
         bot.stop()
 
 
-def test_a_second_server_on_the_same_port_is_refused(bot, env):
+def test_run_plans_the_reminders_missing_at_start(env, engine, tmp_path):
+    """Reminders for a deadline written without them (by hand, or before an upgrade)
+    are planned when `partnerbot run` starts, before its workers do anything."""
+    assert dispatch(engine, CTX, "/partnership", "create Spelthorne LSP").ok
+    assert dispatch(engine, CTX, "/deadline", 'add "LAA proposals" 5pm 31 July 2099').ok
+    count = select(func.count()).select_from(Reminder)
+    with engine.begin() as connection:
+        planned = connection.scalar(count)
+        connection.execute(delete(Reminder))
+    BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start().stop()
+    with engine.connect() as connection:
+        assert connection.scalar(count) == planned > 0
+
+
+def test_a_second_server_on_the_same_port_is_refused(env, tmp_path):
     """Several workers listen with SO_REUSEPORT: without the check, a second server
-    would quietly share the port and take some of the first one's requests."""
-    result = run_cli("run", env=env | {"PORT": str(bot.port), "WEB_CONCURRENCY": "2"})
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"partnerbot: PORT: {bot.port} is in use")
-    assert post_command(bot, "create Spelthorne LSP")[0] == 200
+    with several workers would quietly share the port and take some of the requests."""
+    env = env | {"WEB_CONCURRENCY": "2"}
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        eventually(lambda: listening_sockets(bot.port) == 2, what="both workers to listen")
+        result = run_cli("run", env=env | {"PORT": str(bot.port)})
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"partnerbot: PORT: {bot.port} is in use")
+        assert listening_sockets(bot.port) == 2
+    finally:
+        bot.stop()
 
 
 def test_several_workers_share_connections_opened_at_once(env, tmp_path):
@@ -237,10 +265,6 @@ def test_several_workers_share_connections_opened_at_once(env, tmp_path):
     finally:
         bot.stop()
     assert len(workers_counting(shared)) == 2, "both workers answered commands"
-
-
-def workers_of(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
 
 
 def environment_of(pid: int) -> dict[str, str]:
