@@ -3,7 +3,8 @@
 A slack_bolt App with the bot's signing secret and process_before_response=True, and
 one slash command handler that acks a constant string, served by bot.server.serve():
 the same gunicorn application class, gthread worker, threads and workers (WEB_CONCURRENCY,
-or one per CPU) as `partnerbot run`. Whatever the bot takes on top of this is partnerbot's.
+or one per CPU) as `partnerbot run` (with several, it warns that /metrics is per worker:
+this app has no metrics). Whatever the bot takes on top of this is partnerbot's.
 /healthz answers 200 at once (it does not touch a database: this app has none).
 
 Settings come from the environment, as for the bot: SLACK_SIGNING_SECRET,
