@@ -6,12 +6,15 @@ creates and migrates them like ours; the stores never create tables themselves.
 """
 
 import copy
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Text
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 _TOKENS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
@@ -37,8 +40,12 @@ class TokenKeyError(ValueError):
     pass
 
 
-def check_key(key: str) -> Fernet:
+def check_key(key: str) -> "Fernet":
     """A Fernet key (32 url-safe base64 bytes), as `Fernet.generate_key()` makes."""
+    # Imported here: only multi-workspace installs seal tokens, and cryptography costs
+    # every worker of a single-workspace install 7 MB of memory.
+    from cryptography.fernet import Fernet
+
     try:
         return Fernet(key)
     except ValueError:
@@ -71,6 +78,8 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         return self._sealed(found, self._decrypt) if found is not None else None
 
     def _decrypt(self, token: bytes) -> bytes:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token)
         except InvalidToken:
