@@ -24,7 +24,9 @@ loopback HTTP to a partnership (team T1, channel C1) holding 1,000 budget lines 
 * `/budget` (the summary) and `/deadline list` at 1 client and at --concurrency
   clients: count, failures, p50, p90, p99 and max in ms, requests per second, and the
   server's CPU time and context switches a request (all its processes and threads,
-  from /proc: what the threads' turns at the GIL cost shows there);
+  from /proc: what the threads' turns at the GIL cost shows there), and how the
+  client's connections were spread over the workers ("5+3": with SO_REUSEPORT the
+  kernel hashes each connection to a worker, so a run may load one worker more);
 * memory: the resident memory (the PSS of the gunicorn master and its workers, from
   /proc: each page once, a page the workers share copy-on-write with the master split
   between them; and each process's VmRSS, which counts shared pages in every process
@@ -225,6 +227,7 @@ class Result:
     seconds: float = 0.0  # wall time of the whole run
     cpu_ms: float = 0.0  # the server's CPU time (user + system, all processes) a request
     switches: float = 0.0  # the server's context switches a request
+    split: str = ""  # the client's connections by worker, e.g. "5+3"
 
     @property
     def rate(self) -> float:
@@ -238,7 +241,7 @@ class Result:
 def print_header() -> None:
     print(
         f"{'scenario':<40} {'ok':>7} {'fail':>5} {'p50':>7} {'p90':>7} {'p99':>7} "
-        f"{'max':>8} {'req/s':>7} {'cpu ms':>7} {'ctxsw':>6}"
+        f"{'max':>8} {'req/s':>7} {'cpu ms':>7} {'ctxsw':>6} {'split':>6}"
     )
 
 
@@ -249,7 +252,8 @@ def print_result(result: Result) -> None:
     print(
         f"{result.name:<40} {result.ok:>7} {result.failed:>5} "
         + " ".join(f"{v:>7.2f}" for v in result.ms[:3])
-        + f" {result.ms[3]:>8.2f} {result.rate:>7.0f} {result.cpu_ms:>7.3f} {result.switches:>6.1f}"
+        + f" {result.ms[3]:>8.2f} {result.rate:>7.0f} {result.cpu_ms:>7.3f}"
+        + f" {result.switches:>6.1f} {result.split:>6}"
     )
 
 
@@ -1099,16 +1103,53 @@ def measure(
         for clients, count in ((1, args.sequential_requests), (args.concurrency, args.requests)):
             title = f"{label}: {name}, {clients} client{'s' if clients > 1 else ''}"
             before = cpu_of(server.pids())
+            spread: list[str] = []
+            look = threading.Timer(SPLIT_AFTER, note_split, (server, spread))
+            look.start()
             result = load.run(server.url, title, [command], count, clients)
+            look.cancel()
             used = cpu_of(server.pids()) - before
             result.cpu_ms, result.switches = used.seconds * 1000 / count, used.switches / count
+            result.split = spread[0] if spread else "?"
             progress(
                 f"{title}: p50 {result.p50:.2f} ms, {result.rate:.0f} req/s, "
                 f"{result.cpu_ms:.3f} ms CPU and {result.switches:.1f} context switches a "
-                f"request, {result.failed} failed"
+                f"request, connections by worker {result.split}, {result.failed} failed"
             )
             phase.results.append(result)
     return phase
+
+
+SPLIT_AFTER = 0.3  # seconds into a run: wrk has connected, and the shortest run lasts longer
+
+
+def note_split(server: Server, into: list[str]) -> None:
+    into.append(connection_split(server))
+
+
+def connection_split(server: Server) -> str:
+    """How the client's open connections are spread over the workers, e.g. "5+3": with
+    SO_REUSEPORT the kernel picks a worker by hashing each connection's addresses."""
+    suffix = f":{server.port:04X}"
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[1].endswith(suffix) and fields[3] == "01":  # local port, ESTABLISHED
+                inodes.add(f"socket:[{fields[9]}]")
+    counts = []
+    for worker in children(server.process.pid) if server.process else []:
+        with contextlib.suppress(OSError):
+            fds = Path(f"/proc/{worker}/fd").iterdir()
+            counts.append(sum(1 for fd in fds if _link(fd) in inodes))
+    return "+".join(str(n) for n in sorted(counts, reverse=True))
+
+
+def _link(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
 
 
 def settle(server: Server, quiet: float = 0.05, every: float = 0.25, limit: float = 60) -> None:
