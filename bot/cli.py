@@ -39,9 +39,8 @@ def run(settings: Settings) -> None:
     engine = _migrate(settings)
     plan_missing_reminders(settings, engine)  # once, not once in every worker
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
-    mode = "socket" if settings.socket_mode else f"http on port {settings.port}"
-    if not settings.socket_mode:
-        mode += f" with {settings.workers} worker{'s' if settings.workers > 1 else ''}"
+    workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
+    mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
     log.info(
         "partnerbot starting: mode=%s database=%s team=%s",
         mode,

@@ -93,11 +93,11 @@ def remembered(
     now: datetime | None = None,
 ) -> T:
     """`load()`'s value, or the one remembered for this partnership's current version."""
-    cache = cache_of(session.get_bind())
-    found = cache.get(_key(partnership, what), partnership.version, now)
+    cache, key = cache_of(session.get_bind()), _key(partnership, what)
+    found = cache.get(key, partnership.version, now)
     if found is None:
         found = load()
-        cache.put(_key(partnership, what), partnership.version, found)
+        cache.put(key, partnership.version, found)
     return found.value
 
 
