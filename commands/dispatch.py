@@ -5,7 +5,6 @@ changes nothing; an unexpected error becomes a polite reply, never a traceback.
 """
 
 import logging
-import re
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -15,16 +14,13 @@ from sqlmodel import Session
 from commands import assess, budget, deadline, event, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
-from commands.slack_text import escape
+from commands.slack_text import escape, without_control
 from commands.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
 # Slack caps command text far below this; the bound protects the parsers from abuse.
 MAX_INPUT = 4000
-# Control characters (NUL above all, which PostgreSQL refuses in text) have no meaning
-# in a command; tab and newline are kept as the white space they are.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 Handler = Callable[[Session, Context, str], Reply]
 
@@ -52,7 +48,7 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"That is {len(text):,} characters long; commands take at most {MAX_INPUT:,}.",
             f"Type `{command} help` to see what it expects.",
         )
-    text = _CONTROL.sub("", text)
+    text = without_control(text)
     try:
         if (reply := _recalled(engine, ctx, command, text)) is not None:
             return reply

@@ -10,8 +10,15 @@ import re
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|[^<>]*)?>")
+# Control characters (NUL above all, which PostgreSQL refuses in text) have no meaning
+# in what a person types; tab and newline are kept as the white space they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OPEN_QUOTES = "\"'“‘„«"
 _CLOSE_QUOTES = "\"'”’“»"
+
+
+def without_control(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 
 def escape(text: str) -> str:

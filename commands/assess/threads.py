@@ -2,6 +2,7 @@
 over: each runs in a transaction of its own and returns the messages to post."""
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from commands.assess import conversation
 from commands.assess.conversation import ThreadMessage
 from commands.reply import Post
+from commands.slack_text import without_control
 from commands.transaction import in_transaction
 from storage import assess as store
 from storage.events import claim_event
@@ -36,6 +38,8 @@ def thread_edited(engine: Engine, message: ThreadMessage) -> list[Post]:
 
 
 def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
+    message = replace(message, text=without_control(message.text))
+
     def once(session: Session) -> list[Post]:
         # The event is claimed in the same transaction as its effect: if handling fails,
         # the claim rolls back too and Slack's retry is handled; if it succeeded, the
