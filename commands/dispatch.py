@@ -15,7 +15,7 @@ from commands import assess, budget, deadline, event, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
 from commands.slack_text import escape, without_control
-from commands.transaction import in_transaction
+from commands.transaction import CommitUnconfirmed, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
         return refuse(
             "Someone changed the same thing at the same moment, so nothing was saved.",
             "Please type the command again.",
+        )
+    except CommitUnconfirmed:
+        log.exception("the database connection was lost while %s committed", command)
+        return refuse(
+            "partnerbot lost its database connection while saving this, so it cannot tell "
+            "whether it was saved.",
+            f"Type `{command}` to see what is saved now, and try again only if it is not there.",
         )
     except OperationalError:
         log.exception("database unavailable during %s", command)

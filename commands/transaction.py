@@ -17,6 +17,12 @@ ATTEMPTS = 8
 _jitter = random.Random()  # its own state: retries never disturb anyone else's random numbers
 
 
+class CommitUnconfirmed(Exception):
+    """The connection was lost while the database was asked to commit: the work may or
+    may not be saved, so it is not run again (that could save it twice), and whoever
+    asked must be told to look before they repeat it."""
+
+
 def in_transaction(
     engine: Engine, work: Callable[[Session], T], *, keep: Callable[[T], bool] = lambda _: True
 ) -> T:
@@ -25,7 +31,8 @@ def in_transaction(
     A transaction that lost a write race is run again from scratch: work here is a
     pure function of the session, and the loser's changes were rolled back. So is one
     whose connection the database had dropped (a restart) before it was asked to
-    commit: SQLAlchemy has then replaced the pool's connections.
+    commit: SQLAlchemy has then replaced the pool's connections. One dropped while the
+    commit was on its way raises CommitUnconfirmed: the database may have committed.
     """
     for attempt in range(1, ATTEMPTS + 1):
         committing = False
@@ -40,7 +47,9 @@ def in_transaction(
                     session.rollback()
                 return result
         except OperationalError as error:
-            dropped = error.connection_invalidated and not committing  # nothing was saved
+            if error.connection_invalidated and committing:
+                raise CommitUnconfirmed() from error
+            dropped = error.connection_invalidated  # before the commit: nothing was saved
             if attempt == ATTEMPTS or not (dropped or is_write_conflict(error)):
                 raise
             if not dropped:

@@ -12,7 +12,7 @@ from commands.assess import conversation
 from commands.assess.conversation import ThreadMessage
 from commands.reply import Post
 from commands.slack_text import without_control
-from commands.transaction import in_transaction
+from commands.transaction import CommitUnconfirmed, in_transaction
 from storage import assess as store
 from storage.events import claim_event
 
@@ -52,14 +52,34 @@ def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
 
     try:
         return in_transaction(engine, once)
+    except CommitUnconfirmed:
+        # Sent again after all, an answer that was saved would answer the next question.
+        log.exception(
+            "the connection was lost while thread message %s was saved", message.message_ts
+        )
+        return [
+            _warning(
+                message,
+                "I lost my database connection while saving that reply, so I can't tell "
+                "whether it was recorded. Say `status` to see where you are before sending "
+                "it again.",
+            )
+        ]
     except Exception:
         log.exception("thread message %s could not be handled", message.message_ts)
         return [
-            Post(
-                text=":warning: Something went wrong on our side and that reply wasn't recorded. "
+            _warning(
+                message,
+                "Something went wrong on our side and that reply wasn't recorded. "
                 "Please send it again.",
-                channel_id=message.channel_id,
-                thread_ts=message.thread_ts,
-                private_to=message.user_id,
             )
         ]
+
+
+def _warning(message: ThreadMessage, text: str) -> Post:
+    return Post(
+        text=f":warning: {text}",
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts,
+        private_to=message.user_id,
+    )

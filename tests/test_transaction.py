@@ -1,0 +1,114 @@
+"""A PostgreSQL connection dropped under a transaction (a restart, a proxy, a failover).
+
+Before the commit was asked for, nothing was saved: the work runs again, once. While
+the commit was on its way nobody can tell whether the database committed, so the work
+is not run again (that could save it twice) and the user is told to look first.
+"""
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, func, select
+
+from commands.assess.threads import thread_reply
+from commands.dispatch import dispatch
+from commands.transaction import CommitUnconfirmed, in_transaction
+from storage.engine import make_engine
+from storage.models import AssessAnswer, Partnership
+from storage.partnerships import create_partnership
+from tests.conftest import NOW, _empty_postgres
+from tests.test_assess_command import CHAIR
+from tests.test_dispatch import CTX
+from tests.test_thread_properties import started_run
+
+
+@pytest.fixture
+def pg_engine(postgres_url):
+    _empty_postgres(postgres_url)
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def drop_connection(session: Session) -> None:
+    """The database ends this session's connection, as a restart would."""
+    pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with session.get_bind().connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+@pytest.fixture
+def cut_commits():
+    """Call it, and from then on every session's connection is dropped just as the
+    session is asked to commit."""
+    armed = []
+
+    def arm() -> None:
+        event.listen(OrmSession, "before_commit", drop_connection)
+        armed.append(True)
+
+    yield arm
+    if armed:
+        event.remove(OrmSession, "before_commit", drop_connection)
+
+
+def partnerships(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Partnership)).one()
+
+
+def create(session: Session) -> None:
+    create_partnership(session, team_id="T1", name="Spelthorne LSP", user_id="U1", now=NOW)
+    session.flush()
+
+
+def test_a_connection_dropped_before_the_commit_runs_the_work_again_once(pg_engine):
+    attempts = []
+
+    def work(session: Session) -> None:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            drop_connection(session)
+        create(session)
+
+    in_transaction(pg_engine, work)
+    assert attempts == [1, 2] and partnerships(pg_engine) == 1
+
+
+def test_a_connection_dropped_during_the_commit_is_not_run_again(pg_engine, cut_commits):
+    attempts = []
+    cut_commits()
+
+    def work(session: Session) -> None:
+        attempts.append(1)
+        create(session)
+
+    with pytest.raises(CommitUnconfirmed):
+        in_transaction(pg_engine, work)
+    assert attempts == [1]
+
+
+def test_a_command_cut_off_while_saving_says_it_cannot_tell(pg_engine, cut_commits):
+    cut_commits()
+    reply = dispatch(pg_engine, CTX, "/partnership", "create Spelthorne LSP")
+    assert not reply.ok
+    assert "cannot tell whether it was saved" in reply.text
+    assert "Type `/partnership` to see what is saved now" in reply.text
+    assert "nothing was saved" not in reply.text
+
+
+def test_a_thread_reply_cut_off_while_saving_asks_to_look_before_sending_again(
+    pg_engine, cut_commits
+):
+    template = started_run(pg_engine)
+    cut_commits()
+    posts = thread_reply(
+        pg_engine, replace(template, message_ts="1.000001", user_id=CHAIR, text="Yes")
+    )
+    assert len(posts) == 1 and posts[0].private_to == CHAIR
+    assert "can't tell whether it was recorded" in posts[0].text
+    assert "Say `status`" in posts[0].text and "send it again." not in posts[0].text
+    with Session(pg_engine) as session:  # this time the commit never reached the database
+        assert session.exec(select(func.count()).select_from(AssessAnswer)).one() == 0
