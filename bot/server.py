@@ -9,8 +9,8 @@ The master imports gunicorn, prometheus_client and the bot's logging and metrics
 nothing more: with one worker there is nothing to share, and what the checks loaded
 (SQLAlchemy, Alembic, Bolt) would only have weighed on the master for its whole life.
 Each worker builds the app after the fork. With several workers the master loads the
-app's modules first, so that the workers share those pages (gunicorn's preload)
-instead of each holding a copy.
+app's modules and the database driver first, so that the workers share those pages
+(gunicorn's preload) instead of each holding a copy.
 """
 
 import argparse
@@ -131,9 +131,12 @@ def _share_with_workers() -> None:
     garbage collector never scans those objects: a full collection stays short, and it
     writes nothing to (and so copies nothing of) the shared pages."""
     import bot.web  # noqa: F401  (the imports are the point)
+    from bot.config import load_settings
     from commands.dates import warm_up
+    from storage.engine import load_driver
 
     warm_up()
+    load_driver(load_settings().database_url)  # a worker's engine would import it itself
     gc.freeze()
 
 

@@ -70,6 +70,13 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def load_driver(url: str) -> None:
+    """Import the database driver `url` needs, without connecting. For a server's master
+    process, so that the workers it forks share the driver's modules (psycopg: 80 of
+    them, 5 MB) instead of each importing a copy at its first make_engine()."""
+    make_url(normalise_url(url)).get_dialect().import_dbapi()
+
+
 # libpq waits for ever for a server that does not answer (TCP's own limits are minutes
 # to hours). A command should rather hear "temporarily unavailable" within Slack's 3 s,
 # and a connection to a host that vanished should not hold a request thread. Keepalive

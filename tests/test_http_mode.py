@@ -214,6 +214,16 @@ def test_run_plans_the_reminders_missing_at_start(env, engine, tmp_path):
         assert connection.scalar(count) == planned > 0
 
 
+def test_several_workers_share_the_database_driver_the_master_loaded(env, tmp_path):
+    """Each worker's engine would otherwise import its own copy (psycopg: 5 MB a worker)."""
+    bot = BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start()
+    try:
+        driver = "psycopg_binary" if "postgresql" in env["DATABASE_URL"] else "_sqlite3"
+        assert driver in Path(f"/proc/{bot.pid}/maps").read_text()
+    finally:
+        bot.stop()
+
+
 def test_a_second_server_on_the_same_port_is_refused(env, tmp_path):
     """Several workers listen with SO_REUSEPORT: without the check, a second server
     with several workers would quietly share the port and take some of the requests."""
