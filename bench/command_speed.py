@@ -20,9 +20,15 @@ loopback HTTP to a partnership (team T1, channel C1) holding 1,000 budget lines 
   10 ms), on a fresh database (migrations run) and on an already-migrated one (empty,
   then with 10 partnerships, then with 10,000);
 * the floor: bench/bare_bolt.py, a bare Bolt app acking a constant with the same
-  signing secret, served by the same gunicorn set-up (bot.server.serve), same client;
-* `/budget` (the summary) and `/deadline list` at 1 client and at --concurrency
-  clients: count, failures, p50, p90, p99 and max in ms, requests per second, and the
+  signing secret, served by the same gunicorn set-up (bot.server.serve), same client,
+  running beside the bot and measured in each of the bot's phases;
+* the floor, `/budget` (the summary) and `/deadline list` at 1 client, then at
+  --concurrency clients in --rounds rounds (3: the floor, then each command, one after
+  the other, in each round); a figure at --concurrency clients is the median of its
+  rounds (p99 and max: the worst), because one run of the same server varies by about
+  ±15% (the floor alone, 16 runs in a row: 1.32-1.75 ms), which one run each of the
+  floor and a command doubles in their ratio. Each round is printed too;
+* for each run: count, failures, p50, p90, p99 and max in ms, requests per second, and the
   server's CPU time and context switches a request (all its processes and threads,
   from /proc: what the threads' turns at the GIL cost shows there), and how the
   client's connections were spread over the workers ("5+3": with SO_REUSEPORT the
@@ -93,6 +99,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import string
 import subprocess
 import sys
@@ -238,19 +245,19 @@ class Result:
         return self.ms[0]
 
 
-def print_header() -> None:
+def print_header(width: int) -> None:
     print(
-        f"{'scenario':<40} {'ok':>7} {'fail':>5} {'p50':>7} {'p90':>7} {'p99':>7} "
+        f"{'scenario':<{width}} {'ok':>7} {'fail':>5} {'p50':>7} {'p90':>7} {'p99':>7} "
         f"{'max':>8} {'req/s':>7} {'cpu ms':>7} {'ctxsw':>6} {'split':>6}"
     )
 
 
-def print_result(result: Result) -> None:
+def print_result(result: Result, width: int) -> None:
     if not result.ok:
-        print(f"{result.name:<40} {0:>7} {result.failed:>5}  (no successful requests)")
+        print(f"{result.name:<{width}} {0:>7} {result.failed:>5}  (no successful requests)")
         return
     print(
-        f"{result.name:<40} {result.ok:>7} {result.failed:>5} "
+        f"{result.name:<{width}} {result.ok:>7} {result.failed:>5} "
         + " ".join(f"{v:>7.2f}" for v in result.ms[:3])
         + f" {result.ms[3]:>8.2f} {result.rate:>7.0f} {result.cpu_ms:>7.3f}"
         + f" {result.switches:>6.1f} {result.split:>6}"
@@ -1090,34 +1097,77 @@ class Phase:
 
 
 def measure(
-    load: Load, server: Server, label: str, commands: list[tuple[str, Command]], args
+    load: Load,
+    server: Server,
+    label: str,
+    commands: list[tuple[str, Command]],
+    args,
+    floor: Server,
+    pong: Command,
 ) -> Phase:
-    """Warm-up, then each command at 1 client and at --concurrency clients."""
-    settle(server)
+    """Warm-up, then the floor and each command at 1 client, then --rounds rounds at
+    --concurrency clients: in each round the floor, then each command, one after the
+    other. A scenario's figure at --concurrency clients is the median of its rounds
+    (p99 and max: the worst round), so neither one unlucky run nor a slow spell of the
+    machine decides a p50, nor its ratio to the floor measured beside it."""
+    for each in (server, floor):
+        settle(each)
     phase = Phase(label)
-    for _, command in commands:
-        warm = load.run(server.url, "warm-up", [command], args.warmup, args.concurrency)
+    runs = [(floor, "floor: ack a constant", pong)] + [(server, n, c) for n, c in commands]
+    for where, _, command in runs:
+        warm = load.run(where.url, "warm-up", [command], args.warmup, args.concurrency)
         if warm.failed:
             phase.results.append(warm)
-    for name, command in commands:
-        for clients, count in ((1, args.sequential_requests), (args.concurrency, args.requests)):
-            title = f"{label}: {name}, {clients} client{'s' if clients > 1 else ''}"
-            before = cpu_of(server.pids())
-            spread: list[str] = []
-            look = threading.Timer(SPLIT_AFTER, note_split, (server, spread))
-            look.start()
-            result = load.run(server.url, title, [command], count, clients)
-            look.cancel()
-            used = cpu_of(server.pids()) - before
-            result.cpu_ms, result.switches = used.seconds * 1000 / count, used.switches / count
-            result.split = spread[0] if spread else "?"
-            progress(
-                f"{title}: p50 {result.p50:.2f} ms, {result.rate:.0f} req/s, "
-                f"{result.cpu_ms:.3f} ms CPU and {result.switches:.1f} context switches a "
-                f"request, connections by worker {result.split}, {result.failed} failed"
-            )
-            phase.results.append(result)
+    for where, name, command in runs:
+        title = f"{label}: {name}, 1 client"
+        phase.results.append(timed(load, where, title, command, args.sequential_requests, 1))
+    rounds: dict[str, list[Result]] = defaultdict(list)
+    clients = args.concurrency
+    for n in range(1, args.rounds + 1):
+        for where, name, command in runs:
+            title = f"{label}: {name}, {clients} clients"
+            run = timed(load, where, f"{title}, round {n}", command, args.requests, clients)
+            rounds[title].append(run)
+            phase.results.append(run)
+    phase.results += [combined(title, results) for title, results in rounds.items()]
     return phase
+
+
+def timed(load: Load, server: Server, title: str, command: Command, count: int, clients: int):
+    """One run, with the server's CPU and context switches and the connection split."""
+    before = cpu_of(server.pids())
+    spread: list[str] = []
+    look = threading.Timer(SPLIT_AFTER, note_split, (server, spread))
+    look.start()
+    result = load.run(server.url, title, [command], count, clients)
+    look.cancel()
+    used = cpu_of(server.pids()) - before
+    result.cpu_ms, result.switches = used.seconds * 1000 / count, used.switches / count
+    result.split = spread[0] if spread else "?"
+    progress(
+        f"{title}: p50 {result.p50:.2f} ms, {result.rate:.0f} req/s, "
+        f"{result.cpu_ms:.3f} ms CPU and {result.switches:.1f} context switches a "
+        f"request, connections by worker {result.split}, {result.failed} failed"
+    )
+    return result
+
+
+def combined(name: str, rounds: list[Result]) -> Result:
+    """A scenario over its rounds: the median round's p50 and p90, the worst p99 and max;
+    counts, time and CPU summed; each round's split."""
+    sent = [r.ok + r.failed for r in rounds]
+    result = Result(name, ok=sum(r.ok for r in rounds), failed=sum(r.failed for r in rounds))
+    result.seconds = sum(r.seconds for r in rounds)
+    result.ms = (
+        statistics.median(r.ms[0] for r in rounds),
+        statistics.median(r.ms[1] for r in rounds),
+        max(r.ms[2] for r in rounds),
+        max(r.ms[3] for r in rounds),
+    )
+    result.cpu_ms = sum(r.cpu_ms * n for r, n in zip(rounds, sent, strict=True)) / sum(sent)
+    result.switches = sum(r.switches * n for r, n in zip(rounds, sent, strict=True)) / sum(sent)
+    result.split = ",".join(r.split for r in rounds)
+    return result
 
 
 SPLIT_AFTER = 0.3  # seconds into a run: wrk has connected, and the shortest run lasts longer
@@ -1366,11 +1416,8 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, str(REPO / "bench" / "bare_bolt.py")], env, workdir / "floor.log"
         )
         pong = Command("/bench", "", FLOOR_ANSWER, FLOOR_ANSWER)
-        with running(floor):
+        with running(floor), database(args.database, workdir, args.pg_url) as url:
             must_answer(floor.url, pong)
-            report.phases.append(measure(load, floor, "floor", [("ack a constant", pong)], args))
-
-        with database(args.database, workdir, args.pg_url) as url:
             engine = make_engine(url)
             now = datetime.now(UTC)
             with running(bot_server(url, "bot-setup.log")) as bot:
@@ -1387,9 +1434,8 @@ def main(argv: list[str] | None = None) -> int:
                 report.replanned[SMALL_PARTNERSHIPS] = row_counts(engine)["reminder"] - before
                 check_answers(bot.url, expected)
                 calls = len(fake.calls)
-                report.phases.append(
-                    measure(load, bot, f"{SMALL_PARTNERSHIPS} partnerships", commands, args)
-                )
+                small = f"{SMALL_PARTNERSHIPS} partnerships"
+                report.phases.append(measure(load, bot, small, commands, args, floor, pong))
                 if args.profile:
                     out = Path(args.profile)
                     out.mkdir(parents=True, exist_ok=True)
@@ -1419,9 +1465,8 @@ def main(argv: list[str] | None = None) -> int:
                     report.startup(f"migrated, {args.partnerships:,} partnerships", bot.startup)
                     report.replanned[args.partnerships] = row_counts(engine)["reminder"] - before
                     check_answers(bot.url, expected)
-                    report.phases.append(
-                        measure(load, bot, f"{args.partnerships:,} partnerships", commands, args)
-                    )
+                    large = f"{args.partnerships:,} partnerships"
+                    report.phases.append(measure(load, bot, large, commands, args, floor, pong))
             engine.dispose()
     return report.print()
 
@@ -1467,27 +1512,27 @@ class Report:
             print(f"Reminder rows the bot planned at start with {count:,} partnerships: {added}")
         print(f"Slack Web API calls while measuring: {self.slack_calls}")
         print()
-        print_header()
         results = [r for phase in self.phases for r in phase.results]
-        for result in results:
-            print_result(result)
-        if self.memory:
-            print_result(self.memory[1])
+        shown = results + ([self.memory[1]] if self.memory else [])
+        width = max((len(r.name) for r in shown), default=8)
+        print_header(width)
+        for result in shown:
+            print_result(result, width)
         print()
         self.print_targets()
         for name, lines in self.profiles.items():
             print(f"\nProfile of {name} at {args.concurrency} clients (py-spy):")
             for line in lines:
                 print(f"  {line}")
-        print_failures(results + ([self.memory[1]] if self.memory else []))
+        print_failures(shown)
         failed = any(r.failed for r in results) or (self.memory and self.memory[1].failed)
         return 1 if failed else 0
 
     def print_targets(self) -> None:
         args, t = self.args, TARGETS
-        floor = self.phases[0].find(f"floor: ack a constant, {args.concurrency} clients")
-        print("Targets:")
-        for phase in self.phases[1:]:
+        print(f"Targets (at {args.concurrency} clients: the median of {args.rounds} rounds):")
+        for phase in self.phases:
+            floor = phase.find(f"{phase.label}: floor: ack a constant, {args.concurrency} clients")
             for name in ("/budget", "/deadline list"):
                 r = phase.find(f"{phase.label}: {name}, {args.concurrency} clients")
                 if r is None or not r.ok:
@@ -1500,8 +1545,8 @@ class Report:
                     f"<= {t['floor_ratio']:g}), {r.rate:.0f} req/s ({_mark(r.rate >= t['rate'])} "
                     f">= {t['rate']:g})"
                 )
-        if len(self.phases) == 3:
-            small, large = self.phases[1], self.phases[2]
+        if len(self.phases) == 2:
+            small, large = self.phases
             for name in ("/budget", "/deadline list"):
                 for clients in (1, args.concurrency):
                     suffix = f"{name}, {clients} client{'s' if clients > 1 else ''}"
@@ -1566,6 +1611,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--startups", type=int, default=3, help="start-ups timed per state (3)")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the floor and commands at 8 clients (3)"
+    )
+    parser.add_argument(
         "--chunk", type=int, default=20_000, help="requests per signed chunk (20000)"
     )
     parser.add_argument(
@@ -1585,8 +1633,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile", metavar="DIR", help="also record the workers with py-spy into DIR"
     )
     args = parser.parse_args(argv)
-    if min(args.requests, args.concurrency, args.sequential_requests, args.chunk) < 1:
-        parser.error("--requests, --concurrency, --sequential-requests and --chunk must be >= 1")
+    if min(args.requests, args.concurrency, args.sequential_requests, args.chunk, args.rounds) < 1:
+        parser.error(
+            "--requests, --concurrency, --sequential-requests, --chunk and --rounds must be >= 1"
+        )
     if args.partnerships <= SMALL_PARTNERSHIPS:
         parser.error(f"--partnerships must be more than {SMALL_PARTNERSHIPS}")
     return args
