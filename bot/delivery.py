@@ -94,7 +94,7 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
                 channel=channel_id,
                 filename=reply.upload.filename,
                 title=reply.upload.title,
-                content=reply.upload.content,
+                content=reply.upload.data(),
             )
         for message in reply.posts:
             post(client, message)

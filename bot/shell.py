@@ -107,7 +107,7 @@ class Shell:
         """What Slack would post after the reply, done here and shown as text."""
         shown = []
         if reply.upload is not None:
-            shown.append(f"[file] {self._save(reply.upload.filename, reply.upload.content)}")
+            shown.append(f"[file] {self._save(reply.upload.filename, reply.upload.data())}")
         shown += map(self._show, reply.posts)
         if reply.thread is not None:
             self.thread_ts = self._next_ts()

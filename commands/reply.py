@@ -4,7 +4,7 @@ Slack's limits drive the helpers here: 50 blocks per message and 3,000 character
 section text; anything longer is split or summarised, never refused by Slack.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from commands.slack_text import plain_words
@@ -18,11 +18,16 @@ MAX_FIELD_TEXT = 2000
 
 @dataclass(frozen=True)
 class Upload:
-    """A file to post to the channel with the reply (an export, a calendar)."""
+    """A file to post to the channel with the reply (an export, a calendar, a chart).
+    The content may be a function that makes it, called only when the file is posted:
+    after the ack, for a file too slow to make within Slack's 3 seconds."""
 
     filename: str
     title: str
-    content: bytes
+    content: bytes | Callable[[], bytes]
+
+    def data(self) -> bytes:
+        return self.content() if callable(self.content) else self.content
 
 
 def file_slug(name: str) -> str:

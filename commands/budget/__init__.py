@@ -4,12 +4,14 @@ Every change locks the partnership's budget, checks, writes and audits in one
 transaction (the dispatcher commits), so two officers at once cannot overcommit.
 """
 
+from functools import partial
+
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.budget import view
-from commands.budget.chart import budget_chart
+from commands.budget.chart import Bar, drawn_apart
 from commands.budget.export import budget_csv
 from commands.budget.parse import (
     ParseError,
@@ -292,9 +294,10 @@ def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -
         return inform(view.fund_names_hint([]))
     filename = f"budget-{file_slug(partnership.name)}.png"
     title = f"Budget of {partnership.name}"
+    bars = [Bar(f.fund.name, f.total, f.committed, f.spent) for f in funds]
     return inform(
         f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel.",
-        upload=Upload(filename=filename, title=title, content=budget_chart(title, funds)),
+        upload=Upload(filename=filename, title=title, content=partial(drawn_apart, title, bars)),
     )
 
 
