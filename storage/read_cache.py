@@ -17,7 +17,7 @@ version in the database, not in the Partnership object already loaded.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -113,10 +113,3 @@ def recalled(
 def _key(partnership: Partnership, what: Hashable) -> Hashable:
     # With its creation time: SQLite may give a new row the id of one deleted.
     return (partnership.id, partnership.created_at, what)
-
-
-def detached(session: Session, rows: Iterable[object]) -> None:
-    """Take loaded rows out of the session, so that its commit or rollback never
-    expires them: a remembered row is read later, from other threads, after it closed."""
-    for row in rows:
-        session.expunge(row)

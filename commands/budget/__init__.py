@@ -33,7 +33,7 @@ from commands.slack_text import escape, plain_words, split_first, take_flag, use
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, detached, recalled, remembered
+from storage.read_cache import Fresh, recalled, remembered
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -56,7 +56,9 @@ Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a pla
 what a fund holds. Changes are for officers; anyone in the channel can read."""
 
 
-FIGURES = "figures"  # what the read cache remembers the summary's figures under
+# What the read cache remembers the summary under: the Reply itself, plain strings and
+# dicts that nothing changes once built, so a remembered summary costs no rendering.
+SUMMARY = "summary"
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
@@ -71,27 +73,20 @@ def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
 
 
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    funds = remembered(session, partnership, FIGURES, lambda: _all_figures(session, partnership))
-    return _summary(partnership, funds)
+    return remembered(session, partnership, SUMMARY, lambda: Fresh(_summary(session, partnership)))
 
 
 def show_recalled(
     engine: Engine, ctx: Context, partnership: Partnership, text: str
 ) -> Reply | None:
-    funds = recalled(engine, partnership, FIGURES)
-    return None if funds is None else _summary(partnership, funds)
+    return recalled(engine, partnership, SUMMARY)
 
 
-def _summary(partnership: Partnership, funds: list[store.FundFigures]) -> Reply:
+def _summary(session: Session, partnership: Partnership) -> Reply:
+    funds = store.figures(session, partnership=partnership)
     if not funds:
         return inform(view.fund_names_hint([]))
     return inform(*view.budget_blocks(partnership, funds))
-
-
-def _all_figures(session: Session, partnership: Partnership) -> Fresh[list[store.FundFigures]]:
-    funds = store.figures(session, partnership=partnership)
-    detached(session, (figures.fund for figures in funds))
-    return Fresh(funds)
 
 
 def fund(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
