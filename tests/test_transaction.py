@@ -1,8 +1,9 @@
 """A PostgreSQL connection dropped under a transaction (a restart, a proxy, a failover).
 
 Before the commit was asked for, nothing was saved: the work runs again, once. While
-the commit was on its way nobody can tell whether the database committed, so the work
-is not run again (that could save it twice) and the user is told to look first.
+the commit of a change was on its way nobody can tell whether the database committed,
+so the work is not run again (that could save it twice) and the user is told to look
+first; a read has nothing to lose, and is run again.
 """
 
 from dataclasses import replace
@@ -17,11 +18,15 @@ from commands.dispatch import dispatch
 from commands.transaction import CommitUnconfirmed, in_transaction
 from storage.engine import make_engine
 from storage.models import AssessAnswer, Partnership
-from storage.partnerships import create_partnership
-from tests.conftest import NOW, _empty_postgres
+from storage.partnerships import create_partnership, name_key
+from tests.conftest import BACKENDS, NOW, _empty_postgres
 from tests.test_assess_command import CHAIR
 from tests.test_dispatch import CTX
 from tests.test_thread_properties import started_run
+
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
+)
 
 
 @pytest.fixture
@@ -40,18 +45,19 @@ def drop_connection(session: Session) -> None:
 
 
 @pytest.fixture
-def cut_commits():
-    """Call it, and from then on every session's connection is dropped just as the
-    session is asked to commit."""
+def cut_commit(pg_engine):
+    """Call it, and the next session on pg_engine to commit loses its connection just as
+    it is asked to."""
     armed = []
 
-    def arm() -> None:
-        event.listen(OrmSession, "before_commit", drop_connection)
-        armed.append(True)
+    def drop(session: Session) -> None:
+        if armed and session.get_bind() is pg_engine:
+            armed.clear()
+            drop_connection(session)
 
-    yield arm
-    if armed:
-        event.remove(OrmSession, "before_commit", drop_connection)
+    event.listen(OrmSession, "before_commit", drop)
+    yield lambda: armed.append(True)
+    event.remove(OrmSession, "before_commit", drop)
 
 
 def partnerships(engine) -> int:
@@ -77,9 +83,9 @@ def test_a_connection_dropped_before_the_commit_runs_the_work_again_once(pg_engi
     assert attempts == [1, 2] and partnerships(pg_engine) == 1
 
 
-def test_a_connection_dropped_during_the_commit_is_not_run_again(pg_engine, cut_commits):
+def test_a_connection_dropped_during_the_commit_is_not_run_again(pg_engine, cut_commit):
     attempts = []
-    cut_commits()
+    cut_commit()
 
     def work(session: Session) -> None:
         attempts.append(1)
@@ -90,8 +96,39 @@ def test_a_connection_dropped_during_the_commit_is_not_run_again(pg_engine, cut_
     assert attempts == [1]
 
 
-def test_a_command_cut_off_while_saving_says_it_cannot_tell(pg_engine, cut_commits):
-    cut_commits()
+def test_a_read_cut_off_while_committing_is_run_again(pg_engine, cut_commit):
+    attempts = []
+
+    def work(session: Session) -> int:
+        attempts.append(1)
+        return session.exec(select(func.count()).select_from(Partnership)).one()
+
+    cut_commit()
+    assert in_transaction(pg_engine, work) == 0 and len(attempts) == 2
+
+
+def test_a_change_whose_last_flush_is_cut_off_is_run_again_once(pg_engine):
+    """Changes flushed earlier in the transaction were never committed either."""
+    attempts = []
+
+    def work(session: Session) -> None:
+        attempts.append(1)
+        create(session)  # flushed at once
+        name = "Runnymede LSP"  # pending, for the flush before the commit
+        session.add(
+            Partnership(
+                team_id="T1", name=name, name_key=name_key(name), created_by="U1", created_at=NOW
+            )
+        )
+        if len(attempts) == 1:
+            drop_connection(session)
+
+    in_transaction(pg_engine, work)
+    assert len(attempts) == 2 and partnerships(pg_engine) == 2
+
+
+def test_a_command_cut_off_while_saving_says_it_cannot_tell(pg_engine, cut_commit):
+    cut_commit()
     reply = dispatch(pg_engine, CTX, "/partnership", "create Spelthorne LSP")
     assert not reply.ok
     assert "cannot tell whether it was saved" in reply.text
@@ -100,10 +137,10 @@ def test_a_command_cut_off_while_saving_says_it_cannot_tell(pg_engine, cut_commi
 
 
 def test_a_thread_reply_cut_off_while_saving_asks_to_look_before_sending_again(
-    pg_engine, cut_commits
+    pg_engine, cut_commit
 ):
     template = started_run(pg_engine)
-    cut_commits()
+    cut_commit()
     posts = thread_reply(
         pg_engine, replace(template, message_ts="1.000001", user_id=CHAIR, text="Yes")
     )
