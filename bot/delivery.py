@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from commands.assess.threads import thread_started
-from commands.reply import Post, Reply
+from commands.reply import Post, Reply, could_not_post
 from commands.slack_text import escape
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,4 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
         )
     except Exception:
         log.exception("could not post %s", what)
-        respond(
-            text=f":warning: I couldn't post *{escape(what)}*; please try again.",
-            response_type="ephemeral",
-        )
+        respond(text=could_not_post(what), response_type="ephemeral")

@@ -5,6 +5,7 @@ Type what you would type in Slack; it goes through the same dispatcher and datab
 client would send them, so the handlers cannot tell the difference.
 """
 
+import logging
 import re
 import sys
 import tempfile
@@ -22,11 +23,13 @@ from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
-from commands.reply import Post, Reply
+from commands.reply import Post, Reply, Upload, could_not_post
 from commands.slack_text import escape
 from commands.timefmt import uk_datetime
 from scheduler.messages import compose
 from storage import reminders
+
+log = logging.getLogger(__name__)
 
 LOCAL_TEAM = "TLOCAL"
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z][\w.-]*[\w])")
@@ -107,7 +110,7 @@ class Shell:
         """What Slack would post after the reply, done here and shown as text."""
         shown = []
         if reply.upload is not None:
-            shown.append(f"[file] {self._save(reply.upload.filename, reply.upload.data())}")
+            shown.append(self._file(reply.upload))
         shown += map(self._show, reply.posts)
         if reply.thread is not None:
             self.thread_ts = self._next_ts()
@@ -121,6 +124,13 @@ class Shell:
             )
             shown += map(self._show, posts)
         return shown
+
+    def _file(self, upload: Upload) -> str:
+        try:
+            return f"[file] {self._save(upload.filename, upload.data())}"
+        except Exception:  # as in Slack: a file that cannot be made is said, not raised
+            log.exception("could not make %s", upload.filename)
+            return could_not_post(upload.filename)
 
     def _show(self, post: Post) -> str:
         if post.private_to:

@@ -7,7 +7,7 @@ section text; anything longer is split or summarised, never refused by Slack.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from commands.slack_text import plain_words
+from commands.slack_text import escape, plain_words
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -28,6 +28,11 @@ class Upload:
 
     def data(self) -> bytes:
         return self.content() if callable(self.content) else self.content
+
+
+def could_not_post(filename: str) -> str:
+    """What the user reads when a file could not be made or posted after the ack."""
+    return f":warning: I couldn't post *{escape(filename)}*; please try again."
 
 
 def file_slug(name: str) -> str:

@@ -9,7 +9,9 @@ import zlib
 
 import pytest
 
+from bot.shell import Shell
 from commands.budget.chart import Bar, chart_size, segments
+from tests.conftest import NOW
 
 drawing = importlib.import_module("commands.budget.chart")  # commands.budget.chart is /budget chart
 
@@ -74,6 +76,23 @@ def test_a_chart_that_cannot_be_drawn_is_said_and_nothing_is_posted(
     )
     assert note.body["response_type"] == "ephemeral"
     assert fake_slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_a_fund_named_like_a_formula_is_drawn_as_written(officer, fake_slack):
+    assert officer('fund "Pot $x^{$ two" £1,500').public  # matplotlib would typeset $…$
+    assert "Posting the budget chart" in officer("chart").text
+    (upload,) = fake_slack.wait_for("upload")
+    assert png_facts(upload.body["content"])[2]["Description"] == "1 funds"
+
+
+def test_the_shell_says_so_too_when_a_chart_cannot_be_drawn(engine, settings, monkeypatch):
+    shell = Shell(engine, settings, lambda: NOW)
+    shell.execute("/partnership create Surrey LSP cluster")
+    shell.execute('/budget fund "Pooled fund" £11,650')
+    monkeypatch.setattr(drawing, "DRAWING_TIME", 0.001)
+    shown = shell.execute("/budget chart")
+    assert "Posting the budget chart" in shown
+    assert "I couldn't post *budget-surrey-lsp-cluster.png*; please try again." in shown
 
 
 def test_no_funds_no_chart(officer, fake_slack):
