@@ -1153,17 +1153,19 @@ def timed(load: Load, server: Server, title: str, command: Command, count: int, 
 
 
 def combined(name: str, rounds: list[Result]) -> Result:
-    """A scenario over its rounds: the median round's p50, p90 and p99 (a round's p99 is
-    its 50 slowest requests of 5,000, and one 7+1 split of the connections decides it),
-    the worst max; counts, time and CPU summed; each round's split."""
+    """A scenario over its rounds: each percentile the median of the rounds' (a round's
+    p99 is its 50 slowest requests of 5,000, and one 7+1 split of the connections
+    decides it), the worst max, over the rounds that answered at all; requests per
+    second, CPU and context switches over all of them; each round's split."""
     sent = [r.ok + r.failed for r in rounds]
+    answered = [r.ms for r in rounds if r.ok] or [(0.0, 0.0, 0.0, 0.0)]
     result = Result(name, ok=sum(r.ok for r in rounds), failed=sum(r.failed for r in rounds))
     result.seconds = sum(r.seconds for r in rounds)
     result.ms = (
-        statistics.median(r.ms[0] for r in rounds),
-        statistics.median(r.ms[1] for r in rounds),
-        statistics.median(r.ms[2] for r in rounds),
-        max(r.ms[3] for r in rounds),
+        statistics.median(ms[0] for ms in answered),
+        statistics.median(ms[1] for ms in answered),
+        statistics.median(ms[2] for ms in answered),
+        max(ms[3] for ms in answered),
     )
     result.cpu_ms = sum(r.cpu_ms * n for r, n in zip(rounds, sent, strict=True)) / sum(sent)
     result.switches = sum(r.switches * n for r, n in zip(rounds, sent, strict=True)) / sum(sent)
@@ -1531,7 +1533,10 @@ class Report:
 
     def print_targets(self) -> None:
         args, t = self.args, TARGETS
-        print(f"Targets (at {args.concurrency} clients: the median of {args.rounds} rounds):")
+        print(
+            f"Targets (at {args.concurrency} clients: percentiles the median of "
+            f"{args.rounds} rounds, req/s over all of them):"
+        )
         for phase in self.phases:
             floor = phase.find(f"{phase.label}: floor: ack a constant, {args.concurrency} clients")
             for name in ("/budget", "/deadline list"):
