@@ -90,17 +90,20 @@ def fake_slack():
         yield fake
 
 
-@pytest.fixture
-def env(fake_slack, database_url) -> dict[str, str]:
-    """The environment `partnerbot run` gets in HTTP mode against the fake Slack."""
+def bot_environment(slack_url: str, database_url: str) -> dict[str, str]:
+    """The environment `partnerbot run` gets in HTTP mode against a fake Slack."""
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
+        "SLACK_API_URL": slack_url,
         "DATABASE_URL": database_url,
-        # One worker, not one per CPU: tests/test_http_mode.py covers several.
-        "WEB_CONCURRENCY": "1",
     }
+
+
+@pytest.fixture
+def env(fake_slack, database_url) -> dict[str, str]:
+    # One worker, not one per CPU: tests/test_http_mode.py covers several.
+    return bot_environment(fake_slack.url, database_url) | {"WEB_CONCURRENCY": "1"}
 
 
 @pytest.fixture

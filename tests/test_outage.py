@@ -13,11 +13,10 @@ from sqlalchemy.engine import make_url
 from commands.dispatch import dispatch
 from storage.engine import PING_AFTER_IDLE, make_engine
 from storage.migrate import upgrade
-from tests.conftest import BACKENDS, _empty_postgres
+from tests.conftest import BACKENDS, _empty_postgres, bot_environment
 from tests.fake_slack import eventually
 from tests.processes import BotProcess, http_request, post_command, workers_of
 from tests.reminder_rows import due_reminders
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET
 from tests.tcp_proxy import TcpProxy
 from tests.test_dispatch import CTX
 
@@ -33,12 +32,9 @@ def proxied(postgres_url, fake_slack):
     _empty_postgres(postgres_url)
     url = make_url(postgres_url)
     proxy = TcpProxy((url.host, url.port or 5432)).start()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url,
-        "DATABASE_URL": url.set(port=proxy.port).render_as_string(hide_password=False),
-    }
+    env = bot_environment(
+        fake_slack.url, url.set(port=proxy.port).render_as_string(hide_password=False)
+    )
     yield proxy, env
     proxy.cut()
 
