@@ -3,6 +3,7 @@
 import argparse
 import errno
 import logging
+import os
 import socket
 import sys
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(settings: Settings) -> None:
     require_slack(settings)
     if not settings.socket_mode:
+        _claim_port(settings.port)
         _check_port_free(settings.port)
     engine = _migrate(settings)
     plan_missing_reminders(settings, engine)  # once, not once in every worker
@@ -91,6 +93,28 @@ def _migrate(settings: Settings):
             "DATABASE_URL", f"cannot open {safe_url(settings.database_url)}: {reason}"
         ) from None
     return engine
+
+
+def _claim_port(port: int) -> None:
+    """Hold a claim on `port` from here to the server's end: nothing listens until the
+    token is checked, so two servers started together would both find the port free,
+    and with SO_REUSEPORT both would then serve it. The claim is a Unix socket bound to
+    an abstract name (Linux: no file to leave behind, one namespace per network
+    namespace, as ports are); the exec'd gunicorn master and its workers inherit it, and
+    the kernel frees the name when the last of them exits, however it ends."""
+    if not sys.platform.startswith("linux"):
+        return  # no abstract names elsewhere: the probe below is the only check there
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0partnerbot-http-{port}")
+    except OSError as exc:
+        claim.close()
+        problem = "is in use by another partnerbot run; stop it first"
+        if exc.errno != errno.EADDRINUSE:
+            problem = f"cannot be claimed ({exc.strerror})"
+        raise ConfigError("PORT", f"{port} {problem}") from None
+    # detach(): the descriptor outlives the socket object, open on purpose through the exec
+    os.set_inheritable(claim.detach(), True)
 
 
 def _check_port_free(port: int) -> None:

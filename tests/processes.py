@@ -95,7 +95,14 @@ class BotProcess:
         self._process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20) -> "BotProcess":
+        return self.spawn().wait_until_healthy(timeout)
+
+    def spawn(self) -> "BotProcess":
+        """Start it without waiting for it to answer."""
         self._process = spawn_bot(self._env, self._log_path)
+        return self
+
+    def wait_until_healthy(self, timeout: float = 20) -> "BotProcess":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -231,6 +231,34 @@ def test_several_workers_share_the_database_driver_the_master_loaded(
         bot.stop()
 
 
+def test_a_server_starting_beside_another_on_its_port_is_refused(env, fake_slack, tmp_path):
+    """Nothing listens until a server has asked Slack who it is, so one started in the
+    meantime finds the port free: the first one's claim on the port refuses it anyway."""
+    answer = threading.Event()
+
+    def slow_auth_test(call):
+        answer.wait(30)
+        return 200, {"ok": True, "url": "https://test.slack.com/", **fake_slack.tokens[call.token]}
+
+    fake_slack.respond("auth.test", slow_auth_test)
+    env = env | {"WEB_CONCURRENCY": "2"}
+    first = BotProcess(env, tmp_path / "first.log").spawn()
+    try:
+        fake_slack.wait_for("auth.test")  # past its checks, not listening yet
+        second = run_cli("run", env=env | {"PORT": str(first.port)}, timeout=15)
+        assert second.returncode == 2
+        assert second.stderr == (
+            f"partnerbot: PORT: {first.port} is in use by another partnerbot run; stop it first\n"
+        )
+        assert len(fake_slack.calls_to("auth.test")) == 1  # the second got no further
+        answer.set()
+        first.wait_until_healthy()
+        eventually(lambda: listening_sockets(first.port) == 2, what="both workers to listen")
+    finally:
+        answer.set()
+        first.stop()
+
+
 def test_a_second_server_on_the_same_port_is_refused(env, tmp_path):
     """Several workers listen with SO_REUSEPORT: without the check, a second server
     with several workers would quietly share the port and take some of the requests."""
