@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import socket
 import tempfile
 import threading
 import time
@@ -268,10 +269,24 @@ def test_a_second_server_on_the_same_port_is_refused(env, tmp_path):
         eventually(lambda: listening_sockets(bot.port) == 2, what="both workers to listen")
         result = run_cli("run", env=env | {"PORT": str(bot.port)})
         assert result.returncode == 2
-        assert result.stderr.startswith(f"partnerbot: PORT: {bot.port} is in use")
+        assert result.stderr.startswith(f"partnerbot: PORT: {bot.port} is in use by another")
         assert listening_sockets(bot.port) == 2
     finally:
         bot.stop()
+
+
+def test_a_port_another_program_listens_on_is_refused(env):
+    """It listens with SO_REUSEPORT too, as a second server of ours would: gunicorn's
+    workers would share the port with it without a word."""
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("0.0.0.0", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = run_cli("run", env=env | {"PORT": str(port), "WEB_CONCURRENCY": "2"}, timeout=15)
+    assert result.returncode == 2
+    assert result.stderr == f"partnerbot: PORT: {port} is in use; stop what listens there first\n"
 
 
 def test_several_workers_share_connections_opened_at_once(env, tmp_path):
