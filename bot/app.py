@@ -80,6 +80,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
     )
     app = App(
+        # Without a name Bolt takes its caller's file name from inspect.stack(), which
+        # reads every loaded module: 8 MB of pages a worker shared with the master.
+        name="partnerbot",
         client=create_web_client(settings),  # no token in multi-workspace mode
         signing_secret=settings.signing_secret,
         oauth_settings=oauth_settings(settings, engine),
