@@ -41,7 +41,7 @@ loopback HTTP to a partnership (team T1, channel C1) holding 1,000 budget lines 
   workers share copy-on-write with the master count once, and shared libraries count
   whole, though other processes (the floor, this script) map them too. Beside it: the
   PSS sum, which splits each page among all the processes on the machine that map it
-  (so it leaves out part of the libraries, about 10 MB here, and is what the target is
+  (so it leaves out part of the libraries, 14-17 MB here, and is what the target is
   checked against where frame numbers are hidden), and each process's VmRSS, which
   counts a shared page in every process that maps it;
 * scale: the same scenarios with 10 partnerships in the database and again with
