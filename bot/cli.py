@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import plan_missing_reminders, start_reminders
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
+from storage.partnership_watch import watch_partnerships
 
 log = logging.getLogger("partnerbot")
 
@@ -52,6 +53,7 @@ def run(settings: Settings) -> None:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        watch_partnerships(engine)  # on PostgreSQL, commands then read channels from memory
         app = create_app(settings, engine)
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from storage.engine import read_row
 from storage.models import ChannelLink, Membership, Partnership, Role
+from storage.partnership_watch import memory_of
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
@@ -67,13 +68,19 @@ def partnership_for_channel_outside_transaction(
     engine: Engine, *, team_id: str, channel_id: str
 ) -> Partnership | None:
     """The channel's partnership as it is now, read outside any transaction: enough
-    for an answer remembered under its version (storage.read_cache). The object is
-    in no session: read it, never change it."""
-    where = {"team_id": team_id, "channel_id": channel_id}
-    row = read_row(engine, _FOR_CHANNEL, where)
-    if row is None:
-        return None
-    return Partnership.model_construct(**dict(zip(_KEYS, row, strict=True)))
+    for an answer remembered under its version (storage.read_cache). On PostgreSQL,
+    while this process watches for changes, as remembered since the last change heard
+    of (storage.partnership_watch). The object is in no session: read it, never change
+    it."""
+
+    def read() -> Partnership | None:
+        row = read_row(engine, _FOR_CHANNEL, {"team_id": team_id, "channel_id": channel_id})
+        if row is None:
+            return None
+        return Partnership.model_construct(**dict(zip(_KEYS, row, strict=True)))
+
+    memory = memory_of(engine)
+    return read() if memory is None else memory.recall((team_id, channel_id), read)
 
 
 _KEYS = [column.key for column in _FOR_CHANNEL.selected_columns]

@@ -14,12 +14,14 @@ from sqlmodel import Session, select
 
 from bot.app import create_app
 from commands.dispatch import dispatch
-from storage import read_cache
+from storage import partnership_watch, read_cache
 from storage.engine import make_engine
 from storage.models import Partnership
+from storage.partnership_watch import watch_partnerships
 from storage.partnerships import partnership_for_channel_outside_transaction
 from storage.read_cache import Fresh, ReadCache
 from tests.conftest import NOW
+from tests.fake_slack import eventually
 from tests.fake_time import LONDON
 from tests.slack_requests import SlackDriver
 from tests.test_dispatch import CTX
@@ -241,6 +243,18 @@ def test_a_result_holds_only_between_its_instants():
 
 # --- Any sequence of changes and clock moves: a cached answer is the fresh answer ----
 
+
+@pytest.fixture
+def watched(engine):
+    """On PostgreSQL, channels' partnerships are remembered too, as in a server."""
+    watch = watch_partnerships(engine)
+    if watch is not None:
+        eventually(lambda: watch.connections == 1, what="the watch to listen")
+    yield
+    if watch is not None:
+        watch.stop()
+
+
 _channels = itertools.count(1)
 # Hours ahead of the clock: mostly within the next few waits, so that dates fall due.
 OFFSET = st.integers(min_value=1, max_value=72) | st.integers(min_value=1, max_value=24 * 400)
@@ -294,7 +308,7 @@ def command_for(step: tuple, now) -> tuple[str, str]:
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=st.lists(STEPS, min_size=1, max_size=12))
-def test_a_cached_answer_is_always_the_fresh_answer(engine, steps):
+def test_a_cached_answer_is_always_the_fresh_answer(engine, watched, steps):
     ctx = replace(CTX, channel_id=f"C{next(_channels)}", user_id=OFFICER)
     dispatch(engine, ctx, "/partnership", f"create Partnership {ctx.channel_id}")
     dispatch(engine, ctx, "/budget", 'fund "Pooled fund" £6,000')
@@ -318,9 +332,12 @@ def test_a_cached_answer_is_always_the_fresh_answer(engine, steps):
 
 
 def fresh_answer(engine, ctx, command: str, words: str):
-    """The answer with an empty cache, leaving the engine's cache as it was."""
+    """The answer with nothing remembered, leaving what the engine remembers as it was."""
     kept = read_cache._caches.pop(engine)
+    memory = partnership_watch._memories.pop(engine, None)
     try:
         return dispatch(engine, ctx, command, words)
     finally:
         read_cache._caches[engine] = kept
+        if memory is not None:
+            partnership_watch._memories[engine] = memory
