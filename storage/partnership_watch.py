@@ -8,9 +8,10 @@ process keeps the rows it read, and one connection of its own LISTENs: triggers
 (migration 0009) NOTIFY the id of every partnership whose row or channel links change,
 including each version bump, and the rows of that partnership are forgotten.
 
-A change therefore shows at once in the process that made it (its commit forgets
-everything), and in every other process as soon as PostgreSQL's notice arrives, well
-under a millisecond on a quiet network. What could make a row outlive its change:
+A change therefore shows at once in the process that made it (a transaction that
+wrote forgets everything once it is committed), and in every other process as soon as
+PostgreSQL's notice arrives, well under a millisecond on a quiet network. What could
+make a row outlive its change:
 - a notice on its way while the row is read: any notice heard between the read and
   the remembering, and any reconnection, keeps the row from being remembered;
 - the listening connection lost: nothing is remembered, or served, until it listens
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "partnerbot_partnership"  # migration 0009's triggers notify on it
 EVERYTHING = ""  # the payload of a TRUNCATE's notice: any partnership may have changed
 HOLD = 1.0  # seconds a row is served after it was read, at most
-ENTRIES = 4096  # channels remembered per process; the least recently used go first
+# Channels remembered per process, about 1.5 KB each; the least recently used go first.
+ENTRIES = 1024
 RETRY = 1.0  # seconds between attempts to listen again
 POLL = 0.2  # seconds between looks at whether the watch was stopped
 
