@@ -1,45 +1,22 @@
 """The Bolt app factory: nothing is built until create_app() is called."""
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from sqlalchemy import Engine
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.home import Homes
 from bot.listeners import commands, events, forms
+from bot.slack_api import create_web_client, installation_store
 from bot.verification import StrictRequestVerification
 from commands.dates import warm_up
-from storage.installations import EncryptedInstallationStore, state_store
+from storage.installations import state_store
 
-Clock = Callable[[], datetime]
 EVENT_THREADS = 16
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def create_web_client(settings: Settings) -> WebClient:
-    # slack_sdk leaves 429 handling off by default; wait out Retry-After instead of failing.
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
 
 # What the app asks for when a workspace installs it; app.yaml declares the same.
 BOT_SCOPES = (
@@ -63,13 +40,6 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
         scopes=list(BOT_SCOPES),
         installation_store=installation_store(settings, engine),
         state_store=state_store(engine),
-    )
-
-
-def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
-    """Where installed workspaces' tokens are kept, sealed with PARTNERBOT_TOKEN_KEY."""
-    return EncryptedInstallationStore(
-        client_id=settings.client_id, engine=engine, key=settings.token_key
     )
 
 

@@ -11,9 +11,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
-from bot.app import create_app, create_web_client, utc_now
+from bot.clock import utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.reminders import plan_missing_reminders, start_reminders
+from bot.slack_api import create_web_client
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 from storage.partnership_watch import watch_partnerships
@@ -52,6 +53,8 @@ def run(settings: Settings) -> None:
     )
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.app import create_app
 
         watch_partnerships(engine)  # on PostgreSQL, commands then read channels from memory
         app = create_app(settings, engine)

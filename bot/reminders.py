@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import metrics
-from bot.app import Clock, installation_store, utc_now
+from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.slack_api import installation_store
 from commands.reminders import plan_all
 from commands.transaction import in_transaction
 from scheduler.clock import start_clock
