@@ -1,5 +1,5 @@
 """Slack's Web API without Bolt: `partnerbot run` checks its token and the reminder
-clock posts with these, and neither needs Bolt's 0.2 s of imports to do it."""
+clock posts with these, and neither needs Bolt's imports (0.1 s) to do it."""
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
