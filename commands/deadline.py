@@ -2,7 +2,8 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -27,6 +28,7 @@ from commands.reply import (
     open_form,
 )
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from commands.timefmt import time_left_changes_at
 from storage import deadlines as store
 from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
@@ -120,13 +122,49 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
 @dataclass(frozen=True)
 class _Row:
     """A listed deadline as plain values, escaped once: a remembered list is rendered
-    again on every read, from any thread; only what the clock changes is worked out."""
+    again, from any thread, whenever the clock changes what it says."""
 
     head: str  # "`#3` *Title* — "
     due_at: datetime
     opens_at: datetime | None
     done: bool
     failure: str  # the note on a reminder that could not be posted, or ""
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A list as rendered, for whom, and the instants between which it reads the same."""
+
+    reader: tuple[str, ZoneInfo]  # the partnership's name and the time zone
+    since: datetime
+    until: datetime
+    reply: Reply
+
+
+class _Listed:
+    """A remembered list: its rows, how many deadlines in all, and its last rendering,
+    shown again while no "time left" in it would read differently."""
+
+    def __init__(self, rows: list[_Row], total: int, everything: bool):
+        self.rows, self.total, self.everything = rows, total, everything
+        self._shown: _Shown | None = None  # replaced whole, so any thread may read it
+
+    def reply(self, ctx: Context, partnership: Partnership) -> Reply:
+        shown, reader = self._shown, (partnership.name, ctx.tz)
+        if shown and shown.reader == reader and shown.since <= ctx.now < shown.until:
+            return shown.reply
+        reply = _listing(ctx, partnership, self.everything, self.rows, self.total)
+        until = min(
+            (
+                time_left_changes_at(instant, ctx.now, ctx.tz)
+                for row in self.rows
+                for instant in (row.due_at, row.opens_at)
+                if instant is not None
+            ),
+            default=datetime.max.replace(tzinfo=UTC),
+        )
+        self._shown = _Shown(reader, ctx.now, until, reply)
+        return reply
 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -138,15 +176,14 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
         lambda: _first_deadlines(session, ctx, partnership, everything),
         now=ctx.now,
     )
-    return _listing(ctx, partnership, everything, *listed)
+    return listed.reply(ctx, partnership)
 
 
 def list_recalled(
     engine: Engine, ctx: Context, partnership: Partnership, text: str
 ) -> Reply | None:
-    everything = _everything(text)
-    listed = recalled(engine, partnership, _remembered_as(everything), now=ctx.now)
-    return None if listed is None else _listing(ctx, partnership, everything, *listed)
+    listed = recalled(engine, partnership, _remembered_as(_everything(text)), now=ctx.now)
+    return None if listed is None else listed.reply(ctx, partnership)
 
 
 def _everything(text: str) -> bool:
@@ -177,7 +214,7 @@ def _listing(
 
 def _first_deadlines(
     session: Session, ctx: Context, partnership: Partnership, everything: bool
-) -> Fresh[tuple[list[_Row], int]]:
+) -> Fresh[_Listed]:
     """The list's rows with their failed reminders, and how many in all: the same until
     a deadline changes, a reminder fails, or the clock passes a row's next instant."""
     first = store.first_deadlines(
@@ -194,7 +231,7 @@ def _first_deadlines(
         )
         for d in first.rows
     ]
-    return Fresh((rows, first.total), since=ctx.now, until=first.changes_at)
+    return Fresh(_Listed(rows, first.total, everything), since=ctx.now, until=first.changes_at)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from bot.app import create_app
+from commands import deadline
 from commands.dispatch import dispatch
 from storage import partnership_watch, read_cache
 from storage.engine import make_engine
@@ -177,6 +178,21 @@ def test_a_repeated_read_is_answered_from_memory(officer, slack, engine):
         assert slack.command(command, words).everything == first.everything
         assert read and not [s for s in statements if f"FROM {table}" in s]
         statements.clear()
+
+
+def test_a_remembered_list_is_rendered_again_only_when_its_text_changes(engine, monkeypatch):
+    ctx = replace(CTX, user_id=OFFICER)
+    dispatch(engine, ctx, "/partnership", "create Spelthorne LSP")
+    dispatch(engine, ctx, "/deadline", 'add "Quarterly return" 5pm 31 July')
+    rendered, render = [], deadline._listing
+    monkeypatch.setattr(deadline, "_listing", lambda *a: rendered.append(1) or render(*a))
+
+    def listed(later: timedelta) -> list[dict]:
+        return dispatch(engine, replace(ctx, now=ctx.now + later), "/deadline", "list").blocks
+
+    first = listed(timedelta(0))
+    assert listed(timedelta(hours=1)) == first and len(rendered) == 1  # still "in 249 days"
+    assert "in 248 days" in str(listed(timedelta(days=1))) and len(rendered) == 2
 
 
 def test_a_remembered_answer_opens_no_transaction(officer, slack, engine):
