@@ -56,6 +56,7 @@ class FakeSlack:
         self.messages: dict[str, list[dict]] = {}  # what chat.postMessage stored, by channel
         self.tokens: dict[str, dict] = {"xoxb-test-token": TEAM}  # bot token -> its workspace
         self._responders: dict[str, Responder] = {}
+        self._holds: dict[str, tuple[threading.Event, float]] = {}  # method -> (gate, timeout)
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
         self._last_call = 0.0
@@ -86,6 +87,13 @@ class FakeSlack:
     def respond(self, method: str, responder: Responder) -> None:
         """Override the answer to one Web API method (e.g. to return errors)."""
         self._responders[method] = responder
+
+    def hold(self, method: str, timeout: float = 30) -> threading.Event:
+        """Calls to `method` wait (at most `timeout` s) until the returned event is set,
+        then are answered as usual: a slow Web API."""
+        gate = threading.Event()
+        self._holds[method] = (gate, timeout)
+        return gate
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -123,6 +131,9 @@ class FakeSlack:
             ts = f"{self._ts}.000100"
             if self.clock:
                 ts = f"{self.clock().timestamp():.0f}.{self._ts % 1_000_000:06d}"
+        if call.method in self._holds:
+            gate, timeout = self._holds[call.method]
+            gate.wait(timeout)
         if call.method in self._responders:
             return self._responders[call.method](call)
         if call.method == "apps.connections.open":  # Socket Mode, with the app token

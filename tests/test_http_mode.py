@@ -5,7 +5,6 @@ import json
 import os
 import socket
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -235,13 +234,7 @@ def test_several_workers_share_the_database_driver_the_master_loaded(
 def test_a_server_starting_beside_another_on_its_port_is_refused(env, fake_slack, tmp_path):
     """Nothing listens until a server has asked Slack who it is, so one started in the
     meantime finds the port free: the first one's claim on the port refuses it anyway."""
-    answer = threading.Event()
-
-    def slow_auth_test(call):
-        answer.wait(30)
-        return 200, {"ok": True, "url": "https://test.slack.com/", **fake_slack.tokens[call.token]}
-
-    fake_slack.respond("auth.test", slow_auth_test)
+    answer = fake_slack.hold("auth.test")
     env = env | {"WEB_CONCURRENCY": "2"}
     first = BotProcess(env, tmp_path / "first.log").spawn()
     try:
@@ -346,8 +339,7 @@ def listening_sockets(port: int) -> int:
 def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
     env, fake_slack, tmp_path
 ):
-    stuck = threading.Event()
-    fake_slack.respond("chat.postMessage", lambda call: (stuck.wait(20), (200, {"ok": True}))[1])
+    stuck = fake_slack.hold("chat.postMessage", timeout=20)
     bot = BotProcess(env, tmp_path / "bot.log").start()
     try:
         post_command(bot, "create Spelthorne LSP")
