@@ -102,8 +102,8 @@ class PartnershipWatch:
     """While started: a thread LISTENing on a connection of its own, telling the
     memory that storage.partnerships reads through for this engine."""
 
-    def __init__(self, engine: Engine, memory: ChannelMemory | None = None):
-        self.engine, self.memory = engine, memory or ChannelMemory()
+    def __init__(self, engine: Engine):
+        self.engine, self.memory = engine, ChannelMemory()
         self.connections = 0  # how many times it has started listening
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="partnership-watch", daemon=True)

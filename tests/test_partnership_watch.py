@@ -20,6 +20,8 @@ from tests.test_dispatch import CTX
 
 HERE = {"team_id": "T1", "channel_id": "C1"}
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+# The backends of this test database's watches (not another test session's).
+LISTENING = f"query = 'LISTEN {partnership_watch.CHANNEL}' AND datname = current_database()"
 
 
 @pytest.fixture
@@ -266,10 +268,7 @@ def test_a_change_made_while_the_watch_was_deaf_shows(officer, here, watch, else
     """Its notice is lost with the connection; the watch listens again from nothing."""
     officer("/budget", 'fund "Pooled fund" £6,000')
     before = remembered(here)
-    elsewhere(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        f" WHERE query = 'LISTEN {partnership_watch.CHANNEL}'"
-    )
+    elsewhere(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {LISTENING}")
     eventually(lambda: not watch.memory.is_listening, timeout=5, what="the loss to be noticed")
     elsewhere("UPDATE fund_entry SET amount_pence = 700000")
     eventually(lambda: watch.connections == 2, timeout=10, what="the watch to listen again")
@@ -285,7 +284,7 @@ def test_a_stopped_watch_closes_its_connection(engine, database_url):
     assert memory_of(engine) is None
     with engine.connect() as connection:
         listening = connection.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")
+            text(f"SELECT count(*) FROM pg_stat_activity WHERE {LISTENING}")
         ).scalar()
     assert listening == 0
 
@@ -298,10 +297,7 @@ def test_each_server_worker_watches(env, tmp_path, engine):
         def listeners() -> int:
             with engine.connect() as connection:
                 return connection.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity"
-                        f" WHERE query = 'LISTEN {partnership_watch.CHANNEL}'"
-                    )
+                    text(f"SELECT count(*) FROM pg_stat_activity WHERE {LISTENING}")
                 ).scalar()
 
         eventually(lambda: listeners() == 2, timeout=10, what="both workers to listen")
