@@ -4,7 +4,9 @@ The database bumps `partnership.version` in the writer's own transaction wheneve
 fund, budget line, deadline or failed reminder of that partnership changes (triggers,
 migration 0008). A reader has just read the version along with the partnership, so a
 result remembered under that version is no older than what the database held then, on
-every replica.
+every replica. (On PostgreSQL a command may take the partnership, version included,
+from storage.partnership_watch's memory instead: as current as the last change notice
+its process heard.)
 A result that depends on the time (what is still ahead) also says until when it holds.
 
 A result is loaded after its version was read, so it is never older than the version
