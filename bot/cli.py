@@ -17,7 +17,6 @@ from bot.reminders import plan_missing_reminders, start_reminders
 from bot.slack_api import create_web_client
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
-from storage.partnership_watch import watch_partnerships
 
 log = logging.getLogger("partnerbot")
 
@@ -56,7 +55,6 @@ def run(settings: Settings) -> None:
 
         from bot.app import create_app
 
-        watch_partnerships(engine)  # on PostgreSQL, commands then read channels from memory
         app = create_app(settings, engine)
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()

@@ -131,12 +131,9 @@ def _share_with_workers() -> None:
     garbage collector never scans those objects: a full collection stays short, and it
     writes nothing to (and so copies nothing of) the shared pages."""
     import bot.web  # noqa: F401  (the imports are the point)
-    from bot.config import load_settings
     from commands.dates import warm_up
-    from storage.engine import load_driver
 
     warm_up()
-    load_driver(load_settings().database_url)  # a worker's engine would import it itself
     gc.freeze()
 
 

@@ -17,7 +17,6 @@ from bot.config import load_settings
 from bot.reminders import start_reminders
 from bot.server import WSGIApp
 from storage.engine import is_reachable, make_engine
-from storage.partnership_watch import watch_partnerships
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few KB; anything this large is not from Slack.
@@ -30,7 +29,6 @@ def worker_app() -> WSGIApp:
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)
-    watch_partnerships(engine)  # on PostgreSQL, commands then read channels from memory
     wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
     start_reminders(settings, engine)
     return wsgi_app

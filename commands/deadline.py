@@ -1,11 +1,8 @@
 """`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands import reminders, schedule
@@ -13,7 +10,7 @@ from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
 from commands.digest import digest
-from commands.family import Action, Recall, recall, route
+from commands.family import Action, route
 from commands.ical import CalendarItem, calendar_ics
 from commands.reply import (
     MAX_BLOCKS,
@@ -28,12 +25,10 @@ from commands.reply import (
     open_form,
 )
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
-from commands.timefmt import time_left_changes_at
 from storage import deadlines as store
 from storage import reminders as outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, recalled, remembered
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
@@ -57,11 +52,6 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
         session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
     )
-
-
-def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
-    """The list from the read cache, with no transaction; None: ask handle()."""
-    return recall(engine, ctx, text, recalls=RECALLS, default="list")
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -119,119 +109,23 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
     )
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A listed deadline as plain values, escaped once: a remembered list is rendered
-    again, from any thread, whenever the clock changes what it says."""
-
-    head: str  # "`#3` *Title* — "
-    due_at: datetime
-    opens_at: datetime | None
-    done: bool
-    failure: str  # the note on a reminder that could not be posted, or ""
-
-
-@dataclass(frozen=True)
-class _Shown:
-    """A list as rendered, for whom, and the instants between which it reads the same."""
-
-    reader: tuple[str, ZoneInfo]  # the partnership's name and the time zone
-    since: datetime
-    until: datetime
-    reply: Reply
-
-
-class _Listed:
-    """A remembered list: its rows, how many deadlines in all, and its last rendering,
-    shown again while no "time left" in it would read differently."""
-
-    def __init__(self, rows: list[_Row], total: int, everything: bool):
-        self.rows, self.total, self.everything = rows, total, everything
-        self._shown: _Shown | None = None  # replaced whole, so any thread may read it
-
-    def reply(self, ctx: Context, partnership: Partnership) -> Reply:
-        shown, reader = self._shown, (partnership.name, ctx.tz)
-        if shown and shown.reader == reader and shown.since <= ctx.now < shown.until:
-            return shown.reply
-        reply = _listing(ctx, partnership, self.everything, self.rows, self.total)
-        until = min(
-            (
-                time_left_changes_at(instant, ctx.now, ctx.tz)
-                for row in self.rows
-                for instant in (row.due_at, row.opens_at)
-                if instant is not None
-            ),
-            default=datetime.max.replace(tzinfo=UTC),
-        )
-        self._shown = _Shown(reader, ctx.now, until, reply)
-        return reply
-
-
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    everything = _everything(text)
-    listed = remembered(
-        session,
-        partnership,
-        _remembered_as(everything),
-        lambda: _first_deadlines(session, ctx, partnership, everything),
-        now=ctx.now,
-    )
-    return listed.reply(ctx, partnership)
-
-
-def list_recalled(
-    engine: Engine, ctx: Context, partnership: Partnership, text: str
-) -> Reply | None:
-    listed = recalled(engine, partnership, _remembered_as(_everything(text)), now=ctx.now)
-    return None if listed is None else listed.reply(ctx, partnership)
-
-
-def _everything(text: str) -> bool:
-    return plain_words(text).lower() == "all"
-
-
-def _remembered_as(everything: bool) -> tuple[str, bool]:
-    """The read cache's name for the list, and for the whole list."""
-    return ("deadlines", everything)
-
-
-def _listing(
-    ctx: Context, partnership: Partnership, everything: bool, rows: list[_Row], total: int
-) -> Reply:
-    if not rows:
-        return inform(
-            f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
-        )
-    title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    lines = (_line(row, ctx) for row in rows)
-    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
-    if total > len(rows):
-        blocks.append(
-            context(f"…and {total - len(rows)} more; `/deadline ical` has every one of them.")
-        )
-    return inform(f"{total} deadlines for {escape(partnership.name)}", blocks)
-
-
-def _first_deadlines(
-    session: Session, ctx: Context, partnership: Partnership, everything: bool
-) -> Fresh[_Listed]:
-    """The list's rows with their failed reminders, and how many in all: the same until
-    a deadline changes, a reminder fails, or the clock passes a row's next instant."""
+    everything = plain_words(text).lower() == "all"
     first = store.first_deadlines(
         session, partnership=partnership, now=ctx.now, everything=everything, limit=LIST_ROWS
     )
-    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
-    rows = [
-        _Row(
-            head=f"`#{d.number}` {schedule.title(d.title)} — ",
-            due_at=d.due_at,
-            opens_at=d.opens_at,
-            done=d.done_at is not None,
-            failure=schedule.failure_note(failed.get(d.id)),
+    if not first.rows:
+        return inform(
+            f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
-        for d in first.rows
-    ]
-    return Fresh(_Listed(rows, first.total, everything), since=ctx.now, until=first.changes_at)
+    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
+    title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
+    lines = (_line(d, schedule.failure_note(failed.get(d.id)), ctx) for d in first.rows)
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
+    if first.total > len(first.rows):
+        more = first.total - len(first.rows)
+        blocks.append(context(f"…and {more} more; `/deadline ical` has every one of them."))
+    return inform(f"{first.total} deadlines for {escape(partnership.name)}", blocks)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -334,7 +228,6 @@ ACTIONS: dict[str, Action] = {
     "ical": ical,
     "digest": digest,
 }
-RECALLS: dict[str, Recall] = {"list": list_recalled}
 
 
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:
@@ -359,19 +252,20 @@ def _numbered(session: Session, partnership: Partnership, text: str) -> Deadline
     )
 
 
-def _line(row: _Row, ctx: Context) -> str:
-    if row.opens_at is None:
-        text = row.head + schedule.shown(row.due_at, ctx)
-    elif row.opens_at > ctx.now:
-        closes = schedule.uk_datetime(row.due_at, ctx.tz)
-        text = f"{row.head}opens {schedule.shown(row.opens_at, ctx)}, closes {closes}"
+def _line(deadline: Deadline, failure: str, ctx: Context) -> str:
+    head = f"`#{deadline.number}` {schedule.title(deadline.title)} — "
+    if deadline.opens_at is None:
+        text = head + schedule.shown(deadline.due_at, ctx)
+    elif deadline.opens_at > ctx.now:
+        closes = schedule.uk_datetime(deadline.due_at, ctx.tz)
+        text = f"{head}opens {schedule.shown(deadline.opens_at, ctx)}, closes {closes}"
     else:
-        text = f"{row.head}open now, closes {schedule.shown(row.due_at, ctx)}"
-    if row.done:
+        text = f"{head}open now, closes {schedule.shown(deadline.due_at, ctx)}"
+    if deadline.done_at is not None:
         text = f"~{text}~ _done_"
-    elif row.due_at < ctx.now:
+    elif deadline.due_at < ctx.now:
         text = f"~{text}~ _passed_"
-    return text + row.failure
+    return text + failure
 
 
 def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:

@@ -31,11 +31,6 @@ COMMANDS: dict[str, Handler] = {
     "/event": event.handle,
     "/assess": assess.handle,
 }
-# Reads that may be answered from the read cache before any transaction is opened.
-RECALLED: dict[str, Callable[[Engine, Context, str], Reply | None]] = {
-    "/budget": budget.answer_recalled,
-    "/deadline": deadline.answer_recalled,
-}
 
 
 def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
@@ -50,8 +45,6 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
         )
     text = without_control(text)
     try:
-        if (reply := _recalled(engine, ctx, command, text)) is not None:
-            return reply
         return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
     except IntegrityError:
         log.warning("command %s clashed with a concurrent change", command)
@@ -79,22 +72,6 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             "Something went wrong on our side, and nothing was saved.",
             f"Please try again; `{command} help` shows what it expects.",
         )
-
-
-def _recalled(engine: Engine, ctx: Context, command: str, text: str) -> Reply | None:
-    """A remembered answer, or None: then the transaction answers."""
-    answer = RECALLED.get(command)
-    if answer is None:
-        return None
-    try:
-        return answer(engine, ctx, text)
-    except OperationalError as error:
-        if error.connection_invalidated:
-            return None  # on a connection the database had dropped: the transaction gets another
-        raise  # the database cannot be reached: say so now, not after trying again
-    except Exception:
-        log.exception("%s could not be answered from the read cache; reading afresh", command)
-        return None
 
 
 def _accepted(reply: Reply) -> bool:

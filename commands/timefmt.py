@@ -1,6 +1,6 @@
 """Dates as a UK reader expects them: weekday, day month year, 24-hour time, zone."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -41,30 +41,6 @@ def time_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
     else:
         span = _plural(round(abs(seconds) / 60), "minute")
     return f"in {span}" if seconds > 0 else f"{span} ago"
-
-
-# time_left's every threshold (a minute, an hour, 12 hours) and rounding boundary (half
-# a minute, half an hour) lies a whole number of these from the instant it counts to.
-_GRID = timedelta(seconds=30)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def time_left_changes_at(instant: datetime, now: datetime, tz: ZoneInfo) -> datetime:
-    """The first moment after `now` when `time_left(instant, ·, tz)` may read
-    differently: so a text worked out at `now` can be shown again until then."""
-    seconds = (instant - now).total_seconds()
-    local = now.astimezone(tz)
-    # Day counts change at local midnight; on a day with no midnight, at the jump.
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
-    days = (instant.astimezone(tz).date() - local.date()).days
-    if abs(days) >= 1 and abs(seconds) >= 12 * 3600:  # counted in days...
-        # ...until the next midnight, or until it is less than 12 hours away
-        ends = midnight if seconds < 0 else min(midnight, instant - timedelta(hours=12))
-    else:
-        steps, off_grid = divmod(instant - now, _GRID)
-        ends = min(midnight, instant - steps * _GRID) if off_grid else now
-    # On a boundary, the next microsecond may already read differently.
-    return max(ends, now + _MICROSECOND)
 
 
 def _plural(n: int, noun: str) -> str:

@@ -54,30 +54,15 @@ def deadlines_of(
 class FirstDeadlines:
     rows: list[Deadline]
     total: int  # how many deadlines_of() has in all
-    changes_at: datetime | None  # the next instant at which the answer may differ
 
 
 def first_deadlines(
     session: Session, *, partnership: Partnership, now: datetime, everything: bool, limit: int
 ) -> FirstDeadlines:
-    """The first `limit` of deadlines_of(), and how many there are in all: one query.
-
-    The order changes when a window opens, and, when only what is ahead is listed,
-    the rows change when one falls due: the next of those instants comes with them.
-    """
-    next_opening = func.min(case((Deadline.opens_at > now, Deadline.opens_at))).over()
-    next_due = func.min(Deadline.due_at).over()
-    query = select(Deadline, func.count().over(), next_opening, next_due)
-    rows = session.exec(_soonest_first(query, partnership, now, everything).limit(limit)).all()
-    if not rows:
-        return FirstDeadlines([], 0, None)
-    _, total, opening, due = rows[0]
-    instants = [opening] if everything else [opening, due]
-    return FirstDeadlines(
-        [deadline for deadline, *_ in rows],
-        total,
-        min((at for at in instants if at is not None), default=None),
-    )
+    """The first `limit` of deadlines_of(), and how many there are in all: one query."""
+    query = _soonest_first(select(Deadline, func.count().over()), partnership, now, everything)
+    rows = session.exec(query.limit(limit)).all()
+    return FirstDeadlines([deadline for deadline, _ in rows], rows[0][1] if rows else 0)
 
 
 def _soonest_first(query, partnership: Partnership, now: datetime, everything: bool):

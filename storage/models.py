@@ -42,9 +42,6 @@ class Partnership(SQLModel, table=True):
     name_key: str = Field(max_length=200)
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
-    # Bumped by database triggers whenever its funds, lines, deadlines or failed
-    # reminders change (migration 0008): storage.read_cache reuses reads until it moves.
-    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ChannelLink(SQLModel, table=True):

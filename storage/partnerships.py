@@ -7,12 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
-from storage.engine import read_row
 from storage.models import ChannelLink, Membership, Partnership, Role
-from storage.partnership_watch import memory_of
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
@@ -62,28 +60,6 @@ def partnership_for_channel(
 ) -> Partnership | None:
     where = {"team_id": team_id, "channel_id": channel_id}
     return session.exec(_FOR_CHANNEL, params=where).first()
-
-
-def partnership_for_channel_outside_transaction(
-    engine: Engine, *, team_id: str, channel_id: str
-) -> Partnership | None:
-    """The channel's partnership as it is now, read outside any transaction: enough
-    for an answer remembered under its version (storage.read_cache). On PostgreSQL,
-    while this process watches for changes, as remembered since the last change heard
-    of (storage.partnership_watch). The object is in no session: read it, never change
-    it."""
-
-    def read() -> Partnership | None:
-        row = read_row(engine, _FOR_CHANNEL, {"team_id": team_id, "channel_id": channel_id})
-        if row is None:
-            return None
-        return Partnership.model_construct(**dict(zip(_KEYS, row, strict=True)))
-
-    memory = memory_of(engine)
-    return read() if memory is None else memory.recall((team_id, channel_id), read)
-
-
-_KEYS = [column.key for column in _FOR_CHANNEL.selected_columns]
 
 
 def create_partnership(

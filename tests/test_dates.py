@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
-from commands.timefmt import time_left, time_left_changes_at, uk_datetime
+from commands.timefmt import time_left, uk_datetime
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
@@ -105,45 +105,6 @@ def test_time_left():
     assert time_left(NOW + timedelta(hours=3), NOW, LONDON) == "in 3 hours"
     assert time_left(NOW + timedelta(minutes=45), NOW, LONDON) == "in 45 minutes"
     assert time_left(NOW - timedelta(days=2), NOW, LONDON) == "2 days ago"
-
-
-def test_time_left_reads_the_same_until_it_says_it_changes():
-    far, soon = datetime(2027, 7, 31, 16, tzinfo=UTC), NOW + timedelta(minutes=45, seconds=10)
-    assert time_left_changes_at(far, NOW, LONDON) == datetime(2026, 11, 25, tzinfo=UTC)
-    assert time_left_changes_at(soon, NOW, LONDON) == NOW + timedelta(seconds=10)
-    on_a_boundary = NOW + timedelta(minutes=45, seconds=30)
-    assert time_left_changes_at(on_a_boundary, NOW, LONDON) == NOW + timedelta(microseconds=1)
-    # "23 hours ago" until midnight, then "1 day ago"; the next half minute is later.
-    early, late = (datetime(2026, 11, 24, *hms, tzinfo=UTC) for hms in ((0, 30, 10), (23, 59, 50)))
-    assert time_left_changes_at(early, late, LONDON) == datetime(2026, 11, 25, tzinfo=UTC)
-
-
-# Seconds, often on the half-minute grid every threshold lies on; around the clocks
-# changing (28 March, 31 October 2027) and midnights.
-_SECONDS = st.integers(-3 * 2880, 3 * 2880).map(lambda n: n * 30) | st.floats(
-    -400 * 86400, 400 * 86400
-)
-
-
-@settings(max_examples=500)
-@given(
-    base=st.sampled_from(
-        [datetime(2027, 3, 27, 12, tzinfo=UTC), datetime(2027, 10, 30, 12, tzinfo=UTC)]
-    ),
-    from_base=_SECONDS,
-    to_instant=_SECONDS,
-    fractions=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=5),
-)
-def test_time_left_holds_until_its_change(base, from_base, to_instant, fractions):
-    now = base + timedelta(seconds=from_base)
-    instant = now + timedelta(seconds=to_instant)
-    changes = time_left_changes_at(instant, now, LONDON)
-    assert changes > now
-    shown = time_left(instant, now, LONDON)
-    last = changes - timedelta(microseconds=1)  # a fraction of the span rounds to whole µs
-    later = [last] + [min(now + (changes - now) * f, last) for f in fractions]
-    for moment in later:
-        assert time_left(instant, moment, LONDON) == shown, (now, instant, moment)
 
 
 def test_offsets():

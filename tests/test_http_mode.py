@@ -15,7 +15,6 @@ from sqlalchemy import delete, func, select
 from bot.app import EVENT_THREADS
 from commands.dispatch import dispatch
 from storage.models import Reminder
-from tests.conftest import BACKENDS, bot_environment
 from tests.fake_slack import eventually
 from tests.processes import (
     BotProcess,
@@ -213,22 +212,6 @@ def test_run_plans_the_reminders_missing_at_start(env, engine, tmp_path):
     BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start().stop()
     with engine.connect() as connection:
         assert connection.scalar(count) == planned > 0
-
-
-@pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
-)
-def test_several_workers_share_the_database_driver_the_master_loaded(
-    fake_slack, postgres_url, tmp_path
-):
-    """Each worker's engine would otherwise import its own copy (psycopg: 5 MB a worker).
-    PostgreSQL only: SQLite's driver is in every master, as the bot's own modules import it."""
-    env = bot_environment(fake_slack.url, postgres_url) | {"WEB_CONCURRENCY": "2"}
-    bot = BotProcess(env, tmp_path / "bot.log").start()
-    try:
-        assert "psycopg_binary" in Path(f"/proc/{bot.pid}/maps").read_text()
-    finally:
-        bot.stop()
 
 
 def test_a_server_starting_beside_another_on_its_port_is_refused(env, fake_slack, tmp_path):

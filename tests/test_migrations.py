@@ -37,9 +37,10 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_undoing_the_version_column_keeps_every_row(engine):
-    """Alembic's batch mode would rebuild `partnership` on SQLite, and dropping the old
-    table with foreign keys on deletes every row that refers to it.
+def test_the_read_cache_migration_goes_both_ways_and_keeps_every_row(engine):
+    """0010 drops the version column, its triggers and PostgreSQL's notices; undone, it
+    puts them back. Neither way may rebuild `partnership` on SQLite: with foreign keys
+    on, dropping the old table deletes every row that refers to it.
 
     Commands go straight to dispatch(): through the Slack app, a Home tab refresh
     would still be reading in the background when the migration takes its locks."""
@@ -47,14 +48,27 @@ def test_undoing_the_version_column_keeps_every_row(engine):
     assert dispatch(engine, CTX, "/budget", 'fund "Pooled fund" £6,000').public
     assert dispatch(engine, CTX, "/deadline", 'add "Quarterly return" 5pm 31 July').public
     before = _counts(engine)
-    _migrate(engine, command.downgrade, "0007")
-    assert "version" not in {c["name"] for c in inspect(engine).get_columns("partnership")}
+    assert not _triggers(engine)
+    _migrate(engine, command.downgrade, "0009")
     assert _counts(engine) == before
-    _migrate(engine, command.upgrade, "head")
-    assert _counts(engine) == before
+    assert _triggers(engine)
     assert dispatch(engine, CTX, "/budget", 'fund "Pooled fund" £1,000').public
-    with engine.connect() as connection:
+    with engine.connect() as connection:  # the restored triggers bump it again
         assert connection.exec_driver_sql("SELECT version FROM partnership").scalar() > 0
+    _migrate(engine, command.upgrade, "head")
+    assert "version" not in {c["name"] for c in inspect(engine).get_columns("partnership")}
+    assert not _triggers(engine)
+    assert _counts(engine) == before | {"fund_entry": before["fund_entry"] + 1}
+
+
+def _triggers(engine) -> list[str]:
+    query = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        if engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+    with engine.connect() as connection:
+        return list(connection.exec_driver_sql(query).scalars())
 
 
 def _counts(engine) -> dict[str, int]:

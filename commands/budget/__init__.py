@@ -6,7 +6,6 @@ transaction (the dispatcher commits), so two officers at once cannot overcommit.
 
 from functools import partial
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.access import officers_only
@@ -26,14 +25,13 @@ from commands.budget.parse import (
     tokenize,
 )
 from commands.context import Context
-from commands.family import Action, Recall, recall, route
+from commands.family import Action, route
 from commands.money import format_money, looks_like_amount
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
 from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
-from storage.read_cache import Fresh, recalled, remembered
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -56,33 +54,13 @@ Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a pla
 what a fund holds. Changes are for officers; anyone in the channel can read."""
 
 
-# What the read cache remembers the summary under: the Reply itself, plain strings and
-# dicts that nothing changes once built, so a remembered summary costs no rendering.
-SUMMARY = "summary"
-
-
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
         session, ctx, text, command="/budget", actions=ACTIONS, default="show", help_text=HELP
     )
 
 
-def answer_recalled(engine: Engine, ctx: Context, text: str) -> Reply | None:
-    """The summary from the read cache, with no transaction; None: ask handle()."""
-    return recall(engine, ctx, text, recalls=RECALLS, default="show")
-
-
 def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    return remembered(session, partnership, SUMMARY, lambda: Fresh(_summary(session, partnership)))
-
-
-def show_recalled(
-    engine: Engine, ctx: Context, partnership: Partnership, text: str
-) -> Reply | None:
-    return recalled(engine, partnership, SUMMARY)
-
-
-def _summary(session: Session, partnership: Partnership) -> Reply:
     funds = store.figures(session, partnership=partnership)
     if not funds:
         return inform(view.fund_names_hint([]))
@@ -308,7 +286,6 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
 }
-RECALLS: dict[str, Recall] = {"show": show_recalled}
 
 
 def _create_fund(session: Session, ctx: Context, partnership: Partnership, name: str) -> Fund:
