@@ -1,10 +1,7 @@
 """The `partnerbot` command line: run, shell, demo, db upgrade."""
 
 import argparse
-import errno
 import logging
-import os
-import socket
 import sys
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -13,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 from bot import logs
 from bot.clock import utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
-from bot.reminders import plan_missing_reminders, start_reminders
 from bot.slack_api import create_web_client
+from commands.reminders import plan_all
+from commands.transaction import in_transaction
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 
@@ -36,11 +34,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(settings: Settings) -> None:
     require_slack(settings)
-    if not settings.socket_mode:
-        _claim_port(settings.port)
-        _check_port_free(settings.port)
+    # gunicorn reads WEB_CONCURRENCY when it is imported: only once settings checked it.
+    from bot.server import listen, serve, share_metrics
+
+    listener = None if settings.socket_mode else listen(settings.port)
     engine = _migrate(settings)
-    plan_missing_reminders(settings, engine)  # once, not once in every worker
+    # Reminders for whatever has none yet (rows written before this version, or by
+    # hand): once here, not once in every worker.
+    in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
@@ -50,19 +51,23 @@ def run(settings: Settings) -> None:
         safe_url(settings.database_url),
         team,
     )
+    # Imported only now: /metrics counts across workers only if prometheus_client is
+    # first imported after share_metrics().
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.app import create_app
+        from bot.reminders import start_reminders
 
         app = create_app(settings, engine)
         start_reminders(settings, engine)
         SocketModeHandler(app, settings.app_token).start()
     else:
-        from bot.server import become_server
+        engine.dispose()  # each worker makes its own after the fork
+        share_metrics(settings.workers)
+        from bot.web import worker_app
 
-        engine.dispose()  # the server is exec'd next: nothing left open
-        become_server(port=settings.port, log_level=settings.log_level, workers=settings.workers)
+        serve(worker_app, listener=listener, workers=settings.workers)
 
 
 def shell(settings: Settings) -> None:
@@ -96,42 +101,6 @@ def _migrate(settings: Settings):
             "DATABASE_URL", f"cannot open {safe_url(settings.database_url)}: {reason}"
         ) from None
     return engine
-
-
-def _claim_port(port: int) -> None:
-    """Hold a claim on `port` from here to the server's end: nothing listens until the
-    token is checked, so two servers started together would both find the port free,
-    and with SO_REUSEPORT both would then serve it. The claim is a Unix socket bound to
-    an abstract name (Linux: no file to leave behind, one namespace per network
-    namespace, as ports are); the exec'd gunicorn master and its workers inherit it, and
-    the kernel frees the name when the last of them exits, however it ends."""
-    if not sys.platform.startswith("linux"):
-        return  # no abstract names elsewhere: the probe below is the only check there
-    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        claim.bind(f"\0partnerbot-http-{port}")
-    except OSError as exc:
-        claim.close()
-        problem = "is in use by another partnerbot run; stop it first"
-        if exc.errno != errno.EADDRINUSE:
-            problem = f"cannot be claimed ({exc.strerror})"
-        raise ConfigError("PORT", f"{port} {problem}") from None
-    # detach(): the descriptor outlives the socket object, open on purpose through the exec
-    os.set_inheritable(claim.detach(), True)
-
-
-def _check_port_free(port: int) -> None:
-    """Several workers listen with SO_REUSEPORT, which would let a second server on the
-    same port quietly take half of the first one's requests: refuse to start instead."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
-        try:
-            probe.bind(("0.0.0.0", port))
-        except OSError as exc:
-            problem = "is in use; stop what listens there first"
-            if exc.errno != errno.EADDRINUSE:
-                problem = f"cannot be listened on ({exc.strerror})"
-            raise ConfigError("PORT", f"{port} {problem}") from None
 
 
 def _verify_token(settings: Settings) -> str:

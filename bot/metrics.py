@@ -2,15 +2,11 @@
 
 With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR names a directory where
 prometheus_client keeps each worker's counts, and a scrape sums them, whichever worker
-answers it. It must be set before prometheus_client is imported (it picks its value
-store then): the operator's, or own_directory(), which bot.server sets for the server
-it starts.
+answers it (bot.server.share_metrics sets it up).
 """
 
 import logging
 import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,10 +22,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
-if TYPE_CHECKING:  # the gunicorn master imports this module: no database code at run time
+if TYPE_CHECKING:
     from scheduler.dispatch import Summary
-
-MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 log = logging.getLogger(__name__)
 
@@ -95,27 +89,8 @@ def _scraped() -> CollectorRegistry:
 
 
 def shared_directory() -> Path | None:
-    value = os.environ.get(MULTIPROC_VARIABLE)
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     return Path(value) if value else None
-
-
-def own_directory(port: int) -> Path:
-    """Where a server on `port` shares its workers' counts when the operator names no
-    directory: the same one at every start (emptied then, so at most one per port is
-    ever left behind, whatever killed the server), and this user's alone."""
-    path = Path(tempfile.gettempdir()) / f"partnerbot-metrics-{os.getuid()}-{port}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    found = path.lstat()
-    if stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() and not found.st_mode & 0o077:
-        return path
-    return Path(tempfile.mkdtemp(prefix="partnerbot-metrics-"))  # not ours to write in
-
-
-def forget_earlier_runs() -> None:
-    """At start: counts left by an earlier run's workers would be summed in forever."""
-    if directory := shared_directory():
-        for leftover in directory.glob("*.db"):
-            leftover.unlink()
 
 
 def worker_exited(pid: int) -> None:

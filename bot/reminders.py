@@ -14,7 +14,6 @@ from bot import metrics
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.slack_api import installation_store
-from commands.reminders import plan_all
 from commands.transaction import in_transaction
 from scheduler.clock import start_clock
 from scheduler.dispatch import Dispatcher
@@ -39,12 +38,6 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
         return WebClient(token=token, base_url=settings.api_url, timeout=10)
 
     return client_for
-
-
-def plan_missing_reminders(settings: Settings, engine: Engine, clock: Clock = utc_now) -> None:
-    """At start: reminders for whatever has none yet (rows written before this version,
-    or by hand), so the clock started next finds them."""
-    in_transaction(engine, lambda session: plan_all(session, settings.tz, clock()))
 
 
 def start_reminders(

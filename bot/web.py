@@ -1,85 +1,152 @@
-"""HTTP mode's WSGI app: Bolt's adapter, a health check and /metrics (bot.server serves it).
+"""HTTP mode's ASGI app: Slack's requests into Bolt, a health check and /metrics.
 
-Only a gunicorn worker imports this: nothing here needs the migrations (Alembic: 11 MB
-and 0.1-0.2 s of imports), which `partnerbot run` applied before the server started.
+The body is read on the event loop, within a size and a time limit; only a whole
+request takes one of the threads that run Bolt, so slow or stalled clients cannot
+hold them. Bolt's own ASGI adapter would run the app on the event loop itself.
 """
 
+import asyncio
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import Engine
 
 from bot import logs, metrics
 from bot.app import create_app
 from bot.config import load_settings
 from bot.reminders import start_reminders
-from bot.server import WSGIApp
 from storage.engine import is_reachable, make_engine
+
+log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few KB; anything this large is not from Slack.
 MAX_BODY = 1024 * 1024
+# Slack sends a request at once; a body still arriving after this is not from Slack.
+BODY_SECONDS = 10
+# Threads that run Bolt per worker. A command is Python work under the GIL plus
+# database calls of well under a millisecond, so more threads would only queue for
+# the GIL; slow work (Web API calls) runs after the ack on the app's own threads.
+REQUEST_THREADS = 4
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
 
 
-def worker_app() -> WSGIApp:
+def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """What one gunicorn worker serves, built after the fork from the same environment
     `partnerbot run` checked."""
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)
-    wsgi_app = create_wsgi_app(create_app(settings, engine), engine)
+    application = create_asgi_app(create_app(settings, engine), engine)
     start_reminders(settings, engine)
-    return wsgi_app
+    return application
 
 
-def create_wsgi_app(bolt_app: App, engine: Engine) -> WSGIApp:
-    slack = timed(SlackRequestHandler(bolt_app, path=SLACK_PATH))
+def create_asgi_app(bolt_app: App, engine: Engine) -> Callable[..., Awaitable[None]]:
+    threads = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="request")
 
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/metrics":
+    def in_thread(work: Callable, *args) -> Awaitable:
+        return asyncio.get_running_loop().run_in_executor(threads, work, *args)
+
+    def slack(method: str, path: str) -> Callable[[BoltRequest], BoltResponse] | None:
+        if method == "POST" and path == SLACK_PATH:
+            return bolt_app.dispatch
+        flow = bolt_app.oauth_flow
+        if method == "GET" and flow is not None and path == flow.install_path:
+            return flow.handle_installation
+        if method == "GET" and flow is not None and path == flow.redirect_uri_path:
+            return flow.handle_callback
+        return None
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/metrics":
             body, content_type = metrics.exposition()
-            start_response("200 OK", [("Content-Type", content_type)])
-            return [body]
-        if environ.get("PATH_INFO") == "/healthz":
-            if is_reachable(engine):
-                return _plain(start_response, "200 OK", "ok")
-            return _plain(start_response, "503 Service Unavailable", "database unreachable")
-        if _content_length(environ) > MAX_BODY:
-            return _plain(start_response, "413 Content Too Large", "request body too large")
-        return slack(environ, start_response)
-
-    return application
-
-
-def timed(app: WSGIApp) -> WSGIApp:
-    """Each request's status and time into the metrics (Bolt answers in one body)."""
-
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+            return await _respond(send, 200, body, content_type)
+        if path == "/healthz":
+            if await in_thread(is_reachable, engine):
+                return await _respond(send, 200, b"ok")
+            return await _respond(send, 503, b"database unreachable")
+        handler = slack(scope["method"], path)
+        if handler is None:
+            return await _respond(send, 404, b"not found")
         started = time.perf_counter()
-        statuses = []
-
-        def noting_status(status: str, headers, *rest):
-            statuses.append(status.split(" ", 1)[0])
-            return start_response(status, headers, *rest)
-
-        body = app(environ, noting_status)
+        try:
+            body = await asyncio.wait_for(_body(receive), BODY_SECONDS)
+        except TimeoutError:
+            return await _respond(send, 408, b"request body too slow")
+        except _ClientGone:
+            return None
+        if body is None:
+            return await _respond(send, 413, b"request body too large")
+        response = await in_thread(handler, _bolt_request(scope, body))
+        await _respond_bolt(send, response)
         metrics.LATENCY.observe(time.perf_counter() - started)
-        metrics.REQUESTS.labels(statuses[0] if statuses else "none").inc()
-        return body
+        metrics.REQUESTS.labels(str(response.status)).inc()
 
     return application
 
 
-def _content_length(environ: dict) -> int:
-    value = environ.get("CONTENT_LENGTH") or "0"
-    return int(value) if value.isascii() and value.isdigit() else 0  # '¹'.isdigit() is True
+class _ClientGone(Exception):
+    pass
 
 
-def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
-    body = text.encode()
-    start_response(
-        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+async def _body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when it is over MAX_BODY."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _bolt_request(scope: Scope, body: bytes) -> BoltRequest:
+    headers: dict[str, list[str]] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+    return BoltRequest(
+        # Bytes that are not UTF-8 cannot match Slack's signature: decoded with
+        # replacement characters, they are refused with 401 like any other forgery.
+        body=body.decode("utf-8", errors="replace"),
+        query=scope["query_string"].decode("latin-1"),
+        headers=headers,
     )
-    return [body]
+
+
+async def _respond_bolt(send: Send, response: BoltResponse) -> None:
+    body = response.body.encode() if isinstance(response.body, str) else response.body
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    await _send(send, response.status, body, headers)
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8"
+) -> None:
+    await _send(send, status, body, [(b"content-type", content_type.encode())])
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

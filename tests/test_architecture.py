@@ -68,31 +68,24 @@ def test_importing_everything_builds_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_gunicorn_worker_loads_no_migration_or_sealing_code():
-    """`partnerbot run` migrates before the server starts; a worker runs bot.server and
-    builds its app from bot.web, and Alembic (11 MB, 0.1-0.2 s) stays out of it. So does
-    cryptography (7 MB) until a multi-workspace install needs it."""
-    unwanted = ("alembic", "storage.migrat", "cryptography")
-    code = (
-        "import sys, bot.server, bot.web\n"
-        f"print(sorted(m for m in sys.modules if m.startswith({unwanted!r})))\n"
-        "print('slack_bolt' in sys.modules and 'sqlalchemy' in sys.modules)\n"
-    )
+def loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    code += f"\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout.splitlines() == ["[]", "True"]  # the check can see what is loaded
+    return eval(result.stdout)  # a list of module names, printed by the line above
 
 
-def test_the_command_line_loads_bolt_only_to_serve_in_process():
-    """`partnerbot run` checks, migrates and plans before it execs the HTTP server,
-    which loads Bolt itself: loading it first too would add 0.1 s to every start-up.
-    Only Socket Mode, served by this process, imports it, when it starts."""
-    code = "import sys, bot.cli\nprint(sorted(m for m in sys.modules if 'bolt' in m))\n"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.splitlines() == ["[]"]
+def test_the_command_line_imports_prometheus_client_only_once_metrics_are_shared():
+    """prometheus_client chooses at import whether a scrape sums every worker's counts
+    (bot.server.share_metrics): `partnerbot run` must not import it before."""
+    assert loaded_after("import bot.cli", ("prometheus_client", "slack_bolt")) == []
+    assert loaded_after("import bot.web", ("prometheus_client",)) != []  # the check can see
+
+
+def test_a_single_workspace_server_loads_no_sealing_code():
+    """cryptography (7 MB a process) only for multi-workspace installs."""
+    assert loaded_after("import bot.cli, bot.web", ("cryptography",)) == []
 
 
 def test_the_app_is_built_without_reading_the_call_stack(settings, engine, monkeypatch):

@@ -1,6 +1,7 @@
 """The dispatcher's promises: no traceback reaches a user, refusals write nothing,
 replies stay within Slack's limits, and a lost database is said plainly."""
 
+import asyncio
 import json
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.web import create_wsgi_app
+from bot.web import create_asgi_app
 from commands import dispatch as dispatch_module
 from commands.context import Context
 from commands.dispatch import dispatch
@@ -52,10 +53,18 @@ def test_a_lost_database_says_temporarily_unavailable():
 
 
 def test_healthz_is_503_while_the_database_is_unreachable(app):
-    wsgi = create_wsgi_app(app, make_engine(DEAD_DATABASE))
-    statuses = []
-    body = wsgi({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s))
-    assert statuses == ["503 Service Unavailable"] and b"".join(body) == b"database unreachable"
+    asgi = create_asgi_app(app, make_engine(DEAD_DATABASE))
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": []}
+    asyncio.run(asgi(scope, receive, send))
+    assert sent[0]["status"] == 503 and sent[1]["body"] == b"database unreachable"
 
 
 PARTNERSHIP_WORDS = st.sampled_from(
