@@ -98,13 +98,21 @@ def entries_of(session: Session, *, partnership: Partnership) -> list[tuple[Fund
     )
 
 
-def figures(session: Session, *, partnership: Partnership) -> list[FundFigures]:
-    """Each fund's total, committed, spent and planned days, in fund order."""
+def figures(
+    session: Session, *, partnership: Partnership, fund: Fund | None = None
+) -> list[FundFigures]:
+    """Each fund's total, committed, spent and planned days, in fund order (or only
+    `fund`'s), summed in the database."""
+    entry_of = [Fund.partnership_id == partnership.id]
+    line_of = [BudgetLine.partnership_id == partnership.id]
+    if fund is not None:
+        entry_of.append(FundEntry.fund_id == fund.id)
+        line_of.append(BudgetLine.fund_id == fund.id)
     totals = dict(
         session.exec(
             select(FundEntry.fund_id, func.sum(FundEntry.amount_pence))
             .join(Fund, Fund.id == FundEntry.fund_id)
-            .where(Fund.partnership_id == partnership.id)
+            .where(*entry_of)
             .group_by(FundEntry.fund_id)
         ).all()
     )
@@ -125,17 +133,18 @@ def figures(session: Session, *, partnership: Partnership) -> list[FundFigures]:
                 func.sum(BudgetLine.spent_pence),
                 func.sum(case((active, func.coalesce(BudgetLine.days_hundredths, 0)), else_=0)),
             )
-            .where(BudgetLine.partnership_id == partnership.id)
+            .where(*line_of)
             .group_by(BudgetLine.fund_id)
         ).all()
     }
+    funds = funds_of(session, partnership=partnership) if fund is None else [fund]
     return [
         FundFigures(
-            fund,
-            int(totals.get(fund.id) or 0),
-            *(int(n or 0) for n in lines.get(fund.id, (0, 0, 0))),
+            each,
+            int(totals.get(each.id) or 0),
+            *(int(n or 0) for n in lines.get(each.id, (0, 0, 0))),
         )
-        for fund in funds_of(session, partnership=partnership)
+        for each in funds
     ]
 
 

@@ -328,7 +328,8 @@ def _remaining_sentence(session: Session, partnership: Partnership, fund: Fund) 
 
 
 def _figures(session: Session, partnership: Partnership, fund: Fund) -> store.FundFigures:
-    return next(f for f in store.figures(session, partnership=partnership) if f.fund.id == fund.id)
+    (figures,) = store.figures(session, partnership=partnership, fund=fund)
+    return figures
 
 
 def _existing_fund(session: Session, partnership: Partnership, name: str) -> Fund:
