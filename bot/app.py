@@ -7,12 +7,12 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
-from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.home import Homes
-from bot.listeners import commands, events, forms
+from bot.home_tab import Homes
+from bot.listeners import commands, events_api, modals
 from bot.slack_api import create_web_client, installation_store
 from bot.verification import StrictRequestVerification
+from commands.context import Clock, utc_now
 from commands.dates import warm_up
 from storage.installations import state_store
 
@@ -77,6 +77,6 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
     # Commands first: Bolt tries listeners in order, and a user waits on a command.
     commands.register(app, engine, settings, clock, delivery_pool, homes)
-    events.register(app, engine, clock, homes, installs=settings.multi_workspace)
-    forms.register(app, engine, settings, clock, delivery_pool, homes)
+    events_api.register(app, engine, clock, homes, installs=settings.multi_workspace)
+    modals.register(app, engine, settings, clock, delivery_pool, homes)
     return app

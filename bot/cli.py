@@ -8,13 +8,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
-from bot.clock import utc_now
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client
-from commands.reminders import plan_all
-from commands.transaction import in_transaction
+from commands.context import utc_now
+from commands.reminder_plans import plan_all
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
+from storage.transaction import in_transaction
 
 log = logging.getLogger("partnerbot")
 
@@ -57,7 +57,7 @@ def run(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.app import create_app
-        from bot.reminders import start_reminders
+        from bot.reminder_service import start_reminders
 
         app = create_app(settings, engine)
         start_reminders(settings, engine)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from commands.assess.threads import thread_started
 from commands.reply import Post, Reply, could_not_post
-from commands.slack_text import escape
+from formatting.slack_text import escape
 
 log = logging.getLogger(__name__)
 

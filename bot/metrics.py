@@ -23,7 +23,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
 if TYPE_CHECKING:
-    from scheduler.dispatch import Summary
+    from scheduler.dispatcher import Summary
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import re
 
 from commands.reply import Reply
-from commands.slack_text import escape, unescape
+from formatting.slack_text import escape, unescape
 
 _TOKEN = re.compile(r"<([^<>]*)>")
 

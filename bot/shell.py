@@ -24,10 +24,10 @@ from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Post, Reply, Upload, could_not_post
-from commands.slack_text import escape
-from commands.timefmt import uk_datetime
-from scheduler.messages import compose
-from storage import reminders
+from formatting.slack_text import escape
+from formatting.timefmt import uk_datetime
+from scheduler.reminder_wording import compose
+from storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class Shell:
         """Each as it will read when posted (the session is never committed)."""
         tz = self._settings.tz
         with Session(self._engine) as session:
-            coming = reminders.coming_in(
+            coming = outbox.coming_in(
                 session, team_id=LOCAL_TEAM, channel_id=self.channel_id, limit=limit
             )
             shown = [

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from bot import logs, metrics
 from bot.app import create_app
 from bot.config import load_settings
-from bot.reminders import start_reminders
+from bot.reminder_service import start_reminders
 from storage.engine import is_reachable, make_engine
 
 log = logging.getLogger(__name__)

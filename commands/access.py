@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from commands.context import Context
 from commands.reply import Reply, refuse
-from commands.slack_text import escape, user_mention
+from formatting.slack_text import escape, user_mention
 from storage import partnerships as store
 from storage.models import Partnership, Role
 

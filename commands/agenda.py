@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.slack_text import escape
-from commands.timefmt import when_and_left
+from formatting.slack_text import escape
+from formatting.timefmt import when_and_left
 from storage import deadlines
 from storage.models import Deadline, Partnership
 

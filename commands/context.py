@@ -1,8 +1,16 @@
-"""Who is asking, where, and when: everything a command needs besides the database."""
+"""Who is asking, where, and when: everything a command needs besides the database;
+and the clock that says when (UTC now in production, a fake one in tests)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

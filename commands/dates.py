@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from commands.family import Refusal
-from commands.slack_text import plain_words
-from commands.timefmt import uk_datetime
+from formatting.slack_text import plain_words
+from formatting.timefmt import uk_datetime
 
 MAX_LENGTH = 200
 

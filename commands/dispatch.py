@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from commands import assess, budget, deadline, event, partnership
+from commands import assess, budget, deadlines, events, partnership
 from commands.context import Context
 from commands.reply import Reply, refuse
-from commands.slack_text import escape, without_control
-from commands.transaction import CommitUnconfirmed, in_transaction
+from formatting.slack_text import escape, without_control
+from storage.transaction import CommitUnconfirmed, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ Handler = Callable[[Session, Context, str], Reply]
 COMMANDS: dict[str, Handler] = {
     "/partnership": partnership.handle,
     "/budget": budget.handle,
-    "/deadline": deadline.handle,
-    "/event": event.handle,
+    "/deadline": deadlines.handle,
+    "/event": events.handle,
     "/assess": assess.handle,
 }
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from commands.access import channel_partnership, not_linked
 from commands.context import Context
 from commands.reply import Reply, inform, refuse
-from commands.slack_text import escape, plain_words, split_first
+from formatting.slack_text import escape, plain_words, split_first
 from storage.models import Partnership
 
 Action = Callable[[Session, Context, Partnership, str], Reply]

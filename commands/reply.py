@@ -7,7 +7,7 @@ section text; anything longer is split or summarised, never refused by Slack.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from commands.slack_text import escape, plain_words
+from formatting.slack_text import escape, plain_words
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -67,7 +67,7 @@ class Reply:
     upload: Upload | None = None
     posts: tuple[Post, ...] = ()
     thread: ThreadStart | None = None
-    form: str | None = None  # a commands.forms kind: open that form (where Slack can)
+    form: str | None = None  # a commands.form_views kind: open that form (where Slack can)
 
 
 def refuse(problem: str, fix: str = "") -> Reply:

@@ -6,13 +6,13 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
-from commands import reminders
+from commands import reminder_plans
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
 from commands.reply import Reply, confirm
-from commands.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
-from commands.timefmt import slack_date, uk_datetime, when_and_left
+from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
+from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
 from storage.deadlines import Dated
 from storage.models import Partnership
@@ -128,7 +128,7 @@ def remove(
         return refusal
     row.removed_at, row.removed_by = ctx.now, ctx.user_id
     session.add(row)
-    reminders.replan(session, row, ctx.tz, ctx.now)
+    reminder_plans.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":wastebasket: {user_mention(ctx.user_id)} removed {noun} *{row.number}* "
         f"{title(row.title)}."
@@ -156,7 +156,7 @@ def remind(
         return refusal
     row.reminders = ladder
     session.add(row)
-    reminders.replan(session, row, ctx.tz, ctx.now)
+    reminder_plans.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
         f"{describe_ladder(ladder, default_text)}." + reminders_note(row, ctx)
@@ -169,7 +169,7 @@ def _a(noun: str) -> str:
 
 def reminders_note(row: Dated, ctx: Context) -> str:
     """The reminders a date now has, as a confirmation should repeat them."""
-    coming = reminders.planned(row, ctx.tz, ctx.now)
+    coming = reminder_plans.planned(row, ctx.tz, ctx.now)
     if not coming:
         return ""
     times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in coming)
@@ -177,5 +177,5 @@ def reminders_note(row: Dated, ctx: Context) -> str:
 
 
 def failure_note(reason: str | None) -> str:
-    """How a list marks a date whose reminder could not be posted (see storage.reminders)."""
+    """How a list marks a date whose reminder could not be posted (see storage.outbox)."""
     return f"\n:warning: a reminder could not be posted: {escape(reason)}" if reason else ""

@@ -12,9 +12,9 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from commands.assess.templates import parse_template
-from commands.slack_text import user_mention
-from commands.timefmt import when_and_left
-from storage import assess, reminders
+from formatting.slack_text import user_mention
+from formatting.timefmt import when_and_left
+from storage import assess, outbox
 from storage.models import AssessRun, Reminder, RunStatus
 
 IDLE = timedelta(days=3)
@@ -33,7 +33,7 @@ def sweep(session: Session, now: datetime) -> None:
             ),
         )
     )
-    reminders.add_missing(session, [nudge for run in runs for nudge in _nudges(run, now)])
+    outbox.add_missing(session, [nudge for run in runs for nudge in _nudges(run, now)])
 
 
 def _nudges(run: AssessRun, now: datetime) -> list[Reminder]:

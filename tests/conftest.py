@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from bot.app import create_app
 from bot.config import load_settings
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatcher import Dispatcher
 from storage.engine import make_engine
 from storage.installations import oauth_metadata
 from storage.migrate import upgrade

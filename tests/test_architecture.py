@@ -1,5 +1,7 @@
-"""The shape of the code: imports flow bot -> commands, scheduler -> storage, and
-importing any module builds nothing (no engine, no settings, no app, no file)."""
+"""The shape of the code: imports flow bot -> commands -> storage, bot -> scheduler ->
+commands, storage, with formatting (Slack text, UK dates, money) usable by all but
+storage; and importing any module builds nothing (no engine, no settings, no app, no
+file)."""
 
 import ast
 import inspect
@@ -12,13 +14,14 @@ import pytest
 from bot.app import create_app
 
 ROOT = Path(__file__).parents[1]
-PACKAGES = ("bot", "commands", "scheduler", "storage")
+PACKAGES = ("bot", "commands", "scheduler", "storage", "formatting")
 # What each package may import from the project.
 ALLOWED = {
-    "bot": {"bot", "commands", "scheduler", "storage"},
-    "commands": {"commands", "storage"},
-    "scheduler": {"scheduler", "commands", "storage"},
+    "bot": {"bot", "commands", "scheduler", "storage", "formatting"},
+    "commands": {"commands", "storage", "formatting"},
+    "scheduler": {"scheduler", "commands", "storage", "formatting"},
     "storage": {"storage"},
+    "formatting": {"formatting"},
 }
 
 

@@ -6,16 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commands.assess.answers import AnswerError, check_answer, describe_answer, how_to_answer
 from commands.assess.templates import (
     KINDS,
-    AnswerError,
     Question,
     Template,
     TemplateError,
     builtin_sources,
-    check_answer,
-    describe_answer,
-    how_to_answer,
     parse_template,
 )
 from commands.family import Refusal

@@ -2,7 +2,6 @@
 channel; checked as a PNG of the expected size that says how many funds it draws. It
 is drawn in a process of its own, after the ack."""
 
-import importlib
 import struct
 import sys
 import zlib
@@ -10,10 +9,9 @@ import zlib
 import pytest
 
 from bot.shell import Shell
-from commands.budget.chart import Bar, chart_size, segments
+from commands.budget import budget_chart as drawing
+from commands.budget.budget_chart import Bar, chart_size, segments
 from tests.conftest import NOW
-
-drawing = importlib.import_module("commands.budget.chart")  # commands.budget.chart is /budget chart
 
 OFFICER = "U1OFFICER"
 

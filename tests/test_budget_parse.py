@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commands.budget.parse import (
+from commands.budget.budget_parse import (
     ParseError,
     Token,
     find_cost,
@@ -14,7 +14,7 @@ from commands.budget.parse import (
     parse_options,
     tokenize,
 )
-from commands.slack_text import take_flag
+from formatting.slack_text import take_flag
 
 FUNDS = ["Pooled fund", "PtP central fund", "Pooled"]
 

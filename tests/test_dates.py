@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
-from commands.timefmt import time_left, uk_datetime
+from formatting.timefmt import time_left, uk_datetime
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)

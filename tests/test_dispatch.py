@@ -34,7 +34,7 @@ def within_slack_limits(reply) -> bool:
 
 def test_an_unexpected_error_is_a_polite_reply_and_rolls_back(slack, engine, monkeypatch):
     def broken(session, ctx, text):
-        from commands.partnership import create
+        from commands.partnership.partnership_actions import create
 
         create(session, ctx, "Half Written LSP")
         raise RuntimeError("boom")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commands.ical import CalendarItem, calendar_ics
+from commands.deadlines.ical import CalendarItem, calendar_ics
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)

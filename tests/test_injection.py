@@ -14,7 +14,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from commands.slack_text import escape, unescape
+from formatting.slack_text import escape, unescape
 from storage.models import AssessAnswer
 from tests.fake_slack import eventually
 from tests.test_assess_command import Thread

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.app import BOT_SCOPES
-from bot.listeners.events import EVENT_TYPES, REVOCATION_EVENTS
+from bot.listeners.events_api import EVENT_TYPES, REVOCATION_EVENTS
 from commands.dispatch import COMMANDS
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "app.yaml").read_text())

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commands.money import MAX_PENCE, AmountError, format_money, parse_amount, pounds_decimal
+from formatting.money import MAX_PENCE, AmountError, format_money, parse_amount, pounds_decimal
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from scheduler.clock import SAFETY_NET, start_clock
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatcher import Dispatcher
+from scheduler.wake_up import SAFETY_NET, start_clock
 from tests.conftest import BOT_TOKEN
 from tests.fake_slack import eventually
 from tests.reminder_rows import due_reminders

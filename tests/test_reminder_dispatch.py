@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from scheduler.dispatch import MAX_ATTEMPTS
+from scheduler.dispatcher import MAX_ATTEMPTS
 from storage.models import Reminder
 from tests.conftest import NOW
 

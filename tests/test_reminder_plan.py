@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from commands.reminders import before, deadline_rungs, plan_all
+from commands.reminder_plans import before, deadline_rungs, plan_all
 from storage.models import Deadline, Reminder, ReminderState
 from tests.conftest import NOW
 

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commands.slack_text import (
+from formatting.slack_text import (
     escape,
     find_user_mentions,
     plain_words,
@@ -62,7 +62,7 @@ def test_name_key_folds_case_space_width_and_quotes():
 
 
 def test_whole_numbers_are_ascii_digits_only():
-    from commands.slack_text import whole_number
+    from formatting.slack_text import whole_number
 
     assert [whole_number(t) for t in ["3", "#3", "# 12", " 7 "]] == [3, 3, 12, 7]
     # '¹'.isdigit() is True in Python, yet int('¹') raises: such text is not a number here.

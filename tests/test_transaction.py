@@ -15,10 +15,10 @@ from sqlmodel import Session, func, select
 
 from commands.assess.threads import thread_reply
 from commands.dispatch import dispatch
-from commands.transaction import CommitUnconfirmed, in_transaction
 from storage.engine import make_engine
 from storage.models import AssessAnswer, Partnership
 from storage.partnerships import create_partnership, name_key
+from storage.transaction import CommitUnconfirmed, in_transaction
 from tests.conftest import BACKENDS, NOW, _empty_postgres
 from tests.test_assess_command import CHAIR
 from tests.test_dispatch import CTX

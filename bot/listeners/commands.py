@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 
 from bot import delivery, metrics
 from bot.config import Settings
-from bot.home import Homes
+from bot.home_tab import Homes
 from bot.listeners import message_payload
-from bot.listeners.forms import open_command_form
+from bot.listeners.modals import open_command_form
 from commands.context import Context
 from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Reply

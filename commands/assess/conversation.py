@@ -16,17 +16,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from commands.assess.templates import (
-    AnswerError,
-    Question,
-    Template,
-    check_answer,
-    describe_answer,
-    how_to_answer,
-    parse_template,
-)
+from commands.assess.answers import AnswerError, check_answer, describe_answer, how_to_answer
+from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
-from commands.slack_text import escape, plain_words, split_first, user_mention, whole_number
+from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage.models import AssessRun, Partnership, RunStatus
 

@@ -1,4 +1,4 @@
-"""Questionnaire templates: the YAML an officer writes, and the answers each question takes.
+"""Questionnaire templates: the YAML an officer writes (answers.py checks the replies).
 
 A template is YAML like this (only `name`, `title`, `questions` and each question's
 `title` and `prompt` are required):
@@ -25,8 +25,7 @@ A template is YAML like this (only `name`, `title`, `questions` and each questio
 
 Every refusal names the line and the field, e.g. `questions[3].kind` for the third
 question's kind (questions are counted from 1, as an officer would count them).
-Refusals and AnswerErrors are mrkdwn with the user's text escaped; how_to_answer and
-describe_answer are plain text for the caller to escape.
+Refusals are mrkdwn with the user's text escaped.
 """
 
 import re
@@ -38,7 +37,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from commands.family import Refusal
-from commands.slack_text import escape, unescape
+from formatting.slack_text import escape
 
 KINDS = ("text", "rating", "yesno", "choice")
 
@@ -48,7 +47,6 @@ _MAX_NAME, _MAX_TITLE, _MAX_DESCRIPTION = 40, 100, 1000
 _MAX_PROMPT, _MAX_EXAMPLE, _MAX_CHOICE = 1000, 500, 80
 _RATINGS = 5
 _MIN_OPTIONS, _MAX_OPTIONS = 2, 20
-_MAX_ANSWER = 3000
 
 _TEMPLATE_FIELDS = ("name", "title", "description", "questions")
 _QUESTION_FIELDS = (
@@ -61,6 +59,8 @@ _QUESTION_FIELDS = (
     "confidential",
     "optional",
 )
+# An option that is only a number would be read as its position in the list.
+OPTION_NUMBER = re.compile(r"(\d+)[.)]?")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _YAML_TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -71,9 +71,6 @@ _YAML_FIX = (
 )
 
 # A rating is its leading digit ("4", "4.", "4 - good"), but not a decimal or a range.
-_RATING = re.compile(r"([1-5])(?!\d|[.,]\d|\s*[-–—]\s*\d)")
-_YES_NO = re.compile(r"(yes|y|yeah|yep|no|n|nope)[\s.!?,;:]*", re.IGNORECASE)
-_OPTION_NUMBER = re.compile(r"(\d+)[.)]?")
 
 
 @dataclass(frozen=True)
@@ -100,10 +97,6 @@ class TemplateError(Refusal):
     """A template that can't be used; the problem starts with `Line N, field:`."""
 
 
-class AnswerError(Refusal):
-    """A reply that doesn't fit its question; the fix says what to reply instead."""
-
-
 def parse_template(source: str) -> Template:
     if len(source) > _MAX_SOURCE:
         line = source.count("\n", 0, _MAX_SOURCE) + 1
@@ -125,7 +118,7 @@ def parse_template(source: str) -> Template:
     if not _SLUG.fullmatch(name):
         raise fields.error(
             "name",
-            f"{_shown(name)} isn't a usable name.",
+            f"{shown(name)} isn't a usable name.",
             "Use lowercase letters, digits and hyphens, starting with a letter or digit, "
             "for example `baseline-2025`.",
         )
@@ -142,34 +135,6 @@ def builtin_sources() -> dict[str, str]:
     folder = resources.files("commands.assess") / "builtin"
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     return {f.name.removesuffix(".yaml"): f.read_text(encoding="utf-8") for f in files}
-
-
-def check_answer(question: Question, text: str) -> str:
-    """The value to store for a reply in Slack's text format, or AnswerError."""
-    answer = unescape(text).strip()
-    if not answer:
-        raise AnswerError("That reply is empty.", _fix(question))
-    return _CHECKS[question.kind](question, answer)
-
-
-def describe_answer(question: Question, value: str) -> str:
-    if question.kind == "rating" and value in {str(n) for n in range(1, len(question.labels) + 1)}:
-        return f"{value} — {question.labels[int(value) - 1]}"
-    return value
-
-
-def how_to_answer(question: Question) -> str:
-    if question.kind == "rating":
-        line = "Reply with a number: " + _numbered(question.labels)
-    elif question.kind == "yesno":
-        line = "Reply yes or no."
-    elif question.kind == "choice":
-        line = "Reply with the number or the name of one option: " + _numbered(question.options)
-    else:
-        line = "Reply in this thread."
-    if not question.optional:
-        return line
-    return (line if line.endswith((".", "?", "!")) else line + ".") + " Or `skip`."
 
 
 # Reading YAML nodes, so each problem can name its line.
@@ -189,7 +154,7 @@ class _Fields:
                 raise _error(
                     key,
                     self.where(_one_line(name, 40)) if name else path or "template",
-                    f"{_shown(name)} isn't a field here." if name else "a field name is missing.",
+                    f"{shown(name)} isn't a field here." if name else "a field name is missing.",
                     f"{noun}'s fields are: {', '.join(allowed)}.",
                 )
             if name in self.keys:
@@ -246,7 +211,7 @@ class _Fields:
         if node.tag != _BOOL or value is None:
             raise self.error(
                 name,
-                f"{_shown(node.value) if scalar else 'a list'} isn't true or false.",
+                f"{shown(node.value) if scalar else 'a list'} isn't true or false.",
                 f"Write `{name}: true` or `{name}: false` (or leave it out for false).",
             )
         return value
@@ -313,7 +278,7 @@ def _question(node: Node, path: str) -> Question:
     if kind not in KINDS:
         raise fields.error(
             "kind",
-            f"{_shown(kind)} is not one of {', '.join(KINDS)}.",
+            f"{shown(kind)} is not one of {', '.join(KINDS)}.",
             "Leave `kind` out for a written answer.",
         )
     return Question(
@@ -357,18 +322,18 @@ def _options(fields: _Fields, kind: str) -> tuple[str, ...]:
     seen: dict[str, int] = {}
     for number, (node, option) in enumerate(options, start=1):
         where = f"{fields.where('options')}[{number}]"
-        if _OPTION_NUMBER.fullmatch(option):
+        if OPTION_NUMBER.fullmatch(option):
             raise _error(
                 node,
                 where,
-                f"{_shown(option)} is only a number, and replies pick options by number.",
+                f"{shown(option)} is only a number, and replies pick options by number.",
                 "Put it in words, such as `3 times`, or make the question a rating.",
             )
-        if _fold(option) in seen:
+        if folded(option) in seen:
             raise _error(
-                node, where, f"{_shown(option)} is option {seen[_fold(option)]} again.", "Keep one."
+                node, where, f"{shown(option)} is option {seen[folded(option)]} again.", "Keep one."
             )
-        seen[_fold(option)] = number
+        seen[folded(option)] = number
     return tuple(option for _, option in options)
 
 
@@ -403,7 +368,7 @@ def _check_tag(node: Node, path: str, expected: str) -> None:
         raise _error(
             node,
             path,
-            f"YAML tags such as {_shown(node.tag.replace(_YAML_TAG, '!!'))} aren't used here.",
+            f"YAML tags such as {shown(node.tag.replace(_YAML_TAG, '!!'))} aren't used here.",
             "Remove the `!` tag.",
         )
 
@@ -413,7 +378,7 @@ def _error(node: Node | None, path: str, problem: str, fix: str = "") -> Templat
     return TemplateError(f"Line {line}, {escape(path)}: {problem}", fix)
 
 
-def _shown(text: str, limit: int = 60) -> str:
+def shown(text: str, limit: int = 60) -> str:
     """User text quoted inside a message: one line, shortened, escaped."""
     text = _one_line(text, limit).replace("`", "'")
     return f"`{escape(text)}`" if text else "nothing"
@@ -424,58 +389,5 @@ def _one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# Answers.
-
-
-def _check_text(question: Question, answer: str) -> str:
-    if len(answer) > _MAX_ANSWER:
-        raise AnswerError(
-            f"That answer is {len(answer):,} characters; the limit is {_MAX_ANSWER:,}.",
-            "Shorten it and reply again.",
-        )
-    return answer
-
-
-def _check_rating(question: Question, answer: str) -> str:
-    found = _RATING.match(answer)
-    if not found:
-        raise AnswerError(f"{_shown(answer)} isn't a rating from 1 to 5.", _fix(question))
-    return found[1]
-
-
-def _check_yesno(question: Question, answer: str) -> str:
-    found = _YES_NO.fullmatch(answer)
-    if not found:
-        raise AnswerError(f"{_shown(answer)} isn't yes or no.", _fix(question))
-    return "yes" if found[1].lower().startswith("y") else "no"
-
-
-def _check_choice(question: Question, answer: str) -> str:
-    folded = _fold(answer)
-    for option in question.options:
-        if _fold(option) == folded:
-            return option
-    number = _OPTION_NUMBER.fullmatch(answer)
-    if number and 1 <= int(number[1]) <= len(question.options):
-        return question.options[int(number[1]) - 1]
-    raise AnswerError(f"{_shown(answer)} isn't one of the options.", _fix(question))
-
-
-_CHECKS = {
-    "text": _check_text,
-    "rating": _check_rating,
-    "yesno": _check_yesno,
-    "choice": _check_choice,
-}
-
-
-def _fix(question: Question) -> str:
-    return escape(how_to_answer(question))
-
-
-def _fold(text: str) -> str:
+def folded(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _numbered(items: tuple[str, ...]) -> str:
-    return " · ".join(f"{number} {item}" for number, item in enumerate(items, start=1))

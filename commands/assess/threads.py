@@ -11,10 +11,10 @@ from sqlmodel import Session
 from commands.assess import conversation
 from commands.assess.conversation import ThreadMessage
 from commands.reply import Post
-from commands.slack_text import without_control
-from commands.transaction import CommitUnconfirmed, in_transaction
+from formatting.slack_text import without_control
 from storage import assess as store
-from storage.events import claim_event
+from storage.slack_event_ids import claim_event
+from storage.transaction import CommitUnconfirmed, in_transaction
 
 log = logging.getLogger(__name__)
 

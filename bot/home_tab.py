@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from commands.home import home_view, threads_to_link
+from commands.home_view import home_view, threads_to_link
 from storage.partnerships import members_of, partnership_for_channel
 
 log = logging.getLogger(__name__)

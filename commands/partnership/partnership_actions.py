@@ -17,17 +17,16 @@ from commands.reply import (
     refuse,
     section,
 )
-from commands.slack_text import (
+from formatting.slack_text import (
     channel_mention,
     escape,
     find_user_mentions,
     plain_words,
     remove_user_mentions,
-    split_first,
     strip_quotes,
     user_mention,
 )
-from commands.timefmt import uk_date
+from formatting.timefmt import uk_date
 from storage import partnerships as store
 from storage.models import Partnership, Role
 
@@ -44,14 +43,6 @@ with you as its officer
 • `/partnership help` — this message"""
 
 Action = Callable[[Session, Context, str], Reply]
-
-
-def handle(session: Session, ctx: Context, text: str) -> Reply:
-    word, rest = split_first(text)
-    action = ACTIONS.get(word.lower() or "show")
-    if action is None:
-        return refuse(f"`/partnership` has no `{escape(plain_words(word))}` option.", HELP)
-    return action(session, ctx, rest)
 
 
 def create(session: Session, ctx: Context, text: str) -> Reply:
@@ -195,17 +186,6 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
 
 def help_(session: Session, ctx: Context, text: str) -> Reply:
     return inform(HELP)
-
-
-ACTIONS: dict[str, Action] = {
-    "create": create,
-    "link": link,
-    "unlink": unlink,
-    "show": show,
-    "list": list_all,
-    "role": role,
-    "help": help_,
-}
 
 
 def _parse_name(text: str, *, example: str) -> tuple[str, Reply | None]:

@@ -2,10 +2,10 @@
 
 from zoneinfo import ZoneInfo
 
-from commands.money import format_money
 from commands.reply import MAX_BLOCKS, context, fields, header, line_sections
-from commands.slack_text import escape, user_mention
-from commands.timefmt import uk_datetime
+from formatting.money import format_money
+from formatting.slack_text import escape, user_mention
+from formatting.timefmt import uk_datetime
 from storage.budgets import FundFigures
 from storage.models import BudgetAudit, BudgetLine, Fund, Partnership
 

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery import post
-from bot.home import Homes
+from bot.home_tab import Homes
 from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_edited, thread_reply
-from storage.events import claim_event
+from storage.slack_event_ids import claim_event
 
 log = logging.getLogger(__name__)
 

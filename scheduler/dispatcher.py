@@ -3,7 +3,7 @@
 It works in rounds. A round claims at most one reminder per channel (Slack allows about
 one message per second per channel), posts them side by side, records every outcome in
 one transaction, and the next round starts no sooner than a second after this one did.
-Several dispatchers (replicas) may run against one database; see storage.reminders.
+Several dispatchers (replicas) may run against one database; see storage.outbox.
 """
 
 import logging
@@ -23,11 +23,12 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from commands.transaction import in_transaction
-from scheduler import messages, nudges
+from commands.context import Clock
+from scheduler import nudges, reminder_wording
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
-from storage import reminders as outbox
+from storage import outbox
 from storage.models import Reminder, ReminderState
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ BACKOFF = (
 )
 WAIT_IN_RUN = timedelta(seconds=5)  # a retry due this soon is waited for, not left to the clock
 
-Clock = Callable[[], datetime]
 ClientFor = Callable[[str], WebClient]  # a workspace's client, by team id
 
 
@@ -140,7 +140,7 @@ class Dispatcher:
         )
         batch = []
         for reminder in claimed:
-            text = messages.compose(session, reminder, now, self.tz)
+            text = reminder_wording.compose(session, reminder, now, self.tz)
             if text is None:
                 self._finish(session, reminder.id, ReminderState.SKIPPED, "it no longer applies")
             else:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from commands.family import Refusal
-from commands.money import AmountError, looks_like_amount, parse_amount
-from commands.slack_text import plain_words
+from formatting.money import AmountError, looks_like_amount, parse_amount
+from formatting.slack_text import plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}

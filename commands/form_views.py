@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session
 
 from commands.schedule import MAX_TITLE
-from commands.slack_text import escape, plain_words
+from formatting.slack_text import escape, plain_words
 from storage import assess, budgets
 from storage.models import Partnership
 

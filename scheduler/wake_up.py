@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.dispatch import Dispatcher, Summary
+from scheduler.dispatcher import Dispatcher, Summary
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,18 @@ from sqlmodel import Session
 
 from bot import delivery
 from bot.config import Settings
-from bot.home import Homes
+from bot.home_tab import Homes
 from bot.listeners import message_payload
 from commands.context import Context
 from commands.dispatch import dispatch
-from commands.forms import FieldErrors, channel_of, form_view, refusal_errors, submitted_command
-from commands.home import OFFICER_ACTIONS
+from commands.form_views import (
+    FieldErrors,
+    channel_of,
+    form_view,
+    refusal_errors,
+    submitted_command,
+)
+from commands.home_view import OFFICER_ACTIONS
 from commands.reply import Reply
 from storage.models import Partnership, Role
 from storage.partnerships import channels_of, partnership_for_channel, role_of

@@ -1,5 +1,5 @@
 """The reminder clock inside `partnerbot run`: one per process, and safe with many
-(replicas and gunicorn workers share the outbox; see storage.reminders)."""
+(replicas and gunicorn workers share the outbox; see storage.outbox)."""
 
 import atexit
 from collections.abc import Callable
@@ -11,14 +11,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import metrics
-from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.slack_api import installation_store
-from commands.transaction import in_transaction
-from scheduler.clock import start_clock
-from scheduler.dispatch import Dispatcher
-from storage.events import forget_events
-from storage.reminders import due_count
+from commands.context import Clock, utc_now
+from scheduler.dispatcher import Dispatcher
+from scheduler.wake_up import start_clock
+from storage.outbox import due_count
+from storage.slack_event_ids import forget_events
+from storage.transaction import in_transaction
 
 EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
 

@@ -15,7 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from commands.money import format_money
+from formatting.money import format_money
 
 WIDTH_PX = 900
 ROW_PX = 80  # per fund
@@ -74,7 +74,7 @@ class ChartError(RuntimeError):
 
 def drawn_apart(title: str, funds: list[Bar]) -> bytes:
     """The chart's PNG, drawn by this file run as a script, in a process then gone. Not
-    `-m commands.budget.chart`: that imports the package, the whole /budget command
+    `-m commands.budget.budget_chart`: that imports the package, the whole /budget command
     with SQLAlchemy, to draw a picture (0.4 s of a 1 s drawing)."""
     request = {"title": title, "funds": [[f.name, f.total, f.committed, f.spent] for f in funds]}
     with _drawing:

@@ -4,14 +4,14 @@ import re
 
 from sqlmodel import Session, select
 
-from commands import reminders
+from commands import reminder_plans
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
 from commands.reply import Reply, confirm, inform
-from commands.slack_text import escape, plain_words, user_mention
-from commands.timefmt import when_and_left
-from storage import reminders as outbox
+from formatting.slack_text import escape, plain_words, user_mention
+from formatting.timefmt import when_and_left
+from storage import outbox
 from storage.models import Digest, Partnership
 
 EXAMPLE = "/deadline digest monday 9am"
@@ -36,7 +36,7 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
     row.set_by, row.set_at = ctx.user_id, ctx.now
     session.add(row)
     session.flush()
-    following = reminders.next_digest(row, ctx.now, ctx.tz)
+    following = reminder_plans.next_digest(row, ctx.now, ctx.tz)
     outbox.replace_pending(session, subject="digest", subject_id=row.id, wanted=[following])
     return confirm(
         f":newspaper: {user_mention(ctx.user_id)} set this channel's weekly digest of "

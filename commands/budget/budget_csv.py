@@ -10,8 +10,8 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from commands.budget.view import format_days
-from commands.money import pounds_decimal
+from commands.budget.budget_view import format_days
+from formatting.money import pounds_decimal
 from storage.budgets import FundFigures
 from storage.models import BudgetLine, Fund, FundEntry
 

@@ -1,18 +1,17 @@
-"""`/event`: seminars, workshops and meetings, with their place and reminders."""
+"""`/event`: seminars, workshops and meetings, with their place and reminder_plans."""
 
 import re
 
 from sqlmodel import Session
 
-from commands import reminders, schedule
+from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
-from commands.family import Action, route
 from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections
-from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
-from storage import reminders as outbox
+from storage import outbox
 from storage.models import Event, Partnership
 from storage.partnerships import lock_partnership
 
@@ -35,21 +34,6 @@ _PLACE = re.compile(
     re.IGNORECASE,
 )
 
-HELP = f"""*`/event`* — events the partnership goes to, with reminders
-• `{EXAMPLE}`
-• `/event add Surrey LSP officers meeting on 12 November 2pm at Woking`
-• `/event list` — what is coming; `/event list all` — past ones too
-• `/event remove 2` · `/event move 2 7 October 10am`
-• `/event remind 2 7d 1d 2h` — its reminders (or `none`, or `default`)
-Dates are read the UK way; an event with no time starts at 09:00. `--past` records one \
-that has happened."""
-
-
-def handle(session: Session, ctx: Context, text: str) -> Reply:
-    return route(
-        session, ctx, text, command="/event", actions=ACTIONS, default="list", help_text=HELP
-    )
-
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
@@ -71,7 +55,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         created_at=ctx.now,
     )
     session.add(event)
-    reminders.replan(session, event, ctx.tz, ctx.now)
+    reminder_plans.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":round_pushpin: {user_mention(ctx.user_id)} added event *{event.number}*: "
         f"{_describe(event, ctx)}"
@@ -119,7 +103,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     was = event.starts_at
     event.starts_at, event.place = starts.instant, place or event.place
     session.add(event)
-    reminders.replan(session, event, ctx.tz, ctx.now)
+    reminder_plans.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
         f"{_describe(event, ctx)} "
@@ -142,15 +126,6 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
         command="/event",
         default_text=DEFAULT_LADDER,
     )
-
-
-ACTIONS: dict[str, Action] = {
-    "add": add,
-    "list": list_,
-    "remove": remove,
-    "move": move,
-    "remind": remind,
-}
 
 
 def _split_place(text: str) -> tuple[str, str | None]:

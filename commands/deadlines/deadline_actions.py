@@ -5,13 +5,11 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from commands import reminders, schedule
+from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
-from commands.digest import digest
-from commands.family import Action, route
-from commands.ical import CalendarItem, calendar_ics
+from commands.deadlines.ical import CalendarItem, calendar_ics
 from commands.reply import (
     MAX_BLOCKS,
     Reply,
@@ -24,9 +22,9 @@ from commands.reply import (
     line_sections,
     open_form,
 )
-from commands.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
-from storage import reminders as outbox
+from storage import outbox
 from storage.models import Deadline, Event, Partnership
 from storage.partnerships import lock_partnership
 
@@ -35,23 +33,6 @@ ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
 WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
 DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"
 _WINDOW = re.compile(r"^(?P<open>.+?)\s+(?:to|until|till)\s+(?P<close>.+)$", re.IGNORECASE)
-
-HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
-• `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
-• `{WINDOW_EXAMPLE}` — a window that opens and closes
-• `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
-• `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
-• `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
-• `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
-• `/deadline digest monday 9am` — a weekly summary in this channel (or `off`)
-Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00. \
-Add `--past` to record a date that has passed."""
-
-
-def handle(session: Session, ctx: Context, text: str) -> Reply:
-    return route(
-        session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
-    )
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -136,7 +117,7 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return refusal
     deadline.done_at, deadline.done_by = ctx.now, ctx.user_id
     session.add(deadline)
-    reminders.replan(session, deadline, ctx.tz, ctx.now)
+    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
         f":white_check_mark: {user_mention(ctx.user_id)} marked deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} done. No more reminders for it."
@@ -176,7 +157,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     was = deadline.due_at
     deadline.due_at, deadline.opens_at = due.instant, opens_at
     session.add(deadline)
-    reminders.replan(session, deadline, ctx.tz, ctx.now)
+    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
@@ -217,19 +198,6 @@ def ical(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     )
 
 
-ACTIONS: dict[str, Action] = {
-    "add": add,
-    "window": window,
-    "list": list_,
-    "done": done,
-    "remove": remove,
-    "move": move,
-    "remind": remind,
-    "ical": ical,
-    "digest": digest,
-}
-
-
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:
     lock_partnership(session, partnership=partnership)
     deadline = Deadline(
@@ -242,7 +210,7 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
         **fields,
     )
     session.add(deadline)
-    reminders.replan(session, deadline, ctx.tz, ctx.now)
+    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
     return deadline
 
 
@@ -279,8 +247,8 @@ def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
         end=None,
         alarms=tuple(
             deadline.due_at - rung.due_at
-            for rung in reminders.deadline_rungs(deadline, ctx.tz)
-            if rung.name not in (reminders.OPENS, reminders.CLOSED)
+            for rung in reminder_plans.deadline_rungs(deadline, ctx.tz)
+            if rung.name not in (reminder_plans.OPENS, reminder_plans.CLOSED)
         ),
     )
     if deadline.opens_at is None:
@@ -303,5 +271,5 @@ def _event_item(event: Event, ctx: Context) -> CalendarItem:
         start=event.starts_at,
         end=event.starts_at + schedule.EVENT_LENGTH,
         location=event.place or "",
-        alarms=reminders.ladder_offsets(event.reminders, reminders.EVENT_LADDER),
+        alarms=reminder_plans.ladder_offsets(event.reminders, reminder_plans.EVENT_LADDER),
     )

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands import reminders
-from commands.slack_text import escape, user_mention
-from commands.timefmt import slack_date, uk_date, uk_datetime, when_and_left
-from scheduler import digest, nudges
+from commands import reminder_plans
+from formatting.slack_text import escape, user_mention
+from formatting.timefmt import slack_date, uk_date, uk_datetime, when_and_left
+from scheduler import digest_message, nudges
 from storage.models import Deadline, Event, Reminder
 
 LATE_NOTE = ":warning: _Late: I was offline when this reminder was due._\n"
@@ -23,7 +23,7 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
         "deadline": _deadline,
         "event": _event,
         "run": nudges.compose,
-        "digest": digest.compose,
+        "digest": digest_message.compose,
     }[reminder.subject]
     text = writer(session, reminder, now, tz)
     if text is None:
@@ -41,12 +41,12 @@ def _deadline(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo)
         f"\n{slack_date(deadline.due_at, uk_datetime(deadline.due_at, tz))} · "
         f"set by {user_mention(deadline.created_by)} · deadline {deadline.number}"
     )
-    if reminder.rung == reminders.OPENS:
+    if reminder.rung == reminder_plans.OPENS:
         closes = uk_date(deadline.due_at, tz)
         return f":large_green_circle: Applications open today for {title}, closing {closes}." + (
             footer
         )
-    if reminder.rung == reminders.CLOSED:
+    if reminder.rung == reminder_plans.CLOSED:
         return f":red_circle: {title} closed {uk_datetime(deadline.due_at, tz)}." + footer
     if deadline.opens_at is not None:
         return f":hourglass_flowing_sand: Applications for {title} close {due}." + footer

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.dates import format_offsets, parse_offsets
-from storage import reminders as outbox
+from storage import outbox
 from storage.deadlines import Dated
 from storage.models import Deadline, Digest, Event, Reminder
 

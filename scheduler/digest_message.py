@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.agenda import agenda
-from commands.money import format_money
-from commands.reminders import next_digest
-from commands.slack_text import escape, user_mention
-from storage import assess, budgets, reminders
+from commands.reminder_plans import next_digest
+from formatting.money import format_money
+from formatting.slack_text import escape, user_mention
+from storage import assess, budgets, outbox
 from storage.models import Digest, Partnership, Reminder, RunStatus
 
 AHEAD = timedelta(days=14)
@@ -24,7 +24,7 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
         return None  # turned off
     # Plan the following week now, in the claiming transaction, so the chain of digests
     # never breaks, whatever becomes of this one.
-    reminders.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
+    outbox.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
     partnership = session.get(Partnership, digest.partnership_id)
     sections = [
         _dates(session, partnership, now, tz),

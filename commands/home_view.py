@@ -14,10 +14,10 @@ from sqlmodel import Session
 
 from commands.agenda import agenda
 from commands.assess.templates import parse_template
-from commands.budget.view import flag
-from commands.money import format_money
+from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
-from commands.slack_text import escape
+from formatting.money import format_money
+from formatting.slack_text import escape
 from storage import assess, budgets
 from storage.models import AssessRun, Partnership, Role, RunStatus
 from storage.partnerships import partnerships_of_user

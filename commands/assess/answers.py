@@ -1,0 +1,101 @@
+"""The answers each kind of question takes: a reply checked and stored as a value, and
+how to answer, said to the person answering.
+
+AnswerErrors are mrkdwn with the user's text escaped; how_to_answer and describe_answer
+are plain text for the caller to escape."""
+
+import re
+
+from commands.assess.templates import OPTION_NUMBER, Question, folded, shown
+from commands.family import Refusal
+from formatting.slack_text import escape, unescape
+
+_MAX_ANSWER = 3000
+
+
+_RATING = re.compile(r"([1-5])(?!\d|[.,]\d|\s*[-–—]\s*\d)")
+
+
+_YES_NO = re.compile(r"(yes|y|yeah|yep|no|n|nope)[\s.!?,;:]*", re.IGNORECASE)
+
+
+class AnswerError(Refusal):
+    """A reply that doesn't fit its question; the fix says what to reply instead."""
+
+
+def check_answer(question: Question, text: str) -> str:
+    """The value to store for a reply in Slack's text format, or AnswerError."""
+    answer = unescape(text).strip()
+    if not answer:
+        raise AnswerError("That reply is empty.", _fix(question))
+    return _CHECKS[question.kind](question, answer)
+
+
+def describe_answer(question: Question, value: str) -> str:
+    if question.kind == "rating" and value in {str(n) for n in range(1, len(question.labels) + 1)}:
+        return f"{value} — {question.labels[int(value) - 1]}"
+    return value
+
+
+def how_to_answer(question: Question) -> str:
+    if question.kind == "rating":
+        line = "Reply with a number: " + _numbered(question.labels)
+    elif question.kind == "yesno":
+        line = "Reply yes or no."
+    elif question.kind == "choice":
+        line = "Reply with the number or the name of one option: " + _numbered(question.options)
+    else:
+        line = "Reply in this thread."
+    if not question.optional:
+        return line
+    return (line if line.endswith((".", "?", "!")) else line + ".") + " Or `skip`."
+
+
+def _check_text(question: Question, answer: str) -> str:
+    if len(answer) > _MAX_ANSWER:
+        raise AnswerError(
+            f"That answer is {len(answer):,} characters; the limit is {_MAX_ANSWER:,}.",
+            "Shorten it and reply again.",
+        )
+    return answer
+
+
+def _check_rating(question: Question, answer: str) -> str:
+    found = _RATING.match(answer)
+    if not found:
+        raise AnswerError(f"{shown(answer)} isn't a rating from 1 to 5.", _fix(question))
+    return found[1]
+
+
+def _check_yesno(question: Question, answer: str) -> str:
+    found = _YES_NO.fullmatch(answer)
+    if not found:
+        raise AnswerError(f"{shown(answer)} isn't yes or no.", _fix(question))
+    return "yes" if found[1].lower().startswith("y") else "no"
+
+
+def _check_choice(question: Question, answer: str) -> str:
+    wanted = folded(answer)
+    for option in question.options:
+        if folded(option) == wanted:
+            return option
+    number = OPTION_NUMBER.fullmatch(answer)
+    if number and 1 <= int(number[1]) <= len(question.options):
+        return question.options[int(number[1]) - 1]
+    raise AnswerError(f"{shown(answer)} isn't one of the options.", _fix(question))
+
+
+_CHECKS = {
+    "text": _check_text,
+    "rating": _check_rating,
+    "yesno": _check_yesno,
+    "choice": _check_choice,
+}
+
+
+def _fix(question: Question) -> str:
+    return escape(how_to_answer(question))
+
+
+def _numbered(items: tuple[str, ...]) -> str:
+    return " · ".join(f"{number} {item}" for number, item in enumerate(items, start=1))

@@ -1,0 +1,338 @@
+"""/assess: self-assessment questionnaires answered in Slack threads.
+
+The command starts runs and reads them; commands.assess.conversation runs the thread,
+and commands.assess.threads hands it the thread's events.
+"""
+
+import re
+
+from sqlmodel import Session
+
+from commands.access import officers_only
+from commands.assess.answer_files import answers_markdown
+from commands.assess.conversation import shown_answer, status_line
+from commands.assess.templates import TemplateError, builtin_sources, parse_template
+from commands.context import Context
+from commands.dates import parse_when
+from commands.family import Refusal
+from commands.reply import (
+    MAX_BLOCKS,
+    Post,
+    Reply,
+    ThreadStart,
+    Upload,
+    confirm,
+    header,
+    inform,
+    line_sections,
+    refuse,
+)
+from commands.schedule import DEADLINE_TIME, shown
+from formatting.slack_text import (
+    escape,
+    find_user_mentions,
+    plain_words,
+    split_first,
+    unescape,
+    user_mention,
+    whole_number,
+)
+from formatting.timefmt import time_left, uk_date
+from storage import assess as store
+from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus
+from storage.partnerships import lock_partnership, role_of
+
+START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
+
+
+def list_templates(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    rows = _all_templates(session, ctx)
+    lines = [
+        f"• `{t.name}` — {escape(t.title)}" + (" _(built in)_" if t.builtin else "") for t in rows
+    ]
+    return inform(
+        "Questionnaires: " + ", ".join(t.name for t in rows),
+        [header("Questionnaires"), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+    )
+
+
+def template(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    word, rest = split_first(text)
+    if word.lower() == "show" and rest:
+        row = _template_row(session, ctx, plain_words(rest))
+        parsed = parse_template(row.source)
+        lines = [
+            f"*{i + 1}. {escape(q.title)}* ({_kind(q)}) — {escape(q.prompt)}"
+            for i, q in enumerate(parsed.questions)
+        ]
+        return inform(
+            f"{escape(parsed.title)}: {len(parsed.questions)} questions",
+            [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+        )
+    if word.lower() == "add":
+        # The YAML from its first line on, so error line numbers count within it.
+        source = text.lstrip()[len(word) :].lstrip()
+        return _add_template(session, ctx, partnership, source)
+    raise Refusal(
+        "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
+    )
+
+
+def start(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    name, rest = split_first(plain_words(text))
+    if not name:
+        raise Refusal("Say which questionnaire to start.", f"For example: `{START_EXAMPLE}`")
+    row = _template_row(session, ctx, name)
+    parsed = parse_template(row.source)
+    assignee, due_text = _for_and_due(rest)
+    assignee = assignee or ctx.user_id
+    due = (
+        parse_when(due_text, now=ctx.now, tz=ctx.tz, default_time=DEADLINE_TIME)
+        if due_text
+        else None
+    )
+    if assignee != ctx.user_id and (
+        refusal := officers_only(session, ctx, partnership, "start questionnaires for others")
+    ):
+        return refusal
+    lock_partnership(session, partnership=partnership)
+    run = store.add_run(
+        session,
+        AssessRun(
+            team_id=partnership.team_id,
+            partnership_id=partnership.id,
+            number=store.next_run_number(session, partnership=partnership),
+            template_name=row.name,
+            source=row.source,
+            assignee_id=assignee,
+            channel_id=ctx.channel_id,
+            status=RunStatus.STARTING,
+            due_at=due.instant if due else None,
+            created_by=ctx.user_id,
+            created_at=ctx.now,
+            last_activity_at=ctx.now,
+        ),
+    )
+    due_line = f" · due {shown(due.instant, ctx)}" if due else ""
+    parent = (
+        f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "
+        f"questionnaire *{run.number}*\n"
+        f"Answered by {user_mention(assignee)} · {len(parsed.questions)} questions{due_line}\n"
+        "Replies in this thread answer it, one question at a time; say `help` there for more."
+    )
+    return Reply(
+        text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
+        f"{user_mention(assignee)} in a thread in this channel.",
+        thread=ThreadStart(run_id=run.id, text=parent),
+    )
+
+
+def status(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    runs = store.runs_of(session, partnership=partnership)
+    if not runs:
+        return inform(
+            f"No questionnaires in *{escape(partnership.name)}* yet. Start one: `{START_EXAMPLE}`"
+        )
+    lines = [_status_line(session, run, ctx) for run in runs]
+    return inform(
+        f"{len(runs)} questionnaires in {escape(partnership.name)}",
+        [
+            header(f"Questionnaires: {partnership.name}"),
+            *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
+        ],
+    )
+
+
+def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    run = _run(session, partnership, text)
+    parsed = parse_template(run.source)
+    answers = store.answers_of(session, run=run)
+    sees_all = (
+        ctx.user_id == run.assignee_id
+        or role_of(session, partnership=partnership, user_id=ctx.user_id) == Role.OFFICER
+    )
+    lines = [
+        f"*{i + 1}. {escape(q.title)}*\n"
+        + (
+            shown_answer(q, answers[i].value, confidential_visible=sees_all)
+            if i in answers
+            else "_not yet answered_"
+        )
+        for i, q in enumerate(parsed.questions)
+    ]
+    title = f"{parsed.title} ({run.number}): {partnership.name}"
+    return inform(
+        f"Answers of questionnaire {run.number}",
+        [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+    )
+
+
+def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    row = _template_row(session, ctx, plain_words(text))
+    runs = store.submitted_runs(session, team_id=ctx.team_id, template_name=row.name)
+    if not runs:
+        raise Refusal(
+            f"No one has submitted `{escape(row.name)}` yet.",
+            "`/assess status` shows how far each has got.",
+        )
+    parsed = parse_template(row.source)
+    answers = [(run, p, store.answers_of(session, run=run)) for run, p in runs]
+    content = answers_markdown(parsed, answers)
+    filename = f"compare-{row.name}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.md"
+    return inform(
+        f":bar_chart: Posting *{filename}*: {len(runs)} submitted {escape(parsed.title)} "
+        "side by side (confidential answers left out).",
+        upload=Upload(filename=filename, title=f"{parsed.title}: compared", content=content),
+    )
+
+
+def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    run = _run(session, partnership, text)
+    parsed = parse_template(run.source)
+    content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
+    filename = f"questionnaire-{run.number}-{run.template_name}.md"
+    return inform(
+        f":page_facing_up: Posting *{filename}* (confidential answers left out).",
+        upload=Upload(filename=filename, title=f"{parsed.title} ({run.number})", content=content),
+    )
+
+
+def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    run = _run(session, partnership, text)
+    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
+        return inform(f"Questionnaire {run.number} is already {run.status}.")
+    if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
+        return refusal
+    run.status = RunStatus.CANCELLED
+    session.add(run)
+    note = f":no_entry_sign: {user_mention(ctx.user_id)} cancelled questionnaire *{run.number}*."
+    posts = (
+        (
+            Post(
+                text=note + " Nothing more is recorded here.",
+                channel_id=run.channel_id,
+                thread_ts=run.thread_ts,
+            ),
+        )
+        if run.thread_ts
+        else ()
+    )
+    return Reply(text=note + " Its answers so far are kept.", public=True, posts=posts)
+
+
+def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
+    if not source.strip():
+        raise Refusal(
+            "Give the questionnaire as YAML after `/assess template add`, starting on a new line.",
+            "`/assess template show baseline` shows the questions of the built-in one.",
+        )
+    try:
+        parsed = parse_template(unescape(source))
+    except TemplateError as error:
+        return refuse(error.problem, error.fix or "Fix that line and send it again.")
+    if refusal := officers_only(session, ctx, partnership, "add questionnaires"):
+        return refusal
+    _ensure_builtins(session, ctx)
+    if store.template_named(session, team_id=ctx.team_id, name=parsed.name):
+        raise Refusal(
+            f"There is already a questionnaire called `{escape(parsed.name)}`.",
+            "Give yours another `name:`.",
+        )
+    store.add_template(
+        session,
+        AssessTemplate(
+            team_id=ctx.team_id,
+            name=parsed.name,
+            title=parsed.title,
+            source=unescape(source),
+            created_by=ctx.user_id,
+            created_at=ctx.now,
+        ),
+    )
+    return confirm(
+        f":clipboard: {user_mention(ctx.user_id)} added the questionnaire `{escape(parsed.name)}` "
+        f"({escape(parsed.title)}, {len(parsed.questions)} questions). "
+        f"Start it with `/assess start {escape(parsed.name)}`."
+    )
+
+
+def _ensure_builtins(session: Session, ctx: Context) -> None:
+    """Built-in questionnaires are copied into each workspace the first time it asks."""
+    for name, source in builtin_sources().items():
+        if store.template_named(session, team_id=ctx.team_id, name=name) is None:
+            parsed = parse_template(source)
+            store.add_template(
+                session,
+                AssessTemplate(
+                    team_id=ctx.team_id,
+                    name=name,
+                    title=parsed.title,
+                    source=source,
+                    builtin=True,
+                    created_by="partnerbot",
+                    created_at=ctx.now,
+                ),
+            )
+
+
+def _all_templates(session: Session, ctx: Context) -> list[AssessTemplate]:
+    _ensure_builtins(session, ctx)
+    return store.templates_of(session, team_id=ctx.team_id)
+
+
+def _template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
+    rows = _all_templates(session, ctx)
+    row = next((t for t in rows if t.name == name.lower()), None)
+    if row is None:
+        known = ", ".join(f"`{t.name}`" for t in rows)
+        raise Refusal(
+            f"There is no questionnaire called `{escape(name) or '(nothing)'}`.",
+            f"Questionnaires here: {known}.",
+        )
+    return row
+
+
+def _for_and_due(text: str) -> tuple[str | None, str]:
+    """`for @someone due 12 November`, either part optional."""
+    users = find_user_mentions(text)
+    due = re.search(r"\bdue\s+(.+)$", text, flags=re.IGNORECASE)
+    leftover = re.sub(
+        r"\bdue\s+.+$", "", re.sub(r"<@[^>]+>|\bfor\b", "", text, flags=re.IGNORECASE)
+    ).strip()
+    if len(users) > 1 or leftover:
+        raise Refusal(
+            "Name one person with `for`, and the date with `due`.",
+            f"For example: `{START_EXAMPLE}`",
+        )
+    return (users[0] if users else None), (due[1] if due else "")
+
+
+def _run(session: Session, partnership: Partnership, text: str) -> AssessRun:
+    number = whole_number(text)
+    run = store.run_numbered(session, partnership=partnership, number=number) if number else None
+    if run is None:
+        raise Refusal(
+            f"There is no questionnaire `{escape(plain_words(text)) or '(nothing)'}` here.",
+            "`/assess status` lists them with their numbers.",
+        )
+    return run
+
+
+def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
+    answered = len(store.answers_of(session, run=run))
+    progress = status_line(run, parse_template(run.source), answered)
+    due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
+    return (
+        f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "
+        f"{progress}{due} · "
+        f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
+    )
+
+
+def _kind(question) -> str:
+    flags = (
+        [question.kind]
+        + (["confidential"] if question.confidential else [])
+        + (["optional"] if question.optional else [])
+    )
+    return ", ".join(flags)

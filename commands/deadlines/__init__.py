@@ -1,0 +1,50 @@
+"""`/deadline`: proposal deadlines, funding windows, the calendar file and the weekly digest."""
+
+from sqlmodel import Session
+
+from commands.context import Context
+from commands.deadlines.deadline_actions import (
+    ADD_EXAMPLE,
+    WINDOW_EXAMPLE,
+    add,
+    done,
+    ical,
+    list_,
+    move,
+    remind,
+    remove,
+    window,
+)
+from commands.deadlines.digest_setting import digest
+from commands.family import Action, route
+from commands.reply import Reply
+
+HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
+• `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
+• `{WINDOW_EXAMPLE}` — a window that opens and closes
+• `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
+• `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
+• `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
+• `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
+• `/deadline digest monday 9am` — a weekly summary in this channel (or `off`)
+Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00. \
+Add `--past` to record a date that has passed."""
+
+
+def handle(session: Session, ctx: Context, text: str) -> Reply:
+    return route(
+        session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    "add": add,
+    "window": window,
+    "list": list_,
+    "done": done,
+    "remove": remove,
+    "move": move,
+    "remind": remind,
+    "ical": ical,
+    "digest": digest,
+}

@@ -1,0 +1,39 @@
+"""`/event`: seminars, workshops and meetings, with their place and reminders."""
+
+from sqlmodel import Session
+
+from commands.context import Context
+from commands.events.event_actions import (
+    EXAMPLE,
+    add,
+    list_,
+    move,
+    remind,
+    remove,
+)
+from commands.family import Action, route
+from commands.reply import Reply
+
+HELP = f"""*`/event`* — events the partnership goes to, with reminders
+• `{EXAMPLE}`
+• `/event add Surrey LSP officers meeting on 12 November 2pm at Woking`
+• `/event list` — what is coming; `/event list all` — past ones too
+• `/event remove 2` · `/event move 2 7 October 10am`
+• `/event remind 2 7d 1d 2h` — its reminders (or `none`, or `default`)
+Dates are read the UK way; an event with no time starts at 09:00. `--past` records one \
+that has happened."""
+
+
+def handle(session: Session, ctx: Context, text: str) -> Reply:
+    return route(
+        session, ctx, text, command="/event", actions=ACTIONS, default="list", help_text=HELP
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    "add": add,
+    "list": list_,
+    "remove": remove,
+    "move": move,
+    "remind": remind,
+}

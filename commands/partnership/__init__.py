@@ -1,0 +1,37 @@
+"""`/partnership`: create partnerships, link channels, and give people roles."""
+
+from sqlmodel import Session
+
+from commands.context import Context
+from commands.partnership.partnership_actions import (
+    HELP,
+    Action,
+    create,
+    help_,
+    link,
+    list_all,
+    role,
+    show,
+    unlink,
+)
+from commands.reply import Reply, refuse
+from formatting.slack_text import escape, plain_words, split_first
+
+
+def handle(session: Session, ctx: Context, text: str) -> Reply:
+    word, rest = split_first(text)
+    action = ACTIONS.get(word.lower() or "show")
+    if action is None:
+        return refuse(f"`/partnership` has no `{escape(plain_words(word))}` option.", HELP)
+    return action(session, ctx, rest)
+
+
+ACTIONS: dict[str, Action] = {
+    "create": create,
+    "link": link,
+    "unlink": unlink,
+    "show": show,
+    "list": list_all,
+    "role": role,
+    "help": help_,
+}
