@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from commands.home_view import home_view, threads_to_link
-from storage.partnerships import members_of, partnership_for_channel
+from commands.home_view import home_view, members_to_show, threads_to_link
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +28,23 @@ class Homes:
         self._lock = threading.Lock()
 
     def publish(self, client: WebClient, *, team_id: str, user_id: str) -> None:
-        with Session(self.engine) as session:
-            threads = threads_to_link(session, team_id=team_id, user_id=user_id)
+        who = {"team_id": team_id, "user_id": user_id}
+        threads = in_transaction(self.engine, lambda session: threads_to_link(session, **who))
         # Links are asked of Slack outside any transaction.
         links = {thread: _permalink(client, *thread) for thread in threads}
-        with Session(self.engine) as session:
-            view = home_view(
+        view = in_transaction(
+            self.engine,
+            lambda session: home_view(
                 session,
-                team_id=team_id,
-                user_id=user_id,
+                **who,
                 now=self.clock(),
                 tz=self.tz,
                 # A thread started between the two reads is looked up now.
                 permalink=lambda channel, ts: (
                     links.get((channel, ts)) or _permalink(client, channel, ts)
                 ),
-            )
+            ),
+        )
         try:
             client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
@@ -63,10 +63,8 @@ class Homes:
         with self._lock:
             self._queued.discard(key)  # a change from now on asks for another refresh
         team_id, channel_id = key
-        with Session(self.engine) as session:
-            partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
-            members = members_of(session, partnership=partnership) if partnership else []
-            users = [m.user_id for m in members]
+        where = {"team_id": team_id, "channel_id": channel_id}
+        users = in_transaction(self.engine, lambda session: members_to_show(session, **where))
         for user_id in users:
             self.publish(client, team_id=team_id, user_id=user_id)
 

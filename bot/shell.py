@@ -28,6 +28,7 @@ from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
 from scheduler.reminder_wording import compose
 from storage import outbox
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -175,18 +176,21 @@ class Shell:
         return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
 
     def _coming_reminders(self, limit: int = 10) -> str:
-        """Each as it will read when posted (the session is never committed)."""
+        """Each as it will read when posted (rolled back: composing may plan the next one)."""
         tz = self._settings.tz
-        with Session(self._engine) as session:
+
+        def read(session: Session) -> list[str]:
             coming = outbox.coming_in(
                 session, team_id=LOCAL_TEAM, channel_id=self.channel_id, limit=limit
             )
-            shown = [
+            return [
                 f"[{uk_datetime(r.due_at, tz)}, "
                 + (f"in the thread {r.thread_ts}]\n" if r.thread_ts else "to the channel]\n")
                 + mrkdwn_text(compose(session, r, r.due_at, tz) or "", self.names)
                 for r in coming
             ]
+
+        shown = in_transaction(self._engine, read, keep=lambda _: False)
         where = f"#{self.names[self.channel_id]}"
         return "\n\n".join(shown) if shown else f"No reminders are planned in {where}."
 

@@ -17,7 +17,8 @@ from sqlmodel import Session
 from commands.schedule import MAX_TITLE
 from formatting.slack_text import escape, plain_words
 from storage import assess, budgets
-from storage.models import Partnership
+from storage.models import Partnership, Role
+from storage.partnerships import channels_of, partnership_for_channel, role_of
 
 Values = dict[str, dict]  # view.state.values: block_id -> action_id -> element state
 
@@ -55,6 +56,30 @@ def form_view(
             *form.fields(session, partnership, user_id),
         ],
     }
+
+
+def button_form(session: Session, kind: str, value: str, team_id: str, user_id: str) -> dict:
+    """The Home tab button's form, or a note saying why not. The button's value is only
+    trusted as far as the database agrees: this workspace's partnership, and the user
+    one of its officers."""
+    partnership = session.get(Partnership, int(value)) if value.isdigit() else None
+    if partnership is None or partnership.team_id != team_id:
+        return _note("That partnership is not in this workspace.")
+    if role_of(session, partnership=partnership, user_id=user_id) != Role.OFFICER:
+        return _note(f"Only officers of {partnership.name} can do that.")
+    channels = channels_of(session, partnership=partnership)
+    if not channels:
+        return _note(
+            f"{partnership.name} has no channel: link one with /partnership link, so that "
+            "changes are announced there."
+        )
+    return form_view(session, kind, partnership, channel_id=channels[0], user_id=user_id)
+
+
+def command_form(session: Session, kind: str, *, team_id: str, channel_id: str, user_id: str):
+    """`/deadline add` with nothing after it: the form, for this channel's partnership."""
+    partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
+    return form_view(session, kind, partnership, channel_id=channel_id, user_id=user_id)
 
 
 def submitted_command(kind: str, values: Values) -> tuple[str, str]:
@@ -175,6 +200,15 @@ def _value(values: Values, block: str) -> str:
         or (state.get("selected_option") or {}).get("value")
     )
     return (chosen or "").strip()
+
+
+def _note(text: str) -> dict:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "partnerbot"},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
+    }
 
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool = False) -> dict:

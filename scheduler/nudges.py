@@ -8,8 +8,7 @@ to the outbox. The outbox's unique key makes that once per idle stretch and per 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from commands.assess.templates import parse_template
 from formatting.slack_text import user_mention
@@ -19,20 +18,10 @@ from storage.models import AssessRun, Reminder, RunStatus
 
 IDLE = timedelta(days=3)
 DUE_SOON = timedelta(days=2)
-WAITING = (RunStatus.OPEN, RunStatus.REVIEW)  # on the assignee (not paused by them)
 
 
 def sweep(session: Session, now: datetime) -> None:
-    runs = session.exec(
-        select(AssessRun).where(
-            AssessRun.status.in_(WAITING),
-            AssessRun.thread_ts.is_not(None),
-            or_(
-                AssessRun.last_activity_at <= now - IDLE,
-                AssessRun.due_at.between(now, now + DUE_SOON),
-            ),
-        )
-    )
+    runs = assess.runs_waiting(session, idle_since=now - IDLE, due_by=now + DUE_SOON, now=now)
     outbox.add_missing(session, [nudge for run in runs for nudge in _nudges(run, now)])
 
 
@@ -62,7 +51,7 @@ def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Re
 
 def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:
     run = session.get(AssessRun, reminder.subject_id)
-    if run is None or run.status not in WAITING:
+    if run is None or run.status not in assess.WAITING:
         return None
     if reminder.rung == "idle" and run.last_activity_at + IDLE != reminder.due_at:
         return None  # answered since the nudge was found

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from storage.models import AssessAnswer, AssessRun, AssessTemplate, Partnership, RunStatus
@@ -145,3 +145,25 @@ def answer_from_message(
             AssessAnswer.run_id == run.id, AssessAnswer.message_ts == message_ts
         )
     ).first()
+
+
+# Runs waiting on their assignee (not paused by them).
+WAITING = (RunStatus.OPEN, RunStatus.REVIEW)
+
+
+def runs_waiting(
+    session: Session, *, idle_since: datetime, due_by: datetime, now: datetime
+) -> list[AssessRun]:
+    """Runs in a thread, WAITING, idle since `idle_since` or due between now and
+    `due_by`: those a nudge may be due for."""
+    return list(
+        session.exec(
+            select(AssessRun).where(
+                AssessRun.status.in_(WAITING),
+                AssessRun.thread_ts.is_not(None),
+                or_(
+                    AssessRun.last_activity_at <= idle_since, AssessRun.due_at.between(now, due_by)
+                ),
+            )
+        )
+    )

@@ -1,5 +1,6 @@
 """Queries about deadlines, funding windows and events: numbered per partnership,
-removed softly (the row stays, so reminders and history can still refer to it)."""
+removed softly (the row stays, so reminders and history can still refer to it); and
+about each channel's weekly digest of them."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
-from storage.models import Deadline, Event, Partnership
+from storage.models import Deadline, Digest, Event, Partnership
 
 Dated = Deadline | Event
 
@@ -95,3 +96,18 @@ def events_of(
     if not everything:
         query = query.where(Event.starts_at >= now)
     return list(session.exec(query.order_by(Event.starts_at, Event.number)))
+
+
+def digest_of(session: Session, *, team_id: str, channel_id: str) -> Digest | None:
+    return session.exec(
+        select(Digest).where(Digest.team_id == team_id, Digest.channel_id == channel_id)
+    ).first()
+
+
+def save_digest(session: Session, digest: Digest) -> None:
+    session.add(digest)
+    session.flush()  # a new row needs its id for its reminder
+
+
+def delete_digest(session: Session, digest: Digest) -> None:
+    session.delete(digest)

@@ -9,13 +9,13 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.delivery import post
 from bot.home_tab import Homes
 from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_edited, thread_reply
 from storage.slack_event_ids import claim_event
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,11 @@ class EachEventOnce(Middleware):
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id is None or body.get("event", {}).get("type") == "message":
             return next()  # messages are claimed with their effect (commands.assess.threads)
-        with Session(self._engine) as session:
-            first = claim_event(
-                session, event_id=event_id, team_id=body.get("team_id", ""), now=self._clock()
-            )
-            session.commit()
+        team_id, now = body.get("team_id", ""), self._clock()
+        first = in_transaction(
+            self._engine,
+            lambda session: claim_event(session, event_id=event_id, team_id=team_id, now=now),
+        )
         if not first:
             log.info("event %s already handled; ignoring the retry", event_id)
             return BoltResponse(status=200, body="")

@@ -13,7 +13,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot import delivery
 from bot.config import Settings
@@ -23,15 +22,15 @@ from commands.context import Context
 from commands.dispatch import dispatch
 from commands.form_views import (
     FieldErrors,
+    button_form,
     channel_of,
-    form_view,
+    command_form,
     refusal_errors,
     submitted_command,
 )
 from commands.home_view import OFFICER_ACTIONS
 from commands.reply import Reply
-from storage.models import Partnership, Role
-from storage.partnerships import channels_of, partnership_for_channel, role_of
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,8 @@ def register(
         ack()
         team_id, user_id = body["user"]["team_id"], body["user"]["id"]
         kind = BUTTON_FORMS[action["action_id"]]
-        with Session(engine) as session:
-            view = _button_form(session, kind, action.get("value", ""), team_id, user_id)
+        value = action.get("value", "")
+        view = in_transaction(engine, lambda s: button_form(s, kind, value, team_id, user_id))
         _open(client, body["trigger_id"], view)
 
     def on_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
@@ -85,38 +84,9 @@ def open_command_form(
     client: WebClient, engine: Engine, *, trigger_id: str, ctx: Context, kind: str
 ) -> None:
     """`/deadline add` with nothing after it: the form, for this channel's partnership."""
-    with Session(engine) as session:
-        partnership = partnership_for_channel(
-            session, team_id=ctx.team_id, channel_id=ctx.channel_id
-        )
-        view = form_view(session, kind, partnership, channel_id=ctx.channel_id, user_id=ctx.user_id)
+    where = {"team_id": ctx.team_id, "channel_id": ctx.channel_id, "user_id": ctx.user_id}
+    view = in_transaction(engine, lambda session: command_form(session, kind, **where))
     _open(client, trigger_id, view)
-
-
-def _button_form(session: Session, kind: str, value: str, team_id: str, user_id: str) -> dict:
-    """The form, or a note saying why not. The button's value is only trusted as far as
-    the database agrees: this workspace's partnership, and the user one of its officers."""
-    partnership = session.get(Partnership, int(value)) if value.isdigit() else None
-    if partnership is None or partnership.team_id != team_id:
-        return _note("That partnership is not in this workspace.")
-    if role_of(session, partnership=partnership, user_id=user_id) != Role.OFFICER:
-        return _note(f"Only officers of {partnership.name} can do that.")
-    channels = channels_of(session, partnership=partnership)
-    if not channels:
-        return _note(
-            f"{partnership.name} has no channel: link one with /partnership link, so that "
-            "changes are announced there."
-        )
-    return form_view(session, kind, partnership, channel_id=channels[0], user_id=user_id)
-
-
-def _note(text: str) -> dict:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "partnerbot"},
-        "close": {"type": "plain_text", "text": "OK"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
-    }
 
 
 def _open(client: WebClient, trigger_id: str, view: dict) -> None:

@@ -2,7 +2,7 @@
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from commands import reminder_plans
 from commands.access import officers_only
@@ -11,6 +11,7 @@ from commands.dates import DateError
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, user_mention
 from formatting.timefmt import when_and_left
+from storage import deadlines as store
 from storage import outbox
 from storage.models import Digest, Partnership
 
@@ -21,9 +22,7 @@ _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
 
 def digest(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     words = plain_words(text).lower()
-    current = session.exec(
-        select(Digest).where(Digest.team_id == ctx.team_id, Digest.channel_id == ctx.channel_id)
-    ).first()
+    current = store.digest_of(session, team_id=ctx.team_id, channel_id=ctx.channel_id)
     if not words:
         return inform(_describe(current, ctx) + f"\nSet it with `{EXAMPLE}`, or `off`.")
     if words == "off":
@@ -34,8 +33,7 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
     row = current or Digest(team_id=ctx.team_id, channel_id=ctx.channel_id, weekday=0, at_time="")
     row.partnership_id, row.weekday, row.at_time = partnership.id, weekday, at_time
     row.set_by, row.set_at = ctx.user_id, ctx.now
-    session.add(row)
-    session.flush()
+    store.save_digest(session, row)
     following = reminder_plans.next_digest(row, ctx.now, ctx.tz)
     outbox.replace_pending(session, subject="digest", subject_id=row.id, wanted=[following])
     return confirm(
@@ -51,7 +49,7 @@ def _turn_off(session: Session, ctx: Context, partnership: Partnership, current)
     if refusal := officers_only(session, ctx, partnership, "set the digest"):
         return refusal
     outbox.drop_pending(session, subject="digest", subject_id=current.id)
-    session.delete(current)
+    store.delete_digest(session, current)
     return confirm(f":newspaper: {user_mention(ctx.user_id)} turned off this channel's digest.")
 
 
