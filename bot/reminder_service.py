@@ -8,7 +8,6 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot import metrics
 from bot.config import Settings
@@ -59,8 +58,7 @@ def start_reminders(
     )
 
     def queue_depth() -> int:  # at each scrape of /metrics
-        with Session(engine) as session:
-            return due_count(session, now=clock())
+        return in_transaction(engine, lambda session: due_count(session, now=clock()))
 
     metrics.watch_queue(queue_depth)
 

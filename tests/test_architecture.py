@@ -49,6 +49,29 @@ def test_imports_flow_one_way(package):
             assert "slack_bolt" not in imported, f"{path.relative_to(ROOT)} imports slack_bolt"
 
 
+def test_queries_and_sessions_live_in_storage():
+    """bot/ never opens a session, and no package but storage/ builds a query: every
+    transaction goes through storage.transaction, every query is a storage function."""
+    for package in ("bot", "commands", "scheduler", "formatting"):
+        for path in modules(package):
+            tree = ast.parse(path.read_text())
+            names = {
+                alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module in ("sqlmodel", "sqlalchemy")
+                for alias in node.names
+            }
+            where = path.relative_to(ROOT)
+            assert not names & {"select", "update", "delete", "insert"}, f"{where} builds queries"
+            if package == "bot":
+                calls = {
+                    node.func.id
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                }
+                assert "Session" not in calls, f"{where} opens sessions"
+
+
 def test_importing_everything_builds_nothing(tmp_path):
     names = [
         ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
