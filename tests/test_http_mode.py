@@ -93,6 +93,13 @@ def test_bad_requests_get_401_over_http(bot, make_headers):
     assert status == 401
 
 
+def test_a_body_that_is_not_utf8_gets_401_not_500(bot):
+    body = b"token=x&text=\xff\xfe"  # no signature can match bytes that are not text
+    headers = sign(body.decode("latin-1")) | {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _ = http_request("POST", bot.url + "/slack/events", body, headers)
+    assert status == 401
+
+
 def test_oversized_bodies_and_unknown_paths(bot):
     big = b"x" * (1024 * 1024 + 1)
     assert (
