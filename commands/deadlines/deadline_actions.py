@@ -1,7 +1,6 @@
 """`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
 
 import re
-from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -9,23 +8,20 @@ from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
-from commands.deadlines.ical import CalendarItem, calendar_ics
+from commands.deadlines import deadline_view
+from commands.deadlines.ical import calendar_ics
 from commands.reply import (
-    MAX_BLOCKS,
     Reply,
     Upload,
     confirm,
-    context,
     file_slug,
-    header,
     inform,
-    line_sections,
     open_form,
 )
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage import outbox
-from storage.models import Deadline, Event, Partnership
+from storage.models import Deadline, Partnership
 from storage.partnerships import lock_partnership
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
@@ -100,13 +96,7 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
     failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
-    title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    lines = (_line(d, schedule.failure_note(failed.get(d.id)), ctx) for d in first.rows)
-    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
-    if first.total > len(first.rows):
-        more = first.total - len(first.rows)
-        blocks.append(context(f"…and {more} more; `/deadline ical` has every one of them."))
-    return inform(f"{first.total} deadlines for {escape(partnership.name)}", blocks)
+    return deadline_view.listing(partnership, first.rows, first.total, failed, ctx, everything)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -185,8 +175,7 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
 def ical(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     deadlines = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=True)
     events = store.events_of(session, partnership=partnership, now=ctx.now, everything=True)
-    items = [item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx)]
-    items += [_event_item(e, ctx) for e in events]
+    items = deadline_view.calendar_items(deadlines, events, ctx)
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
     filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(
@@ -217,59 +206,4 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
 def _numbered(session: Session, partnership: Partnership, text: str) -> Deadline:
     return schedule.numbered(
         session, partnership, Deadline, text, noun="deadline", command="/deadline"
-    )
-
-
-def _line(deadline: Deadline, failure: str, ctx: Context) -> str:
-    head = f"`#{deadline.number}` {schedule.title(deadline.title)} — "
-    if deadline.opens_at is None:
-        text = head + schedule.shown(deadline.due_at, ctx)
-    elif deadline.opens_at > ctx.now:
-        closes = schedule.uk_datetime(deadline.due_at, ctx.tz)
-        text = f"{head}opens {schedule.shown(deadline.opens_at, ctx)}, closes {closes}"
-    else:
-        text = f"{head}open now, closes {schedule.shown(deadline.due_at, ctx)}"
-    if deadline.done_at is not None:
-        text = f"~{text}~ _done_"
-    elif deadline.due_at < ctx.now:
-        text = f"~{text}~ _passed_"
-    return text + failure
-
-
-def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
-    """A deadline is one moment; a window is two (opening and closing), not one
-    months-long block across the calendar."""
-    uid = f"{deadline.id}@{deadline.team_id}.partnerbot"
-    closing = CalendarItem(
-        uid=f"deadline-{uid}",
-        title=f"{'Closes' if deadline.opens_at else 'Deadline'}: {deadline.title}",
-        start=deadline.due_at,
-        end=None,
-        alarms=tuple(
-            deadline.due_at - rung.due_at
-            for rung in reminder_plans.deadline_rungs(deadline, ctx.tz)
-            if rung.name not in (reminder_plans.OPENS, reminder_plans.CLOSED)
-        ),
-    )
-    if deadline.opens_at is None:
-        return [closing]
-    opening = CalendarItem(
-        uid=f"opens-{uid}",
-        title=f"Opens: {deadline.title}",
-        start=deadline.opens_at,
-        end=None,
-        description=f"Closes {schedule.uk_datetime(deadline.due_at, ctx.tz)}.",
-        alarms=(timedelta(0),) if deadline.reminders != "none" else (),
-    )
-    return [opening, closing]
-
-
-def _event_item(event: Event, ctx: Context) -> CalendarItem:
-    return CalendarItem(
-        uid=f"event-{event.id}@{event.team_id}.partnerbot",
-        title=event.title,
-        start=event.starts_at,
-        end=event.starts_at + schedule.EVENT_LENGTH,
-        location=event.place or "",
-        alarms=reminder_plans.ladder_offsets(event.reminders, reminder_plans.EVENT_LADDER),
     )

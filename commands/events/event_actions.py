@@ -8,7 +8,8 @@ from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
-from commands.reply import MAX_BLOCKS, Reply, confirm, header, inform, line_sections
+from commands.events import event_view
+from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage import outbox
@@ -58,7 +59,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     reminder_plans.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":round_pushpin: {user_mention(ctx.user_id)} added event *{event.number}*: "
-        f"{_describe(event, ctx)}"
+        f"{event_view.describe(event, ctx)}"
         f"\n{schedule.for_each_reader(event.starts_at, ctx)} · {DEFAULT_LADDER}"
         + schedule.assumed_note(starts.assumed)
         + schedule.reminders_note(event, ctx)
@@ -71,15 +72,7 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if not rows:
         return inform(f"No events coming up for *{escape(partnership.name)}*. Add one: `{EXAMPLE}`")
     failed = outbox.failures_of(session, subject="event", subject_ids=[e.id for e in rows])
-    lines = [
-        f"`#{e.number}` {_describe(e, ctx)}"
-        + (" _passed_" if e.starts_at < ctx.now else "")
-        + schedule.failure_note(failed.get(e.id))
-        for e in rows
-    ]
-    title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
-    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
-    return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
+    return event_view.listing(partnership, rows, failed, ctx, everything)
 
 
 def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -106,7 +99,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     reminder_plans.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
-        f"{_describe(event, ctx)} "
+        f"{event_view.describe(event, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(starts.assumed)
         + schedule.reminders_note(event, ctx)
@@ -136,11 +129,6 @@ def _split_place(text: str) -> tuple[str, str | None]:
     if len(place) > MAX_PLACE:
         raise DateError(f"That place is {len(place)} characters long; the limit is {MAX_PLACE}.")
     return match["when"], place
-
-
-def _describe(event: Event, ctx: Context) -> str:
-    place = f" at {escape(event.place)}" if event.place else ""
-    return f"{schedule.title(event.title)} — {schedule.shown(event.starts_at, ctx)}{place}"
 
 
 def _numbered(session: Session, partnership: Partnership, text: str) -> Event:

@@ -1,0 +1,30 @@
+"""How events read in Slack."""
+
+from commands import schedule
+from commands.context import Context
+from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
+from formatting.slack_text import escape
+from storage.models import Event, Partnership
+
+
+def listing(
+    partnership: Partnership,
+    rows: list[Event],
+    failed: dict[int, str],
+    ctx: Context,
+    everything: bool,
+) -> Reply:
+    lines = [
+        f"`#{e.number}` {describe(e, ctx)}"
+        + (" _passed_" if e.starts_at < ctx.now else "")
+        + schedule.failure_note(failed.get(e.id))
+        for e in rows
+    ]
+    title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
+    return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
+
+
+def describe(event: Event, ctx: Context) -> str:
+    place = f" at {escape(event.place)}" if event.place else ""
+    return f"{schedule.title(event.title)} — {schedule.shown(event.starts_at, ctx)}{place}"
