@@ -6,19 +6,14 @@ from sqlmodel import Session
 
 from commands.access import channel_partnership, not_linked, officers_only
 from commands.context import Context
+from commands.partnership import partnership_view
 from commands.reply import (
-    MAX_BLOCKS,
     Reply,
     confirm,
-    context,
-    header,
     inform,
-    line_sections,
     refuse,
-    section,
 )
 from formatting.slack_text import (
-    channel_mention,
     escape,
     find_user_mentions,
     plain_words,
@@ -26,7 +21,6 @@ from formatting.slack_text import (
     strip_quotes,
     user_mention,
 )
-from formatting.timefmt import uk_date
 from storage import partnerships as store
 from storage.models import Partnership, Role
 
@@ -107,21 +101,7 @@ def show(session: Session, ctx: Context, text: str) -> Reply:
         return not_linked()
     channels = store.channels_of(session, partnership=partnership)
     members = store.members_of(session, partnership=partnership)
-    by_role = {role: [m.user_id for m in members if m.role == role] for role in Role}
-    people = [
-        f"*{role.value.capitalize()}s:* " + (", ".join(map(user_mention, users)) or "_none yet_")
-        for role, users in by_role.items()
-    ]
-    created = f"Created {uk_date(partnership.created_at, ctx.tz)}"
-    created += f" by {user_mention(partnership.created_by)}"
-    blocks = [
-        header(partnership.name),
-        section("*Channels:* " + ", ".join(map(channel_mention, channels))),
-        *line_sections(people, max_blocks=MAX_BLOCKS - 3),
-        context(created),
-    ]
-    summary = f"{_count(len(channels), 'channel')}, {_count(len(members), 'member')}"
-    return inform(f"{escape(partnership.name)}: {summary}", blocks)
+    return partnership_view.card(partnership, channels, members, ctx.tz)
 
 
 def list_all(session: Session, ctx: Context, text: str) -> Reply:
@@ -131,18 +111,7 @@ def list_all(session: Session, ctx: Context, text: str) -> Reply:
             "There are no partnerships in this workspace yet. "
             "Start one with `/partnership create Spelthorne LSP`."
         )
-    here = channel_partnership(session, ctx)
-    lines = [
-        f"• *{escape(s.partnership.name)}*"
-        + ("  _(this channel)_" if here and here.id == s.partnership.id else "")
-        + f" — {_count(s.channels, 'channel')}, {_count(s.members, 'member')}"
-        for s in summaries
-    ]
-    blocks = [
-        header(f"Partnerships in this workspace ({len(summaries)})"),
-        *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
-    ]
-    return inform(f"{_count(len(summaries), 'partnership')} in this workspace", blocks)
+    return partnership_view.directory(summaries, here=channel_partnership(session, ctx))
 
 
 def role(session: Session, ctx: Context, text: str) -> Reply:
@@ -230,7 +199,3 @@ def _unknown_partnership(session: Session, ctx: Context, name: str) -> Reply:
 
 def _article(role: Role) -> str:
     return f"an {role.value}" if role == Role.OFFICER else f"a {role.value}"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
