@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import AssessAnswer, AssessRun, AssessTemplate, Partnership, RunStatus
 
@@ -13,7 +13,7 @@ def templates_of(session: Session, *, team_id: str) -> list[AssessTemplate]:
         session.exec(
             select(AssessTemplate)
             .where(AssessTemplate.team_id == team_id)
-            .order_by(AssessTemplate.builtin.desc(), AssessTemplate.name)
+            .order_by(col(AssessTemplate.builtin).desc(), AssessTemplate.name)
         )
     )
 
@@ -83,7 +83,7 @@ def runs_of(session: Session, *, partnership: Partnership) -> list[AssessRun]:
             .where(
                 AssessRun.team_id == partnership.team_id, AssessRun.partnership_id == partnership.id
             )
-            .order_by(AssessRun.number)
+            .order_by(col(AssessRun.number))
         )
     )
 
@@ -95,13 +95,13 @@ def submitted_runs(
     return list(
         session.exec(
             select(AssessRun, Partnership)
-            .join(Partnership, Partnership.id == AssessRun.partnership_id)
+            .join(Partnership, col(Partnership.id) == AssessRun.partnership_id)
             .where(
                 AssessRun.team_id == team_id,
                 AssessRun.template_name == template_name,
                 AssessRun.status == RunStatus.SUBMITTED,
             )
-            .order_by(Partnership.name_key, AssessRun.number)
+            .order_by(Partnership.name_key, col(AssessRun.number))
         )
     )
 
@@ -159,10 +159,11 @@ def runs_waiting(
     return list(
         session.exec(
             select(AssessRun).where(
-                AssessRun.status.in_(WAITING),
-                AssessRun.thread_ts.is_not(None),
+                col(AssessRun.status).in_(WAITING),
+                col(AssessRun.thread_ts).is_not(None),
                 or_(
-                    AssessRun.last_activity_at <= idle_since, AssessRun.due_at.between(now, due_by)
+                    col(AssessRun.last_activity_at) <= idle_since,
+                    col(AssessRun.due_at).between(now, due_by),
                 ),
             )
         )

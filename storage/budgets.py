@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership
 from storage.partnerships import name_key
@@ -32,7 +32,7 @@ def funds_of(session: Session, *, partnership: Partnership) -> list[Fund]:
         session.exec(
             select(Fund)
             .where(Fund.team_id == partnership.team_id, Fund.partnership_id == partnership.id)
-            .order_by(Fund.created_at, Fund.id)
+            .order_by(col(Fund.created_at), col(Fund.id))
         )
     )
 
@@ -91,9 +91,9 @@ def entries_of(session: Session, *, partnership: Partnership) -> list[tuple[Fund
     return list(
         session.exec(
             select(FundEntry, Fund)
-            .join(Fund, Fund.id == FundEntry.fund_id)
+            .join(Fund, col(Fund.id) == FundEntry.fund_id)
             .where(Fund.team_id == partnership.team_id, Fund.partnership_id == partnership.id)
-            .order_by(FundEntry.created_at, FundEntry.id)
+            .order_by(col(FundEntry.created_at), col(FundEntry.id))
         )
     )
 
@@ -111,12 +111,12 @@ def figures(
     totals = dict(
         session.exec(
             select(FundEntry.fund_id, func.sum(FundEntry.amount_pence))
-            .join(Fund, Fund.id == FundEntry.fund_id)
+            .join(Fund, col(Fund.id) == FundEntry.fund_id)
             .where(*entry_of)
-            .group_by(FundEntry.fund_id)
+            .group_by(col(FundEntry.fund_id))
         ).all()
     )
-    active = BudgetLine.cancelled_at.is_(None)
+    active = col(BudgetLine.cancelled_at).is_(None)
     outstanding = case(
         (
             active & (BudgetLine.planned_pence > BudgetLine.spent_pence),
@@ -134,7 +134,7 @@ def figures(
                 func.sum(case((active, func.coalesce(BudgetLine.days_hundredths, 0)), else_=0)),
             )
             .where(*line_of)
-            .group_by(BudgetLine.fund_id)
+            .group_by(col(BudgetLine.fund_id))
         ).all()
     }
     funds = funds_of(session, partnership=partnership) if fund is None else [fund]
@@ -177,11 +177,11 @@ def lines_of(
 ) -> list[tuple[BudgetLine, Fund]]:
     query = (
         select(BudgetLine, Fund)
-        .join(Fund, Fund.id == BudgetLine.fund_id)
+        .join(Fund, col(Fund.id) == BudgetLine.fund_id)
         .where(
             BudgetLine.team_id == partnership.team_id, BudgetLine.partnership_id == partnership.id
         )
-        .order_by(BudgetLine.number)
+        .order_by(col(BudgetLine.number))
     )
     if fund is not None:
         query = query.where(BudgetLine.fund_id == fund.id)
@@ -224,7 +224,7 @@ def history_of(
     rows = session.exec(
         select(BudgetAudit)
         .where(*where)
-        .order_by(BudgetAudit.at.desc(), BudgetAudit.id.desc())
+        .order_by(col(BudgetAudit.at).desc(), col(BudgetAudit.id).desc())
         .limit(limit)
     ).all()
     count = session.exec(select(func.count()).select_from(BudgetAudit).where(*where)).one()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Deadline, Digest, Event, Partnership
 
@@ -29,7 +29,7 @@ def numbered(
             model.team_id == partnership.team_id,
             model.partnership_id == partnership.id,
             model.number == number,
-            model.removed_at.is_(None),
+            col(model.removed_at).is_(None),
         )
     ).first()
 
@@ -70,13 +70,13 @@ def _soonest_first(query, partnership: Partnership, now: datetime, everything: b
     query = query.where(
         Deadline.team_id == partnership.team_id,
         Deadline.partnership_id == partnership.id,
-        Deadline.removed_at.is_(None),
+        col(Deadline.removed_at).is_(None),
     )
     if not everything:
-        query = query.where(Deadline.done_at.is_(None), Deadline.due_at >= now)
-    opening_ahead = and_(Deadline.opens_at.is_not(None), Deadline.opens_at > now)
+        query = query.where(col(Deadline.done_at).is_(None), Deadline.due_at >= now)
+    opening_ahead = and_(col(Deadline.opens_at).is_not(None), col(Deadline.opens_at) > now)
     soonest = case((opening_ahead, Deadline.opens_at), else_=Deadline.due_at)
-    return query.order_by(soonest, Deadline.number)
+    return query.order_by(soonest, col(Deadline.number))
 
 
 def sort_instant(deadline: Deadline, now: datetime) -> datetime:
@@ -91,11 +91,11 @@ def events_of(
     query = select(Event).where(
         Event.team_id == partnership.team_id,
         Event.partnership_id == partnership.id,
-        Event.removed_at.is_(None),
+        col(Event.removed_at).is_(None),
     )
     if not everything:
         query = query.where(Event.starts_at >= now)
-    return list(session.exec(query.order_by(Event.starts_at, Event.number)))
+    return list(session.exec(query.order_by(col(Event.starts_at), col(Event.number))))
 
 
 def digest_of(session: Session, *, team_id: str, channel_id: str) -> Digest | None:

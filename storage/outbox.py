@@ -7,16 +7,19 @@ each other. A claim is a lease: a row left `posting` by a dispatcher that died i
 again once the lease runs out, marked `unsure` so the channel is checked first.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, exists, func, or_, tuple_, update
+from sqlalchemy import case, delete, exists, func, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
-from storage.models import Reminder, ReminderState
+from storage.models import Deadline, Event, Reminder, ReminderState
 
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERT: dict[str, Callable[..., postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
 
 
@@ -27,9 +30,9 @@ def replace_pending(
     exist in any state (a rung that was sent is never planned again)."""
     keys = [(r.rung, r.due_at) for r in wanted]
     stale = delete(Reminder).where(
-        Reminder.subject == subject,
-        Reminder.subject_id == subject_id,
-        Reminder.state == ReminderState.PENDING,
+        col(Reminder.subject) == subject,
+        col(Reminder.subject_id) == subject_id,
+        col(Reminder.state) == ReminderState.PENDING,
     )
     if keys:
         stale = stale.where(tuple_(Reminder.rung, Reminder.due_at).not_in(keys))
@@ -45,11 +48,14 @@ def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
         session.exec(insert(Reminder).values(values).on_conflict_do_nothing())
 
 
-def never_planned(session: Session, model: type, subject: str, *, when, now: datetime) -> list:
+def never_planned(
+    session: Session, model: type[Deadline] | type[Event], subject: str, *, when, now: datetime
+) -> list:
     """Live rows of `model` whose time (`when`) is still ahead and that have no reminder
     row at all. The subject index makes this cheap when every row has some."""
-    has_any = exists().where(Reminder.subject == subject, Reminder.subject_id == model.id)
-    return list(session.exec(select(model).where(model.removed_at.is_(None), when > now, ~has_any)))
+    has_any = exists().where(col(Reminder.subject) == subject, col(Reminder.subject_id) == model.id)
+    live = col(model.removed_at).is_(None)
+    return list(session.exec(select(model).where(live, when > now, ~has_any)))
 
 
 def drop_pending(session: Session, *, subject: str, subject_id: int) -> None:
@@ -62,17 +68,17 @@ def settle_missed(session: Session, *, now: datetime) -> None:
     finished = {"state": ReminderState.SKIPPED, "finished_at": now}
     session.exec(
         update(Reminder)
-        .where(Reminder.state == ReminderState.PENDING, Reminder.expires_at <= now)
+        .where(col(Reminder.state) == ReminderState.PENDING, col(Reminder.expires_at) <= now)
         .values(outcome="its time had passed", **finished)
     )
-    due = and_(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
+    due = and_(col(Reminder.state) == ReminderState.PENDING, col(Reminder.due_at) <= now)
     # Subjects with several due rows, found first: usually none, a few after downtime.
     # (One UPDATE joining the grouping took 27 s on a fresh 10,000-row PostgreSQL table,
     # planned before any statistics existed; these use the subject index.)
     crowded = session.exec(
         select(Reminder.subject, Reminder.subject_id, func.max(Reminder.due_at))
         .where(due)
-        .group_by(Reminder.subject, Reminder.subject_id)
+        .group_by(col(Reminder.subject), col(Reminder.subject_id))
         .having(func.count() > 1)
     ).all()
     for subject, subject_id, latest in crowded:
@@ -80,9 +86,9 @@ def settle_missed(session: Session, *, now: datetime) -> None:
             update(Reminder)
             .where(
                 due,
-                Reminder.subject == subject,
-                Reminder.subject_id == subject_id,
-                Reminder.due_at < latest,
+                col(Reminder.subject) == subject,
+                col(Reminder.subject_id) == subject_id,
+                col(Reminder.due_at) < latest,
             )
             .values(outcome="a later reminder for it was due", **finished)
         )
@@ -99,12 +105,15 @@ def claim(
 ) -> list[Reminder]:
     """Take the earliest due row of up to `limit` channels (a channel is paced one
     message at a time), skipping the `held` channels (rate limited by Slack)."""
-    claimable = and_(_claimable(now, lease), Reminder.channel_id.not_in(held))
+    claimable = and_(_claimable(now, lease), col(Reminder.channel_id).not_in(held))
     ranked = (
         select(
             Reminder.id,
             func.row_number()
-            .over(partition_by=Reminder.channel_id, order_by=(Reminder.due_at, Reminder.id))
+            .over(
+                partition_by=Reminder.channel_id,
+                order_by=(col(Reminder.due_at), col(Reminder.id)),
+            )
             .label("place"),
         )
         .where(claimable)
@@ -112,8 +121,8 @@ def claim(
     )
     chosen = session.exec(
         select(Reminder.id)
-        .where(Reminder.id.in_(select(ranked.c.id).where(ranked.c.place == 1)))
-        .order_by(Reminder.due_at, Reminder.id)
+        .where(col(Reminder.id).in_(select(ranked.c.id).where(ranked.c.place == 1)))
+        .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
     ).all()
@@ -121,28 +130,31 @@ def claim(
         return []
     taken = session.exec(
         update(Reminder)
-        .where(Reminder.id.in_(chosen), _claimable(now, lease))
+        .where(col(Reminder.id).in_(chosen), _claimable(now, lease))
         .values(
             state=ReminderState.POSTING,
             claimed_by=worker,
             claimed_at=now,
             # A lapsed claim may have posted before it died.
-            unsure=or_(Reminder.unsure, Reminder.state == ReminderState.POSTING),
-            late=case((Reminder.due_at < now - LATE_AFTER, True), else_=False),
+            unsure=or_(col(Reminder.unsure), col(Reminder.state) == ReminderState.POSTING),
+            late=case((col(Reminder.due_at) < now - LATE_AFTER, True), else_=False),
         )
-        .returning(Reminder.id)
+        .returning(col(Reminder.id))
     ).all()
     ids = [row_id for (row_id,) in taken]
-    return list(session.exec(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id)))
+    taken_rows = select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
+    return list(session.exec(taken_rows))
 
 
 def _claimable(now: datetime, lease: timedelta):
     waiting = and_(
-        Reminder.state == ReminderState.PENDING,
-        Reminder.due_at <= now,
-        or_(Reminder.not_before.is_(None), Reminder.not_before <= now),
+        col(Reminder.state) == ReminderState.PENDING,
+        col(Reminder.due_at) <= now,
+        or_(col(Reminder.not_before).is_(None), col(Reminder.not_before) <= now),
     )
-    lapsed = and_(Reminder.state == ReminderState.POSTING, Reminder.claimed_at <= now - lease)
+    lapsed = and_(
+        col(Reminder.state) == ReminderState.POSTING, col(Reminder.claimed_at) <= now - lease
+    )
     return or_(waiting, lapsed)
 
 
@@ -176,9 +188,9 @@ def finish_sent(session: Session, *, sent: dict[int, str], worker: str, now: dat
     recorded = session.exec(
         update(Reminder)
         .where(
-            Reminder.id.in_(sent),
-            Reminder.claimed_by == worker,
-            Reminder.state == ReminderState.POSTING,
+            col(Reminder.id).in_(sent),
+            col(Reminder.claimed_by) == worker,
+            col(Reminder.state) == ReminderState.POSTING,
         )
         .values(
             state=ReminderState.SENT,
@@ -187,7 +199,7 @@ def finish_sent(session: Session, *, sent: dict[int, str], worker: str, now: dat
             finished_at=now,
             unsure=False,
         )
-        .returning(Reminder.id)
+        .returning(col(Reminder.id))
     ).all()
     return {row_id for (row_id,) in recorded}
 
@@ -210,7 +222,7 @@ def try_again(
         state=ReminderState.PENDING,
         not_before=not_before,
         attempts=Reminder.attempts + (1 if counts else 0),
-        unsure=or_(Reminder.unsure, unsure),
+        unsure=or_(col(Reminder.unsure), unsure),
         outcome=outcome,
         claimed_by=None,
         claimed_at=None,
@@ -221,12 +233,12 @@ def _update_claimed(session: Session, reminder_id: int, worker: str, **values) -
     updated = session.exec(
         update(Reminder)
         .where(
-            Reminder.id == reminder_id,
-            Reminder.claimed_by == worker,
-            Reminder.state == ReminderState.POSTING,
+            col(Reminder.id) == reminder_id,
+            col(Reminder.claimed_by) == worker,
+            col(Reminder.state) == ReminderState.POSTING,
         )
         .values(**values)
-        .returning(Reminder.id)
+        .returning(col(Reminder.id))
     ).first()
     return updated is not None
 
@@ -251,7 +263,7 @@ def due_count(session: Session, *, now: datetime) -> int:
     """Reminders due and not yet posted (waiting, retrying or being posted)."""
     return session.exec(
         select(func.count()).where(
-            Reminder.state.in_([ReminderState.PENDING, ReminderState.POSTING]),
+            col(Reminder.state).in_([ReminderState.PENDING, ReminderState.POSTING]),
             Reminder.due_at <= now,
         )
     ).one()
@@ -267,7 +279,7 @@ def coming_in(session: Session, *, team_id: str, channel_id: str, limit: int) ->
                 Reminder.channel_id == channel_id,
                 Reminder.state == ReminderState.PENDING,
             )
-            .order_by(Reminder.due_at, Reminder.id)
+            .order_by(col(Reminder.due_at), col(Reminder.id))
             .limit(limit)
         )
     )
@@ -279,10 +291,10 @@ def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -
         select(Reminder.subject_id, Reminder.outcome)
         .where(
             Reminder.subject == subject,
-            Reminder.subject_id.in_(subject_ids),
+            col(Reminder.subject_id).in_(subject_ids),
             Reminder.state == ReminderState.FAILED,
         )
-        .order_by(Reminder.finished_at)
+        .order_by(col(Reminder.finished_at))
     )
     return {subject_id: outcome or "unknown" for subject_id, outcome in rows}
 
@@ -290,6 +302,7 @@ def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -
 def _values(row: Reminder) -> dict:
     return {
         column.name: getattr(row, column.name)
-        for column in Reminder.__table__.columns
+        # table=True sets __table__; SQLModel's class does not declare it.
+        for column in Reminder.__table__.columns  # type: ignore[attr-defined]
         if column.name != "id"
     } | {"state": ReminderState.PENDING, "attempts": 0, "unsure": False, "late": False}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import ChannelLink, Membership, Partnership, Role
 
@@ -47,7 +47,7 @@ def find_partnership(session: Session, *, team_id: str, name: str) -> Partnershi
 # more than running this one.
 _FOR_CHANNEL = (
     select(Partnership)
-    .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+    .join(ChannelLink, col(ChannelLink.partnership_id) == Partnership.id)
     .where(
         ChannelLink.team_id == bindparam("team_id"),
         ChannelLink.channel_id == bindparam("channel_id"),
@@ -107,7 +107,7 @@ def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
                 ChannelLink.team_id == partnership.team_id,
                 ChannelLink.partnership_id == partnership.id,
             )
-            .order_by(ChannelLink.linked_at, ChannelLink.channel_id)
+            .order_by(col(ChannelLink.linked_at), ChannelLink.channel_id)
         )
     )
 
@@ -120,7 +120,7 @@ def members_of(session: Session, *, partnership: Partnership) -> list[Membership
                 Membership.team_id == partnership.team_id,
                 Membership.partnership_id == partnership.id,
             )
-            .order_by(Membership.changed_at, Membership.user_id)
+            .order_by(col(Membership.changed_at), Membership.user_id)
         )
     )
 
@@ -200,7 +200,7 @@ def partnerships_of_user(
     """Every partnership someone belongs to in one workspace, by name."""
     rows = session.exec(
         select(Partnership, Membership.role)
-        .join(Membership, Membership.partnership_id == Partnership.id)
+        .join(Membership, col(Membership.partnership_id) == Partnership.id)
         .where(Membership.team_id == team_id, Membership.user_id == user_id)
         .where(Partnership.team_id == team_id)
         .order_by(Partnership.name_key)
