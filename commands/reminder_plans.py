@@ -15,7 +15,7 @@ from sqlmodel import Session
 from commands.dates import format_offsets, parse_offsets
 from storage import outbox
 from storage.deadlines import Dated
-from storage.models import Deadline, Digest, Event, Reminder
+from storage.models import Deadline, Digest, Event, Reminder, saved_id
 
 DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
 EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
@@ -100,7 +100,7 @@ def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
             team_id=row.team_id,
             partnership_id=row.partnership_id,
             subject=subject_of(row),
-            subject_id=row.id,
+            subject_id=saved_id(row),
             rung=rung.name,
             due_at=rung.due_at,
             expires_at=rung.expires_at,
@@ -126,7 +126,7 @@ def replan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> None:
     """After a change to `row`: its pending reminders become exactly its plan."""
     session.flush()  # a new row needs its id
     outbox.replace_pending(
-        session, subject=subject_of(row), subject_id=row.id, wanted=planned(row, tz, now)
+        session, subject=subject_of(row), subject_id=saved_id(row), wanted=planned(row, tz, now)
     )
 
 
@@ -146,7 +146,7 @@ def next_digest(digest: Digest, after: datetime, tz: ZoneInfo) -> Reminder:
         team_id=digest.team_id,
         partnership_id=digest.partnership_id,
         subject="digest",
-        subject_id=digest.id,
+        subject_id=saved_id(digest),
         rung="weekly",
         due_at=moment,
         expires_at=moment + DIGEST_FRESH,

@@ -27,7 +27,7 @@ from commands.context import Clock
 from scheduler import nudges, reminder_wording
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
 from storage import outbox
-from storage.models import Reminder, ReminderState
+from storage.models import Reminder, ReminderState, saved_id
 from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,9 @@ class Dispatcher:
         for reminder in claimed:
             text = reminder_wording.compose(session, reminder, now, self.tz)
             if text is None:
-                self._finish(session, reminder.id, ReminderState.SKIPPED, "it no longer applies")
+                self._finish(
+                    session, saved_id(reminder), ReminderState.SKIPPED, "it no longer applies"
+                )
             else:
                 batch.append(_outgoing(reminder, text))
         return batch, len(claimed) - len(batch)
@@ -222,7 +224,7 @@ class Dispatcher:
 
 def _outgoing(reminder: Reminder, text: str) -> Outgoing:
     return Outgoing(
-        id=reminder.id,
+        id=saved_id(reminder),
         team_id=reminder.team_id,
         partnership_id=reminder.partnership_id,
         channel_id=reminder.channel_id,

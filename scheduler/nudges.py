@@ -14,7 +14,7 @@ from commands.assess.templates import parse_template
 from formatting.slack_text import user_mention
 from formatting.timefmt import when_and_left
 from storage import assess, outbox
-from storage.models import AssessRun, Reminder, RunStatus
+from storage.models import AssessRun, Reminder, RunStatus, saved_id
 
 IDLE = timedelta(days=3)
 DUE_SOON = timedelta(days=2)
@@ -40,7 +40,7 @@ def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Re
         team_id=run.team_id,
         partnership_id=run.partnership_id,
         subject="run",
-        subject_id=run.id,
+        subject_id=saved_id(run),
         rung=rung,
         due_at=due,
         expires_at=expires,

@@ -5,7 +5,14 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import AssessAnswer, AssessRun, AssessTemplate, Partnership, RunStatus
+from storage.models import (
+    AssessAnswer,
+    AssessRun,
+    AssessTemplate,
+    Partnership,
+    RunStatus,
+    saved_id,
+)
 
 
 def templates_of(session: Session, *, team_id: str) -> list[AssessTemplate]:
@@ -125,7 +132,11 @@ def save_answer(
     answer = session.exec(
         select(AssessAnswer).where(AssessAnswer.run_id == run.id, AssessAnswer.position == position)
     ).first() or AssessAnswer(
-        team_id=run.team_id, run_id=run.id, position=position, answered_by=user_id, answered_at=now
+        team_id=run.team_id,
+        run_id=saved_id(run),
+        position=position,
+        answered_by=user_id,
+        answered_at=now,
     )
     answer.value, answer.message_ts, answer.answered_by, answer.answered_at = (
         value,

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership
+from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership, saved_id
 from storage.partnerships import name_key
 
 
@@ -52,7 +52,7 @@ def create_fund(
 ) -> Fund:
     fund = Fund(
         team_id=partnership.team_id,
-        partnership_id=partnership.id,
+        partnership_id=saved_id(partnership),
         name=name,
         name_key=name_key(name),
         created_by=user_id,
@@ -75,7 +75,7 @@ def add_entry(
 ) -> FundEntry:
     entry = FundEntry(
         team_id=fund.team_id,
-        fund_id=fund.id,
+        fund_id=saved_id(fund),
         kind=kind,
         amount_pence=pence,
         source=source,
@@ -141,8 +141,8 @@ def figures(
     return [
         FundFigures(
             each,
-            int(totals.get(each.id) or 0),
-            *(int(n or 0) for n in lines.get(each.id, (0, 0, 0))),
+            int(totals.get(saved_id(each)) or 0),
+            *(int(n or 0) for n in lines.get(saved_id(each), (0, 0, 0))),
         )
         for each in funds
     ]
@@ -202,7 +202,7 @@ def record(
     session.add(
         BudgetAudit(
             team_id=partnership.team_id,
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             at=now,
             user_id=user_id,
             action=action[:300],

@@ -6,6 +6,7 @@ it, so one installation can never read another's data.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -24,6 +25,17 @@ def parent(target: str, *, index: bool = False, primary_key: bool = False) -> Co
         index=index,
         primary_key=primary_key,
     )
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Saved) -> int:
+    """The id of a row read from the database or flushed to it: the model says
+    `int | None` only because a row has no id before its first flush."""
+    assert row.id is not None, f"{type(row).__name__} used before it was flushed"
+    return row.id
 
 
 class Role(StrEnum):

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelLink, Membership, Partnership, Role
+from storage.models import ChannelLink, Membership, Partnership, Role, saved_id
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
@@ -84,7 +84,7 @@ def link_channel(
         ChannelLink(
             team_id=partnership.team_id,
             channel_id=channel_id,
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             linked_by=user_id,
             linked_at=now,
         )
@@ -152,7 +152,7 @@ def set_role(
     previous = Role(membership.role) if membership else None
     if membership is None:
         membership = Membership(
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             user_id=user_id,
             team_id=partnership.team_id,
             role=role,

@@ -39,7 +39,7 @@ from formatting.slack_text import (
 )
 from formatting.timefmt import time_left, uk_date
 from storage import assess as store
-from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus
+from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus, saved_id
 from storage.partnerships import lock_partnership, role_of
 
 START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
@@ -100,7 +100,7 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
         session,
         AssessRun(
             team_id=partnership.team_id,
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             number=store.next_run_number(session, partnership=partnership),
             template_name=row.name,
             source=row.source,
@@ -123,7 +123,7 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
     return Reply(
         text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
         f"{user_mention(assignee)} in a thread in this channel.",
-        thread=ThreadStart(run_id=run.id, text=parent),
+        thread=ThreadStart(run_id=saved_id(run), text=parent),
     )
 
 

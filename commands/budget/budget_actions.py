@@ -29,7 +29,7 @@ from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form,
 from formatting.money import format_money, looks_like_amount
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
-from storage.models import BudgetLine, EntryKind, Fund, Partnership
+from storage.models import BudgetLine, EntryKind, Fund, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
@@ -115,9 +115,9 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         session,
         BudgetLine(
             team_id=partnership.team_id,
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             number=store.next_line_number(session, partnership=partnership),
-            fund_id=fund.id,
+            fund_id=saved_id(fund),
             description=description,
             stage=options.get("stage"),
             who=options.get("who"),

@@ -21,7 +21,7 @@ from commands.reply import (
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage import outbox
-from storage.models import Deadline, Partnership
+from storage.models import Deadline, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest are counted
@@ -95,7 +95,9 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
-    failed = outbox.failures_of(session, subject="deadline", subject_ids=[d.id for d in first.rows])
+    failed = outbox.failures_of(
+        session, subject="deadline", subject_ids=[saved_id(d) for d in first.rows]
+    )
     return deadline_view.listing(partnership, first.rows, first.total, failed, ctx, everything)
 
 
@@ -191,7 +193,7 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
     lock_partnership(session, partnership=partnership)
     deadline = Deadline(
         team_id=partnership.team_id,
-        partnership_id=partnership.id,
+        partnership_id=saved_id(partnership),
         number=store.next_number(session, Deadline, partnership=partnership),
         channel_id=ctx.channel_id,
         created_by=ctx.user_id,

@@ -7,7 +7,7 @@ from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.slack_text import escape
-from storage.models import Deadline, Event, Partnership
+from storage.models import Deadline, Event, Partnership, saved_id
 
 
 def listing(
@@ -20,7 +20,7 @@ def listing(
 ) -> Reply:
     """The first rows of `total` deadlines, each with the note of a reminder that failed."""
     title = f"{'All deadlines' if everything else 'Coming up'}: {partnership.name}"
-    lines = (line(d, schedule.failure_note(failed.get(d.id)), ctx) for d in rows)
+    lines = (line(d, schedule.failure_note(failed.get(saved_id(d))), ctx) for d in rows)
     blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 2)]
     if total > len(rows):
         blocks.append(

@@ -13,7 +13,7 @@ from formatting.slack_text import escape, plain_words, user_mention
 from formatting.timefmt import when_and_left
 from storage import deadlines as store
 from storage import outbox
-from storage.models import Digest, Partnership
+from storage.models import Digest, Partnership, saved_id
 
 EXAMPLE = "/deadline digest monday 9am"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -30,12 +30,20 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
     weekday, at_time = _parse(words)
     if refusal := officers_only(session, ctx, partnership, "set the digest"):
         return refusal
-    row = current or Digest(team_id=ctx.team_id, channel_id=ctx.channel_id, weekday=0, at_time="")
-    row.partnership_id, row.weekday, row.at_time = partnership.id, weekday, at_time
+    row = current or Digest(
+        team_id=ctx.team_id,
+        channel_id=ctx.channel_id,
+        partnership_id=0,  # these placeholders are set below, as on an existing row
+        weekday=0,
+        at_time="",
+        set_by="",
+        set_at=ctx.now,
+    )
+    row.partnership_id, row.weekday, row.at_time = saved_id(partnership), weekday, at_time
     row.set_by, row.set_at = ctx.user_id, ctx.now
     store.save_digest(session, row)
     following = reminder_plans.next_digest(row, ctx.now, ctx.tz)
-    outbox.replace_pending(session, subject="digest", subject_id=row.id, wanted=[following])
+    outbox.replace_pending(session, subject="digest", subject_id=saved_id(row), wanted=[following])
     return confirm(
         f":newspaper: {user_mention(ctx.user_id)} set this channel's weekly digest of "
         f"*{escape(partnership.name)}* for {DAYS[weekday].capitalize()}s at {at_time} "

@@ -13,7 +13,7 @@ from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
 from storage import outbox
-from storage.models import Event, Partnership
+from storage.models import Event, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 EXAMPLE = (
@@ -46,7 +46,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     lock_partnership(session, partnership=partnership)
     event = Event(
         team_id=partnership.team_id,
-        partnership_id=partnership.id,
+        partnership_id=saved_id(partnership),
         number=store.next_number(session, Event, partnership=partnership),
         title=title,
         starts_at=starts.instant,
@@ -71,7 +71,7 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
     rows = store.events_of(session, partnership=partnership, now=ctx.now, everything=everything)
     if not rows:
         return inform(f"No events coming up for *{escape(partnership.name)}*. Add one: `{EXAMPLE}`")
-    failed = outbox.failures_of(session, subject="event", subject_ids=[e.id for e in rows])
+    failed = outbox.failures_of(session, subject="event", subject_ids=[saved_id(e) for e in rows])
     return event_view.listing(partnership, rows, failed, ctx, everything)
 
 

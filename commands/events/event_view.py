@@ -4,7 +4,7 @@ from commands import schedule
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
 from formatting.slack_text import escape
-from storage.models import Event, Partnership
+from storage.models import Event, Partnership, saved_id
 
 
 def listing(
@@ -17,7 +17,7 @@ def listing(
     lines = [
         f"`#{e.number}` {describe(e, ctx)}"
         + (" _passed_" if e.starts_at < ctx.now else "")
-        + schedule.failure_note(failed.get(e.id))
+        + schedule.failure_note(failed.get(saved_id(e)))
         for e in rows
     ]
     title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
