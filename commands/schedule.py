@@ -14,7 +14,7 @@ from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
-from storage.deadlines import Dated
+from storage.deadlines import Dated, DatedT
 from storage.models import Partnership
 
 MAX_TITLE = 150
@@ -102,12 +102,12 @@ def title(text: str) -> str:
 def numbered(
     session: Session,
     partnership: Partnership,
-    model: type[Dated],
+    model: type[DatedT],
     text: str,
     *,
     noun: str,
     command: str,
-) -> Dated:
+) -> DatedT:
     """The live deadline or event numbered in `text` ("3" or "#3"), or a refusal."""
     number = whole_number(text)
     if number is None:

@@ -4,6 +4,7 @@ about each channel's weekly digest of them."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from storage.models import Deadline, Digest, Event, Partnership
 
 Dated = Deadline | Event
+DatedT = TypeVar("DatedT", Deadline, Event)  # the same one of the two in and out
 
 
 def next_number(session: Session, model: type[Dated], *, partnership: Partnership) -> int:
@@ -22,8 +24,8 @@ def next_number(session: Session, model: type[Dated], *, partnership: Partnershi
 
 
 def numbered(
-    session: Session, model: type[Dated], *, partnership: Partnership, number: int
-) -> Dated | None:
+    session: Session, model: type[DatedT], *, partnership: Partnership, number: int
+) -> DatedT | None:
     return session.exec(
         select(model).where(
             model.team_id == partnership.team_id,
