@@ -67,6 +67,8 @@ def run(settings: Settings) -> None:
         share_metrics(settings.workers)
         from bot.web import worker_app
 
+        assert listener is not None  # bound above unless in socket mode
+
         serve(worker_app, listener=listener, workers=settings.workers)
 
 

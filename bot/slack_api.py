@@ -26,6 +26,8 @@ def create_web_client(settings: Settings) -> WebClient:
 
 def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
     """Where installed workspaces' tokens are kept, sealed with PARTNERBOT_TOKEN_KEY."""
+    # Multi-workspace mode only, where load_settings() has required both.
+    assert settings.client_id is not None and settings.token_key is not None
     return EncryptedInstallationStore(
         client_id=settings.client_id, engine=engine, key=settings.token_key
     )

@@ -104,6 +104,7 @@ def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tup
         (run.channel_id, run.thread_ts)
         for partnership, _ in partnerships_of_user(session, team_id=team_id, user_id=user_id)
         for run in _answering(session, partnership, user_id)
+        if run.thread_ts  # always: _answering() keeps runs with a thread (this tells mypy)
     ]
 
 
@@ -137,6 +138,7 @@ def _answering(session: Session, partnership: Partnership, user_id: str) -> list
 
 
 def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
+    assert run.thread_ts is not None  # _answering() keeps runs with a thread
     questions = len(parse_template(run.source).questions)
     answered = len(assess.answers_of(session, run=run))
     block = section(

@@ -26,6 +26,7 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
     # never breaks, whatever becomes of this one.
     outbox.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
     partnership = session.get(Partnership, digest.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
     sections = [
         _dates(session, partnership, now, tz),
         _questionnaires(session, partnership),

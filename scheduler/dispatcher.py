@@ -110,8 +110,7 @@ class Dispatcher:
             summary.next_due = in_transaction(
                 self.engine, partial(outbox.next_due, lease=self.lease)
             )
-            soon = summary.next_due and summary.next_due - self.clock() <= WAIT_IN_RUN
-            if not soon:
+            if summary.next_due is None or summary.next_due - self.clock() > WAIT_IN_RUN:
                 return summary
             self.sleep(max(0.0, (summary.next_due - self.clock()).total_seconds()))
         return summary

@@ -65,6 +65,8 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
     who = user_mention(run.assignee_id)
     if reminder.rung == "idle":
         return f":wave: {who}, a gentle nudge: no answer here for 3 days. {to_do}"
+    # The other rung, due-soon, is found only for a run with a due date, set when it starts.
+    assert run.due_at is not None
     return (
         f":hourglass_flowing_sand: {who}, this is due {when_and_left(run.due_at, now, tz)}. {to_do}"
     )

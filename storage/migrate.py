@@ -17,7 +17,9 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     """The newest migration shipped with this code."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "storage/migrations/versions ships at least one migration"
+    return head
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

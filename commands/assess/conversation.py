@@ -212,6 +212,7 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
     partnership = session.get(Partnership, run.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
     return [
         _say(run, ":white_check_mark: Submitted. Thank you!"),
         Post(

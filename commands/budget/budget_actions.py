@@ -313,7 +313,9 @@ def _existing_line(
             f"There is no line {number} in this budget.",
             "`/budget lines` lists them with their numbers.",
         )
-    return line, session.get(Fund, line.fund_id)
+    fund = session.get(Fund, line.fund_id)
+    assert fund is not None, "fund_id is a required foreign key, and funds are never deleted"
+    return line, fund
 
 
 def _name(text: str, *, what: str, example: str) -> str:
