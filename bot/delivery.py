@@ -8,8 +8,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
+from typing import Protocol
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
@@ -25,6 +25,12 @@ _WHY = {
     "not_in_channel": f"I'm not in this channel: {_INVITE}",
     "channel_not_found": f"I can't see this channel: {_INVITE}",
 }
+
+
+class Respond(Protocol):
+    """What delivery asks of Bolt's `respond`, or of a stand-in that says it another way."""
+
+    def __call__(self, *, text: str, response_type: str) -> object: ...
 
 
 def deliver_later(

@@ -70,8 +70,8 @@ def create_asgi_app(bolt_app: App, engine: Engine) -> Callable[..., Awaitable[No
             return
         path = scope["path"]
         if path == "/metrics":
-            body, content_type = metrics.exposition()
-            return await _respond(send, 200, body, content_type)
+            page, content_type = metrics.exposition()
+            return await _respond(send, 200, page, content_type)
         if path == "/healthz":
             if await in_thread(is_reachable, engine):
                 return await _respond(send, 200, b"ok")
@@ -125,7 +125,8 @@ def _bolt_request(scope: Scope, body: bytes) -> BoltRequest:
         # replacement characters, they are refused with 401 like any other forgery.
         body=body.decode("utf-8", errors="replace"),
         query=scope["query_string"].decode("latin-1"),
-        headers=headers,
+        # Bolt only reads it, but types it dict[str, str | Sequence[str]]: invariant.
+        headers=headers,  # type: ignore[arg-type]
     )
 
 

@@ -191,7 +191,7 @@ def _uk_date(iso: str) -> str:
 
 
 def _value(values: Values, block: str) -> str:
-    state = next(iter(values.get(block, {}).values()), {})
+    state: dict = next(iter(values.get(block, {}).values()), {})
     chosen = (
         state.get("value")
         or state.get("selected_date")

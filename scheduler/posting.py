@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -88,7 +89,7 @@ def find_posted(client: WebClient, reminder: Outgoing) -> str | None:
     oldest = f"{(reminder.due_at - CLOCK_SKEW).timestamp():.6f}"
     cursor = None
     for _ in range(HISTORY_PAGES):
-        arguments = dict(
+        arguments: dict[str, Any] = dict(
             channel=reminder.channel_id,
             oldest=oldest,
             include_all_metadata=True,
@@ -100,7 +101,8 @@ def find_posted(client: WebClient, reminder: Outgoing) -> str | None:
             if reminder.thread_ts
             else client.conversations_history(**arguments)
         )
-        for message in page.get("messages", []):
+        messages: list[dict] = page.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == METADATA_TYPE and payload.get("reminder") == (

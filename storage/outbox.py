@@ -180,7 +180,9 @@ def finish(
     )
 
 
-def finish_sent(session: Session, *, sent: dict[int, str], worker: str, now: datetime) -> set[int]:
+def finish_sent(
+    session: Session, *, sent: dict[int, str | None], worker: str, now: datetime
+) -> set[int]:
     """Record a round's posted reminders in one statement: {id: message ts}. Returns the
     ids recorded (a claim that lapsed to another worker is left to that worker)."""
     if not sent:
