@@ -76,9 +76,13 @@ def button_form(session: Session, kind: str, value: str, team_id: str, user_id: 
     return form_view(session, kind, partnership, channel_id=channels[0], user_id=user_id)
 
 
-def command_form(session: Session, kind: str, *, team_id: str, channel_id: str, user_id: str):
+def command_form(
+    session: Session, kind: str, *, team_id: str, channel_id: str, user_id: str
+) -> dict:
     """`/deadline add` with nothing after it: the form, for this channel's partnership."""
     partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
+    if partnership is None:  # unlinked since the command, which found one, was answered
+        return _note("This channel isn't linked to a partnership any more.")
     return form_view(session, kind, partnership, channel_id=channel_id, user_id=user_id)
 
 

@@ -6,10 +6,15 @@ form saves through the same command, with refusals next to the field.
 import json
 
 import pytest
+from slack_sdk import WebClient
 from sqlmodel import Session, select
 
+from bot.listeners.modals import open_command_form
+from commands.context import Context
 from storage.models import BudgetLine, Deadline, Event, Partnership, Reminder
-from tests.slack_requests import SlackDriver
+from tests.conftest import NOW
+from tests.fake_time import LONDON
+from tests.slack_requests import BOT_TOKEN, SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
 
@@ -167,3 +172,11 @@ def test_a_questionnaire_started_from_the_form_gets_its_thread(partnership_id, s
     posts = fake_slack.wait_for("chat.postMessage", count=2)
     assert f"Answered by <@{MEMBER}> · 10 questions · due Sat 12 Dec 2026" in posts[0].body["text"]
     assert posts[1].body["thread_ts"]
+
+
+def test_a_form_for_a_channel_unlinked_since_the_command_says_so(engine, fake_slack):
+    # The form opens on a pool after the command's ack, from a fresh read of the channel.
+    ctx = Context(team_id="T1", user_id=OFFICER, channel_id="C9", now=NOW, tz=LONDON)
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.url)
+    open_command_form(client, engine, trigger_id="1.2.3", ctx=ctx, kind="deadline")
+    assert "isn't linked to a partnership any more" in json.dumps(opened(fake_slack))
