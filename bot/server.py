@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -32,12 +33,23 @@ class Worker(UvicornWorker):
     # No lifespan events: the app is built before the worker serves.
     CONFIG_KWARGS = {"loop": "asyncio", "http": "h11", "lifespan": "off", "access_log": False}
 
+    _serving = False
+
     def init_signals(self) -> None:
         super().init_signals()
-        # Once it has shut down, uvicorn raises the SIGTERM that stopped it again: with
-        # the default action that kills the worker before the work after the ack (on
-        # Bolt's threads) is done. Ignored then, the worker exits as usual, after it.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def run(self) -> None:
+        self._serving = True  # from here uvicorn handles SIGTERM: a graceful shutdown
+        super().run()
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        # While the app is still being built, stop at once. Once uvicorn has shut down
+        # gracefully it raises the SIGTERM again: with the default action that would
+        # kill the worker before the work after the ack (on Bolt's threads) is done,
+        # so then the worker exits as usual, after that work.
+        if not self._serving:
+            sys.exit(0)
 
 
 def listen(port: int) -> socket.socket:
@@ -87,6 +99,8 @@ def serve(load_app: Callable[[], ASGIApp], *, listener: socket.socket, workers: 
         "keepalive": 5,
         "loglevel": logging.getLevelName(logging.getLogger().level).lower(),
         "accesslog": None,
+        # One path per host by default: two servers on one machine would share it.
+        "control_socket_disable": True,
         "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
     }
     master = os.getpid()

@@ -36,7 +36,7 @@ def bot(env, tmp_path):
 
 
 def test_a_signed_command_is_answered_and_survives_a_restart(bot):
-    # How fast is measured by bench/command_latency.py, not asserted here.
+    # How fast is measured by bench/mixed_load.py, not asserted here.
     status, body = post_command(bot, "create Spelthorne LSP")
     assert status == 200
     reply = json.loads(body)
