@@ -14,7 +14,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.slack_api import installation_store
 from commands.context import Clock, utc_now
-from scheduler.dispatcher import Dispatcher
+from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
 from scheduler.wake_up import start_clock
 from storage.outbox import due_count
 from storage.slack_event_ids import forget_events
@@ -28,14 +28,16 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
     token. No retry handlers: the dispatcher retries through the outbox, so a 429 waits
     in the database rather than holding a thread."""
     if not settings.multi_workspace:
-        client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
+        client = WebClient(
+            token=settings.bot_token, base_url=settings.api_url, timeout=POST_TIMEOUT
+        )
         return lambda team_id: client
     store = installation_store(settings, engine)
 
     def client_for(team_id: str) -> WebClient:
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
         token = bot.bot_token if bot else None  # uninstalled: Slack refuses, it is marked
-        return WebClient(token=token, base_url=settings.api_url, timeout=10)
+        return WebClient(token=token, base_url=settings.api_url, timeout=POST_TIMEOUT)
 
     return client_for
 
