@@ -1,11 +1,11 @@
-"""The reminder clock inside `partnerbot run`: one per process, and safe with many
-(replicas and gunicorn workers share the outbox; see storage.outbox)."""
+"""The reminder clock: one per `partnerbot run` (in HTTP mode, in bot.reminder_process
+beside the workers), and safe with many (replicas share the outbox; see storage.outbox)."""
 
 import atexit
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -44,7 +44,8 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
 
 def start_reminders(
     settings: Settings, engine: Engine, clock: Clock = utc_now
-) -> BackgroundScheduler:
+) -> Callable[[], None]:
+    """Dispatch until the returned stop() (also run at exit)."""
     dispatcher = Dispatcher(
         engine,
         reminder_clients(settings, engine),
@@ -59,16 +60,23 @@ def start_reminders(
     scheduler = start_clock(
         dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders
     )
+    stopped = threading.Lock()
 
-    def queue_depth() -> int:  # at each scrape of /metrics
+    def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
+        if stopped.acquire(blocking=False):
+            dispatcher.close()
+            scheduler.shutdown(wait=True)
+
+    atexit.register(stop)
+    return stop
+
+
+def watch_queue_depth(engine: Engine, clock: Clock = utc_now) -> None:
+    """/metrics' queue depth, read from the database at each scrape by whichever
+    process answers it."""
+
+    def queue_depth() -> int:
         with Session(engine) as session:
             return due_count(session, now=clock())
 
     metrics.watch_queue(queue_depth)
-
-    def stop() -> None:  # on SIGTERM: let a dispatch round in flight finish and record
-        dispatcher.close()
-        scheduler.shutdown(wait=True)
-
-    atexit.register(stop)
-    return scheduler
