@@ -57,14 +57,15 @@ def run(settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.app import create_app
-        from bot.reminder_service import start_reminders
+        from bot.reminder_service import start_reminders, watch_queue_depth
 
         app = create_app(settings, engine)
         start_reminders(settings, engine)
+        watch_queue_depth(engine)
         SocketModeHandler(app, settings.app_token).start()
     else:
         engine.dispose()  # each worker makes its own after the fork
-        share_metrics(settings.workers)
+        share_metrics()
         from bot.web import worker_app
 
         assert listener is not None  # bound above unless in socket mode

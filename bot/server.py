@@ -3,7 +3,8 @@
 Bolt's App.start() server is for development only. gunicorn supervises the worker
 processes (WEB_CONCURRENCY of them) and restarts one that dies; each uvicorn worker
 reads requests on an event loop, so a client that sends its request slowly holds a
-coroutine, not one of the threads that run commands (bot.web).
+coroutine, not one of the threads that run commands (bot.web). Beside them, the master
+keeps one reminder process (bot.reminder_process).
 """
 
 import errno
@@ -18,9 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from bot.config import ConfigError
+from bot.reminder_process import ReminderProcess
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +68,11 @@ def listen(port: int) -> socket.socket:
         raise ConfigError("PORT", f"{port} {problem}") from None
 
 
-def share_metrics(workers: int) -> None:
-    """With several workers, prometheus_client keeps each one's counts in files that a
-    scrape sums (its multiprocess mode): in the operator's PROMETHEUS_MULTIPROC_DIR, or
-    in a directory of this run's own. Call it before prometheus_client is imported:
+def share_metrics() -> None:
+    """The workers and the reminder process each count in files that a scrape sums
+    (prometheus_client's multiprocess mode): in the operator's PROMETHEUS_MULTIPROC_DIR,
+    or in a directory of this run's own. Call it before prometheus_client is imported:
     it chooses how to count then."""
-    if workers < 2:
-        return
     directory = os.environ.get(METRICS_DIRECTORY)
     if directory:
         for leftover in os.scandir(directory):  # an earlier run's counts, summed in forever
@@ -112,6 +113,28 @@ def serve(load_app: Callable[[], ASGIApp], *, listener: socket.socket, workers: 
                 shutil.rmtree(directory, ignore_errors=True)
 
 
+class _Arbiter(Arbiter):
+    """gunicorn's master, also minding the server's one reminder process: started with
+    the server, restarted if it dies, stopped alongside the workers."""
+
+    def __init__(self, app: BaseApplication):
+        super().__init__(app)
+        self.reminders = ReminderProcess()
+
+    def start(self) -> None:
+        super().start()
+        self.reminders.start()
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        self.reminders.check()
+
+    def stop(self, graceful: bool = True) -> None:
+        self.reminders.terminate()
+        super().stop(graceful)
+        self.reminders.wait(timeout=self.cfg.graceful_timeout)
+
+
 class _Gunicorn(BaseApplication):
     """gunicorn embedded, so `partnerbot run` is the whole command line."""
 
@@ -126,3 +149,10 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> ASGIApp:
         return self._load_app()
+
+    def run(self) -> None:  # BaseApplication.run(), with our master
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as exc:
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from bot import logs, metrics
 from bot.app import create_app
 from bot.config import load_settings
-from bot.reminder_service import start_reminders
+from bot.reminder_service import watch_queue_depth
 from storage.engine import is_reachable, make_engine
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,13 @@ Send = Callable[[dict], Awaitable[None]]
 
 def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """What one gunicorn worker serves, built after the fork from the same environment
-    `partnerbot run` checked."""
+    `partnerbot run` checked. Reminders are not posted here but by the server's one
+    reminder process (bot.reminder_process)."""
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)
     application = create_asgi_app(create_app(settings, engine), engine)
-    start_reminders(settings, engine)
+    watch_queue_depth(engine)
     return application
 
 

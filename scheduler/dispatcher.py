@@ -32,9 +32,13 @@ from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # far longer than a post can take (the client times out at 10 s)
+LEASE = timedelta(seconds=60)
+POST_TIMEOUT = 10  # seconds: the Web API client's timeout, so the longest a call can take
+# A renewed claim outlasts the post's timeout by this much: leeway for replicas' clocks
+# and for a message Slack stores after the client stopped waiting.
+RENEW_LEEWAY = 5
 CHANNEL_GAP = 1.0  # seconds between two messages to one channel
-ROUND_SIZE = 500  # channels served per round
+ROUND_SIZE = 500  # channels served per round, at most
 MAX_ATTEMPTS = 5  # errors other than rate limiting; then the reminder is marked failed
 BACKOFF = (
     timedelta(seconds=30),
@@ -68,8 +72,12 @@ class Dispatcher:
         threads: int = 16,
         lease: timedelta = LEASE,
         channel_gap: float = CHANNEL_GAP,
+        post_timeout: float = POST_TIMEOUT,
     ):
+        if lease.total_seconds() <= post_timeout:
+            raise ValueError("a claim's lease must outlast a post (the client's timeout)")
         self.engine, self.client_for, self.tz = engine, client_for, tz
+        self.threads, self.post_timeout = threads, post_timeout
         self.clock, self.sleep, self.lease, self.channel_gap = clock, sleep, lease, channel_gap
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="reminders")
@@ -79,6 +87,9 @@ class Dispatcher:
         self._posted: dict[str, float] = {}  # channel -> monotonic time of its last post
         self._posted_lock = threading.Lock()
         self._stopping = threading.Event()
+        # The slowest post of the last round, in seconds; until one has shown otherwise,
+        # a second (what a post to Slack takes at worst on a good day).
+        self._slowest = 1.0
 
     def run_due(self) -> Summary | None:
         """Post everything due; None if another trigger of this process is already at it."""
@@ -100,10 +111,12 @@ class Dispatcher:
         in_transaction(self.engine, self._settle)
         while not self._stopping.is_set():
             self._pace()
-            batch, skipped = in_transaction(self.engine, self._claim)
+            claimed_at = self.clock()
+            batch, skipped = in_transaction(self.engine, partial(self._claim, claimed_at))
             summary.skipped += skipped
             if batch:
-                outcomes = list(self._pool.map(self._post, batch))
+                outcomes = list(self._pool.map(partial(self._post, claimed_at), batch))
+                self._slowest = max(outcome.seconds for outcome in outcomes)
                 for field in in_transaction(self.engine, partial(self._record, batch, outcomes)):
                     setattr(summary, field, getattr(summary, field) + 1)
                 continue
@@ -125,16 +138,24 @@ class Dispatcher:
             self.sleep(max(0.0, self._last_round + self.channel_gap - time.monotonic()))
         self._last_round = time.monotonic()
 
-    def _claim(self, session: Session) -> tuple[list[Outgoing], int]:
+    def _round_size(self) -> int:
+        """As many rows as can be posted before their claims lapse: the pool posts a
+        wave of `threads` at a time, each as slow as the last round's slowest post, and
+        the last wave must begin early enough for a post to end within the lease. (A
+        post that would begin later renews its claim first: see _post.)"""
+        spare = self.lease.total_seconds() - self.post_timeout - RENEW_LEEWAY
+        waves = 1 + max(0, int(spare / max(self._slowest, 0.001)))
+        return min(ROUND_SIZE, self.threads * waves)
+
+    def _claim(self, now: datetime, session: Session) -> tuple[list[Outgoing], int]:
         """What this round posts, and how many claimed rows no longer applied."""
-        now = self.clock()
         self._held = {channel: end for channel, end in self._held.items() if end > now}
         claimed = outbox.claim(
             session,
             worker=self.worker,
             now=now,
             lease=self.lease,
-            limit=ROUND_SIZE,
+            limit=self._round_size(),
             held=list(self._held),
         )
         batch = []
@@ -148,7 +169,7 @@ class Dispatcher:
                 batch.append(_outgoing(reminder, text))
         return batch, len(claimed) - len(batch)
 
-    def _post(self, outgoing: Outgoing) -> Outcome:
+    def _post(self, claimed_at: datetime, outgoing: Outgoing) -> "Timed":
         """Post, a channel gap after this channel's last post: rounds are a second apart,
         but a round's posts spread out, so the round alone does not keep the gap."""
         channel = outgoing.channel_id
@@ -156,17 +177,39 @@ class Dispatcher:
             last = self._posted.get(channel)
         if last is not None:
             self.sleep(max(0.0, last + self.channel_gap - time.monotonic()))
+        started = time.monotonic()
+        still_ours = partial(self._keep_claim, claimed_at, outgoing.id)
         try:
-            return post_reminder(self.client_for(outgoing.team_id), outgoing)
+            outcome = post_reminder(self.client_for(outgoing.team_id), outgoing, still_ours)
+            return Timed(outcome, time.monotonic() - started)
         finally:
             with self._posted_lock:
                 self._posted[channel] = time.monotonic()
 
-    def _record(
-        self, batch: list[Outgoing], outcomes: list[Outcome], session: Session
-    ) -> list[str]:
-        """Each outcome into the outbox; answers the Summary field each one counts in."""
-        pairs = list(zip(batch, outcomes, strict=True))
+    def _keep_claim(self, claimed_at: datetime, reminder_id: int) -> bool:
+        """Right before a post: is the claim still ours for longer than the post can
+        take? If not, renew it; False if it lapsed and another dispatcher took it (that
+        one posts it: the channel's history cannot show a post still on its way)."""
+        now = self.clock()
+        needed = timedelta(seconds=self.post_timeout + RENEW_LEEWAY)
+        if now + needed <= claimed_at + self.lease:
+            return True  # nobody can take it before the post is over
+        renewed = in_transaction(
+            self.engine,
+            partial(outbox.renew, reminder_id=reminder_id, worker=self.worker, now=now),
+        )
+        if not renewed:
+            log.info("reminder %s: its claim lapsed to another dispatcher; not posted", reminder_id)
+        return renewed
+
+    def _record(self, batch: list[Outgoing], timed: list["Timed"], session: Session) -> list[str]:
+        """Each outcome into the outbox; answers the Summary field each one counts in.
+        A row whose claim was lost is another dispatcher's to record."""
+        pairs = [
+            (outgoing, each.outcome)
+            for outgoing, each in zip(batch, timed, strict=True)
+            if each.outcome.result is not Result.LOST
+        ]
         sent = {o.id: outcome.message_ts for o, outcome in pairs if outcome.result is Result.SENT}
         recorded = outbox.finish_sent(session, sent=sent, worker=self.worker, now=self.clock())
         for lapsed in set(sent) - recorded:
@@ -219,6 +262,12 @@ class Dispatcher:
             outcome=reason,
         ):
             log.warning("reminder %s: its claim lapsed before it was recorded", reminder_id)
+
+
+@dataclass(frozen=True)
+class Timed:
+    outcome: Outcome
+    seconds: float  # how long posting it took
 
 
 def _outgoing(reminder: Reminder, text: str) -> Outgoing:

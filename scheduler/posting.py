@@ -6,6 +6,7 @@ recent history is searched for that metadata first, so the reminder is not poste
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -51,6 +52,7 @@ class Result(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # try again after `wait` seconds
     FAILED = "failed"  # Slack refused it for good
+    LOST = "lost"  # its claim went to another dispatcher before the post: not ours to post
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,17 @@ class Outcome:
     reason: str = ""
 
 
-def post_reminder(client: WebClient, reminder: Outgoing) -> Outcome:
+def post_reminder(
+    client: WebClient, reminder: Outgoing, still_ours: Callable[[], bool] = lambda: True
+) -> Outcome:
+    """`still_ours` is asked right before the message goes: it keeps the claim for as
+    long as the post can take, or says that another dispatcher has it now."""
     try:
         if reminder.unsure and (found := find_posted(client, reminder)):
             log.info("reminder %s was already posted (ts %s)", reminder.id, found)
             return Outcome(Result.SENT, message_ts=found)
+        if not still_ours():
+            return Outcome(Result.LOST, reason="its claim lapsed before it was posted")
         response = client.chat_postMessage(
             channel=reminder.channel_id,
             thread_ts=reminder.thread_ts,

@@ -158,6 +158,15 @@ def _claimable(now: datetime, lease: timedelta):
     return or_(waiting, lapsed)
 
 
+def renew(session: Session, *, reminder_id: int, worker: str, now: datetime) -> bool:
+    """Extend a claim from `now`, if it is still this worker's; False if another took it.
+
+    A claim lapses `lease` after claimed_at, and only a lapsed claim can be taken, so a
+    post begun right after a renewal ends (or times out) before anyone else may post.
+    """
+    return _update_claimed(session, reminder_id, worker, claimed_at=now)
+
+
 def finish(
     session: Session,
     *,

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bot.reminder_process import MODULE
 from tests.slack_requests import sign, slash_command_body
 
 PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
@@ -68,8 +69,24 @@ def post_command(
 
 
 def workers_of(pid: int) -> list[str]:
-    """The pids of a gunicorn master's workers."""
+    """The pids of a gunicorn master's workers (its children but the reminder process)."""
+    return [child for child in children_of(pid) if child not in reminder_processes_of(pid)]
+
+
+def reminder_processes_of(pid: int) -> list[str]:
+    """The pids of a master's reminder processes (bot.reminder_process): one, or none."""
+    return [child for child in children_of(pid) if MODULE in _command_line(child)]
+
+
+def children_of(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def _command_line(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:  # it has just exited
+        return ""
 
 
 def spawn_bot(env: dict, log_path: Path) -> subprocess.Popen:
