@@ -7,7 +7,6 @@ errors loudly. Set PARTNERBOT_TEST_DATABASES=sqlite to run the SQLite half on pu
 
 import os
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -24,15 +23,13 @@ from storage.installations import oauth_metadata
 from storage.migrate import upgrade
 from tests.fake_slack import FakeSlack
 from tests.fake_time import LONDON, FakeTime
-from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackDriver
+from tests.helpers import BACKENDS, NOW
+from tests.processes import bot_environment
+from tests.slack_requests import BOT_TOKEN, SlackDriver
 
-BACKENDS = os.environ.get("PARTNERBOT_TEST_DATABASES", "sqlite,postgresql").split(",")
 PG_ADMIN_URL = os.environ.get(
     "PARTNERBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-# A fixed "now" for tests that do not care about the real clock.
-NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -88,16 +85,6 @@ def engine(database_url):
 def fake_slack():
     with FakeSlack() as fake:
         yield fake
-
-
-def bot_environment(slack_url: str, database_url: str) -> dict[str, str]:
-    """The environment `partnerbot run` gets in HTTP mode against a fake Slack."""
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_url,
-        "DATABASE_URL": database_url,
-    }
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.slack_requests import sign, slash_command_body
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
 
@@ -22,6 +22,16 @@ _BASE_ENV = {
     for k, v in os.environ.items()
     if not k.startswith(("SLACK_", "DATABASE_URL")) and k not in _SERVER_SETTINGS
 }
+
+
+def bot_environment(slack_url: str, database_url: str) -> dict[str, str]:
+    """The environment `partnerbot run` gets in HTTP mode against a fake Slack."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": database_url,
+    }
 
 
 def run_cli(*args: str, env: dict | None = None, stdin: str = "", cwd=None, timeout=60):

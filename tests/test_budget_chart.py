@@ -11,7 +11,7 @@ import pytest
 
 from bot.shell import Shell
 from commands.budget.chart import Bar, chart_size, segments
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 drawing = importlib.import_module("commands.budget.chart")  # commands.budget.chart is /budget chart
 

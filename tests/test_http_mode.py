@@ -15,6 +15,7 @@ from bot.web import BODY_SECONDS
 from commands.dispatch import dispatch
 from storage.models import Reminder
 from tests.fake_slack import eventually
+from tests.helpers import CTX
 from tests.processes import (
     BotProcess,
     http_request,
@@ -25,7 +26,6 @@ from tests.processes import (
 )
 from tests.reminder_rows import due_reminders
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, sign, slash_command_body
-from tests.test_dispatch import CTX
 
 
 @pytest.fixture

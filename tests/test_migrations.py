@@ -10,7 +10,7 @@ from commands.dispatch import dispatch
 from storage.engine import make_engine
 from storage.installations import oauth_metadata
 from storage.migrate import alembic_config, current_revision, upgrade
-from tests.test_dispatch import CTX
+from tests.helpers import CTX
 
 
 def test_migrations_match_the_models(engine):

@@ -13,16 +13,14 @@ from sqlalchemy.engine import make_url
 from commands.dispatch import dispatch
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.conftest import BACKENDS, _empty_postgres, bot_environment
+from tests.conftest import _empty_postgres
 from tests.fake_slack import eventually
-from tests.processes import BotProcess, http_request, post_command, workers_of
+from tests.helpers import CTX, postgresql_only
+from tests.processes import BotProcess, bot_environment, http_request, post_command, workers_of
 from tests.reminder_rows import due_reminders
 from tests.tcp_proxy import TcpProxy
-from tests.test_dispatch import CTX
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
-)
+pytestmark = postgresql_only
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from storage.models import AssessAnswer, AssessRun, BudgetLine, Deadline, Fund, Reminder
 from tests.fake_slack import eventually
+from tests.helpers import BASELINE_ANSWERS
 from tests.processes import BotProcess
 from tests.slack_requests import event_body, sign, slash_command_body
-from tests.test_assess_command import BASELINE_ANSWERS
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 LONDON = ZoneInfo("Europe/London")

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from storage.models import AssessAnswer
 from tests.fake_socket_mode import FakeSocketMode
+from tests.helpers import BASELINE_ANSWERS
 from tests.processes import spawn_bot
 from tests.slack_requests import slash_command_body
-from tests.test_assess_command import BASELINE_ANSWERS
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 
