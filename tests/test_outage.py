@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 from commands.dispatch import dispatch
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.conftest import _empty_postgres
 from tests.fake_slack import eventually
 from tests.helpers import CTX, postgresql_only
 from tests.processes import BotProcess, bot_environment, http_request, post_command, workers_of
@@ -24,11 +23,10 @@ pytestmark = postgresql_only
 
 
 @pytest.fixture
-def proxied(postgres_url, fake_slack):
+def proxied(empty_postgres_url, fake_slack):
     """An empty PostgreSQL database behind a proxy the test can cut, and `partnerbot
     run`'s settings for reaching it through the proxy."""
-    _empty_postgres(postgres_url)
-    url = make_url(postgres_url)
+    url = make_url(empty_postgres_url)
     proxy = TcpProxy((url.host, url.port or 5432)).start()
     env = bot_environment(
         fake_slack.url, url.set(port=proxy.port).render_as_string(hide_password=False)

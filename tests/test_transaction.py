@@ -19,16 +19,14 @@ from commands.transaction import CommitUnconfirmed, in_transaction
 from storage.engine import make_engine
 from storage.models import AssessAnswer, Partnership
 from storage.partnerships import create_partnership, name_key
-from tests.conftest import _empty_postgres
 from tests.helpers import CHAIR, CTX, NOW, postgresql_only, started_run
 
 pytestmark = postgresql_only
 
 
 @pytest.fixture
-def pg_engine(postgres_url):
-    _empty_postgres(postgres_url)
-    engine = make_engine(postgres_url)
+def pg_engine(empty_postgres_url):
+    engine = make_engine(empty_postgres_url)
     yield engine
     engine.dispose()
 
