@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -159,8 +160,11 @@ def engine(database_url):
 
 
 @pytest.fixture
-def fake_slack():
+def fake_slack(monkeypatch):
     with FakeSlack() as fake:
+        # Thread pools in this process (an in-process bot's background work) report to
+        # the fake, so that fake.drained() waits for that work, not only for a pause.
+        monkeypatch.setattr(ThreadPoolExecutor, "submit", fake.background.counting())
         yield fake
 
 
