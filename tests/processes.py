@@ -52,11 +52,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_request(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
-    """(status, body text); HTTP errors are answers here, not exceptions."""
+# Slack gives up on a request that is not answered within 3 seconds, and shows the user
+# an error: a test that cares about that waits no longer than Slack would.
+SLACK_TIMEOUT = 3
+
+
+def http_request(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    *,
+    timeout: float = 10,
+):
+    """(status, body text); HTTP errors are answers here, not exceptions, but no
+    answer within `timeout` seconds is (a timeout error)."""
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -69,12 +82,13 @@ def post_command(
     command: str = "/partnership",
     channel: str = "C1",
     headers: dict | None = None,
+    timeout: float = 10,
 ) -> tuple[int, str]:
     """A slash command from user U1 of workspace T1, signed unless headers are given."""
     body = slash_command_body(command, text, team="T1", user="U1", channel=channel)
     headers = sign(body) if headers is None else headers
     headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
-    return http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+    return http_request("POST", bot.url + "/slack/events", body.encode(), headers, timeout=timeout)
 
 
 def workers_of(pid: int) -> list[str]:

@@ -5,7 +5,6 @@ recovers by itself when the database returns, and no reminder is lost."""
 import json
 import os
 import signal
-import time
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -15,7 +14,14 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.fake_slack import eventually
 from tests.helpers import CTX, postgresql_only
-from tests.processes import BotProcess, bot_environment, http_request, post_command, workers_of
+from tests.processes import (
+    SLACK_TIMEOUT,
+    BotProcess,
+    bot_environment,
+    http_request,
+    post_command,
+    workers_of,
+)
 from tests.reminder_rows import due_reminders
 from tests.tcp_proxy import TcpProxy
 
@@ -46,10 +52,9 @@ def test_an_outage_is_answered_politely_and_survived(proxied, postgres_url, fake
         proxy.cut()
         due_reminders(engine, channels=1, per_channel=1)  # falls due during the outage
         for text, name in (("show", "/partnership"), ("", "/budget")):
-            started = time.monotonic()
-            status, answer = post_command(bot, text, command=name)
-            took = time.monotonic() - started
-            assert status == 200 and took < 3  # inside Slack's 3 seconds
+            # Answered within Slack's 3 seconds, not left to time out.
+            status, answer = post_command(bot, text, command=name, timeout=SLACK_TIMEOUT)
+            assert status == 200
             assert "temporarily unavailable" in json.loads(answer)["text"]
         assert http_request("GET", bot.url + "/healthz")[0] == 503
         proxy.restore()
