@@ -28,6 +28,8 @@ from tests.processes import (
 from tests.reminder_rows import due_reminders
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, event_body, sign, slash_command_body
 
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
+
 
 @pytest.fixture
 def bot(env, tmp_path):

@@ -25,7 +25,7 @@ from tests.processes import (
 from tests.reminder_rows import due_reminders
 from tests.tcp_proxy import TcpProxy
 
-pytestmark = postgresql_only
+pytestmark = [postgresql_only, pytest.mark.process]  # left out of `make test-fast`
 
 
 @pytest.fixture

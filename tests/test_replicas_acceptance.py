@@ -22,6 +22,8 @@ from tests.helpers import BASELINE_ANSWERS, postgresql_only
 from tests.processes import BotProcess
 from tests.slack_requests import event_body, sign, slash_command_body
 
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
+
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 LONDON = ZoneInfo("Europe/London")
 

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from urllib.parse import parse_qsl
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import AssessAnswer
@@ -14,6 +15,8 @@ from tests.fake_socket_mode import FakeSocketMode
 from tests.helpers import BASELINE_ANSWERS
 from tests.processes import spawn_bot
 from tests.slack_requests import slash_command_body
+
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 
