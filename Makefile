@@ -1,16 +1,23 @@
 # The README's two commands: `make demo` and `make test`. Each sets up what it needs.
+# `make test-fast` is the quick loop while working: see its own note below.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install replicas
+.PHONY: demo test test-fast lint install replicas
 
 demo: install
 	$(BIN)/partnerbot demo
 
+# Everything: both databases, real `partnerbot` processes, kill -9. CI runs this.
 test: install
 	@.ci/ensure-postgres
 	$(BIN)/pytest
+
+# Unit and in-process tests on SQLite only, in under two minutes: no PostgreSQL and no
+# test marked `process` (those start `partnerbot`). It only ever leaves tests out.
+test-fast: install
+	PARTNERBOT_TEST_DATABASES=sqlite $(BIN)/pytest -m "not process"
 
 # Two HTTP replicas on ports 3001 and 3002 sharing DATABASE_URL (PostgreSQL), as behind a
 # load balancer; Slack settings come from the environment. Ctrl-C stops both.

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,42 @@ def eventually(check: Callable[[], T], *, timeout: float = 15.0, what: str = "it
     return result
 
 
+class BackgroundWork:
+    """Counts the tasks handed to thread pools in this process and not yet finished:
+    an in-process bot's lazy listeners, deliveries and Home tab refreshes all run on
+    pools. While counting() is in force, every ThreadPoolExecutor reports here."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self.changed = 0.0  # time.monotonic() of the last task started or finished
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def counting(self) -> Callable:
+        """A ThreadPoolExecutor.submit that counts; monkeypatch it onto the class."""
+        submit = ThreadPoolExecutor.submit
+
+        def counted(pool, fn, /, *args, **kwargs):
+            self._step(+1)
+            try:
+                future = submit(pool, fn, *args, **kwargs)
+            except BaseException:
+                self._step(-1)
+                raise
+            future.add_done_callback(lambda _: self._step(-1))
+            return future
+
+        return counted
+
+    def _step(self, by: int) -> None:
+        with self._lock:
+            self._running += by
+            self.changed = time.monotonic()
+
+
 class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 made Linux drop the bot's concurrent
     # connections under load, each then stalling a second or more before its retry.
@@ -60,6 +97,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
         self._last_call = 0.0
+        self._in_flight = 0  # calls received and not yet answered
+        self.background = BackgroundWork()
         # Message timestamps follow this clock when a test sets it (Slack's ts is the time).
         self.clock: Callable[[], datetime] | None = None
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -77,12 +116,29 @@ class FakeSlack:
 
     def __exit__(self, *exc) -> None:
         # Let the bot's background work (Home refreshes, uploads) finish against us rather
-        # than fail against a closed port: wait for a quiet moment, briefly.
-        give_up = time.monotonic() + 5
-        while time.monotonic() - self._last_call < QUIET and time.monotonic() < give_up:
-            time.sleep(QUIET / 4)
+        # than fail against a closed port, for a few seconds at most.
+        deadline = time.monotonic() + 5
+        while not self._idle(quiet=0) and time.monotonic() < deadline:
+            time.sleep(0.01)
         self._server.shutdown()
         self._server.server_close()
+
+    def drained(self, quiet: float = QUIET, timeout: float = 15.0) -> None:
+        """Wait until the bot has nothing more to say: no call here is still being
+        answered, no task is running on this process's thread pools (an in-process
+        bot's background work, counted by `background`), and neither a call nor a task
+        has come or gone for `quiet` seconds.
+
+        A bot in another process shows only through its calls, so the quiet moment is
+        all there is to go on: give it longer. A test then asserts that nothing more
+        happened, without sleeping in the hope of seeing it."""
+        eventually(lambda: self._idle(quiet), timeout=timeout, what="the bot to fall quiet")
+
+    def _idle(self, quiet: float) -> bool:
+        with self._lock:
+            last = max(self._last_call, self.background.changed)
+            calls = self._in_flight
+        return not calls and not self.background.running and time.monotonic() - last >= quiet
 
     def respond(self, method: str, responder: Responder) -> None:
         """Override the answer to one Web API method (e.g. to return errors)."""
@@ -122,6 +178,16 @@ class FakeSlack:
     def _answer(self, call: Call) -> tuple[int, dict, dict]:
         status, call.response, *headers = self._respond(call)
         return status, call.response, (headers[0] if headers else {})
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._last_call = time.monotonic()
+
+    def _end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._last_call = time.monotonic()
 
     def _respond(self, call: Call) -> tuple:
         with self._lock:
@@ -229,6 +295,21 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def handle_one_request(self) -> None:
+                # A call counts as in flight from its first byte until it is answered.
+                try:
+                    waiting = self.rfile.peek(1)
+                except OSError:
+                    waiting = b""
+                if not waiting:  # the client closed the connection
+                    self.close_connection = True
+                    return
+                fake._begin()
+                try:
+                    super().handle_one_request()
+                finally:
+                    fake._end()
+
             def do_GET(self) -> None:  # noqa: N802 (some Web API methods are GETs)
                 path, _, query = self.path.partition("?")
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ") or None

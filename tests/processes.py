@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.reminder_process import MODULE
-from tests.slack_requests import sign, slash_command_body
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
 
@@ -23,6 +23,16 @@ _BASE_ENV = {
     for k, v in os.environ.items()
     if not k.startswith(("SLACK_", "DATABASE_URL")) and k not in _SERVER_SETTINGS
 }
+
+
+def bot_environment(slack_url: str, database_url: str) -> dict[str, str]:
+    """The environment `partnerbot run` gets in HTTP mode against a fake Slack."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": database_url,
+    }
 
 
 def run_cli(*args: str, env: dict | None = None, stdin: str = "", cwd=None, timeout=60):
@@ -43,11 +53,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_request(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
-    """(status, body text); HTTP errors are answers here, not exceptions."""
+# Slack gives up on a request that is not answered within 3 seconds, and shows the user
+# an error: a test that cares about that waits no longer than Slack would.
+SLACK_TIMEOUT = 3
+
+
+def http_request(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    *,
+    timeout: float = 10,
+):
+    """(status, body text); HTTP errors are answers here, not exceptions, but no
+    answer within `timeout` seconds is (a timeout error)."""
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -60,12 +83,13 @@ def post_command(
     command: str = "/partnership",
     channel: str = "C1",
     headers: dict | None = None,
+    timeout: float = 10,
 ) -> tuple[int, str]:
     """A slash command from user U1 of workspace T1, signed unless headers are given."""
     body = slash_command_body(command, text, team="T1", user="U1", channel=channel)
     headers = sign(body) if headers is None else headers
     headers = headers | {"Content-Type": "application/x-www-form-urlencoded"}
-    return http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+    return http_request("POST", bot.url + "/slack/events", body.encode(), headers, timeout=timeout)
 
 
 def workers_of(pid: int) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from bot.shell import Shell
 from commands.budget import budget_chart as drawing
 from commands.budget.budget_chart import Bar, chart_size, segments
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 OFFICER = "U1OFFICER"
 

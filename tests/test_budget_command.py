@@ -6,10 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry
+from storage.models import BudgetLine
+from tests.helpers import budget_rows
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
@@ -36,14 +36,6 @@ SURREY_PLAN = [
     "Pooled fund Venue and refreshments £2,000 stage 3",
     "Pooled fund Expenses £500",
 ]
-
-
-def budget_rows(engine) -> tuple[int, ...]:
-    with Session(engine) as session:
-        return tuple(
-            session.exec(select(func.count()).select_from(table)).one()
-            for table in (Fund, FundEntry, BudgetLine, BudgetAudit)
-        )
 
 
 def mention(user: str) -> str:

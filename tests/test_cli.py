@@ -7,6 +7,8 @@ import pytest
 from storage.migrate import head_revision
 from tests.processes import free_port, run_cli
 
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
+
 SEED_PARTNERSHIPS = [
     "Spelthorne LSP",
     "Elmbridge LSP",

@@ -5,21 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.models import Deadline, Event, Partnership
+from tests.helpers import dated_rows
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
-
-
-def rows(engine) -> tuple[int, int]:
-    with Session(engine) as session:
-        return (
-            session.exec(select(func.count()).select_from(Deadline)).one(),
-            session.exec(select(func.count()).select_from(Event)).one(),
-        )
 
 
 @pytest.fixture
@@ -205,7 +197,7 @@ def test_bad_input_is_refused_privately_with_what_to_type(officer, engine, comma
     refused = officer(command, text)
     assert not refused.public and problem in refused.text
     assert "\n" in refused.text
-    assert rows(engine) == (0, 0)
+    assert dated_rows(engine) == (0, 0)
 
 
 def test_bad_ladders_are_refused(officer):
@@ -217,7 +209,7 @@ def test_bad_ladders_are_refused(officer):
 def test_only_officers_change_dates_but_anyone_reads_them(officer, engine):
     officer("/deadline", 'add "X" 31 July')
     officer("/event", 'add "Y" 18 September at Kent')
-    before = rows(engine)
+    before = dated_rows(engine)
     for command, text in [
         ("/deadline", 'add "Z" 1 August'),
         ("/deadline", "done 1"),
@@ -228,7 +220,7 @@ def test_only_officers_change_dates_but_anyone_reads_them(officer, engine):
         ("/event", "remove 1"),
     ]:
         assert "Only officers" in officer(command, text, user=MEMBER).text, text
-    assert rows(engine) == before
+    assert dated_rows(engine) == before
     assert (
         "*X*"
         in officer("/deadline", "list", user=MEMBER).text
@@ -291,7 +283,7 @@ def test_moving_an_event_to_a_time_keeps_its_place(officer, engine):
 def test_a_bare_hour_is_read_as_part_of_the_date_not_as_a_place(officer, engine):
     reply = officer("/event", 'add "Seminar" 18 September at 9')
     assert "I can't read `18 September at 9` as a date" in reply.text
-    assert rows(engine) == (0, 0)
+    assert dated_rows(engine) == (0, 0)
 
 
 def test_another_workspace_sees_none_of_these_dates(app, officer):

@@ -3,7 +3,6 @@ replies stay within Slack's limits, and a lost database is said plainly."""
 
 import asyncio
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,15 +10,11 @@ from hypothesis import strategies as st
 
 from bot.web import create_asgi_app
 from commands import dispatch as dispatch_module
-from commands.context import Context
 from commands.dispatch import dispatch
 from commands.reply import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
 from storage.engine import make_engine
-from tests.conftest import NOW
-from tests.test_budget_command import budget_rows
-from tests.test_partnership_command import row_counts
+from tests.helpers import CTX, SLACKISH, budget_rows, dated_rows, row_counts
 
-CTX = Context(team_id="T1", user_id="U1", channel_id="C1", now=NOW, tz=ZoneInfo("Europe/London"))
 DEAD_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 
 
@@ -70,9 +65,6 @@ def test_healthz_is_503_while_the_database_is_unreachable(app):
 PARTNERSHIP_WORDS = st.sampled_from(
     ["", "create ", "link ", "unlink ", "show ", "list ", "role ", "help ", "x"]
 )
-SLACKISH = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
-) | st.sampled_from(["<!channel>", "<@U123|amy> chair", "&lt;b&gt;", "“”", "<@U1> officer", '"'])
 
 
 @settings(
@@ -165,15 +157,13 @@ DATEISH = SLACKISH | st.sampled_from(
 def test_any_date_text_gets_a_reply_within_limits_and_refusals_write_nothing(
     engine, command, subcommand, text
 ):
-    from tests.test_deadline_command import rows
-
     if not row_counts(engine)[0]:
         dispatch(engine, CTX, "/partnership", "create Spelthorne LSP")
         dispatch(engine, CTX, "/deadline", 'add "First" 31 July')
         dispatch(engine, CTX, "/event", 'add "First" 18 September at Kent')
-    before = rows(engine)
+    before = dated_rows(engine)
     reply = dispatch(engine, CTX, command, subcommand + text)
     assert reply.text and within_slack_limits(reply)
     if not reply.ok:
-        assert rows(engine) == before
+        assert dated_rows(engine) == before
     assert "Something went wrong" not in reply.text, "an exception escaped a handler"

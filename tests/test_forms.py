@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from bot.listeners.modals import open_command_form
 from commands.context import Context
 from storage.models import BudgetLine, Deadline, Event, Partnership, Reminder
-from tests.conftest import NOW
 from tests.fake_time import LONDON
+from tests.helpers import NOW
 from tests.slack_requests import BOT_TOKEN, SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"

@@ -8,13 +8,10 @@ import re
 import pytest
 
 from tests.fake_slack import eventually
+from tests.helpers import open_home
 from tests.slack_requests import SlackDriver
 
 OFFICER, CHAIR, STRANGER = "U1OFFICER", "U2CHAIR", "U9STRANGER"
-
-
-def open_home(slack, user: str, tab: str = "home"):
-    return slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": tab})
 
 
 def text_of(view: dict) -> str:

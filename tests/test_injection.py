@@ -17,8 +17,7 @@ from sqlmodel import Session, select
 from formatting.slack_text import escape, unescape
 from storage.models import AssessAnswer
 from tests.fake_slack import eventually
-from tests.test_assess_command import Thread
-from tests.test_home import open_home
+from tests.helpers import Thread, open_home
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 PAYLOADS = {

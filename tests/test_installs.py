@@ -13,6 +13,8 @@ from sqlalchemy import text
 from tests.processes import BotProcess
 from tests.slack_requests import event_body, sign, slash_command_body
 
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
+
 KEY = Fernet.generate_key().decode()
 
 

@@ -10,7 +10,7 @@ from commands.dispatch import dispatch
 from storage.engine import make_engine
 from storage.installations import oauth_metadata
 from storage.migrate import alembic_config, current_revision, upgrade
-from tests.test_dispatch import CTX
+from tests.helpers import CTX
 
 
 def test_migrations_match_the_models(engine):
@@ -19,8 +19,9 @@ def test_migrations_match_the_models(engine):
         assert compare_metadata(context, [SQLModel.metadata, oauth_metadata]) == []
 
 
-def test_upgrade_twice_is_harmless(database_url):
-    engine = make_engine(database_url)
+def test_upgrade_twice_is_harmless(unmigrated_database_url):
+    engine = make_engine(unmigrated_database_url)
+    assert current_revision(engine) is None
     upgrade(engine)
     first = current_revision(engine)
     upgrade(engine)

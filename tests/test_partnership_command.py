@@ -1,10 +1,10 @@
 """`/partnership` through signed slash commands into the real app, on both databases."""
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.models import ChannelLink, Membership, Partnership
+from tests.helpers import row_counts
 from tests.slack_requests import SlackDriver
 
 OFFICER, CHAIR, OTHER = "U1OFFICER", "U2CHAIR", "U3OTHER"
@@ -12,14 +12,6 @@ OFFICER, CHAIR, OTHER = "U1OFFICER", "U2CHAIR", "U3OTHER"
 
 def mention(user: str) -> str:
     return f"<@{user}|{user.lower()}>"  # as Slack sends it with should_escape on
-
-
-def row_counts(engine) -> tuple[int, int, int]:
-    with Session(engine) as session:
-        return tuple(
-            session.exec(select(func.count()).select_from(table)).one()
-            for table in (Partnership, ChannelLink, Membership)
-        )
 
 
 @pytest.fixture

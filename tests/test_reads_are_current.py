@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from bot.app import create_app
 from storage.engine import make_engine
-from tests.conftest import NOW
+from tests.helpers import NOW
 from tests.slack_requests import SlackDriver
 
 OFFICER = "U1OFFICER"

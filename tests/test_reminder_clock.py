@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from scheduler.dispatcher import Dispatcher
 from scheduler.wake_up import SAFETY_NET, start_clock
-from tests.conftest import BOT_TOKEN
 from tests.fake_slack import eventually
 from tests.reminder_rows import due_reminders
+from tests.slack_requests import BOT_TOKEN
 
 DUE_IN = timedelta(seconds=7)  # beyond the dispatcher's own short wait (5 s)
 

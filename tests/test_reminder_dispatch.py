@@ -2,7 +2,7 @@
 reminders at their local times, catch-up after downtime, 429s, server errors, refusals,
 a crash between posting and recording, digests and questionnaire nudges.
 
-Dates are added by signed slash commands at Tue 24 Nov 2026, 14:30 GMT (conftest.NOW).
+Dates are added by signed slash commands at Tue 24 Nov 2026, 14:30 GMT (tests.helpers.NOW).
 """
 
 import logging
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.dispatcher import MAX_ATTEMPTS
 from storage.models import Reminder
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"

@@ -1,7 +1,7 @@
 """When reminders fall due: ladders on the local calendar, clock changes, and the outbox
 re-planned in the same transaction as every change to a deadline or event.
 
-"Now" is Tue 24 Nov 2026, 14:30 GMT (tests.conftest.NOW).
+"Now" is Tue 24 Nov 2026, 14:30 GMT (tests.helpers.NOW).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from commands.reminder_plans import before, deadline_rungs, plan_all
 from storage.models import Deadline, Reminder, ReminderState
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"

@@ -6,12 +6,15 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.processes import BotProcess, reminder_processes_of, workers_of
 from tests.reminder_rows import due_reminders
+
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
 ONE_DISPATCHER = "this server's one dispatcher runs in process"
 

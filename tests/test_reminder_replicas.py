@@ -14,6 +14,8 @@ from tests.fake_slack import eventually
 from tests.processes import BotProcess
 from tests.reminder_rows import due_reminders
 
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
+
 SLOW_POST = 0.02  # seconds per chat.postMessage
 
 

@@ -7,13 +7,16 @@ import time
 from collections import Counter
 from urllib.parse import parse_qsl
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import AssessAnswer
 from tests.fake_socket_mode import FakeSocketMode
+from tests.helpers import BASELINE_ANSWERS
 from tests.processes import spawn_bot
 from tests.slack_requests import slash_command_body
-from tests.test_assess_command import BASELINE_ANSWERS
+
+pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 
@@ -62,7 +65,9 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
             socket.send(1, "events_api", event)
             socket.send(0, "events_api", event, retry=1)  # Slack's retry, down the other one
             fake_slack.wait_for("chat.postMessage", count=3)
-            time.sleep(0.5)  # time for a second answer to the retry, were one coming
+            # The bots are other processes: a second answer to the retry, were one
+            # coming, would come while the first is answered or soon after.
+            fake_slack.drained(quiet=0.5)
         finally:
             for bot in bots:
                 bot.terminate()

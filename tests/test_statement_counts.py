@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from commands.dispatch import dispatch
 from storage.models import BudgetAudit, BudgetLine, Deadline, Event, FundEntry
-from tests.test_dispatch import CTX
+from tests.helpers import CTX
 
 READS = [
     ("/budget", ""),

@@ -2,24 +2,18 @@
 else: no exception escapes, every post fits Slack's limits, a reply from someone else
 changes nothing, and a refused reply or edit records nothing."""
 
-import itertools
 from dataclasses import replace
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from commands.assess.conversation import ThreadMessage
-from commands.assess.threads import thread_edited, thread_reply, thread_started
-from commands.dispatch import dispatch
+from commands.assess.threads import thread_edited, thread_reply
 from commands.reply import MAX_TEXT
 from storage.models import AssessAnswer, AssessRun
-from tests.conftest import NOW
-from tests.test_assess_command import BASELINE_ANSWERS, CHAIR
-from tests.test_dispatch import CTX, SLACKISH
+from tests.helpers import BASELINE_ANSWERS, CHAIR, SLACKISH, started_run
 
 STRANGER = "U9STRANGER"
-_thread_ts = itertools.count(1_800_000_000)
 
 WORDS = st.sampled_from(
     ["back", "skip", "edit 3", "edit 99", "edit", "pause", "resume", "submit", "status", "help"]
@@ -30,25 +24,6 @@ STEP = st.tuples(
     st.sampled_from([CHAIR, CHAIR, STRANGER]),
     TEXTS,
 )
-
-
-def started_run(engine) -> ThreadMessage:
-    """A new baseline run for the chair, in a thread of its own; a message template."""
-    if not dispatch(engine, CTX, "/partnership", "show").ok:
-        dispatch(engine, CTX, "/partnership", "create Spelthorne LSP")
-        dispatch(engine, CTX, "/partnership", f"role <@{CHAIR}|nick> chair")
-    reply = dispatch(engine, CTX, "/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-    thread_ts = f"{next(_thread_ts)}.000100"
-    thread_started(engine, team_id="T1", run_id=reply.thread.run_id, thread_ts=thread_ts, now=NOW)
-    return ThreadMessage(
-        team_id="T1",
-        channel_id="C1",
-        thread_ts=thread_ts,
-        message_ts="",
-        user_id="",
-        text="",
-        now=NOW,
-    )
 
 
 def recorded(engine, thread_ts: str) -> tuple:

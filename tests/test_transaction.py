@@ -19,20 +19,14 @@ from storage.engine import make_engine
 from storage.models import AssessAnswer, Partnership
 from storage.partnerships import create_partnership, name_key
 from storage.transaction import CommitUnconfirmed, in_transaction
-from tests.conftest import BACKENDS, NOW, _empty_postgres
-from tests.test_assess_command import CHAIR
-from tests.test_dispatch import CTX
-from tests.test_thread_properties import started_run
+from tests.helpers import CHAIR, CTX, NOW, postgresql_only, started_run
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="PARTNERBOT_TEST_DATABASES leaves PostgreSQL out"
-)
+pytestmark = postgresql_only
 
 
 @pytest.fixture
-def pg_engine(postgres_url):
-    _empty_postgres(postgres_url)
-    engine = make_engine(postgres_url)
+def pg_engine(empty_postgres_url):
+    engine = make_engine(empty_postgres_url)
     yield engine
     engine.dispose()
 

@@ -1,0 +1,175 @@
+"""What more than one test module uses. Test modules import shared helpers from here (or
+from the fakes beside it), never from one another or from conftest.py.
+
+"Now" in the tests is Tue 24 Nov 2026, 14:30 GMT (NOW).
+"""
+
+import itertools
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from commands.assess.conversation import ThreadMessage
+from commands.assess.threads import thread_started
+from commands.context import Context
+from commands.dispatch import dispatch
+from storage.models import (
+    BudgetAudit,
+    BudgetLine,
+    ChannelLink,
+    Deadline,
+    Event,
+    Fund,
+    FundEntry,
+    Membership,
+    Partnership,
+)
+from tests.fake_slack import eventually
+from tests.slack_requests import SlackDriver
+
+# The databases every database test runs on; PARTNERBOT_TEST_DATABASES=sqlite leaves
+# PostgreSQL out on purpose (`make test-fast` does).
+BACKENDS = os.environ.get("PARTNERBOT_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+# For a module or test that only makes sense on PostgreSQL.
+postgresql_only = pytest.mark.skipif(
+    "postgresql" not in BACKENDS,
+    reason="PostgreSQL only, and PARTNERBOT_TEST_DATABASES leaves PostgreSQL out",
+)
+
+# A fixed "now" for tests that do not care about the real clock.
+NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+
+# User U1 in channel C1 of workspace T1, for calling dispatch() directly.
+CTX = Context(team_id="T1", user_id="U1", channel_id="C1", now=NOW, tz=ZoneInfo("Europe/London"))
+
+CHAIR = "U2CHAIR"
+
+# Anything a person might type into Slack, and a few things Slack itself sends.
+SLACKISH = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+) | st.sampled_from(["<!channel>", "<@U123|amy> chair", "&lt;b&gt;", "“”", "<@U1> officer", '"'])
+
+
+def _count(engine, *tables) -> tuple[int, ...]:
+    with Session(engine) as session:
+        return tuple(
+            session.exec(select(func.count()).select_from(table)).one() for table in tables
+        )
+
+
+def row_counts(engine) -> tuple[int, int, int]:
+    """Partnerships, channel links and memberships."""
+    return _count(engine, Partnership, ChannelLink, Membership)
+
+
+def budget_rows(engine) -> tuple[int, int, int, int]:
+    """Funds, fund entries, budget lines and the budget's audit trail."""
+    return _count(engine, Fund, FundEntry, BudgetLine, BudgetAudit)
+
+
+def dated_rows(engine) -> tuple[int, int]:
+    """Deadlines and events."""
+    return _count(engine, Deadline, Event)
+
+
+BASELINE_ANSWERS = [
+    "We meet quarterly; the council leader chairs.",
+    "Four themed subgroups; the voluntary sector sits on the board. In confidence: one partner rarely attends.",
+    "Our community strategy dates from 2005 and is being refreshed.",
+    "Outcome focused, reviewed every six months.",
+    "No full risk analysis yet.",
+    "Most district councillors know the LSP exists; few are involved.",
+    "County councillors attend the local committee only.",
+    "Two joint projects, funded roughly 60/40 by council and PCT.",
+    "A newsletter and an annual assembly.",
+    "We send a representative to the SSP and report on LAA targets.",
+]
+
+_ts = itertools.count(1_700_000_500)
+
+
+class Thread:
+    """A questionnaire's thread, as its people see it."""
+
+    def __init__(self, slack: SlackDriver, fake, thread_ts: str, channel: str = "C1"):
+        self.slack, self.fake, self.ts, self.channel = slack, fake, thread_ts, channel
+
+    def posts(self) -> list[str]:
+        return [
+            c.body["text"]
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.body.get("thread_ts") == self.ts
+        ]
+
+    def say(
+        self, text: str, user: str = CHAIR, *, event_id: str | None = None, ts: str | None = None
+    ) -> str:
+        """Reply and wait for the bot's answer in the thread; returns it."""
+        before = len(self.posts())
+        self.send(text, user, event_id=event_id, ts=ts)
+        eventually(lambda: len(self.posts()) > before, what=f"an answer to {text!r}")
+        return self.posts()[-1]
+
+    def send(
+        self, text: str, user: str = CHAIR, *, event_id: str | None = None, ts: str | None = None
+    ):
+        event = {
+            "type": "message",
+            "channel": self.channel,
+            "user": user,
+            "text": text,
+            "ts": ts or f"{next(_ts)}.000200",
+            "thread_ts": self.ts,
+            "channel_type": "channel",
+        }
+        return self.slack.event(event, event_id=event_id)
+
+    def edit(self, message_ts: str, text: str, user: str = CHAIR):
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": self.channel,
+            "message": {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": message_ts,
+                "thread_ts": self.ts,
+            },
+            "previous_message": {"ts": message_ts},
+            "ts": f"{next(_ts)}.000300",
+        }
+        return self.slack.event(event)
+
+
+def open_home(slack: SlackDriver, user: str, tab: str = "home"):
+    """The user opens the app's Home tab (or another tab)."""
+    return slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": tab})
+
+
+_thread_ts = itertools.count(1_800_000_000)
+
+
+def started_run(engine) -> ThreadMessage:
+    """A new baseline run for the chair, in a thread of its own; a message template."""
+    if not dispatch(engine, CTX, "/partnership", "show").ok:
+        dispatch(engine, CTX, "/partnership", "create Spelthorne LSP")
+        dispatch(engine, CTX, "/partnership", f"role <@{CHAIR}|nick> chair")
+    reply = dispatch(engine, CTX, "/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
+    thread_ts = f"{next(_thread_ts)}.000100"
+    thread_started(engine, team_id="T1", run_id=reply.thread.run_id, thread_ts=thread_ts, now=NOW)
+    return ThreadMessage(
+        team_id="T1",
+        channel_id="C1",
+        thread_ts=thread_ts,
+        message_ts="",
+        user_id="",
+        text="",
+        now=NOW,
+    )
