@@ -219,6 +219,7 @@ def test_by_default_there_is_one_worker_per_cpu(env, tmp_path):
         eventually(lambda: len(workers_of(bot.pid)) == len(cpus), what=f"{len(cpus)} workers")
         assert post_command(bot, "create Spelthorne LSP")[0] == 200
         assert f"mode=http on port {bot.port} with {len(cpus)} worker" in bot.logs()
+        bot.wait_for_workers(len(cpus))
     finally:
         bot.stop()
 
@@ -232,7 +233,8 @@ def test_run_plans_the_reminders_missing_at_start(env, engine, tmp_path):
     with engine.begin() as connection:
         planned = connection.scalar(count)
         connection.execute(delete(Reminder))
-    BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start().stop()
+    bot = BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start()
+    bot.wait_for_workers(2).stop()
     with engine.connect() as connection:
         assert connection.scalar(count) == planned > 0
 
