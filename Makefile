@@ -9,15 +9,20 @@ BIN := $(VENV)/bin
 demo: install
 	$(BIN)/partnerbot demo
 
+# Two pytest processes (pytest-xdist): much of the suite waits on bots, clocks and
+# sockets, so two share two cores well. Each has its own databases and free ports.
+# PYTEST_WORKERS=0 runs in one process, e.g. to use pdb.
+PYTEST_WORKERS ?= 2
+
 # Everything: both databases, real `partnerbot` processes, kill -9. CI runs this.
 test: install
 	@.ci/ensure-postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Unit and in-process tests on SQLite only, in under two minutes: no PostgreSQL and no
 # test marked `process` (those start `partnerbot`). It only ever leaves tests out.
 test-fast: install
-	PARTNERBOT_TEST_DATABASES=sqlite $(BIN)/pytest -m "not process"
+	PARTNERBOT_TEST_DATABASES=sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not process"
 
 # Two HTTP replicas on ports 3001 and 3002 sharing DATABASE_URL (PostgreSQL), as behind a
 # load balancer; Slack settings come from the environment. Ctrl-C stops both.

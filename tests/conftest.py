@@ -133,6 +133,7 @@ class _PostgresTables:
 
     def __init__(self, url: str):
         self.engine = make_engine(url)
+        self._head = head_revision()
         every = [*SQLModel.metadata.sorted_tables, *oauth_metadata.sorted_tables]
         self._sql = "; ".join(
             [f'DELETE FROM "{table.name}"' for table in reversed(every)]  # children first
@@ -145,7 +146,7 @@ class _PostgresTables:
     def empty(self) -> None:
         with self.engine.connect() as connection:
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
-            at_head = revision.scalar() == head_revision()
+            at_head = revision.scalar() == self._head
         if not at_head:  # a migration test stopped half-way
             upgrade(self.engine)
         with self.engine.begin() as connection:

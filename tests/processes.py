@@ -157,6 +157,20 @@ class BotProcess:
         self.stop()  # never leave a half-started bot behind
         raise AssertionError(f"partnerbot run did not become healthy:\n{self.logs()}")
 
+    def wait_for_workers(self, count: int, timeout: float = 20) -> "BotProcess":
+        """Until `count` workers have started serving (uvicorn logs it, at INFO).
+
+        Healthy means one worker answers; stopping the bot while another still boots
+        takes gunicorn's graceful_timeout (20 s), as that worker ignores SIGTERM until
+        uvicorn takes its signals over (bot.server.Worker.init_signals): wait first."""
+        started = lambda: self.logs().count("Started server process") >= count  # noqa: E731
+        deadline = time.monotonic() + timeout
+        while not started():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{count} workers did not start:\n{self.logs()}")
+            time.sleep(0.05)
+        return self
+
     @property
     def pid(self) -> int:
         """The gunicorn master's: `partnerbot run` execs into it."""

@@ -80,20 +80,22 @@ def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):
         assert secret not in logs, f"{secret!r} reached the log"
 
 
-@pytest.mark.parametrize(
-    "make_headers",
-    [
-        pytest.param(lambda body: sign(body, secret="wrong"), id="tampered signature"),
-        pytest.param(lambda body: sign(body, timestamp=str(int(time.time()) - 600)), id="stale"),
-        pytest.param(lambda body: sign(body, timestamp="yesterday"), id="non-numeric"),
-        pytest.param(lambda body: {}, id="unsigned"),
-    ],
-)
-def test_bad_requests_get_401_over_http(bot, make_headers):
+BAD_SIGNATURES = {
+    "tampered signature": lambda body: sign(body, secret="wrong"),
+    "stale": lambda body: sign(body, timestamp=str(int(time.time()) - 600)),
+    "non-numeric": lambda body: sign(body, timestamp="yesterday"),
+    "unsigned": lambda body: {},
+}
+
+
+def test_bad_requests_get_401_over_http(bot):
+    """Each kind of bad signature, to one running bot (tests/test_request_verification.py
+    has them one by one, in process)."""
     body = slash_command_body("/partnership", "create X", team="T1", user="U1", channel="C1")
-    headers = make_headers(body) | {"Content-Type": "application/x-www-form-urlencoded"}
-    status, _ = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
-    assert status == 401
+    for kind, make_headers in BAD_SIGNATURES.items():
+        headers = make_headers(body) | {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _ = http_request("POST", bot.url + "/slack/events", body.encode(), headers)
+        assert status == 401, kind
 
 
 def test_a_body_that_is_not_utf8_gets_401_not_500(bot):
@@ -226,6 +228,7 @@ def test_by_default_there_is_one_worker_per_cpu(env, tmp_path):
         eventually(lambda: len(workers_of(bot.pid)) == len(cpus), what=f"{len(cpus)} workers")
         assert post_command(bot, "create Spelthorne LSP")[0] == 200
         assert f"mode=http on port {bot.port} with {len(cpus)} worker" in bot.logs()
+        bot.wait_for_workers(len(cpus))
     finally:
         bot.stop()
 
@@ -239,7 +242,8 @@ def test_run_plans_the_reminders_missing_at_start(env, engine, tmp_path):
     with engine.begin() as connection:
         planned = connection.scalar(count)
         connection.execute(delete(Reminder))
-    BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start().stop()
+    bot = BotProcess(env | {"WEB_CONCURRENCY": "2"}, tmp_path / "bot.log").start()
+    bot.wait_for_workers(2).stop()
     with engine.connect() as connection:
         assert connection.scalar(count) == planned > 0
 

@@ -50,8 +50,12 @@ def test_two_replicas_post_each_of_1000_reminders_once(engine, env, fake_slack, 
     slow_posts(fake_slack)
     replicas = [BotProcess(env, tmp_path / f"replica{n}.log") for n in (1, 2)]
     try:
+        # Started together: one after the other, the first could be nearly done by the
+        # time a slow machine had the second up, leaving it nothing to take part in.
         for replica in replicas:
-            replica.start()
+            replica.spawn()
+        for replica in replicas:
+            replica.wait_until_healthy()
         eventually(lambda: unfinished(engine) == 0, timeout=120, what="every reminder sent")
     finally:
         for replica in replicas:

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from tests.helpers import row_counts
 from tests.slack_requests import sign, slash_command_body
 
 BODY = slash_command_body(
@@ -38,8 +39,6 @@ BAD_HEADERS = {
 
 @pytest.mark.parametrize("case", BAD_HEADERS)
 def test_bad_signatures_get_401_and_change_nothing(slack, engine, case):
-    from tests.helpers import row_counts
-
     assert slack.post(BODY, BAD_HEADERS[case](), form=True).status == 401
     assert row_counts(engine) == (0, 0, 0)
 
