@@ -89,7 +89,7 @@ def serve_floor(workdir: str) -> None:
 
     workers = int(os.environ["WEB_CONCURRENCY"])
     listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])), backlog=2048)
-    share_metrics(workers)
+    share_metrics()
 
     def load_app():
         from bot.web import create_asgi_app
@@ -107,7 +107,7 @@ def serve_floor(workdir: str) -> None:
             app.command(command)(lambda ack: ack(FLOOR_ANSWER))
         return create_asgi_app(app, make_engine(f"sqlite:///{workdir}/floor.db"))  # /healthz
 
-    serve(load_app, listener=listener, workers=workers)
+    serve(load_app, listener=listener, workers=workers, reminders=False)  # a bare Bolt app
 
 
 def channel(n: int) -> str:

@@ -86,9 +86,16 @@ def share_metrics() -> None:
 _remove_at_exit: list[str] = []
 
 
-def serve(load_app: Callable[[], ASGIApp], *, listener: socket.socket, workers: int) -> None:
+def serve(
+    load_app: Callable[[], ASGIApp],
+    *,
+    listener: socket.socket,
+    workers: int,
+    reminders: bool = True,
+) -> None:
     """Serve until SIGTERM/SIGINT; requests in flight and work after the ack finish
-    first. `load_app` runs in each worker after the fork: engines are never shared."""
+    first. `load_app` runs in each worker after the fork: engines are never shared.
+    With `reminders`, the server's one reminder process runs beside the workers."""
     from bot import metrics  # after share_metrics()
 
     options = {
@@ -106,7 +113,7 @@ def serve(load_app: Callable[[], ASGIApp], *, listener: socket.socket, workers: 
     }
     master = os.getpid()
     try:
-        _Gunicorn(load_app, options).run()
+        _Gunicorn(load_app, options, reminders=reminders).run()
     finally:
         if os.getpid() == master:  # a worker leaves through here too, when it exits
             for directory in _remove_at_exit:
@@ -117,30 +124,35 @@ class _Arbiter(Arbiter):
     """gunicorn's master, also minding the server's one reminder process: started with
     the server, restarted if it dies, stopped alongside the workers."""
 
-    def __init__(self, app: BaseApplication):
+    def __init__(self, app: BaseApplication, reminders: ReminderProcess | None):
         super().__init__(app)
-        self.reminders = ReminderProcess()
+        self.reminders = reminders
 
     def start(self) -> None:
         super().start()
-        self.reminders.start()
+        if self.reminders:
+            self.reminders.start()
 
     def manage_workers(self) -> None:
         super().manage_workers()
-        self.reminders.check()
+        if self.reminders:
+            self.reminders.check()
 
     def stop(self, graceful: bool = True) -> None:
-        self.reminders.terminate()
+        if self.reminders:
+            self.reminders.terminate()
         super().stop(graceful)
-        self.reminders.wait(timeout=self.cfg.graceful_timeout)
+        if self.reminders:
+            self.reminders.wait(timeout=self.cfg.graceful_timeout)
 
 
 class _Gunicorn(BaseApplication):
     """gunicorn embedded, so `partnerbot run` is the whole command line."""
 
-    def __init__(self, load_app: Callable[[], ASGIApp], options: dict):
+    def __init__(self, load_app: Callable[[], ASGIApp], options: dict, *, reminders: bool):
         self._load_app = load_app
         self._options = options
+        self._reminders = ReminderProcess() if reminders else None
         super().__init__()
 
     def load_config(self) -> None:
@@ -152,7 +164,7 @@ class _Gunicorn(BaseApplication):
 
     def run(self) -> None:  # BaseApplication.run(), with our master
         try:
-            _Arbiter(self).run()
+            _Arbiter(self, self._reminders).run()
         except RuntimeError as exc:
             print(f"\nError: {exc}\n", file=sys.stderr)
             sys.exit(1)
