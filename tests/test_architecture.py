@@ -72,6 +72,7 @@ def test_queries_and_sessions_live_in_storage():
                 assert "Session" not in calls, f"{where} opens sessions"
 
 
+@pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
 def test_importing_everything_builds_nothing(tmp_path):
     names = [
         ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
@@ -102,6 +103,7 @@ def loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
     return eval(result.stdout)  # a list of module names, printed by the line above
 
 
+@pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
 def test_the_command_line_imports_prometheus_client_only_once_metrics_are_shared():
     """prometheus_client chooses at import whether a scrape sums every worker's counts
     (bot.server.share_metrics): `partnerbot run` must not import it before."""
@@ -109,6 +111,7 @@ def test_the_command_line_imports_prometheus_client_only_once_metrics_are_shared
     assert loaded_after("import bot.web", ("prometheus_client",)) != []  # the check can see
 
 
+@pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
 def test_a_single_workspace_server_loads_no_sealing_code():
     """cryptography (7 MB a process) only for multi-workspace installs."""
     assert loaded_after("import bot.cli, bot.web", ("cryptography",)) == []
