@@ -286,12 +286,6 @@ def workers_counting(shared: Path) -> set[str]:
     return {f.stem.split("_")[-1] for f in shared.glob("counter_*.db")}
 
 
-def listening_sockets(port: int) -> int:
-    """How many IPv4 sockets listen on `port` (with SO_REUSEPORT, one per worker)."""
-    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
-    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
-
-
 def test_commands_are_acknowledged_while_event_handlers_wait_on_a_slow_slack(
     env, fake_slack, tmp_path
 ):
