@@ -1,5 +1,8 @@
 """The Home tab in Slack: published when someone opens it, and again for a partnership's
-members whenever its data changes, so it is never stale when they look."""
+members whenever its data changes, so it is never stale when they look.
+
+Only the Homes of people who have opened it at least once are refreshed: a Home never
+opened is built when it is first opened, so refreshing it would be work thrown away."""
 
 import logging
 import threading
@@ -12,7 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from commands.home_view import home_view, members_to_show, threads_to_link
+from commands.home_view import home_view, threads_to_link
+from storage.partnerships import has_opened_home, home_viewers_of, note_home_opened
 from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,21 @@ class Homes:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="home")
         self._queued: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+
+    def opened(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        """Someone opened the Home tab: from now on it is kept current."""
+        now = self.clock()
+        in_transaction(
+            self.engine,
+            lambda session: note_home_opened(session, team_id=team_id, user_id=user_id, now=now),
+        )
+        self.publish(client, team_id=team_id, user_id=user_id)
+
+    def refresh(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        """After a change of one person's own (an answer): their Home, if they use it."""
+        who = {"team_id": team_id, "user_id": user_id}
+        if in_transaction(self.engine, lambda session: has_opened_home(session, **who)):
+            self.publish(client, **who)
 
     def publish(self, client: WebClient, *, team_id: str, user_id: str) -> None:
         who = {"team_id": team_id, "user_id": user_id}
@@ -51,7 +70,7 @@ class Homes:
             log.warning("could not publish the Home tab: %s", exc.response.get("error"))
 
     def refresh_later(self, client: WebClient, *, team_id: str, channel_id: str) -> None:
-        """After a change in a linked channel: every member's Home of that partnership."""
+        """After a change in a linked channel: the Homes of that partnership's members."""
         key = (team_id, channel_id)
         with self._lock:
             if key in self._queued:
@@ -64,7 +83,7 @@ class Homes:
             self._queued.discard(key)  # a change from now on asks for another refresh
         team_id, channel_id = key
         where = {"team_id": team_id, "channel_id": channel_id}
-        users = in_transaction(self.engine, lambda session: members_to_show(session, **where))
+        users = in_transaction(self.engine, lambda session: home_viewers_of(session, **where))
         for user_id in users:
             self.publish(client, team_id=team_id, user_id=user_id)
 

@@ -20,7 +20,7 @@ from formatting.money import format_money
 from formatting.slack_text import escape
 from storage import assess, budgets
 from storage.models import AssessRun, Partnership, Role, RunStatus
-from storage.partnerships import members_of, partnership_for_channel, partnerships_of_user
+from storage.partnerships import partnerships_of_user
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 NEXT_DATES = 5
@@ -89,13 +89,6 @@ def _partnership(
     if role == Role.OFFICER:
         blocks.append(_officer_buttons(partnership))
     return [*blocks, divider()]
-
-
-def members_to_show(session: Session, *, team_id: str, channel_id: str) -> list[str]:
-    """Whose Home tabs show the partnership of this channel."""
-    partnership = partnership_for_channel(session, team_id=team_id, channel_id=channel_id)
-    members = members_of(session, partnership=partnership) if partnership else []
-    return [member.user_id for member in members]
 
 
 def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tuple[str, str]]:

@@ -68,6 +68,17 @@ class ChannelLink(SQLModel, table=True):
     linked_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class HomeViewer(SQLModel, table=True):
+    """Someone who has opened partnerbot's Home tab. Only their Home is refreshed after a
+    change: a Home never opened is published when it is first opened."""
+
+    __tablename__ = "home_viewer"
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    user_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    first_opened_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Membership(SQLModel, table=True):
     partnership_id: int = Field(sa_column=parent("partnership.id", primary_key=True))
     user_id: str = Field(max_length=SLACK_ID, primary_key=True)

@@ -7,19 +7,15 @@ each other. A claim is a lease: a row left `posting` by a dispatcher that died i
 again once the lease runs out, marked `unsure` so the channel is checked first.
 """
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, exists, func, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
+from storage.insert_new import insert_new
 from storage.models import Deadline, Event, Reminder, ReminderState
 
-_INSERT: dict[str, Callable[..., postgresql.Insert | sqlite.Insert]] = {
-    "postgresql": postgresql.insert,
-    "sqlite": sqlite.insert,
-}
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
 
 
@@ -44,8 +40,7 @@ def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: safe when two transactions plan the same rung."""
     values = [_values(row) for row in rows]
     if values:
-        insert = _INSERT[session.get_bind().dialect.name]
-        session.exec(insert(Reminder).values(values).on_conflict_do_nothing())
+        session.exec(insert_new(session, Reminder, values))
 
 
 def never_planned(

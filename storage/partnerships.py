@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, select
 
-from storage.models import ChannelLink, Membership, Partnership, Role, saved_id
+from storage.insert_new import insert_new
+from storage.models import ChannelLink, HomeViewer, Membership, Partnership, Role, saved_id
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
@@ -121,6 +122,34 @@ def members_of(session: Session, *, partnership: Partnership) -> list[Membership
                 Membership.partnership_id == partnership.id,
             )
             .order_by(col(Membership.changed_at), Membership.user_id)
+        )
+    )
+
+
+def note_home_opened(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+    row = {"team_id": team_id, "user_id": user_id, "first_opened_at": now}
+    session.exec(insert_new(session, HomeViewer, row))
+
+
+def has_opened_home(session: Session, *, team_id: str, user_id: str) -> bool:
+    return session.get(HomeViewer, (team_id, user_id)) is not None
+
+
+def home_viewers_of(session: Session, *, team_id: str, channel_id: str) -> list[str]:
+    """Members of this channel's partnership who have opened the Home tab."""
+    return list(
+        session.exec(
+            select(Membership.user_id)
+            .join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
+            .join(
+                HomeViewer,
+                and_(
+                    col(HomeViewer.team_id) == Membership.team_id,
+                    col(HomeViewer.user_id) == Membership.user_id,
+                ),
+            )
+            .where(ChannelLink.team_id == team_id, ChannelLink.channel_id == channel_id)
+            .order_by(Membership.user_id)
         )
     )
 

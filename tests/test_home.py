@@ -93,6 +93,22 @@ def test_the_home_tab_refreshes_when_the_partnership_changes(partnership, slack,
     assert "£600 committed" in text_of(view)
 
 
+def test_only_homes_that_were_opened_are_refreshed(partnership, slack, fake_slack):
+    """A Home never opened is built when it is first opened: refreshing it before then
+    would be work (and a Web API call) thrown away."""
+    open_home(slack, CHAIR)
+    published_with(fake_slack, CHAIR, "£5,600 committed")
+    partnership("/budget", "spend 1 £5,000")
+    published_with(fake_slack, CHAIR, "£5,000 spent")
+    fake_slack.drained()
+    published_for = {c.body["user_id"] for c in fake_slack.calls_to("views.publish")}
+    assert published_for == {CHAIR}  # the officer made every change but never looked
+    open_home(slack, OFFICER)
+    partnership("/budget", "spend 1 £100")
+    published_with(fake_slack, OFFICER, "£100 spent")
+    published_with(fake_slack, CHAIR, "£100 spent")
+
+
 def test_someone_in_no_partnership_is_told_how_to_join(slack, fake_slack):
     open_home(slack, STRANGER)
     published_with(fake_slack, STRANGER, "You are not in a partnership yet")

@@ -35,11 +35,11 @@ def register(
         if message is not None:
             for reply in step(engine, message):
                 post(client, reply)
-            homes.publish(client, team_id=message.team_id, user_id=message.user_id)
+            homes.refresh(client, team_id=message.team_id, user_id=message.user_id)
 
     def on_home_opened(event: dict, body: dict, client: WebClient) -> None:
         if event.get("tab") == "home":
-            homes.publish(client, team_id=body.get("team_id", ""), user_id=event["user"])
+            homes.opened(client, team_id=body.get("team_id", ""), user_id=event["user"])
 
     handlers = {
         "app_mention": answer_mention,
