@@ -2,6 +2,8 @@
 reminders exactly once, and a bot killed with SIGKILL mid-dispatch, then restarted,
 loses none and doubles none. The fake Web API is slowed so that work overlaps."""
 
+import itertools
+import threading
 import time
 from collections import Counter
 
@@ -71,13 +73,25 @@ def test_kill_9_mid_dispatch_then_restart_loses_none_and_doubles_none(
     engine, env, fake_slack, tmp_path, after_posts
 ):
     count = due_reminders(engine, channels=100, per_channel=3)
-    slow_posts(fake_slack)
+    # Posts after the first `after_posts` are held until the kill, so the bot always
+    # dies with claims in flight, never between two rounds.
+    held = threading.Event()
+    numbers = itertools.count(1)
+
+    def answer(call):
+        if next(numbers) > after_posts:
+            held.wait(timeout=60)
+        time.sleep(SLOW_POST)
+        return 200, fake_slack.store_message(call.body, f"{time.time():.6f}")
+
+    fake_slack.respond("chat.postMessage", answer)
     env = env | {"REMINDER_LEASE_SECONDS": "15"}
     bot = BotProcess(env, tmp_path / "bot.log").start()
     eventually(
         lambda: len(fake_slack.reminders_posted()) >= after_posts, what=f"{after_posts} posts"
     )
     bot.kill()
+    held.set()
     with Session(engine) as session:
         at_kill = Counter(session.exec(select(Reminder.state)))
     assert at_kill[ReminderState.POSTING] > 0, "killed mid-round, with claims in flight"
