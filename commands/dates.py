@@ -56,6 +56,10 @@ _DATE_WORDS = (
 _TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")
 _DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", re.IGNORECASE)
 _END_OF_MONTH = re.compile(r"^(?:the\s+)?end\s+of\s+", re.IGNORECASE)
+_CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b|\b(\d{1,2})\s*(am|pm)\b", re.I)
+# Far enough for any plan or history; beyond it datetime arithmetic overflows (year 1
+# or 9999 shifted by a time zone) and nothing a partnership records belongs there.
+YEARS = (1900, 2200)
 _LEADING = re.compile(r"^(?:on|by|at|from|until|till|to)\s+(?:the\s+)?", re.IGNORECASE)
 _SETTINGS = {
     "DATE_ORDER": "DMY",
@@ -101,6 +105,7 @@ def parse_when(
     if _END_OF_MONTH.match(cleaned):
         cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
     _check_looks_like_a_date(shown, cleaned)
+    has_time = _check_clock_time(shown, cleaned)
     local_now = now.astimezone(tz)
     settings = _SETTINGS | {"RELATIVE_BASE": local_now.replace(tzinfo=None)}
     data = dateparser.date.DateDataParser(languages=["en"], settings=settings).get_date_data(
@@ -111,6 +116,13 @@ def parse_when(
     if data.period == "year":
         raise DateError(f"`{shown}` is a whole year; give a day, such as `31 July`.")
     parsed, assumed = data.date_obj, ""
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise DateError(
+            f"`{shown}` is in the year {parsed.year}; I keep dates from {YEARS[0]} to {YEARS[1]}.",
+            _EXAMPLES,
+        )
+    if has_time and data.period != "time":  # dateparser dropped the time it could not use
+        raise DateError(f"I can't read the time of day in `{shown}`.", _TIMES)
     if data.period == "month":
         parsed, assumed = _month_day(parsed, month_end)
     _check_weekday(cleaned, parsed.date())
@@ -132,6 +144,23 @@ def parse_when(
 _EXAMPLES = (
     "Dates look like `31 July`, `5pm 31 July`, `03/04/2027` (3 April), `Friday 10am` or `tomorrow`."
 )
+
+
+_TIMES = "Times look like `17:00`, `5pm` or `9.30am`, from `00:00` to `23:59`."
+
+
+def _check_clock_time(shown: str, cleaned: str) -> bool:
+    """Whether a time of day was typed; DateError if it is not one ('25:61', '13pm')."""
+    found = False
+    for match in _CLOCK_TIME.finditer(cleaned):
+        hour = int(match[1] or match[4])
+        minute = int(match[2] or 0)
+        half_day = match[3] or match[5]
+        hours = range(1, 13) if half_day else range(24)
+        if hour not in hours or minute > 59:
+            raise DateError(f"`{match[0].strip()}` in `{shown}` is not a time of day.", _TIMES)
+        found = True
+    return found
 
 
 def _check_looks_like_a_date(shown: str, cleaned: str) -> None:

@@ -89,6 +89,13 @@ def test_a_month_opens_on_its_first_day_when_asked():
         ("2027", "whole year"),
         ("x" * 201, "I read at most 200"),
         ("31 Febtober", "can't read"),
+        ("11pm EST 31 December 9999", "in the year 9999; I keep dates from 1900 to 2200"),
+        ("1 January 0001", "in the year 1;"),
+        ("31 December 2201", "in the year 2201"),
+        ("tomorrow 25:61", "`25:61` in `tomorrow 25:61` is not a time of day"),
+        ("tomorrow 24:00", "`24:00` in"),
+        ("13pm tomorrow", "`13pm` in"),
+        ("tomorrow 9.75am", "`9:75am` in"),
     ],
 )
 def test_refusals_say_what_was_wrong(text, problem):
@@ -98,6 +105,9 @@ def test_refusals_say_what_was_wrong(text, problem):
 
 def test_past_dates_are_allowed_for_history():
     assert when("31 July 2009 5pm", allow_past=True) == "Fri 31 Jul 2009, 17:00 BST"
+    assert when("1 January 1900", allow_past=True) == "Mon 1 Jan 1900, 17:00 GMT"
+    with pytest.raises(DateError, match="in the year 1899"):
+        when("31 December 1899", allow_past=True)
 
 
 def test_time_left():

@@ -176,6 +176,10 @@ def test_moving_a_window(officer):
         ("/deadline", "add Proposals by Wednesday 10 June", "is a Thursday, not a Wednesday"),
         ("/deadline", "add Proposals by 28 March 2027 01:30", "does not exist in Europe/London"),
         ("/deadline", "add Proposals by " + "31 July " * 30, "I read at most 200"),
+        ("/deadline", "add Proposals by 11pm EST 31 December 9999", "in the year 9999"),
+        ("/deadline", "add Proposals by 1 January 0001 --past", "in the year 1;"),
+        ("/deadline", "add Proposals by tomorrow 25:61", "`25:61` in `tomorrow 25:61` is not"),
+        ("/event", "add Seminar on 9.75am tomorrow at Kent", "`9:75am` in"),
         ("/deadline", 'window "PtP" from 30 September to 31 May', "closes"),
         (
             "/deadline",
