@@ -32,8 +32,10 @@ a planned line; or end with an amount: `… Venue £2,000`
 • `/budget history` — who changed what, newest first
 • `/budget export` — the whole budget as a spreadsheet (CSV) in this channel
 • `/budget chart` — a picture of each fund: spent, committed and left
-Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a plan to go past \
-what a fund holds. Changes are for officers; anyone in the channel can read."""
+Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
+digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
+`--allow-overcommit` to a plan to go past what a fund holds. Changes are for officers; \
+anyone in the channel can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:

@@ -19,6 +19,7 @@ from commands.budget.budget_parse import (
     find_cost,
     joined,
     match_fund,
+    one_amount,
     parse_line_number,
     parse_options,
     split_source,
@@ -49,6 +50,7 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     pence = None
     if len(head) > 1 and not head[-1].quoted and looks_like_amount(head[-1].text):
         pence, head = amount_of(head[-1]), head[:-1]
+    one_amount(head, "in the fund's name", example)
     name = _name(joined(head), what="fund", example=example)
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
@@ -76,6 +78,7 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
             "Give the fund, then the amount, then who it is from.", f"For example: `{example}`"
         )
     pence = amount_of(head[-1])
+    one_amount(head[:-1], "in the fund's name", example)
     fund = _existing_fund(session, partnership, joined(head[:-1]))
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
