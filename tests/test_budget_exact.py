@@ -89,3 +89,46 @@ def test_names_and_text_are_stored_exactly_as_typed(surrey, engine):
         line = session.exec(select(BudgetLine)).one()
     assert line.description == "Ask finance@surreycc.gov.uk re 3×A4"
     assert (line.planned_pence, line.who) == (2_000, "a@b x c")
+
+
+@pytest.fixture
+def oxfordshire(officer):
+    """Oxfordshire's £6,000 PtP credit: a partnership that holds money."""
+    assert officer('fund "PtP credit" £6,000 from "South East Employers"').public
+    return officer
+
+
+def test_an_amount_out_of_all_proportion_waits_for_confirm(oxfordshire, engine):
+    assert oxfordshire('plan "PtP credit" Seminar £500').public
+    before = budget_rows(engine)
+    typed = 'fund "Individual grant" £2m from "PtP credit"'
+    refused = oxfordshire(typed)
+    assert not refused.public
+    assert "£2,000,000, which is 333 times this partnership's whole budget of £6,000" in (
+        refused.text
+    )
+    assert f"`/budget {typed} --confirm`" in refused.text
+    assert budget_rows(engine) == before
+    for text in ['plan "PtP credit" Seminar £60,001', "spend 1 £70,000"]:
+        assert "times this partnership's whole budget" in oxfordshire(text).text
+    assert budget_rows(engine) == before
+    assert oxfordshire(typed + " --confirm").public
+    assert "£2,006,000 in" in oxfordshire("show").everything
+
+
+def test_ten_times_or_up_to_ten_thousand_pounds_is_recorded_without_asking(officer, engine):
+    assert officer('fund "PtP credit" £6,000 from SEE').public  # nothing held before: no check
+    assert officer('fund "Other" £10,000').public  # not over £10,000
+    assert officer('fund "Third" £160,000').public  # exactly ten times £16,000
+
+
+def test_a_payment_typed_twice_in_a_day_waits_for_confirm(oxfordshire, engine):
+    before = budget_rows(engine)
+    again = oxfordshire('fund "PtP credit" £6,000 from "South East Employers"')
+    assert not again.public
+    assert "*PtP credit* already has £6,000; this would make it £12,000." in again.text
+    assert "was recorded Tue 24 Nov 2026, 14:30 GMT" in again.text and "--confirm" in again.text
+    assert budget_rows(engine) == before
+    assert oxfordshire('fund "PtP credit" £6,000 from "Someone else"').public  # another source
+    assert oxfordshire('fund "PtP credit" £6,000 from "South East Employers" --confirm').public
+    assert "£18,000 in" in oxfordshire("show").everything

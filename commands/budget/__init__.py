@@ -5,15 +5,14 @@ from sqlmodel import Session
 from commands.budget.budget_actions import (
     cancel,
     chart,
-    contribute,
     export,
-    fund,
     history,
     lines,
     plan,
     show,
     spend,
 )
+from commands.budget.budget_money import contribute, fund
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
@@ -34,8 +33,9 @@ a planned line; or end with an amount: `… Venue £2,000`
 • `/budget chart` — a picture of each fund: spent, committed and left
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
-`--allow-overcommit` to a plan to go past what a fund holds. Changes are for officers; \
-anyone in the channel can read."""
+`--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
+amount over ten times the whole budget or the same payment twice in a day. Changes are \
+for officers; anyone in the channel can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
