@@ -108,6 +108,33 @@ def test_a_funding_window_opens_and_closes(officer):
     assert "Closes Thu 30 Sep 2027, 17:00 BST (in 310 days)" in reply.text
 
 
+def test_a_window_across_new_year_closes_in_the_year_after_it_opens(officer, engine):
+    reply = officer("/deadline", 'window "Winter grants" from 1 October to 31 January')
+    assert reply.public
+    assert "Opens Thu 1 Oct 2026, 09:00 BST (54 days ago)" in reply.text
+    assert "Closes Sun 31 Jan 2027, 17:00 GMT (in 68 days)" in reply.text
+    assert "it closes in 2027, the year after it opens" in reply.text
+    with Session(engine) as session:
+        window = session.exec(select(Deadline)).one()
+    assert (window.opens_at.isoformat(), window.due_at.isoformat()) == (
+        "2026-10-01T08:00:00+00:00",
+        "2027-01-31T17:00:00+00:00",
+    )
+
+
+def test_phrases_are_read_and_every_assumption_echoed(officer):
+    midnight = officer("/deadline", 'add "Bids" midnight 31 July')
+    assert "Sat 31 Jul 2027, 23:59 BST" in midnight.text
+    assert "midnight taken as the end of that day, 23:59" in midnight.text
+    assert "Sat 31 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
+    cop = officer("/deadline", 'add "Returns" COP first Monday in March')
+    assert "Mon 1 Mar 2027, 17:00 GMT" in cop.text
+    assert "close of play taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
+    year_end = officer("/deadline", 'add "Spend the grant" by the end of the financial year')
+    assert "Wed 31 Mar 2027, 17:00 BST" in year_end.text
+    assert "the financial year ends on 31 March" in year_end.text
+
+
 def test_list_is_soonest_first_with_windows_by_opening_then_closing(officer, slack):
     officer("/deadline", 'add "Confirm grant use" 26 September')
     officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
@@ -176,7 +203,13 @@ def test_moving_a_window(officer):
         ("/deadline", "add Proposals by Wednesday 10 June", "is a Thursday, not a Wednesday"),
         ("/deadline", "add Proposals by 28 March 2027 01:30", "does not exist in Europe/London"),
         ("/deadline", "add Proposals by " + "31 July " * 30, "I read at most 200"),
-        ("/deadline", 'window "PtP" from 30 September to 31 May', "closes"),
+        ("/deadline", 'window "PtP" from 30 September 2027 to 31 May 2027', "closes"),
+        (
+            "/deadline",
+            "add Proposals by 31 Jul 09",
+            "Write the year in full, such as `31 July 2009`",
+        ),
+        ("/deadline", "add Proposals by 31-07-09", "Write the year in full, such as `31-07-2009`"),
         (
             "/deadline",
             "window PtP 31 May to 30 September",
