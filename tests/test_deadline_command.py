@@ -386,3 +386,51 @@ def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):
     assert "Return 125*" not in shown
     assert "…and 125 more; `/deadline ical` has every one of them." in shown
     assert len(reply.body["blocks"]) <= 50
+
+
+@pytest.mark.parametrize(
+    "words, shown, start, end",
+    [
+        ("10 June 9.15am-3.40pm", "Thu 10 Jun 2027, 09:15–15:40 BST", "08:15", "14:40"),
+        ("11 June 9am-4.30pm", "Fri 11 Jun 2027, 09:00–16:30 BST", "08:00", "15:30"),
+        ("11 June 9am to 4.30pm", "Fri 11 Jun 2027, 09:00–16:30 BST", "08:00", "15:30"),
+        ("10 June (9.15am to 3.40pm)", "Thu 10 Jun 2027, 09:15–15:40 BST", "08:15", "14:40"),
+        ("12 March 10:00–12:30", "Fri 12 Mar 2027, 10:00–12:30 GMT", "10:00", "12:30"),
+        ("12 March from 2pm until 4pm", "Fri 12 Mar 2027, 14:00–16:00 GMT", "14:00", "16:00"),
+        ("12 March 2-4pm", "Fri 12 Mar 2027, 14:00–16:00 GMT", "14:00", "16:00"),
+    ],
+)
+def test_an_event_given_a_time_range_has_a_start_and_an_end(
+    officer, engine, words, shown, start, end
+):
+    reply = officer("/event", f'add "LGA conference" {words} at Local Government House')
+    assert reply.public and shown in reply.text, reply.text
+    assert "at Local Government House" in reply.text
+    with Session(engine) as session:
+        event = session.exec(select(Event)).one()
+    assert (f"{event.starts_at:%H:%M}", f"{event.ends_at:%H:%M}") == (start, end)
+    assert shown in officer("/event", "list").everything
+
+
+def test_an_event_without_a_range_has_no_end_and_moving_it_keeps_its_length(officer, engine):
+    officer("/event", 'add "Seminar" 18 September 10am')
+    officer("/event", 'add "Workshop" 7 October 9.15am-3.40pm')
+    officer("/event", "move 2 8 October 10am")
+    with Session(engine) as session:
+        ends = dict(session.exec(select(Event.title, Event.ends_at)).all())
+    assert ends["Seminar"] is None
+    assert ends["Workshop"].isoformat() == "2027-10-08T15:25:00+00:00"  # 16:25 BST
+    assert "Fri 8 Oct 2027, 10:00–16:25 BST" in officer("/event", "list").everything
+
+
+@pytest.mark.parametrize(
+    "words, problem",
+    [
+        ("10 June 4pm-2pm", "That event ends (14:00) before it starts (16:00)"),
+        ("10 June 9am-25:00", "`25:00` is not a time of day"),
+    ],
+)
+def test_a_range_that_cannot_be_is_refused(officer, engine, words, problem):
+    refused = officer("/event", f'add "Seminar" {words}')
+    assert not refused.public and problem in refused.text
+    assert dated_rows(engine) == (0, 0)
