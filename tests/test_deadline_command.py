@@ -434,3 +434,34 @@ def test_a_range_that_cannot_be_is_refused(officer, engine, words, problem):
     refused = officer("/event", f'add "Seminar" {words}')
     assert not refused.public and problem in refused.text
     assert dated_rows(engine) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "command, first, second",
+    [
+        ("/deadline", 'add "LAA proposals" 5pm 31 July', 'add "laa  proposals" by 31 July 17:00'),
+        (
+            "/deadline",
+            'window "PtP credit" from 31 May to 30 September',
+            'window "PtP credit" from 1 June to 30 September',
+        ),
+        ("/event", 'add "Seminar" 18 September 10am at Kent', 'add "Seminar" 18 September 10am'),
+    ],
+)
+def test_the_same_title_at_the_same_time_is_questioned_unless_again(
+    officer, engine, command, first, second
+):
+    assert officer(command, first).public
+    before = dated_rows(engine)
+    asked = officer(command, second)
+    assert not asked.public and "is already at" in asked.text and "`--again`" in asked.text
+    assert dated_rows(engine) == before
+    assert officer(command, f"{second} --again").public
+    assert sum(dated_rows(engine)) == sum(before) + 1
+
+
+def test_a_removed_or_moved_twin_is_no_twin(officer):
+    officer("/deadline", 'add "Returns" 31 July')
+    assert officer("/deadline", 'add "Returns" 1 August').public
+    officer("/deadline", "remove 1")
+    assert officer("/deadline", 'add "Returns" 31 July').public

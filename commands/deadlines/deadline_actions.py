@@ -37,10 +37,14 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     if not plain_words(text):
         return open_form("deadline", ADD_EXAMPLE)
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
     due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Deadline, name=title, at=due.instant, again=again
+    )
     deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant)
     return confirm(
         f":date: {user_mention(ctx.user_id)} added deadline *{deadline.number}*: "
@@ -54,6 +58,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
 
 def window(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
     match = _WINDOW.match(dates)
     if match is None:
@@ -64,6 +69,9 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
     opens, closes = _window_dates(ctx, match["open"], match["close"], past=past)
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Deadline, name=title, at=closes.instant, again=again
+    )
     deadline = _insert(
         session, ctx, partnership, title=title, due_at=closes.instant, opens_at=opens.instant
     )

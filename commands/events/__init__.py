@@ -23,7 +23,7 @@ HELP = f"""*`/event`* — events the partnership goes to, with reminders
 • `/event remove 2` · `/event move 2 7 October 10am` (an event with an end keeps its length)
 • `/event remind 2 7d 1d 2h` — its reminders (or `none`, or `default`)
 Dates are read the UK way; an event with no time starts at 09:00. `--past` records one \
-that has happened."""
+that has happened; `--again` adds a second one with the same title and time."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:

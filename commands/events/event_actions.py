@@ -39,11 +39,15 @@ _PLACE = re.compile(
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, rest = schedule.split_title(text, separators=("on",), example=EXAMPLE)
     when_text, place = _split_place(rest)
     starts, ends_at = _starts_and_ends(ctx, when_text, past=past)
     if refusal := officers_only(session, ctx, partnership, "add events"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Event, name=title, at=starts.instant, again=again
+    )
     lock_partnership(session, partnership=partnership)
     event = Event(
         team_id=partnership.team_id,
