@@ -2,10 +2,11 @@
 
 dateparser does the parsing, configured for British English: day before month
 (03/04/2027 is 3 April), English only (fast, and no stray languages), future dates
-preferred ("31 July" is the next one, "Friday" the coming one). Around it we refuse
-what dateparser would quietly guess: text with no date in it ('a', 'to'), two-digit
-years ('15-12-18' became 2118), a weekday that does not match its date, and local
-times that do not exist on a clock-change night.
+preferred ("31 July" is the next one, "Friday" the coming one). Before it,
+commands.date_phrases puts the phrases it misreads (`midnight`, `COP`, `first Monday in
+March`, two-digit years) into words it reads right. Around it we refuse what dateparser
+would quietly guess: text with no date in it ('a', 'to'), a weekday that does not match
+its date, and local times that do not exist on a clock-change night.
 """
 
 import calendar
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from commands import date_phrases
 from commands.family import Refusal
 from formatting.slack_text import plain_words
 from formatting.timefmt import uk_datetime
@@ -53,7 +55,8 @@ _DATE_WORDS = (
         "pm",
     }
 )
-_TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")
+_FOUR_DIGITS = re.compile(r"\b\d{4}\b")
+_DAY_MONTH = re.compile(r"\b\d{1,2}[/.]\d{1,2}\b")
 _DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", re.IGNORECASE)
 _END_OF_MONTH = re.compile(r"^(?:the\s+)?end\s+of\s+", re.IGNORECASE)
 _CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b|\b(\d{1,2})\s*(am|pm)\b", re.I)
@@ -77,6 +80,7 @@ class DateError(Refusal):
 class When:
     instant: datetime  # timezone-aware, UTC
     assumed: str = ""  # what we filled in ("no time given, so 17:00"), shown to the user
+    yearless: bool = False  # a day of the year was named without its year ("1 October")
 
 
 def warm_up() -> None:
@@ -102,6 +106,8 @@ def parse_when(
     if len(shown) > MAX_LENGTH:
         raise DateError(f"That date is {len(shown)} characters long; I read at most {MAX_LENGTH}.")
     cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", shown)).strip()
+    phrases = _rewrite(cleaned, now.astimezone(tz).date())
+    cleaned, default_time = phrases.text, phrases.default_time or default_time
     if _END_OF_MONTH.match(cleaned):
         cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
     _check_looks_like_a_date(shown, cleaned)
@@ -138,7 +144,22 @@ def parse_when(
             f"`{shown}` is {uk_datetime(instant, tz)}, which has passed.",
             "Give a future date, or add `--past` to record one for the history.",
         )
-    return When(instant, assumed)
+    notes = "; ".join(n for n in (*phrases.notes, assumed) if n)
+    return When(instant, notes, _is_yearless(cleaned))
+
+
+def _rewrite(cleaned: str, today: date) -> date_phrases.Rewritten:
+    try:
+        return date_phrases.rewrite(cleaned, today)
+    except Refusal as refusal:
+        raise DateError(refusal.problem, refusal.fix) from None
+
+
+def _is_yearless(cleaned: str) -> bool:
+    """Names a day of the year ("1 October", "1/10") but not which year."""
+    words = set(re.findall(r"[a-z]+", cleaned.lower()))
+    names_a_day = bool(words & set(_MONTHS)) or _DAY_MONTH.search(cleaned) is not None
+    return names_a_day and _FOUR_DIGITS.search(cleaned) is None
 
 
 _EXAMPLES = (
@@ -167,11 +188,6 @@ def _check_looks_like_a_date(shown: str, cleaned: str) -> None:
     words = set(re.findall(r"[a-z]+", cleaned.lower()))
     if not cleaned or not (re.search(r"\d", cleaned) or words & _DATE_WORDS):
         raise DateError(f"`{shown or '(nothing)'}` isn't a date I can read.", _EXAMPLES)
-    if _TWO_DIGIT_YEAR.search(cleaned):
-        raise DateError(
-            f"`{shown}` has a two-digit year, which could be read more than one way.",
-            "Write the year in full, such as `15/12/2027`.",
-        )
 
 
 def _month_day(parsed: datetime, month_end: bool) -> tuple[datetime, str]:
