@@ -1,8 +1,9 @@
-"""The `partnerbot` command line: run, shell, demo, db upgrade."""
+"""The `partnerbot` command line: run, shell, demo, db upgrade, db backup."""
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
@@ -12,6 +13,7 @@ from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client
 from commands.context import utc_now
 from commands.reminder_plans import plan_all
+from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
 from storage.transaction import in_transaction
@@ -24,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.secrets())
-        return args.action(settings) or 0
+        options = {name: value for name, value in vars(args).items() if name != "action"}
+        return args.action(settings, **options) or 0
     except ConfigError as exc:
         print(f"partnerbot: {exc}", file=sys.stderr)
         return 2
@@ -94,6 +97,16 @@ def db_upgrade(settings: Settings) -> None:
     print(f"{safe_url(settings.database_url)} is at revision {current_revision(engine)}")
 
 
+def db_backup(settings: Settings, file: Path) -> int:
+    try:
+        backup_sqlite(settings.database_url, file)
+    except BackupError as exc:
+        print(f"partnerbot: db backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"{safe_url(settings.database_url)} backed up to {file}")
+    return 0
+
+
 def _migrate(settings: Settings):
     engine = make_engine(settings.database_url)
     try:
@@ -139,6 +152,9 @@ def _parser() -> argparse.ArgumentParser:
         required=True, metavar="action"
     )
     db.add_parser("upgrade", help="apply schema migrations").set_defaults(action=db_upgrade)
+    backup = db.add_parser("backup", help="copy a SQLite database, safely while it is in use")
+    backup.add_argument("file", type=Path, help="the new file to write")
+    backup.set_defaults(action=db_backup)
     return parser
 
 

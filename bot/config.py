@@ -4,10 +4,12 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.housekeeping import Retention
 from storage.engine import DatabaseURLError, normalise_url
 from storage.installations import TokenKeyError, check_key
 
@@ -42,6 +44,7 @@ class Settings:
     client_id: str | None = None
     client_secret: str | None = None
     token_key: str | None = None  # encrypts the stored bot tokens
+    retention: Retention = Retention()  # what the daily housekeeping deletes, and when
 
     @property
     def socket_mode(self) -> bool:
@@ -76,7 +79,30 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         workers=_workers(get("WEB_CONCURRENCY")),
         reminder_lease=_lease(get("REMINDER_LEASE_SECONDS") or "60"),
         **_oauth(get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET"), get("PARTNERBOT_TOKEN_KEY")),
+        retention=_retention(get),
     )
+
+
+def _retention(get) -> Retention:
+    def days(name: str, default: int) -> timedelta:
+        value = get(f"PARTNERBOT_RETENTION_DAYS_{name}") or str(default)
+        return timedelta(days=_whole(f"PARTNERBOT_RETENTION_DAYS_{name}", value, 1, 3650, "days"))
+
+    hours = get("PARTNERBOT_RETENTION_HOURS_EVENT_IDS") or "24"
+    return Retention(
+        # Slack retries a missed event for minutes; an hour is the least that is safe.
+        event_ids=timedelta(
+            hours=_whole("PARTNERBOT_RETENTION_HOURS_EVENT_IDS", hours, 1, 720, "hours")
+        ),
+        finished_reminders=days("FINISHED_REMINDERS", 365),
+        cancelled_questionnaires=days("CANCELLED_QUESTIONNAIRES", 365),
+    )
+
+
+def _whole(name: str, value: str, low: int, high: int, unit: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise ConfigError(name, f"{value!r} is not a whole number of {unit} ({low}-{high})")
+    return int(value)
 
 
 def require_slack(settings: Settings) -> None:

@@ -14,12 +14,10 @@ from bot.config import Settings
 from bot.slack_api import installation_store
 from commands.context import Clock, utc_now
 from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
+from scheduler.housekeeping import housekeep
 from scheduler.wake_up import start_clock
 from storage.outbox import due_count
-from storage.slack_event_ids import forget_events
 from storage.transaction import in_transaction
-
-EVENT_MEMORY = timedelta(days=1)  # how long an event id is kept to spot Slack's retries
 
 
 def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebClient]:
@@ -54,7 +52,7 @@ def start_reminders(
     )
 
     def housekeeping() -> None:
-        in_transaction(engine, lambda s: forget_events(s, before=clock() - EVENT_MEMORY))
+        in_transaction(engine, lambda s: housekeep(s, now=clock(), retention=settings.retention))
 
     scheduler = start_clock(
         dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders

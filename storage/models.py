@@ -359,3 +359,23 @@ class Digest(SQLModel, table=True):
     at_time: str = Field(max_length=5)  # local "HH:MM"
     set_by: str = Field(max_length=SLACK_ID)
     set_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class HousekeepingRun(SQLModel, table=True):
+    """When a periodic job last ran. Every replica's clock asks; the one whose
+    conditional UPDATE moves `last_run_at` on runs the job (storage.housekeeping)."""
+
+    __tablename__ = "housekeeping_run"
+
+    job: str = Field(max_length=32, primary_key=True)
+    last_run_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WorkspaceUninstall(SQLModel, table=True):
+    """A workspace that removed the app: its rows go once the retention period has
+    passed (PARTNERBOT_RETENTION_DAYS_AFTER_UNINSTALL), unless it installs it again."""
+
+    __tablename__ = "workspace_uninstall"
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    uninstalled_at: datetime = Field(sa_type=UTCDateTime)

@@ -23,6 +23,6 @@ def claim_event(session: Session, *, event_id: str, team_id: str, now: datetime)
     return session.exec(statement).first() is not None
 
 
-def forget_events(session: Session, *, before: datetime) -> None:
+def forget_events(session: Session, *, before: datetime) -> int:
     """Slack retries an event for minutes, not days: older ids need not be remembered."""
-    session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < before))
+    return session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < before)).rowcount

@@ -103,6 +103,14 @@ def unmigrated_database_url(request, tmp_path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def blank_postgres_url(postgres_url) -> Iterator[str]:
+    """Another PostgreSQL database, with no tables, dropped after the test: where a
+    dump is restored."""
+    with _new_postgres_database() as url:
+        yield url
+
+
 @contextmanager
 def _new_postgres_database() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

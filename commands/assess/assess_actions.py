@@ -204,6 +204,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
         return refusal
     run.status = RunStatus.CANCELLED
+    run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
     session.add(run)
     note = f":no_entry_sign: {user_mention(ctx.user_id)} cancelled questionnaire *{run.number}*."
     posts = (

@@ -1,0 +1,47 @@
+"""The daily housekeeping job: keep nothing longer than it is needed (UK GDPR's storage
+limitation), and keep the Slack event-id table from growing for ever.
+
+Every replica's clock calls it hourly; the one that claims the day's run does the work.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage.housekeeping import claim_job, prune_cancelled_runs, prune_finished_reminders
+from storage.slack_event_ids import forget_events
+
+log = logging.getLogger(__name__)
+
+DAILY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each kind of row is kept (settings PARTNERBOT_RETENTION_*)."""
+
+    # Slack retries an event for minutes: a day of ids spots every retry.
+    event_ids: timedelta = timedelta(days=1)
+    finished_reminders: timedelta = timedelta(days=365)
+    cancelled_questionnaires: timedelta = timedelta(days=365)
+
+
+def housekeep(session: Session, *, now: datetime, retention: Retention) -> dict[str, int] | None:
+    """Prune what is past its retention, once a day across all replicas: the counts
+    pruned, or None when another replica (or an earlier tick) has the day's run."""
+    if not claim_job(session, job="daily", now=now, every=DAILY):
+        return None
+    pruned = {
+        "event_ids": forget_events(session, before=now - retention.event_ids),
+        "finished_reminders": prune_finished_reminders(
+            session, before=now - retention.finished_reminders
+        ),
+        "cancelled_questionnaires": prune_cancelled_runs(
+            session, before=now - retention.cancelled_questionnaires
+        ),
+    }
+    # Counts only: what was deleted is never logged.
+    log.info("housekeeping: %s", " ".join(f"{kind}={n}" for kind, n in pruned.items()))
+    return pruned
