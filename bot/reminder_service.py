@@ -87,6 +87,7 @@ def dispatch_in_this_worker() -> Callable[[], None]:
     def stop_and_close() -> None:
         stop()
         engine.dispose()
+        log.info("reminders: the dispatcher in worker %d has stopped", os.getpid())
 
     return stop_and_close
 

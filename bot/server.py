@@ -141,7 +141,9 @@ class OneWorker:
     replacement may not be the one that finds the lock free: gunicorn starts new
     workers before it stops old ones on SIGHUP, and a holder that hangs on its way out
     is killed only after its timeout. worker_exit stops what was started, so a round
-    of reminders in flight finishes before the worker goes.
+    of reminders in flight finishes before the worker goes. (When the whole server
+    stops, a worker still finishing its requests may win the lock its holder just
+    left; its own worker_exit then stops that dispatcher after its first round.)
     """
 
     RETRY = 2.0  # seconds

@@ -52,9 +52,10 @@ def test_two_workers_one_dispatcher_and_sigterm_stops_it(env, engine, fake_slack
         (holder,) = claimants(engine)
         assert holder in workers_of(bot.pid)
         assert sorted(fake_slack.reminders_posted()) == list(range(1, 31))
+        assert dispatchers(bot) == [holder], "one dispatcher, in the worker that posted"
     finally:
         assert bot.stop() == 0
-    assert dispatchers(bot) == [holder], "one dispatcher, in the worker that posted"
+    assert f"the dispatcher in worker {holder} has stopped" in bot.logs()
 
 
 @pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
@@ -73,10 +74,10 @@ def test_kill_9_of_the_dispatching_worker_and_reminders_still_go_once(
         assert second in workers_of(bot.pid)
         fake_slack.drained()
         assert sorted(fake_slack.reminders_posted()) == list(range(1, count + 1))
+        assert dispatchers(bot) == [first, second]
         bot.wait_for_workers(3)  # the one gunicorn started in place of the killed one
     finally:
         assert bot.stop() == 0
-    assert len(dispatchers(bot)) == 2
 
 
 def test_a_refused_worker_takes_over_once_the_holder_is_killed(tmp_path, monkeypatch):
