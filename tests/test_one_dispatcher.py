@@ -5,10 +5,7 @@ comes back in another when that worker is killed, and stops with the server."""
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -20,7 +17,6 @@ from tests.processes import BotProcess, workers_of
 from tests.reminder_rows import due_reminders
 
 ONE_DISPATCHER = re.compile(r"this server's one dispatcher runs in worker (\d+)")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def claimants(engine) -> set[str]:
@@ -80,41 +76,53 @@ def test_kill_9_of_the_dispatching_worker_and_reminders_still_go_once(
         assert bot.stop() == 0
 
 
-def test_a_refused_worker_takes_over_once_the_holder_is_killed(tmp_path, monkeypatch):
+def test_a_refused_worker_takes_over_once_the_holder_has_gone(tmp_path, monkeypatch):
     """The race the retry is for: a worker refused the lock while its holder lives
-    must not wait for gunicorn's replacement, which may have asked before the lock was
+    must not count on gunicorn's replacement, which may have asked before the lock was
     free (a reload starts new workers before stopping the old ones)."""
-    lock = tmp_path / "one-worker.lock"
-    holder = hold_in_another_process(lock)
     monkeypatch.setattr(OneWorker, "RETRY", 0.05)
-    started, stopped = threading.Event(), threading.Event()
-
-    def start():
-        started.set()
-        return stopped.set
-
-    here = OneWorker(lock, start)
+    lock = tmp_path / "one-worker.lock"  # flock: two opens conflict even in one process
+    holder, refused = Started(), Started()
+    there, here = OneWorker(lock, holder.start), OneWorker(lock, refused.start)
+    there.claim()
     here.claim()
     try:
-        assert not started.is_set(), "the other process holds the lock"
-        holder.kill()
-        holder.wait()
-        assert started.wait(15), "taken over after the holder died"
+        assert holder.running.is_set() and not refused.running.is_set()
+        there.release()  # its worker exits (the kernel drops the lock of one killed too)
+        assert holder.stopped.is_set()
+        assert refused.running.wait(15), "taken over after the holder left"
     finally:
         here.release()
-    assert stopped.is_set()
+    assert refused.stopped.is_set()
 
 
-def hold_in_another_process(lock: Path) -> subprocess.Popen:
-    """A process whose OneWorker holds `lock` (it prints once it does)."""
-    code = (
-        "import sys, time; from pathlib import Path; from bot.server import OneWorker\n"
-        "OneWorker(Path(sys.argv[1]), lambda: print('holding', flush=True) or print).claim()\n"
-        "time.sleep(600)"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline() == "holding\n"
-    return process
+def test_a_start_that_fails_is_tried_again(tmp_path, monkeypatch):
+    """A worker must still boot when the dispatcher cannot start (gunicorn stops the
+    whole server when one does not): the lock is let go and asked for again."""
+    monkeypatch.setattr(OneWorker, "RETRY", 0.05)
+    attempts, started = [], Started()
+
+    def start():
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            raise OSError("the database is down")
+        return started.start()
+
+    one = OneWorker(tmp_path / "one-worker.lock", start)
+    one.claim()
+    try:
+        assert started.running.wait(15)
+    finally:
+        one.release()
+    assert attempts == [1, 2] and started.stopped.is_set()
+
+
+class Started:
+    """What OneWorker starts, recording that it ran and was stopped."""
+
+    def __init__(self) -> None:
+        self.running, self.stopped = threading.Event(), threading.Event()
+
+    def start(self):
+        self.running.set()
+        return self.stopped.set
