@@ -85,11 +85,11 @@ HIDDEN = ("SLACK_", "DATABASE_URL", "PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTI
 
 def serve_floor(workdir: str) -> None:
     """A bare Bolt app behind the bot's own server and ASGI app, until SIGTERM."""
-    from bot.server import serve, share_metrics
+    from bot.server import make_run_directory, serve
 
     workers = int(os.environ["WEB_CONCURRENCY"])
     listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])), backlog=2048)
-    share_metrics()
+    run_directory = make_run_directory()
 
     def load_app():
         from bot.web import create_asgi_app
@@ -108,7 +108,7 @@ def serve_floor(workdir: str) -> None:
         engine = make_engine(f"sqlite:///{workdir}/floor.db")  # for /healthz
         return create_asgi_app(app, engine, signing_secret=SIGNING_SECRET)
 
-    serve(load_app, listener=listener, workers=workers, reminders=False)  # a bare Bolt app
+    serve(load_app, listener=listener, workers=workers, run_directory=run_directory)
 
 
 def channel(n: int) -> str:

@@ -2,7 +2,7 @@
 
 With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR names a directory where
 prometheus_client keeps each worker's counts, and a scrape sums them, whichever worker
-answers it (bot.server.share_metrics sets it up).
+answers it (bot.server.make_run_directory sets it up).
 """
 
 import logging

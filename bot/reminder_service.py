@@ -1,7 +1,10 @@
-"""The reminder clock: one per `partnerbot run` (in HTTP mode, in bot.reminder_process
-beside the workers), and safe with many (replicas share the outbox; see storage.outbox)."""
+"""The reminder clock: one per `partnerbot run` (in HTTP mode, in one of its gunicorn
+workers: bot.server.OneWorker), and safe with many (replicas share the outbox; see
+storage.outbox)."""
 
 import atexit
+import logging
+import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,14 +13,17 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot import metrics
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.slack_api import installation_store
 from commands.context import Clock, utc_now
 from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
 from scheduler.housekeeping import housekeep
 from scheduler.wake_up import start_clock
+from storage.engine import make_engine
 from storage.outbox import due_count
 from storage.transaction import in_transaction
+
+log = logging.getLogger(__name__)
 
 
 def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebClient]:
@@ -66,6 +72,22 @@ def start_reminders(
 
     atexit.register(stop)
     return stop
+
+
+def dispatch_in_this_worker() -> Callable[[], None]:
+    """HTTP mode's one dispatcher, in the worker that won it, on an engine of its own,
+    from the environment `partnerbot run` checked. Returns what stops it."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    stop = start_reminders(settings, engine)
+    log.info("reminders: this server's one dispatcher runs in worker %d", os.getpid())
+
+    def stop_and_close() -> None:
+        stop()
+        engine.dispose()
+        log.info("reminders: the dispatcher in worker %d has stopped", os.getpid())
+
+    return stop_and_close
 
 
 def watch_queue_depth(engine: Engine, clock: Clock = utc_now) -> None:

@@ -3,11 +3,13 @@
 Bolt's App.start() server is for development only. gunicorn supervises the worker
 processes (WEB_CONCURRENCY of them) and restarts one that dies; each uvicorn worker
 reads requests on an event loop, so a client that sends its request slowly holds a
-coroutine, not one of the threads that run commands (bot.web). Beside them, the master
-keeps one reminder process (bot.reminder_process).
+coroutine, not one of the threads that run commands (bot.web). One worker at a time
+also runs what must run once per server, the reminder dispatcher (OneWorker).
 """
 
 import errno
+import fcntl
+import gc
 import logging
 import os
 import shutil
@@ -15,19 +17,20 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from bot.config import ConfigError
-from bot.reminder_process import ReminderProcess
 
 log = logging.getLogger(__name__)
 
 ASGIApp = Callable[..., Any]
+Start = Callable[[], Callable[[], None]]  # starts something, returns what stops it
 METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own name for it
 
 
@@ -68,22 +71,22 @@ def listen(port: int) -> socket.socket:
         raise ConfigError("PORT", f"{port} {problem}") from None
 
 
-def share_metrics() -> None:
-    """The workers and the reminder process each count in files that a scrape sums
-    (prometheus_client's multiprocess mode): in the operator's PROMETHEUS_MULTIPROC_DIR,
-    or in a directory of this run's own. Call it before prometheus_client is imported:
-    it chooses how to count then."""
+def make_run_directory() -> Path:
+    """This run's own directory (removed when serve() returns): the lock that picks the
+    worker running `in_one_worker`, and the metrics files unless the operator chose
+    PROMETHEUS_MULTIPROC_DIR. Workers count there and a scrape sums them all
+    (prometheus_client's multiprocess mode, which it chooses when first imported: call
+    this before that)."""
+    run = Path(tempfile.mkdtemp(prefix="partnerbot-run-"))
     directory = os.environ.get(METRICS_DIRECTORY)
     if directory:
         for leftover in os.scandir(directory):  # an earlier run's counts, summed in forever
             if leftover.name.endswith(".db"):
                 os.unlink(leftover.path)
-        return
-    os.environ[METRICS_DIRECTORY] = tempfile.mkdtemp(prefix="partnerbot-metrics-")
-    _remove_at_exit.append(os.environ[METRICS_DIRECTORY])
-
-
-_remove_at_exit: list[str] = []
+    else:
+        (run / "metrics").mkdir()
+        os.environ[METRICS_DIRECTORY] = str(run / "metrics")
+    return run
 
 
 def serve(
@@ -91,14 +94,15 @@ def serve(
     *,
     listener: socket.socket,
     workers: int,
-    reminders: bool = True,
+    run_directory: Path,
+    in_one_worker: Start | None = None,
 ) -> None:
     """Serve until SIGTERM/SIGINT; requests in flight and work after the ack finish
     first. `load_app` runs in each worker after the fork: engines are never shared.
-    With `reminders`, the server's one reminder process runs beside the workers."""
-    from bot import metrics  # after share_metrics()
+    `in_one_worker`, if given, runs in one worker at a time (see OneWorker)."""
+    from bot import metrics  # after make_run_directory()
 
-    options = {
+    options: dict[str, Any] = {
         "bind": [f"fd://{listener.fileno()}"],
         "workers": workers,
         "worker_class": f"{__name__}.Worker",
@@ -109,50 +113,99 @@ def serve(
         "accesslog": None,
         # One path per host by default: two servers on one machine would share it.
         "control_socket_disable": True,
+        # A worker's garbage collector then leaves alone the objects the master loaded
+        # (the app's modules), so their pages stay shared instead of being copied into
+        # every worker: what Python's gc.freeze() documentation advises before a fork.
+        "pre_fork": lambda server, worker: gc.freeze(),
         "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
     }
+    if in_one_worker is not None:
+        one = OneWorker(run_directory / "one-worker.lock", in_one_worker)
+        options["post_worker_init"] = lambda worker: one.claim()
+        options["worker_exit"] = lambda server, worker: one.release()
     master = os.getpid()
     try:
-        _Gunicorn(load_app, options, reminders=reminders).run()
+        _Gunicorn(load_app, options).run()
     finally:
         if os.getpid() == master:  # a worker leaves through here too, when it exits
-            for directory in _remove_at_exit:
-                shutil.rmtree(directory, ignore_errors=True)
+            shutil.rmtree(run_directory, ignore_errors=True)
 
 
-class _Arbiter(Arbiter):
-    """gunicorn's master, also minding the server's one reminder process: started with
-    the server, restarted if it dies, stopped alongside the workers."""
+class OneWorker:
+    """Runs `start` in the one worker that holds an exclusive flock on `lock_path`.
 
-    def __init__(self, app: BaseApplication, reminders: ReminderProcess | None):
-        super().__init__(app)
-        self.reminders = reminders
+    Each worker asks for the lock once booted (post_worker_init), without waiting. The
+    kernel drops it when its holder exits, however it exits (kill -9 too), and it is
+    not inherited by a program the worker starts (os.open's descriptors close on exec).
+    A worker that was refused asks again every RETRY seconds, because the holder's
+    replacement may not be the one that finds the lock free: gunicorn starts new
+    workers before it stops old ones on SIGHUP, and a holder that hangs on its way out
+    is killed only after its timeout. worker_exit stops what was started, so a round
+    of reminders in flight finishes before the worker goes. (When the whole server
+    stops, a worker still finishing its requests may win the lock its holder just
+    left; its own worker_exit then stops that dispatcher after its first round.)
+    """
 
-    def start(self) -> None:
-        super().start()
-        if self.reminders:
-            self.reminders.start()
+    RETRY = 2.0  # seconds
 
-    def manage_workers(self) -> None:
-        super().manage_workers()
-        if self.reminders:
-            self.reminders.check()
+    def __init__(self, lock_path: Path, start: Start):
+        self._path, self._start = lock_path, start
+        self._fd: int | None = None
+        self._stop: Callable[[], None] | None = None
+        self._leaving = threading.Event()
+        self._lock = threading.Lock()  # a retry's start and worker_exit's stop, in turn
 
-    def stop(self, graceful: bool = True) -> None:
-        if self.reminders:
-            self.reminders.terminate()
-        super().stop(graceful)
-        if self.reminders:
-            self.reminders.wait(timeout=self.cfg.graceful_timeout)
+    def claim(self) -> None:
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not self._take():
+            threading.Thread(target=self._retry, name="one-worker", daemon=True).start()
+
+    def release(self) -> None:
+        """Stop what was started (this process only: gunicorn's master calls this hook
+        too, for a worker it found already gone)."""
+        if self._fd is None:
+            return
+        self._leaving.set()
+        with self._lock:
+            if self._stop is not None:
+                self._stop()
+            if self._fd is not None:
+                os.close(self._fd)  # the flock goes with it
+
+    def _retry(self) -> None:
+        while not self._leaving.wait(self.RETRY):
+            if self._take():
+                return
+
+    def _take(self) -> bool:
+        with self._lock:
+            return not self._leaving.is_set() and self._take_lock() and self._started()
+
+    def _take_lock(self) -> bool:
+        assert self._fd is not None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _started(self) -> bool:
+        assert self._fd is not None
+        try:
+            self._stop = self._start()
+        except Exception:  # the database, say: let this or another worker try again later
+            log.exception("could not start what runs in one worker; retrying")
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            return False
+        return True
 
 
 class _Gunicorn(BaseApplication):
     """gunicorn embedded, so `partnerbot run` is the whole command line."""
 
-    def __init__(self, load_app: Callable[[], ASGIApp], options: dict, *, reminders: bool):
+    def __init__(self, load_app: Callable[[], ASGIApp], options: dict):
         self._load_app = load_app
         self._options = options
-        self._reminders = ReminderProcess() if reminders else None
         super().__init__()
 
     def load_config(self) -> None:
@@ -161,10 +214,3 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> ASGIApp:
         return self._load_app()
-
-    def run(self) -> None:  # BaseApplication.run(), with our master
-        try:
-            _Arbiter(self, self._reminders).run()
-        except RuntimeError as exc:
-            print(f"\nError: {exc}\n", file=sys.stderr)
-            sys.exit(1)

@@ -41,8 +41,8 @@ Send = Callable[[dict], Awaitable[None]]
 
 def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """What one gunicorn worker serves, built after the fork from the same environment
-    `partnerbot run` checked. Reminders are not posted here but by the server's one
-    reminder process (bot.reminder_process)."""
+    `partnerbot run` checked. Reminders are posted by one worker of the server's only
+    (bot.reminder_service.dispatch_in_this_worker), beside its requests."""
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)

@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot.reminder_process import MODULE
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign, slash_command_body
 
 PARTNERBOT = str(Path(sys.executable).with_name("partnerbot"))
@@ -93,24 +92,8 @@ def post_command(
 
 
 def workers_of(pid: int) -> list[str]:
-    """The pids of a gunicorn master's workers (its children but the reminder process)."""
-    return [child for child in children_of(pid) if child not in reminder_processes_of(pid)]
-
-
-def reminder_processes_of(pid: int) -> list[str]:
-    """The pids of a master's reminder processes (bot.reminder_process): one, or none."""
-    return [child for child in children_of(pid) if MODULE in _command_line(child)]
-
-
-def children_of(pid: int) -> list[str]:
+    """The pids of a gunicorn master's workers: its children, once it has started."""
     return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-
-
-def _command_line(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-    except OSError:  # it has just exited
-        return ""
 
 
 def spawn_bot(env: dict, log_path: Path) -> subprocess.Popen:

@@ -106,7 +106,7 @@ def loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
 @pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
 def test_the_command_line_imports_prometheus_client_only_once_metrics_are_shared():
     """prometheus_client chooses at import whether a scrape sums every worker's counts
-    (bot.server.share_metrics): `partnerbot run` must not import it before."""
+    (bot.server.make_run_directory): `partnerbot run` must not import it before."""
     assert loaded_after("import bot.cli", ("prometheus_client", "slack_bolt")) == []
     assert loaded_after("import bot.web", ("prometheus_client",)) != []  # the check can see
 

@@ -1,11 +1,16 @@
 """The console script as a new user meets it: demo, shell, db upgrade, bad settings."""
 
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from storage.migrate import head_revision
-from tests.processes import free_port, run_cli
+from storage.engine import make_engine, safe_url
+from storage.migrate import current_revision, head_revision, upgrade
+from tests.processes import BotProcess, free_port, run_cli
 
 pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
@@ -113,6 +118,52 @@ def test_db_upgrade_reports_the_revision(tmp_path):
     result = run_cli("db", "upgrade", env={"DATABASE_URL": url})
     assert result.returncode == 0
     assert result.stdout.strip() == f"{url} is at revision {head_revision()}"
+
+
+def test_run_migrates_a_new_database_before_it_serves(env, unmigrated_database_url, tmp_path):
+    bot = BotProcess(env | {"DATABASE_URL": unmigrated_database_url}, tmp_path / "bot.log")
+    assert bot.start().stop() == 0
+    engine = make_engine(unmigrated_database_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_migrating_leaves_alembic_out_of_the_process_that_becomes_the_server(
+    unmigrated_database_url,
+):
+    """Alembic runs in a short-lived child: gunicorn's master never loads it."""
+    code = (
+        "import sys; from bot.cli import migrate; migrate(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m.startswith('alembic')))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code, unmigrated_database_url],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
+    engine = make_engine(unmigrated_database_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_a_failed_migration_stops_start_up_with_one_line(env, unmigrated_database_url):
+    """A database migrated by a newer partnerbot than this one, say."""
+    engine = make_engine(unmigrated_database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    engine.dispose()
+    env |= {"DATABASE_URL": unmigrated_database_url, "PORT": str(free_port())}
+    result = run_cli("run", env=env, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"partnerbot: DATABASE_URL: cannot migrate {safe_url(unmigrated_database_url)}: "
+        "Can't locate revision identified by 'f00d'\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,7 @@ def test_several_workers_metrics_are_summed_whichever_worker_is_scraped(env, tmp
         post_command(bot, "create Spelthorne LSP")
         if not given:  # a directory of the server's own: the one its workers count in
             shared = metrics_directory_of(workers_of(bot.pid))
-            assert shared.name.startswith("partnerbot-metrics-")
+            assert shared.parent.name.startswith("partnerbot-run-")
         with ThreadPoolExecutor(16) as pool:
             while len(workers_counting(shared)) < 2 and sent < 2000:
                 statuses = pool.map(lambda _: post_command(bot, "show")[0], range(100))
@@ -210,7 +210,7 @@ def metrics_directory_of(pids: list[str]) -> Path:
     """The directory whose count files the workers have mapped."""
     for pid in pids:
         for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
-            if line.endswith(".db") and "/partnerbot-metrics-" in line:
+            if line.endswith(".db") and "/partnerbot-run-" in line:
                 return Path(line.split()[-1]).parent
     raise AssertionError("no worker has mapped a metrics file")
 
