@@ -1,11 +1,16 @@
 """The dispatcher: settle what was missed, claim what is due, post it, record it.
 
-It works in rounds. A round claims at most one reminder per channel (Slack allows about
-one message per second per channel), posts them side by side, records every outcome in
-one transaction, and the next round starts no sooner than a second after this one did.
-Several dispatchers (replicas) may run against one database; see storage.outbox.
+It works in rounds. A round claims up to CHANNELS_PER_ROUND channels that no other
+dispatcher holds and that have a reminder due (storage.channel_claims), then the
+earliest due reminder of each, posts them side by side and records every outcome in
+one transaction, which also keeps each channel for a second after its post (Slack's
+rate for chat.postMessage is about one message a second per channel): the dispatcher
+paces each channel itself, whichever replica posts to it next, so Slack's 429s are rare.
+Up to OVERLAP rounds are in flight at once, so claiming the next round does not wait
+for the posts of the last. Several dispatchers (replicas) may share one database.
 """
 
+import itertools
 import logging
 import os
 import socket
@@ -13,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -26,7 +31,7 @@ from sqlmodel import Session
 from commands.context import Clock
 from scheduler import nudges, reminder_wording
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
-from storage import outbox
+from storage import channel_claims, outbox
 from storage.models import Reminder, ReminderState, saved_id
 from storage.transaction import in_transaction
 
@@ -38,7 +43,8 @@ POST_TIMEOUT = 10  # seconds: the Web API client's timeout, so the longest a cal
 # and for a message Slack stores after the client stopped waiting.
 RENEW_LEEWAY = 5
 CHANNEL_GAP = 1.0  # seconds between two messages to one channel
-ROUND_SIZE = 500  # channels served per round, at most
+CHANNELS_PER_ROUND = 64
+OVERLAP = 3  # rounds in flight at once
 MAX_ATTEMPTS = 5  # errors other than rate limiting; then the reminder is marked failed
 BACKOFF = (
     timedelta(seconds=30),
@@ -60,6 +66,15 @@ class Summary:
     next_due: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Round:
+    token: str  # held by this round's channel and row claims
+    at: datetime  # when it claimed them
+    batch: list[Outgoing]
+    skipped: int  # claimed rows that no longer applied
+    channels: int  # channels claimed
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -78,14 +93,16 @@ class Dispatcher:
             raise ValueError("a claim's lease must outlast a post (the client's timeout)")
         self.engine, self.client_for, self.tz = engine, client_for, tz
         self.threads, self.post_timeout = threads, post_timeout
-        self.clock, self.sleep, self.lease, self.channel_gap = clock, sleep, lease, channel_gap
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.clock, self.sleep, self.lease = clock, sleep, lease
+        self.channel_gap = timedelta(seconds=channel_gap)
+        host = socket.gethostname()[:32]
+        self.worker = f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Each round's claims carry a token of their own: a claim that lapsed and was
+        # taken by a later round of this same dispatcher is no longer the first's.
+        self._rounds = itertools.count(1)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="reminders")
+        self._rounds_pool = ThreadPoolExecutor(OVERLAP, thread_name_prefix="reminder-rounds")
         self._running = threading.Lock()
-        self._last_round: float | None = None
-        self._held: dict[str, datetime] = {}  # channel -> when Slack's Retry-After ends
-        self._posted: dict[str, float] = {}  # channel -> monotonic time of its last post
-        self._posted_lock = threading.Lock()
         self._stopping = threading.Event()
         # The slowest post of the last round, in seconds; until one has shown otherwise,
         # a second (what a post to Slack takes at worst on a good day).
@@ -101,42 +118,70 @@ class Dispatcher:
             self._running.release()
 
     def close(self) -> None:
-        """Stop after the round in flight (its outcomes are recorded), then the threads."""
+        """Stop after the rounds in flight (their outcomes are recorded), then the threads."""
         self._stopping.set()
         with self._running:
+            self._rounds_pool.shutdown(wait=True)
             self._pool.shutdown(wait=True)
 
     def _run(self) -> Summary:
         summary = Summary()
         in_transaction(self.engine, self._settle)
-        while not self._stopping.is_set():
-            self._pace()
-            claimed_at = self.clock()
-            batch, skipped = in_transaction(self.engine, partial(self._claim, claimed_at))
-            summary.skipped += skipped
-            if batch:
-                outcomes = list(self._pool.map(partial(self._post, claimed_at), batch))
-                self._slowest = max(outcome.seconds for outcome in outcomes)
-                for field in in_transaction(self.engine, partial(self._record, batch, outcomes)):
-                    setattr(summary, field, getattr(summary, field) + 1)
-                continue
-            summary.next_due = in_transaction(
-                self.engine, partial(outbox.next_due, lease=self.lease)
-            )
-            if summary.next_due is None or summary.next_due - self.clock() > WAIT_IN_RUN:
-                return summary
-            self.sleep(max(0.0, (summary.next_due - self.clock()).total_seconds()))
+        in_flight: set[Future] = set()
+        try:
+            while not self._stopping.is_set():
+                if len(in_flight) >= OVERLAP:
+                    in_flight = self._reap(in_flight, summary, timeout=None)
+                    continue
+                round_ = in_transaction(self.engine, partial(self._claim, self.clock()))
+                summary.skipped += round_.skipped
+                if round_.batch:
+                    in_flight.add(self._rounds_pool.submit(self._post_round, round_))
+                if round_.channels:
+                    continue
+                summary.next_due = in_transaction(self.engine, self._next_due)
+                wait_for = self._seconds_until(summary.next_due)
+                if in_flight:  # a round's end frees its channels a gap later
+                    in_flight = self._reap(in_flight, summary, timeout=wait_for)
+                elif wait_for is None or wait_for > WAIT_IN_RUN.total_seconds():
+                    return summary
+                else:
+                    self.sleep(wait_for)
+        finally:
+            self._reap(in_flight, summary, timeout=None, every=True)
         return summary
+
+    def _reap(
+        self, in_flight: set[Future], summary: Summary, *, timeout: float | None, every=False
+    ) -> set[Future]:
+        """Wait for a round in flight to end (or for `timeout`), and count its outcomes."""
+        done, pending = wait(in_flight, timeout, ALL_COMPLETED if every else FIRST_COMPLETED)
+        for future in done:
+            for field in future.result():
+                setattr(summary, field, getattr(summary, field) + 1)
+        return pending
+
+    def _seconds_until(self, moment: datetime | None) -> float | None:
+        if moment is None:
+            return None
+        return max(0.0, (moment - self.clock()).total_seconds())
 
     def _settle(self, session: Session) -> None:
         now = self.clock()
         nudges.sweep(session, now)
         outbox.settle_missed(session, now=now)
 
-    def _pace(self) -> None:
-        if self._last_round is not None:
-            self.sleep(max(0.0, self._last_round + self.channel_gap - time.monotonic()))
-        self._last_round = time.monotonic()
+    def _next_due(self, session: Session) -> datetime | None:
+        """When a row can next be claimed: the next to fall due (or be retried, or to
+        lapse), or the end of a claim on a channel with a row due."""
+        now = self.clock()
+        held_until = channel_claims.next_free(session, now=now, lease=self.lease)
+        if held_until is not None:
+            # Another dispatcher's claim for a post runs to the end of its lease, but it
+            # gives the channel back a gap after the post: look again by then.
+            held_until = min(held_until, now + self.channel_gap)
+        times = (outbox.next_due(session, lease=self.lease), held_until)
+        return min((t for t in times if t is not None and t > now), default=None)
 
     def _round_size(self) -> int:
         """As many rows as can be posted before their claims lapse: the pool posts a
@@ -145,92 +190,107 @@ class Dispatcher:
         post that would begin later renews its claim first: see _post.)"""
         spare = self.lease.total_seconds() - self.post_timeout - RENEW_LEEWAY
         waves = 1 + max(0, int(spare / max(self._slowest, 0.001)))
-        return min(ROUND_SIZE, self.threads * waves)
+        return min(CHANNELS_PER_ROUND, self.threads * waves)
 
-    def _claim(self, now: datetime, session: Session) -> tuple[list[Outgoing], int]:
-        """What this round posts, and how many claimed rows no longer applied."""
-        self._held = {channel: end for channel, end in self._held.items() if end > now}
-        claimed = outbox.claim(
-            session,
-            worker=self.worker,
-            now=now,
-            lease=self.lease,
-            limit=self._round_size(),
-            held=list(self._held),
+    def _claim(self, now: datetime, session: Session) -> Round:
+        """Channels first, then a row in each; a channel left with nothing to post is
+        given back at once."""
+        token = f"{self.worker}#{next(self._rounds)}"
+        channels = channel_claims.claim(
+            session, token=token, now=now, lease=self.lease, limit=self._round_size()
         )
+        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease, channels=channels)
         batch = []
         for reminder in claimed:
             text = reminder_wording.compose(session, reminder, now, self.tz)
             if text is None:
                 self._finish(
-                    session, saved_id(reminder), ReminderState.SKIPPED, "it no longer applies"
+                    session,
+                    token,
+                    saved_id(reminder),
+                    ReminderState.SKIPPED,
+                    "it no longer applies",
                 )
             else:
                 batch.append(_outgoing(reminder, text))
-        return batch, len(claimed) - len(batch)
+        posting = {(o.team_id, o.channel_id) for o in batch}
+        idle = {channel: now for channel in channels if channel not in posting}
+        channel_claims.release(session, token=token, until=idle)
+        return Round(token, now, batch, len(claimed) - len(batch), len(channels))
 
-    def _post(self, claimed_at: datetime, outgoing: Outgoing) -> "Timed":
-        """Post, a channel gap after this channel's last post: rounds are a second apart,
-        but a round's posts spread out, so the round alone does not keep the gap."""
-        channel = outgoing.channel_id
-        with self._posted_lock:
-            last = self._posted.get(channel)
-        if last is not None:
-            self.sleep(max(0.0, last + self.channel_gap - time.monotonic()))
+    def _post_round(self, round_: Round) -> list[str]:
+        """Post a round's reminders side by side, then record them; answers the Summary
+        field each one counts in."""
+        timed = list(self._pool.map(partial(self._post, round_), round_.batch))
+        self._slowest = max(each.seconds for each in timed)
+        return in_transaction(self.engine, partial(self._record, round_, timed))
+
+    def _post(self, round_: Round, outgoing: Outgoing) -> "Timed":
         started = time.monotonic()
-        still_ours = partial(self._keep_claim, claimed_at, outgoing.id)
-        try:
-            outcome = post_reminder(self.client_for(outgoing.team_id), outgoing, still_ours)
-            return Timed(outcome, time.monotonic() - started)
-        finally:
-            with self._posted_lock:
-                self._posted[channel] = time.monotonic()
+        still_ours = partial(self._keep_claim, round_, outgoing)
+        outcome = post_reminder(self.client_for(outgoing.team_id), outgoing, still_ours)
+        return Timed(outcome, time.monotonic() - started, self.clock())
 
-    def _keep_claim(self, claimed_at: datetime, reminder_id: int) -> bool:
-        """Right before a post: is the claim still ours for longer than the post can
-        take? If not, renew it; False if it lapsed and another dispatcher took it (that
-        one posts it: the channel's history cannot show a post still on its way)."""
+    def _keep_claim(self, round_: Round, outgoing: Outgoing) -> bool:
+        """Right before a post: are the claims on the row and its channel still ours for
+        longer than the post can take? If not, renew them; False if they lapsed and
+        another dispatcher took them (that one posts it: the channel's history cannot
+        show a post still on its way)."""
         now = self.clock()
         needed = timedelta(seconds=self.post_timeout + RENEW_LEEWAY)
-        if now + needed <= claimed_at + self.lease:
+        if now + needed <= round_.at + self.lease:
             return True  # nobody can take it before the post is over
-        renewed = in_transaction(
-            self.engine,
-            partial(outbox.renew, reminder_id=reminder_id, worker=self.worker, now=now),
-        )
+        renewed = in_transaction(self.engine, partial(self._renew, round_.token, outgoing, now))
         if not renewed:
-            log.info("reminder %s: its claim lapsed to another dispatcher; not posted", reminder_id)
+            log.info("reminder %s: its claim lapsed to another dispatcher; not posted", outgoing.id)
         return renewed
 
-    def _record(self, batch: list[Outgoing], timed: list["Timed"], session: Session) -> list[str]:
-        """Each outcome into the outbox; answers the Summary field each one counts in.
-        A row whose claim was lost is another dispatcher's to record."""
+    def _renew(self, token: str, outgoing: Outgoing, now: datetime, session: Session) -> bool:
+        """The channel first, as a claim takes them: two transactions never wait on each
+        other in a circle."""
+        channel = (outgoing.team_id, outgoing.channel_id)
+        return channel_claims.renew(
+            session, token=token, channel=channel, until=now + self.lease
+        ) and outbox.renew(session, reminder_id=outgoing.id, worker=token, now=now)
+
+    def _record(self, round_: Round, timed: list["Timed"], session: Session) -> list[str]:
+        """Each outcome into the outbox, and each channel kept for its gap (longer if
+        Slack asked for it). A row whose claim was lost is another dispatcher's to record."""
         pairs = [
-            (outgoing, each.outcome)
-            for outgoing, each in zip(batch, timed, strict=True)
+            (outgoing, each)
+            for outgoing, each in zip(round_.batch, timed, strict=True)
             if each.outcome.result is not Result.LOST
         ]
-        sent = {o.id: outcome.message_ts for o, outcome in pairs if outcome.result is Result.SENT}
-        recorded = outbox.finish_sent(session, sent=sent, worker=self.worker, now=self.clock())
+        channel_claims.release(
+            session,
+            token=round_.token,
+            until={
+                (o.team_id, o.channel_id): each.free_from(self.channel_gap) for o, each in pairs
+            },
+        )
+        sent = {
+            o.id: each.outcome.message_ts for o, each in pairs if each.outcome.result is Result.SENT
+        }
+        recorded = outbox.finish_sent(session, sent=sent, worker=round_.token, now=self.clock())
         for lapsed in set(sent) - recorded:
             log.warning("reminder %s: its claim lapsed before it was recorded", lapsed)
-        # A failure bumps its partnership's version, locking that row (migration 0008):
-        # in partnership order, two replicas recording failures never wait on each other
-        # in a circle.
+        # In channel order, as the claims were taken and given back.
         unsent = sorted(
-            (pair for pair in pairs if pair[0].id not in sent),
-            key=lambda pair: pair[0].partnership_id,
+            ((o, each.outcome) for o, each in pairs if o.id not in sent),
+            key=lambda pair: (pair[0].team_id, pair[0].channel_id),
         )
-        others = [self._record_unsent(session, *pair) for pair in unsent]
+        others = [self._record_unsent(session, round_.token, *pair) for pair in unsent]
         return ["sent"] * len(sent) + others
 
-    def _record_unsent(self, session: Session, outgoing: Outgoing, outcome: Outcome) -> str:
+    def _record_unsent(
+        self, session: Session, token: str, outgoing: Outgoing, outcome: Outcome
+    ) -> str:
         attempts = outgoing.attempts + (0 if outcome.rate_limited else 1)
         if outcome.result is Result.FAILED or attempts >= MAX_ATTEMPTS:
             reason = outcome.reason
             if outcome.result is Result.RETRY:
                 reason = f"gave up after {attempts} attempts: {reason}"
-            self._finish(session, outgoing.id, ReminderState.FAILED, reason)
+            self._finish(session, token, outgoing.id, ReminderState.FAILED, reason)
             log.warning("reminder %s to %s failed: %s", outgoing.id, outgoing.channel_id, reason)
             return "failed"
         wait = (
@@ -238,12 +298,10 @@ class Dispatcher:
             if outcome.rate_limited
             else BACKOFF[min(attempts, len(BACKOFF)) - 1]
         )
-        if outcome.rate_limited:  # Slack's wait is for the channel, not only this message
-            self._held[outgoing.channel_id] = self.clock() + wait
         outbox.try_again(
             session,
             reminder_id=outgoing.id,
-            worker=self.worker,
+            worker=token,
             not_before=self.clock() + wait,
             counts=not outcome.rate_limited,
             unsure=outcome.unsure,
@@ -252,11 +310,13 @@ class Dispatcher:
         log.info("reminder %s: %s; trying again in %s", outgoing.id, outcome.reason, wait)
         return "retrying"
 
-    def _finish(self, session: Session, reminder_id: int, state: ReminderState, reason: str):
+    def _finish(
+        self, session: Session, token: str, reminder_id: int, state: ReminderState, reason: str
+    ) -> None:
         if not outbox.finish(
             session,
             reminder_id=reminder_id,
-            worker=self.worker,
+            worker=token,
             state=state,
             now=self.clock(),
             outcome=reason,
@@ -268,6 +328,15 @@ class Dispatcher:
 class Timed:
     outcome: Outcome
     seconds: float  # how long posting it took
+    ended: datetime
+
+    def free_from(self, gap: timedelta) -> datetime:
+        """When its channel may take the next message: a gap after this post's answer
+        (Slack counts from when it took the message, somewhere before that), or after
+        the wait a 429 asked for, which is for the whole channel."""
+        if self.outcome.rate_limited:
+            return self.ended + max(gap, timedelta(seconds=self.outcome.wait))
+        return self.ended + gap
 
 
 def _outgoing(reminder: Reminder, text: str) -> Outgoing:

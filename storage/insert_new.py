@@ -1,4 +1,4 @@
-"""INSERT … ON CONFLICT DO NOTHING on either database: SQLAlchemy spells it per dialect.
+"""INSERT … ON CONFLICT on either database: SQLAlchemy spells it per dialect.
 
 Two transactions racing to add the same row cannot both win, and the loser's
 transaction is not aborted."""
@@ -9,9 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 
+def upsert(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of this session's dialect, for its on_conflict_do_update()."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 def insert_new(
     session: Session, model: type, values: Any, **conflict: Any
 ) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model).values(values).on_conflict_do_nothing(**conflict)
-    return sqlite.insert(model).values(values).on_conflict_do_nothing(**conflict)
+    return upsert(session, model).values(values).on_conflict_do_nothing(**conflict)

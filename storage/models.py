@@ -346,6 +346,20 @@ class Reminder(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ChannelClaim(SQLModel, table=True):
+    """Which dispatcher may post to a channel, and until when: one at a time, so that
+    replicas never take turns at Slack's per-channel rate limit (see
+    storage.channel_claims). After a post it is kept for the gap Slack asks between two
+    messages, so it paces the channel too."""
+
+    __tablename__ = "channel_claim"
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    claimed_by: str = Field(max_length=64)
+    claimed_until: datetime = Field(sa_type=UTCDateTime)
+
+
 class Digest(SQLModel, table=True):
     """A channel's weekly summary, set with `/deadline digest`."""
 

@@ -1,10 +1,11 @@
 """The reminder outbox: planning writes pending rows, dispatchers claim and finish them.
 
 A row moves pending -> posting -> sent (or skipped / failed). Several dispatchers may
-share one database: a claim is a conditional UPDATE, so two cannot take the same row,
-and on PostgreSQL the candidates are read with SKIP LOCKED so they do not queue behind
-each other. A claim is a lease: a row left `posting` by a dispatcher that died is taken
-again once the lease runs out, marked `unsure` so the channel is checked first.
+share one database: a dispatcher claims rows only in channels it holds (see
+storage.channel_claims), a claim is a conditional UPDATE, so two cannot take the same
+row, and on PostgreSQL the candidates are read with SKIP LOCKED so they do not queue
+behind each other. A claim is a lease: a row left `posting` by a dispatcher that died
+is taken again once the lease runs out, marked `unsure` so the channel is checked first.
 """
 
 from collections.abc import Collection, Iterable, Sequence
@@ -95,37 +96,40 @@ def claim(
     worker: str,
     now: datetime,
     lease: timedelta,
-    limit: int,
-    held: Collection[str] = (),
+    channels: Collection[tuple[str, str]],
 ) -> list[Reminder]:
-    """Take the earliest due row of up to `limit` channels (a channel is paced one
-    message at a time), skipping the `held` channels (rate limited by Slack)."""
-    claimable = and_(_claimable(now, lease), col(Reminder.channel_id).not_in(held))
+    """Take the earliest due row of each of `channels` (team_id, channel_id): the ones
+    this dispatcher holds (storage.channel_claims), where it posts one at a time."""
+    if not channels:
+        return []
+    claimable_here = and_(
+        claimable(now, lease),
+        tuple_(col(Reminder.team_id), col(Reminder.channel_id)).in_(list(channels)),
+    )
     ranked = (
         select(
             Reminder.id,
             func.row_number()
             .over(
-                partition_by=Reminder.channel_id,
+                partition_by=(col(Reminder.team_id), col(Reminder.channel_id)),
                 order_by=(col(Reminder.due_at), col(Reminder.id)),
             )
             .label("place"),
         )
-        .where(claimable)
+        .where(claimable_here)
         .subquery()
     )
     chosen = session.exec(
         select(Reminder.id)
         .where(col(Reminder.id).in_(select(ranked.c.id).where(ranked.c.place == 1)))
-        .order_by(col(Reminder.due_at), col(Reminder.id))
-        .limit(limit)
+        .order_by(col(Reminder.team_id), col(Reminder.channel_id))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
     ).all()
     if not chosen:
         return []
     taken = session.exec(
         update(Reminder)
-        .where(col(Reminder.id).in_(chosen), _claimable(now, lease))
+        .where(col(Reminder.id).in_(chosen), claimable(now, lease))
         .values(
             state=ReminderState.POSTING,
             claimed_by=worker,
@@ -141,7 +145,7 @@ def claim(
     return list(session.exec(taken_rows))
 
 
-def _claimable(now: datetime, lease: timedelta):
+def claimable(now: datetime, lease: timedelta):
     waiting = and_(
         col(Reminder.state) == ReminderState.PENDING,
         col(Reminder.due_at) <= now,

@@ -1,16 +1,18 @@
 """Real `partnerbot run` processes on one database: two replicas post each of 1,000 due
-reminders exactly once, and a bot killed with SIGKILL mid-dispatch, then restarted,
+reminders exactly once, never two to a channel within a second, and a bot killed with SIGKILL mid-dispatch, then restarted,
 loses none and doubles none. The fake Web API is slowed so that work overlaps."""
 
 import itertools
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from scheduler.dispatcher import CHANNEL_GAP
 from storage.models import Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.processes import BotProcess
@@ -19,6 +21,7 @@ from tests.reminder_rows import due_reminders
 pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
 SLOW_POST = 0.02  # seconds per chat.postMessage
+DUE_IN = timedelta(seconds=15)  # after seeding
 
 
 def slow_posts(fake_slack):
@@ -38,6 +41,13 @@ def unfinished(engine) -> int:
         ).one()
 
 
+def shortest_gap(fake_slack) -> float:
+    """Seconds between the two closest messages in one channel (each message's ts is
+    when the fake answered it)."""
+    times = [sorted(float(m["ts"]) for m in ms) for ms in fake_slack.messages.values()]
+    return min(b - a for each in times for a, b in itertools.pairwise(each))
+
+
 def assert_each_posted_once(engine, fake_slack, count: int) -> None:
     posted = Counter(fake_slack.reminders_posted())
     assert [rid for rid, n in posted.items() if n > 1] == []
@@ -48,12 +58,12 @@ def assert_each_posted_once(engine, fake_slack, count: int) -> None:
 
 
 def test_two_replicas_post_each_of_1000_reminders_once(engine, env, fake_slack, tmp_path):
-    count = due_reminders(engine, channels=100, per_channel=10)
+    # Due once both are surely up: started together, a slow machine could still have
+    # the first nearly done before the second began, leaving it nothing to take part in.
+    count = due_reminders(engine, channels=100, per_channel=10, due_in=DUE_IN)
     slow_posts(fake_slack)
     replicas = [BotProcess(env, tmp_path / f"replica{n}.log") for n in (1, 2)]
     try:
-        # Started together: one after the other, the first could be nearly done by the
-        # time a slow machine had the second up, leaving it nothing to take part in.
         for replica in replicas:
             replica.spawn()
         for replica in replicas:
@@ -64,8 +74,9 @@ def test_two_replicas_post_each_of_1000_reminders_once(engine, env, fake_slack, 
             replica.stop()
     assert_each_posted_once(engine, fake_slack, count)
     with Session(engine) as session:
-        workers = set(session.exec(select(Reminder.claimed_by)))
-    assert len(workers) == 2, "both replicas took part"
+        tokens = session.exec(select(Reminder.claimed_by)).all()
+    assert len({token.split("#")[0] for token in tokens}) == 2, "both replicas took part"
+    assert shortest_gap(fake_slack) >= CHANNEL_GAP, "one replica at a time, a second apart"
 
 
 @pytest.mark.parametrize("after_posts", [1, 150])

@@ -1,0 +1,117 @@
+"""Channel claims: one dispatcher at a time posts to a channel, a gap between posts.
+
+Slack takes about one chat.postMessage a second per channel. A dispatcher claims a
+channel before it claims that channel's due rows (storage.outbox.claim), and when its
+post is over it keeps the claim for the gap Slack asks (or a 429's Retry-After), so
+the next post to the channel, by any replica, waits for it: Slack's 429s are not how a
+channel is paced. A claim taken for a post lapses after the dispatcher's lease, like a
+row's, so a dispatcher that died holds nothing for long.
+
+Claims are written in (team_id, channel_id) order: on PostgreSQL an upsert locks the
+rows it meets, and two replicas locking the same channels in different orders could
+each wait for the other.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, literal, true, update
+from sqlmodel import Session, and_, col, or_, select
+
+from storage.insert_new import upsert
+from storage.models import ChannelClaim, Reminder
+from storage.outbox import claimable
+from storage.types import UTCDateTime
+
+Channel = tuple[str, str]  # (team_id, channel_id)
+
+
+def claim(
+    session: Session, *, token: str, now: datetime, lease: timedelta, limit: int
+) -> list[Channel]:
+    """Up to `limit` channels that have a claimable row and no live claim, now held by
+    `token` for `lease`, in one statement. Those free longest (or never claimed) first."""
+    same_channel = and_(
+        col(ChannelClaim.team_id) == Reminder.team_id,
+        col(ChannelClaim.channel_id) == Reminder.channel_id,
+    )
+    free = or_(col(ChannelClaim.claimed_until).is_(None), col(ChannelClaim.claimed_until) <= now)
+    waiting = (
+        select(Reminder.team_id, Reminder.channel_id)
+        .outerjoin(ChannelClaim, same_channel)
+        .where(claimable(now, lease), free)
+        .group_by(col(Reminder.team_id), col(Reminder.channel_id))
+        .order_by(func.max(ChannelClaim.claimed_until).nulls_first(), func.min(Reminder.due_at))
+        .limit(limit)
+        .subquery()
+    )
+    chosen = (
+        select(
+            waiting.c.team_id,
+            waiting.c.channel_id,
+            literal(token),
+            literal(now + lease, UTCDateTime()),
+        )
+        .where(true())  # SQLite reads an upsert's SELECT without a WHERE as a join's ON
+        .order_by(waiting.c.team_id, waiting.c.channel_id)
+    )
+    insert = upsert(session, ChannelClaim).from_select(
+        ["team_id", "channel_id", "claimed_by", "claimed_until"], chosen
+    )
+    taken = insert.on_conflict_do_update(
+        index_elements=["team_id", "channel_id"],
+        set_={
+            "claimed_by": insert.excluded.claimed_by,
+            "claimed_until": insert.excluded.claimed_until,
+        },
+        where=col(ChannelClaim.claimed_until) <= now,  # another got it first
+    ).returning(col(ChannelClaim.team_id), col(ChannelClaim.channel_id))
+    return sorted((team_id, channel_id) for team_id, channel_id in session.exec(taken))
+
+
+def release(session: Session, *, token: str, until: Mapping[Channel, datetime]) -> None:
+    """Keep each channel this token holds until its time (a post's end plus the gap),
+    then it is free for anyone. One statement, in channel order."""
+    if not until:
+        return
+    rows = [
+        {"team_id": t, "channel_id": c, "claimed_by": token, "claimed_until": until[t, c]}
+        for t, c in sorted(until)
+    ]
+    insert = upsert(session, ChannelClaim).values(rows)
+    session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["team_id", "channel_id"],
+            set_={"claimed_until": insert.excluded.claimed_until},
+            where=col(ChannelClaim.claimed_by) == token,  # not one that lapsed to another
+        )
+    )
+
+
+def renew(session: Session, *, token: str, channel: Channel, until: datetime) -> bool:
+    """Hold a channel `token` still holds until `until`; False if another has it."""
+    team_id, channel_id = channel
+    renewed = session.exec(
+        update(ChannelClaim)
+        .where(
+            col(ChannelClaim.team_id) == team_id,
+            col(ChannelClaim.channel_id) == channel_id,
+            col(ChannelClaim.claimed_by) == token,
+        )
+        .values(claimed_until=until)
+        .returning(col(ChannelClaim.team_id))
+    ).first()
+    return renewed is not None
+
+
+def next_free(session: Session, *, now: datetime, lease: timedelta) -> datetime | None:
+    """When a row that is claimable now can next be posted: its channel's claim ends."""
+    same_channel = and_(
+        col(ChannelClaim.team_id) == Reminder.team_id,
+        col(ChannelClaim.channel_id) == Reminder.channel_id,
+    )
+    return session.exec(
+        select(func.min(ChannelClaim.claimed_until))
+        .join(Reminder, same_channel)
+        .where(claimable(now, lease), col(ChannelClaim.claimed_until) > now)
+    ).one()
