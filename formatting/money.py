@@ -6,6 +6,8 @@ Never a float: `Decimal` parses, `int` pence is stored, so £0.10 + £0.20 is £
 import re
 from decimal import Decimal, InvalidOperation
 
+from formatting.slack_text import escape
+
 MAX_PENCE = 100_000_000 * 100  # £100m: anything larger is a typo, not a partnership budget
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 # £6,000 · 6000 · £6,000.00 · 6k · £147k · £1.2m · "£ 6 000" (spaces and commas as separators)
@@ -24,21 +26,23 @@ def parse_amount(text: str) -> int:
     shown = text.strip()
     match = _AMOUNT.fullmatch(shown)
     if match is None:
-        raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).")
+        raise AmountError(f"`{escape(shown)}` is not an amount of money ({EXAMPLE}).")
     if match["sign"]:
-        raise AmountError(f"`{shown}` is negative; amounts must be more than £0.")
+        raise AmountError(f"`{escape(shown)}` is negative; amounts must be more than £0.")
     digits = re.sub(r"[,\s]", "", match["number"])
     try:
         pounds = Decimal(digits) * _SCALES[match["scale"].lower()]
     except InvalidOperation:
-        raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).") from None
+        raise AmountError(f"`{escape(shown)}` is not an amount of money ({EXAMPLE}).") from None
     pence = pounds * 100
     if pence != pence.to_integral_value():
-        raise AmountError(f"`{shown}` has more than two decimal places; money is in whole pence.")
+        raise AmountError(
+            f"`{escape(shown)}` has more than two decimal places; money is in whole pence."
+        )
     if pence == 0:
-        raise AmountError(f"`{shown}` is zero; amounts must be more than £0.")
+        raise AmountError(f"`{escape(shown)}` is zero; amounts must be more than £0.")
     if pence > MAX_PENCE:
-        raise AmountError(f"`{shown}` is more than £100m; check the number of zeros.")
+        raise AmountError(f"`{escape(shown)}` is more than £100m; check the number of zeros.")
     return int(pence)
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from commands.family import Refusal
 from formatting.money import AmountError, looks_like_amount, parse_amount
-from formatting.slack_text import plain_words
+from formatting.slack_text import escape, plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
@@ -163,11 +163,12 @@ def parse_days(text: str) -> Decimal:
         days = None
     if days is None or not days.is_finite() or days <= 0 or days > MAX_DAYS:
         raise ParseError(
-            f"`{text}` is not a number of days; give a positive number such as `2` or `0.5`."
+            f"`{escape(text)}` is not a number of days; "
+            "give a positive number such as `2` or `0.5`."
         )
     if days != days.quantize(Decimal("0.01")):
         raise ParseError(
-            f"`{text}` days is too precise; use at most two decimal places, such as `0.25`."
+            f"`{escape(text)}` days is too precise; use at most two decimal places, such as `0.25`."
         )
     return days
 
@@ -184,7 +185,7 @@ def parse_options(tokens: list[Token]) -> dict[str, str]:
         value = joined(tokens[i + 1 : j])
         if key in options or not value:
             raise ParseError(
-                f"`{key}` needs a name after it, once.",
+                f"`{escape(key)}` needs a name after it, once.",
                 "For example: `… 2 days @ £650 stage 1 who Lead Facilitator`",
             )
         options[key] = value
@@ -196,7 +197,7 @@ def parse_line_number(text: str) -> int:
     match = re.fullmatch(r"(?:line\s*)?#?\s*(\d{1,9})", text.strip(), flags=re.IGNORECASE)
     if match is None:
         raise ParseError(
-            f"`{text.strip() or '(nothing)'}` is not a line number.",
+            f"`{escape(text.strip()) or '(nothing)'}` is not a line number.",
             "Line numbers are shown by `/budget lines`; type them like `3` or `#3`.",
         )
     return int(match[1])
