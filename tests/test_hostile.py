@@ -1,15 +1,26 @@
-"""The hostile corpus: every command with text meant to ping, link or forge a log line.
-Nothing pings and refusals change nothing."""
+"""The hostile corpus: every command with text meant to ping, link or forge a log line,
+and every malformed request. Nothing pings, nothing is forged, refusals change nothing,
+and the log holds no body, token or secret."""
 
+import io
 import json
+import logging
 import re
 
+import pytest
+
+from bot import logs
+from bot.web import create_asgi_app
 from tests.helpers import (
+    FORM_TYPE,
     HOSTILE,
+    MALFORMED,
+    asgi_call,
     budget_rows,
     dated_rows,
     row_counts,
 )
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, sign
 
 # Each command's ways in, with {x} where the hostile text goes.
 TEMPLATES = {
@@ -119,3 +130,40 @@ def test_no_echo_of_hostile_text_can_ping_or_link(slack, engine, fake_slack):
         for found in active(mrkdwn(call.body), mention_allowed=True):
             unescaped.append((call.method, json.dumps(call.body)[:200], found))
     assert not unescaped
+
+
+@pytest.fixture
+def log_stream():
+    """The bot's own logging set-up at DEBUG, into a buffer; put back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    chatty = {name: logging.getLogger(name).level for name in logs._CHATTY}
+    stream = io.StringIO()
+    logs.configure("DEBUG", [SIGNING_SECRET, BOT_TOKEN], stream)
+    yield stream
+    root.handlers[:], root.level = handlers, level
+    for name, chatty_level in chatty.items():
+        logging.getLogger(name).setLevel(chatty_level)
+
+
+MARK = "BODY-MARK-7f3a"
+
+
+def test_the_log_holds_no_body_token_secret_or_forged_line(app, slack, engine, log_stream):
+    asgi = create_asgi_app(app, engine, signing_secret=SIGNING_SECRET)
+    for body, content_type in MALFORMED.values():
+        for headers in ({}, sign(body)):
+            asgi_call(asgi, "POST", "/slack/events", body, {"content-type": content_type} | headers)
+    big = f"text={MARK}&token={BOT_TOKEN}&x={'y' * 500_000}".encode()
+    for _ in range(3):
+        assert asgi_call(asgi, "POST", "/slack/events", big, {"content-type": FORM_TYPE})[0] == 401
+    for _ in run_corpus(slack, engine):
+        pass
+    slack.command("/partnership", f"create {MARK}\n2026-12-05 07:00:00 ERROR bot: forged")
+    logging.getLogger("partnerbot.test").warning("user said %r and %s", "a\nb", "c\nforged")
+    log = log_stream.getvalue()
+    assert "user said 'a\\nb' and c\\nforged" in log  # the formatter was in use
+    for secret in (MARK, BOT_TOKEN, SIGNING_SECRET, "response_url", "Traceback"):
+        assert secret not in log, f"{secret!r} reached the log"
+    lines = log.splitlines()
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ", line) for line in lines)
