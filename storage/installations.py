@@ -68,6 +68,13 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         # save_bot() is not sealed again here.
         super().save(self._sealed(installation, self._fernet.encrypt))
 
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Slack revoked the bot's token (tokens_revoked): slack_sdk deletes the bot row,
+        but each installation row holds a copy of that token, and Bolt authorises from
+        them first. This app asks for no user tokens, so nothing usable is left there."""
+        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=None)
+
     def find_bot(self, **kwargs) -> Bot | None:
         return self._opened(super().find_bot(**kwargs))
 
