@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Text
+from sqlalchemy import Engine, MetaData, Text, select
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -80,6 +80,24 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
 
     def find_installation(self, **kwargs) -> Installation | None:
         return self._opened(super().find_installation(**kwargs))
+
+    def teams_sealed_with_another_key(self) -> list[str]:
+        """Workspaces whose stored token does not open with this key: the key was
+        changed or lost, and each of them must install the app again."""
+        with self.engine.connect() as connection:
+            rows = [
+                row
+                for table in (self.bots, self.installations)
+                for row in connection.execute(select(table.c.team_id, table.c.bot_token))
+            ]
+        return sorted({team for team, token in rows if token and not self._opens(token)})
+
+    def _opens(self, token: str) -> bool:
+        try:
+            self._decrypt(token.encode())
+        except TokenKeyError:
+            return False
+        return True
 
     def _opened(self, found):
         return self._sealed(found, self._decrypt) if found is not None else None
