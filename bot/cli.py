@@ -2,19 +2,19 @@
 
 import argparse
 import logging
-import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
-from bot.slack_api import create_web_client
+from bot.slack_api import create_web_client, installation_store
 from commands.context import utc_now
 from commands.reminder_plans import plan_all
 from storage.engine import make_engine, safe_url
+from storage.migrate import current_revision, upgrade
 from storage.transaction import in_transaction
 
 log = logging.getLogger("partnerbot")
@@ -36,14 +36,15 @@ def main(argv: list[str] | None = None) -> int:
 def run(settings: Settings) -> None:
     require_slack(settings)
     # gunicorn reads WEB_CONCURRENCY when it is imported: only once settings checked it.
-    from bot.server import listen, make_run_directory, serve
+    from bot.server import listen, serve, share_metrics
 
     listener = None if settings.socket_mode else listen(settings.port)
-    migrate(settings.database_url)
+    engine = _migrate(settings)
     # Reminders for whatever has none yet (rows written before this version, or by
     # hand): once here, not once in every worker.
-    engine = make_engine(settings.database_url)
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
+    if settings.multi_workspace:
+        _check_token_key(settings, engine)
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
@@ -54,7 +55,7 @@ def run(settings: Settings) -> None:
         team,
     )
     # Imported only now: /metrics counts across workers only if prometheus_client is
-    # first imported after make_run_directory().
+    # first imported after share_metrics().
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -67,26 +68,18 @@ def run(settings: Settings) -> None:
         SocketModeHandler(app, settings.app_token).start()
     else:
         engine.dispose()  # each worker makes its own after the fork
-        run_directory = make_run_directory()
-        from bot.reminder_service import dispatch_in_this_worker
+        share_metrics()
         from bot.web import worker_app
 
         assert listener is not None  # bound above unless in socket mode
 
-        serve(
-            worker_app,
-            listener=listener,
-            workers=settings.workers,
-            run_directory=run_directory,
-            in_one_worker=dispatch_in_this_worker,
-        )
+        serve(worker_app, listener=listener, workers=settings.workers)
 
 
 def shell(settings: Settings) -> None:
     from bot.shell import Shell
 
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = _migrate(settings)
     print(
         f"partnerbot shell on {safe_url(settings.database_url)} — :help for help, Ctrl-D to leave"
     )
@@ -100,45 +93,32 @@ def demo(settings: Settings) -> None:
 
 
 def db_upgrade(settings: Settings) -> None:
-    from storage.migrate import current_revision
-
-    migrate(settings.database_url)
-    revision = current_revision(make_engine(settings.database_url))
-    print(f"{safe_url(settings.database_url)} is at revision {revision}")
+    engine = _migrate(settings)
+    print(f"{safe_url(settings.database_url)} is at revision {current_revision(engine)}")
 
 
-def migrate(database_url: str) -> None:
-    """Bring the schema up to date in a short-lived child process: Alembic's modules
-    and the memory a migration takes never weigh on this one, which goes on to become
-    gunicorn's master. Forked, not a fresh interpreter: the child starts at once with
-    what is loaded here (SQLAlchemy, the database driver)."""
-    fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=fork) as child:
-        problem = child.submit(_upgrade, database_url).result()
-    if problem:
-        raise ConfigError("DATABASE_URL", problem)
-
-
-def _upgrade(database_url: str) -> str | None:
-    """In the child: what went wrong, in one line, or None."""
-    from storage.migrate import upgrade
-
-    engine, where = make_engine(database_url), safe_url(database_url)
-    try:
-        engine.connect().close()
-    except OperationalError as exc:
-        return f"cannot open {where}: {_first_line(exc.orig) if exc.orig else 'no answer'}"
+def _migrate(settings: Settings):
+    engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
-    except Exception as exc:  # a migration that fails: the server must not start
-        return f"cannot migrate {where}: {_first_line(exc)}"
-    finally:
-        engine.dispose()
-    return None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise ConfigError(
+            "DATABASE_URL", f"cannot open {safe_url(settings.database_url)}: {reason}"
+        ) from None
+    return engine
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def _check_token_key(settings: Settings, engine: Engine) -> None:
+    """Stored tokens sealed with another key would fail every request from their
+    workspace: stop here with one line instead, before anything is served."""
+    teams = installation_store(settings, engine).teams_sealed_with_another_key()
+    if teams:
+        raise ConfigError(
+            "PARTNERBOT_TOKEN_KEY",
+            f"the stored tokens of {len(teams)} workspace(s) ({', '.join(teams[:5])}) do not "
+            "open with it; set the key they were stored with",
+        )
 
 
 def _verify_token(settings: Settings) -> str:
