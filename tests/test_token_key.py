@@ -9,7 +9,7 @@ from bot.app import TOKEN_KEY_REPLY, create_app
 from bot.config import load_settings
 from storage.installations import EncryptedInstallationStore
 from tests.helpers import NOW, row_counts
-from tests.processes import run_cli
+from tests.processes import free_port, run_cli
 from tests.slack_requests import SlackDriver
 
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -56,7 +56,8 @@ def test_a_request_whose_token_does_not_open_gets_a_clear_reply(
 def test_run_stops_with_one_line_when_stored_tokens_do_not_open(
     env, engine, sealed_with_the_old_key, tmp_path
 ):
-    result = run_cli("run", env=multi_workspace(env, NEW_KEY), cwd=tmp_path)
+    port = {"PORT": str(free_port())}
+    result = run_cli("run", env=multi_workspace(env, NEW_KEY) | port, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("partnerbot: PARTNERBOT_TOKEN_KEY: the stored tokens of 1 ")
     assert "(T2)" in result.stderr and "Traceback" not in result.stderr
