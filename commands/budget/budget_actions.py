@@ -30,7 +30,7 @@ from formatting.money import format_money, looks_like_amount
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, EntryKind, Fund, Partnership, saved_id
-from storage.partnerships import lock_partnership
+from storage.partnerships import lock_partnership, name_key
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 HISTORY_SHOWN = 100
@@ -319,7 +319,7 @@ def _existing_line(
 
 
 def _name(text: str, *, what: str, example: str) -> str:
-    if not text:
+    if not name_key(text):  # nothing visible: a name only of spaces and format characters
         raise ParseError(f"Give the {what}'s name.", f"For example: `{example}`")
     if len(text) > MAX_NAME:
         raise ParseError(f"That {what} name is {len(text)} characters; the limit is {MAX_NAME}.")
