@@ -1,9 +1,10 @@
 """The Bolt app factory: nothing is built until create_app() is called."""
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
@@ -14,7 +15,7 @@ from bot.slack_api import create_web_client, installation_store
 from bot.verification import StrictRequestVerification
 from commands.context import Clock, utc_now
 from commands.dates import warm_up
-from storage.installations import state_store
+from storage.installations import TokenKeyError, state_store
 
 EVENT_THREADS = 16
 
@@ -41,6 +42,25 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings | None:
         installation_store=installation_store(settings, engine),
         state_store=state_store(engine),
     )
+
+
+# What a user of a workspace whose stored token no longer opens is told.
+TOKEN_KEY_REPLY = (
+    ":warning: partnerbot can't open this workspace's stored Slack token, so nothing was "
+    "done. Whoever runs partnerbot must restore the PARTNERBOT_TOKEN_KEY it was stored "
+    "with, or install the app in this workspace again."
+)
+
+
+def _unopened_token_is_said(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+    """Bolt's error handler: a token that does not open is a reply, not a 500. Anything
+    else is logged as Bolt logs it, and its response left as Bolt made it."""
+    if isinstance(error, TokenKeyError):
+        logger.error("a stored token does not open with PARTNERBOT_TOKEN_KEY")
+        body = json.dumps({"response_type": "ephemeral", "text": TOKEN_KEY_REPLY})
+        return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
+    logger.exception("Failed to handle a request (error: %s)", type(error).__name__)
+    return None
 
 
 def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
@@ -73,6 +93,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     )
     if settings.multi_workspace:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
+        app.error(_unopened_token_is_said)
     homes = Homes(engine, clock, settings.tz)
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
     # Commands first: Bolt tries listeners in order, and a user waits on a command.

@@ -8,11 +8,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
-from bot.slack_api import create_web_client
+from bot.slack_api import create_web_client, installation_store
 from commands.context import utc_now
 from commands.reminder_plans import plan_all
 from storage.backup import BackupError, backup_sqlite
@@ -47,6 +48,8 @@ def run(settings: Settings) -> None:
     # hand): once here, not once in every worker.
     engine = make_engine(settings.database_url)
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
+    if settings.multi_workspace:
+        _check_token_key(settings, engine)
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
@@ -152,6 +155,18 @@ def _upgrade(database_url: str) -> str | None:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _check_token_key(settings: Settings, engine: Engine) -> None:
+    """Stored tokens sealed with another key would fail every request from their
+    workspace: stop here with one line instead, before anything is served."""
+    teams = installation_store(settings, engine).teams_sealed_with_another_key()
+    if teams:
+        raise ConfigError(
+            "PARTNERBOT_TOKEN_KEY",
+            f"the stored tokens of {len(teams)} workspace(s) ({', '.join(teams[:5])}) do not "
+            "open with it; set the key they were stored with",
+        )
 
 
 def _verify_token(settings: Settings) -> str:

@@ -19,7 +19,7 @@ import dateparser
 
 from commands import date_phrases
 from commands.family import Refusal
-from formatting.slack_text import plain_words
+from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
 
 MAX_LENGTH = 200
@@ -102,10 +102,11 @@ def parse_when(
     A date without a time gets `default_time`; a month without a day gets its last day
     (or its first, with month_end=False, for when a window opens).
     """
-    shown = plain_words(text)
-    if len(shown) > MAX_LENGTH:
-        raise DateError(f"That date is {len(shown)} characters long; I read at most {MAX_LENGTH}.")
-    cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", shown)).strip()
+    typed = " ".join(text.split())  # callers pass plain text: unescaped twice, `&lt;` is `<`
+    if len(typed) > MAX_LENGTH:
+        raise DateError(f"That date is {len(typed)} characters long; I read at most {MAX_LENGTH}.")
+    shown = escape(typed)  # echoed in refusals: inline code does not stop a <!channel>
+    cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", typed)).strip()
     phrases = _rewrite(cleaned, now.astimezone(tz).date())
     cleaned, default_time = phrases.text, phrases.default_time or default_time
     if _END_OF_MONTH.match(cleaned):
@@ -227,11 +228,11 @@ def _localise(naive: datetime, tz: ZoneInfo) -> datetime:
 def parse_offsets(text: str) -> list[timedelta]:
     """A reminder ladder like `14d 7d 1d 2h 30m`, largest first; DateError if malformed."""
     offsets = set()
-    for token in plain_words(text).lower().replace(",", " ").split():
+    for token in text.lower().replace(",", " ").split():  # plain text, as parse_when
         match = re.fullmatch(r"(\d{1,3})([dhm])", token)
         if match is None:
             raise DateError(
-                f"`{token}` is not a reminder time.",
+                f"`{escape(token)}` is not a reminder time.",
                 "Give days, hours or minutes before, such as `14d 7d 1d 2h 30m`, or `none`.",
             )
         amount, unit = int(match[1]), match[2]

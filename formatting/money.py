@@ -9,6 +9,8 @@ what to type, never guessed at.
 import re
 from decimal import Decimal, InvalidOperation
 
+from formatting.slack_text import escape
+
 MAX_PENCE = 100_000_000 * 100  # £100m: anything larger is a typo, not a partnership budget
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 # The outline of an amount; _pounds() then checks where its separators are.
@@ -32,8 +34,8 @@ def parse_amount(text: str, *, zero: bool = False, negative: bool = False) -> in
 
     `zero` and `negative` allow what only corrections may say (spend back to £0, a
     fund reduced by `-£2,000`)."""
-    shown = text.strip()
-    match = _AMOUNT.fullmatch(shown)
+    match = _AMOUNT.fullmatch(text.strip())
+    shown = escape(text.strip())  # echoed in refusals: inline code does not stop a <!channel>
     if match is None:
         raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).")
     pounds = _pounds(shown, match["number"].strip())

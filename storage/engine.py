@@ -47,6 +47,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            hide_parameters=True,  # an error's message is logged: no user text in it
             # As many as the threads that query at once (requests, events, reminders):
             # an overflow connection is opened, set up and closed for every use.
             pool_size=20,
@@ -61,6 +62,7 @@ def make_engine(url: str) -> Engine:
         # A connection the database or a proxy dropped while it sat in the pool is
         # replaced before a command gets it, not after the command fails on it.
         pool_pre_ping=True,
+        hide_parameters=True,  # an error's message is logged: no user text in it
         connect_args=_unless_given(make_url(url).query, NETWORK_TIMEOUTS),
     )
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Text
+from sqlalchemy import Engine, MetaData, Text, select
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -68,11 +68,36 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         # save_bot() is not sealed again here.
         super().save(self._sealed(installation, self._fernet.encrypt))
 
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Slack revoked the bot's token (tokens_revoked): slack_sdk deletes the bot row,
+        but each installation row holds a copy of that token, and Bolt authorises from
+        them first. This app asks for no user tokens, so nothing usable is left there."""
+        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=None)
+
     def find_bot(self, **kwargs) -> Bot | None:
         return self._opened(super().find_bot(**kwargs))
 
     def find_installation(self, **kwargs) -> Installation | None:
         return self._opened(super().find_installation(**kwargs))
+
+    def teams_sealed_with_another_key(self) -> list[str]:
+        """Workspaces whose stored token does not open with this key: the key was
+        changed or lost, and each of them must install the app again."""
+        with self.engine.connect() as connection:
+            rows = [
+                row
+                for table in (self.bots, self.installations)
+                for row in connection.execute(select(table.c.team_id, table.c.bot_token))
+            ]
+        return sorted({team for team, token in rows if token and not self._opens(token)})
+
+    def _opens(self, token: str) -> bool:
+        try:
+            self._decrypt(token.encode())
+        except TokenKeyError:
+            return False
+        return True
 
     def _opened(self, found):
         return self._sealed(found, self._decrypt) if found is not None else None

@@ -17,9 +17,13 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 
 
 def name_key(name: str) -> str:
-    """Fold a name for comparison: case, width, curly quotes and runs of spaces."""
-    folded = unicodedata.normalize("NFKC", name).translate(_QUOTES).casefold()
-    return " ".join(folded.split())
+    """Fold a name for comparison: case, width, curly quotes, runs of spaces, and
+    invisible format characters (zero-width space, soft hyphen, word joiner, BOM),
+    which would let `Al\u200bpha LSP` sit beside `Alpha LSP` and look the same.
+    Empty for a name with nothing visible in it."""
+    normal = unicodedata.normalize("NFKC", name)
+    visible = "".join(c for c in normal if unicodedata.category(c) != "Cf")
+    return " ".join(visible.translate(_QUOTES).casefold().split())
 
 
 def lock_partnership(session: Session, *, partnership: Partnership) -> None:

@@ -5,7 +5,9 @@ from the fakes beside it), never from one another or from conftest.py.
 """
 
 import asyncio
+import gzip
 import itertools
+import json
 import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -31,7 +33,7 @@ from storage.models import (
     Partnership,
 )
 from tests.fake_slack import eventually
-from tests.slack_requests import SlackDriver
+from tests.slack_requests import SlackDriver, event_body
 
 # The databases every database test runs on; PARTNERBOT_TEST_DATABASES=sqlite leaves
 # PostgreSQL out on purpose (`make test-fast` does).
@@ -55,6 +57,34 @@ CHAIR = "U2CHAIR"
 SLACKISH = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
 ) | st.sampled_from(["<!channel>", "<@U123|amy> chair", "&lt;b&gt;", "“”", "<@U1> officer", '"'])
+
+
+# Typed text meant to ping, link or forge: as Slack sends it (a typed `<` arrives as
+# `&lt;`, so the last one is what typing "&lt;!here&gt;" sends), plus a forged log line.
+HOSTILE = [
+    "<!channel>",
+    "<@U123>",
+    "<https://evil.example|click>",
+    "&amp;lt;!here&amp;gt;",
+    "x\n2026-12-05 07:00:00 ERROR bot: forged",
+]
+
+# Request bodies no Slack request has, and their content types.
+JSON_TYPE, FORM_TYPE = "application/json", "application/x-www-form-urlencoded"
+_EVENT = json.loads(event_body({"type": "app_mention", "user": "U1", "text": "hi"}, team="T1"))
+MALFORMED = {
+    "a list": (b"[]", JSON_TYPE),
+    "null": (b"null", JSON_TYPE),
+    "not JSON": (b"{not json", JSON_TYPE),
+    "5,000 nested lists": (b"[" * 5000, JSON_TYPE),
+    "a payload that is not JSON": (b"payload=notjson", FORM_TYPE),
+    "a payload that is a list": (b"payload=%5B%5D", FORM_TYPE),
+    "not UTF-8": (b"token=x&text=\xff\xfe", FORM_TYPE),
+    "gzip": (gzip.compress(b'{"type": "event_callback"}'), JSON_TYPE),
+    "a null event": (json.dumps(_EVENT | {"event": None}).encode(), JSON_TYPE),
+    "a null team_id": (json.dumps(_EVENT | {"team_id": None}).encode(), JSON_TYPE),
+    "a null authorization": (json.dumps(_EVENT | {"authorizations": [None]}).encode(), JSON_TYPE),
+}
 
 
 def _count(engine, *tables) -> tuple[int, ...]:

@@ -15,10 +15,12 @@ SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 
 
-def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: str | None = None) -> dict:
-    """Headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+def sign(body: str | bytes, *, secret: str = SIGNING_SECRET, timestamp: str | None = None) -> dict:
+    """Headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` (the raw bytes:
+    a body need not be UTF-8 to be signed)."""
     timestamp = timestamp if timestamp is not None else str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    raw = body if isinstance(body, bytes) else body.encode()
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + raw, hashlib.sha256)
     return {"x-slack-request-timestamp": timestamp, "x-slack-signature": f"v0={digest.hexdigest()}"}
 
 

@@ -157,6 +157,16 @@ def test_a_typo_in_a_fund_name_never_creates_a_second_fund(surrey, engine):
     assert budget_rows(engine) == before
 
 
+def test_a_fund_name_with_invisible_characters_is_the_same_fund(surrey, engine):
+    funds = budget_rows(engine)[0]
+    assert surrey('contribute "Poo\u200bled\u00a0FUND\u2060" £4,000 from "Oxfordshire"').public
+    assert budget_rows(engine)[0] == funds
+    before = budget_rows(engine)
+    refused = surrey('fund "\u200b\u00ad" £6,000 from "SEE"')
+    assert not refused.public and "Give the fund's name" in refused.text
+    assert budget_rows(engine) == before
+
+
 @pytest.mark.parametrize(
     "text, problem",
     [

@@ -126,3 +126,35 @@ def test_uninstalling_forgets_the_workspace_token(installs, engine, fake_slack):
     with engine.connect() as connection:
         teams = connection.execute(text("SELECT team_id FROM slack_installations")).scalars()
         assert set(teams) == {"T3"}
+
+
+def test_a_revoked_bot_token_leaves_no_copy_and_the_workspace_is_told_to_reinstall(
+    installs, engine, fake_slack
+):
+    install(installs, "T2")
+    install(installs, "T3")
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
+    assert post(installs, event_body(revoked, team="T2"), "application/json") == 200
+    fake_slack.drained()
+    before = len(fake_slack.calls)
+    with engine.connect() as connection:
+        teams = connection.execute(text("SELECT team_id FROM slack_installations")).scalars()
+        assert set(teams) == {"T3"}  # the installation row held a copy of the bot token
+    assert set(stored_tokens(engine)) == {"T3"}
+    body = slash_command_body(
+        "/partnership",
+        "create Revoked LSP",
+        team="T2",
+        user="U1",
+        channel="C1",
+        response_url=f"{fake_slack.url}response/T2",
+    )
+    assert post(installs, body, "application/x-www-form-urlencoded") == 200
+    (told,) = fake_slack.wait_for("response_url")
+    assert "install" in told.body["text"].lower()
+    mention = {"type": "app_mention", "user": "U1", "channel": "C1", "ts": "1.1", "text": "hi"}
+    post(installs, event_body(mention, team="T2"), "application/json")
+    fake_slack.drained()
+    assert not [call for call in fake_slack.calls[before:] if call.token == "xoxb-T2-token"]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM partnership")).scalar() == 0

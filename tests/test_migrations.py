@@ -3,7 +3,7 @@
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from commands.dispatch import dispatch
@@ -84,3 +84,27 @@ def _migrate(engine, step, revision: str) -> None:
         config.attributes["connection"] = connection
         step(config, revision)
         connection.commit()
+
+
+def test_0013_rekeys_names_with_invisible_characters(engine):
+    """Keys stored before 0013 kept zero-width spaces; recomputed, a lookalike of a
+    stored name is then refused. Two stored names that now fold alike both survive."""
+    _migrate(engine, command.downgrade, "0011")
+    rows = [("Be\u200bta LSP", "be\u200bta lsp"), ("Alpha LSP", "alpha lsp")]
+    rows.append(("Al\u200bpha LSP", "al\u200bpha lsp"))
+    with engine.begin() as connection:
+        for name, key in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO partnership (team_id, name, name_key, created_by, created_at)"
+                    " VALUES ('T1', :name, :key, 'U1', '2026-11-24 14:30:00')"
+                ),
+                {"name": name, "key": key},
+            )
+    _migrate(engine, command.upgrade, "head")
+    with engine.connect() as connection:
+        keys = dict(connection.exec_driver_sql("SELECT name, name_key FROM partnership").all())
+    assert keys["Be\u200bta LSP"] == "beta lsp" and keys["Alpha LSP"] == "alpha lsp"
+    assert keys["Al\u200bpha LSP"] == "al\u200bpha lsp"  # kept: "alpha lsp" was taken
+    refused = dispatch(engine, CTX, "/partnership", "create Beta LSP")
+    assert not refused.ok and "already exists" in refused.text

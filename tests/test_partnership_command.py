@@ -65,7 +65,19 @@ def test_list_shows_every_partnership_of_the_workspace(slack, spelthorne):
 
 
 @pytest.mark.parametrize(
-    "name", ["spelthorne lsp", "  Spelthorne   LSP", "“Spelthorne LSP”", '"SPELTHORNE LSP"']
+    "name",
+    [
+        "spelthorne lsp",
+        "  Spelthorne   LSP",
+        "“Spelthorne LSP”",
+        '"SPELTHORNE LSP"',
+        "Spel\u200bthorne LSP",  # a zero-width space
+        "Spelthorne LSP\u200b",
+        "Spelthorne\u00a0LSP",  # a no-break space
+        "Spelthorne \u00adLSP",  # a soft hyphen
+        "\ufeffSpelthorne \u2060LSP",  # a byte-order mark, a word joiner
+        "Ｓｐｅｌｔｈｏｒｎｅ LSP",  # full width
+    ],
 )
 def test_duplicate_names_are_refused_and_change_nothing(slack, engine, spelthorne, name):
     before = row_counts(engine)
@@ -73,6 +85,17 @@ def test_duplicate_names_are_refused_and_change_nothing(slack, engine, spelthorn
     assert refused.status == 200 and not refused.public
     assert "already exists" in refused.text and "/partnership link Spelthorne LSP" in refused.text
     assert row_counts(engine) == before
+
+
+def test_a_lookalike_name_is_shown_as_typed_and_one_of_only_invisible_characters_refused(
+    slack, engine
+):
+    assert slack.command("/partnership", "create Al\u00adpha LSP").public
+    with Session(engine) as session:
+        assert session.exec(select(Partnership.name)).one() == "Al\u00adpha LSP"
+    refused = slack.command("/partnership", "create \u200b\u00ad \u2060", channel="C9")
+    assert not refused.public and "Give the partnership's name" in refused.text
+    assert row_counts(engine) == (1, 1, 1)
 
 
 def test_curly_quotes_are_stripped_from_names(slack, engine):

@@ -10,6 +10,7 @@ from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, user_mention
 from storage import budgets as store
 from storage.models import BudgetLine, Fund, Partnership
+from storage.partnerships import name_key
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 
@@ -49,7 +50,7 @@ def existing_line(session: Session, partnership: Partnership, text: str) -> tupl
 
 
 def check_name(text: str, *, what: str, example: str) -> str:
-    if not text:
+    if not name_key(text):  # nothing visible: a name only of spaces and format characters
         raise ParseError(f"Give the {what}'s name.", f"For example: `{example}`")
     if len(text) > MAX_NAME:
         raise ParseError(f"That {what} name is {len(text)} characters; the limit is {MAX_NAME}.")

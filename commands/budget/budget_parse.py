@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from commands.family import Refusal
 from formatting.money import AmountError, format_money, is_money, looks_like_amount, parse_amount
-from formatting.slack_text import plain_words
+from formatting.slack_text import escape, plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
@@ -216,7 +216,7 @@ def _one_amount(others: list[Token], clause: list[Token]) -> None:
     """Refuse a line with money outside its cost clause: which one was meant is a guess."""
     extra = [t.text for t in others if not t.quoted and is_money(t.text)]
     if extra:
-        amounts = ", ".join(f"`{text}`" for text in [joined(clause), *extra])
+        amounts = ", ".join(f"`{escape(text)}`" for text in [joined(clause), *extra])
         raise ParseError(f"That line has more than one amount ({amounts}).", ONE_COST)
 
 
@@ -252,11 +252,12 @@ def parse_days(text: str) -> Decimal:
         days = None
     if days is None or not days.is_finite() or days <= 0 or days > MAX_DAYS:
         raise ParseError(
-            f"`{text}` is not a number of days; give a positive number such as `2` or `0.5`."
+            f"`{escape(text)}` is not a number of days; "
+            "give a positive number such as `2` or `0.5`."
         )
     if days != days.quantize(Decimal("0.01")):
         raise ParseError(
-            f"`{text}` days is too precise; use at most two decimal places, such as `0.25`."
+            f"`{escape(text)}` days is too precise; use at most two decimal places, such as `0.25`."
         )
     return days
 
@@ -273,7 +274,7 @@ def parse_options(tokens: list[Token]) -> dict[str, str]:
         value = joined(tokens[i + 1 : j])
         if key in options or not value:
             raise ParseError(
-                f"`{key}` needs a name after it, once.",
+                f"`{escape(key)}` needs a name after it, once.",
                 "For example: `… 2 days @ £650 stage 1 who Lead Facilitator`",
             )
         options[key] = value
@@ -285,7 +286,7 @@ def parse_line_number(text: str) -> int:
     match = re.fullmatch(r"(?:line\s*)?#?\s*(\d{1,9})", text.strip(), flags=re.IGNORECASE)
     if match is None:
         raise ParseError(
-            f"`{text.strip() or '(nothing)'}` is not a line number.",
+            f"`{escape(text.strip()) or '(nothing)'}` is not a line number.",
             "Line numbers are shown by `/budget lines`; type them like `3` or `#3`.",
         )
     return int(match[1])

@@ -160,7 +160,7 @@ def help_(session: Session, ctx: Context, text: str) -> Reply:
 
 def _parse_name(text: str, *, example: str) -> tuple[str, Reply | None]:
     name = strip_quotes(plain_words(text))
-    if not name:
+    if not store.name_key(name):  # nothing visible: only spaces and format characters
         return "", refuse("Give the partnership's name.", f"For example: `{example}`")
     if len(name) > MAX_NAME:
         return "", refuse(
