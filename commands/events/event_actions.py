@@ -132,7 +132,7 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def _starts_and_ends(ctx: Context, text: str, *, past: bool) -> tuple[When, datetime | None]:
     """When the event starts, and ends if a range was given (`9.15am-3.40pm`)."""
-    split = time_ranges.split_range(plain_words(text))
+    split = time_ranges.split_range(text)  # already plain: unescaped once
     starts = schedule.when(ctx, split.text, schedule.EVENT_TIME, past=past)
     if split.end is None:
         return starts, None
