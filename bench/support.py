@@ -50,20 +50,28 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 @contextlib.contextmanager
-def running_bot(env: dict, log_path: Path, *, timeout: float = 20) -> Iterator[BotProcess]:
-    """`partnerbot run` for the length of the block; its log tail printed if it fails."""
-    bot = BotProcess(env, log_path)
+def running_bots(
+    env: dict, workdir: Path, count: int = 1, *, timeout: float = 60
+) -> Iterator[list[BotProcess]]:
+    """`count` `partnerbot run` processes for the length of the block, spawned together
+    (each with its own port and log in `workdir`); their log tails printed if one fails."""
+    bots = [BotProcess(env, workdir / f"bot{n}.log") for n in range(1, count + 1)]
     try:
-        yield bot.start(timeout=timeout)
+        for bot in bots:
+            bot.spawn()
+        for bot in bots:
+            bot.wait_until_healthy(timeout)
+        yield bots
     except BaseException:
-        if log_path.exists():
-            print(f"--- bot log ---\n{log_path.read_text()[-3000:]}", file=sys.stderr)
+        for n, bot in enumerate(bots, 1):
+            with contextlib.suppress(OSError):
+                print(f"--- bot {n} log ---\n{bot.logs()[-3000:]}", file=sys.stderr)
         raise
     finally:
-        # start() may fail after spawning; stop() then still ends the process.
-        # It asserts only when nothing was ever spawned.
-        with contextlib.suppress(AssertionError):
-            bot.stop()
+        for bot in bots:
+            # wait_until_healthy() may fail after spawning; stop() then still ends it.
+            with contextlib.suppress(AssertionError):
+                bot.stop()
 
 
 def signed_headers(body: str) -> dict:

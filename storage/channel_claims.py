@@ -30,7 +30,8 @@ def claim(
     session: Session, *, token: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Channel]:
     """Up to `limit` channels that have a claimable row and no live claim, now held by
-    `token` for `lease`, in one statement. Those free longest (or never claimed) first."""
+    `token` for `lease`, in one statement: those free longest (or never claimed) first,
+    then those with the earliest row."""
     same_channel = and_(
         col(ChannelClaim.team_id) == Reminder.team_id,
         col(ChannelClaim.channel_id) == Reminder.channel_id,
@@ -41,7 +42,11 @@ def claim(
         .outerjoin(ChannelClaim, same_channel)
         .where(claimable(now, lease), free)
         .group_by(col(Reminder.team_id), col(Reminder.channel_id))
-        .order_by(func.max(ChannelClaim.claimed_until).nulls_first(), func.min(Reminder.due_at))
+        .order_by(
+            func.max(ChannelClaim.claimed_until).nulls_first(),
+            func.min(Reminder.due_at),
+            func.random(),  # replicas claiming at once mostly pick different channels
+        )
         .limit(limit)
         .subquery()
     )
@@ -64,7 +69,7 @@ def claim(
             "claimed_by": insert.excluded.claimed_by,
             "claimed_until": insert.excluded.claimed_until,
         },
-        where=col(ChannelClaim.claimed_until) <= now,  # another got it first
+        where=col(ChannelClaim.claimed_until) <= now,  # unless another got it first
     ).returning(col(ChannelClaim.team_id), col(ChannelClaim.channel_id))
     return sorted((team_id, channel_id) for team_id, channel_id in session.exec(taken))
 

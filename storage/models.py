@@ -320,6 +320,7 @@ class Reminder(SQLModel, table=True):
         UniqueConstraint("subject", "subject_id", "rung", "due_at", name="uq_reminder_occurrence"),
         Index("ix_reminder_state_due", "state", "due_at"),
         Index("ix_reminder_subject", "subject", "subject_id"),
+        Index("ix_reminder_channel", "team_id", "channel_id", "due_at"),  # a round's rows
     )
 
     id: int | None = Field(default=None, primary_key=True)

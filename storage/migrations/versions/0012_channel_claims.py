@@ -27,7 +27,11 @@ def upgrade() -> None:
         sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "channel_id"),
     )
+    op.create_index(
+        "ix_reminder_channel", "reminder", ["team_id", "channel_id", "due_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reminder_channel", table_name="reminder")
     op.drop_table("channel_claim")
