@@ -62,15 +62,15 @@ def run(settings: Settings) -> None:
     # Imported only now: /metrics counts across workers only if prometheus_client is
     # first imported after make_run_directory().
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         from bot.app import create_app
         from bot.reminder_service import start_reminders, watch_queue_depth
+        from bot.socket_mode import OncePerEnvelope
 
+        assert settings.app_token is not None  # socket_mode means it is set
         app = create_app(settings, engine)
         start_reminders(settings, engine)
         watch_queue_depth(engine)
-        SocketModeHandler(app, settings.app_token).start()
+        OncePerEnvelope(app, settings.app_token, engine, utc_now).start()
     else:
         engine.dispose()  # each worker makes its own after the fork
         run_directory = make_run_directory()

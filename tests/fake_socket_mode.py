@@ -15,7 +15,7 @@ from tests.fake_slack import eventually
 class FakeSocketMode:
     def __init__(self) -> None:
         self.connections: list[ServerConnection] = []
-        self.acks: dict[str, dict] = {}
+        self.acks: dict[str, list[dict]] = {}  # envelope id -> each ack of it
         self._lock = threading.Lock()
         self._server = serve(self._session, "127.0.0.1", 0, ping_interval=None)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -34,9 +34,19 @@ class FakeSocketMode:
     def wait_for_connections(self, count: int) -> None:
         eventually(lambda: len(self.connections) >= count, what=f"{count} Socket Mode connections")
 
-    def send(self, connection: int, kind: str, payload: dict, *, retry: int = 0) -> dict:
-        """An envelope down one connection; returns the bot's acknowledgement."""
-        envelope_id = str(uuid.uuid4())
+    def send(
+        self,
+        connection: int,
+        kind: str,
+        payload: dict,
+        *,
+        retry: int = 0,
+        envelope_id: str | None = None,
+    ) -> dict:
+        """An envelope down one connection (a new one, unless envelope_id says which to
+        deliver again); returns the bot's acknowledgement of this delivery."""
+        envelope_id = envelope_id or str(uuid.uuid4())
+        acked = len(self.acks.get(envelope_id, []))
         envelope = {
             "envelope_id": envelope_id,
             "type": kind,  # events_api, slash_commands or interactive
@@ -46,7 +56,8 @@ class FakeSocketMode:
             "retry_reason": "timeout" if retry else "",
         }
         self.connections[connection].send(json.dumps(envelope))
-        return eventually(lambda: self.acks.get(envelope_id), what=f"the ack of {kind}")
+        eventually(lambda: len(self.acks.get(envelope_id, [])) > acked, what=f"the ack of {kind}")
+        return self.acks[envelope_id][-1]
 
     def _session(self, websocket: ServerConnection) -> None:
         websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
@@ -56,6 +67,6 @@ class FakeSocketMode:
             for message in websocket:
                 ack = json.loads(message)
                 with self._lock:
-                    self.acks[ack["envelope_id"]] = ack
+                    self.acks.setdefault(ack["envelope_id"], []).append(ack)
         except ConnectionClosed:
             pass  # the bot stopped

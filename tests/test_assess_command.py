@@ -115,6 +115,19 @@ def test_one_event_delivered_twice_is_recorded_once(thread, fake_slack, engine):
         assert len(session.exec(select(AssessAnswer)).all()) == 1
 
 
+def test_one_message_under_two_event_ids_is_recorded_once(thread, fake_slack, engine):
+    """Slack can deliver one message twice with different event ids (a message in a
+    shared channel, a redelivery after a reconnect): the message's own identity, its
+    channel and ts, decides."""
+    thread.send(BASELINE_ANSWERS[0], event_id="EvFIRST", ts="1700008888.000100")
+    fake_slack.wait_for("chat.postMessage", count=3)
+    thread.send(BASELINE_ANSWERS[0], event_id="EvSECOND", ts="1700008888.000100")
+    fake_slack.drained()
+    assert len(thread.posts()) == 2
+    with Session(engine) as session:
+        assert len(session.exec(select(AssessAnswer)).all()) == 1
+
+
 def test_editing_the_message_that_held_an_answer_updates_it(thread, engine):
     thread.say("First version of operations.", ts="1700005555.000100")
     thread.edit("1700005555.000100", "Second version of operations.")

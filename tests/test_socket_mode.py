@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import AssessAnswer
+from storage.models import AssessAnswer, Deadline
 from tests.fake_socket_mode import FakeSocketMode
 from tests.helpers import BASELINE_ANSWERS
 from tests.processes import spawn_bot
@@ -21,10 +21,16 @@ pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
 
 
-def command(socket: FakeSocketMode, connection: int, text: str, name: str = "/partnership"):
+def command(
+    socket: FakeSocketMode,
+    connection: int,
+    text: str,
+    name: str = "/partnership",
+    envelope_id: str | None = None,
+):
     body = slash_command_body(name, text, team="T1", user=OFFICER, channel="C1")
-    ack = socket.send(connection, "slash_commands", dict(parse_qsl(body)))
-    return ack["payload"]["text"]
+    ack = socket.send(connection, "slash_commands", dict(parse_qsl(body)), envelope_id=envelope_id)
+    return ack.get("payload", {}).get("text", "")
 
 
 def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
@@ -44,6 +50,10 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
             started = command(socket, 0, f"start baseline for <@{CHAIR}|nick>", "/assess")
             assert "Starting questionnaire *1*" in started
             thread_ts = fake_slack.wait_for("chat.postMessage", count=2)[1].body["thread_ts"]
+            # One slash_commands envelope delivered twice, to each connection: one deadline.
+            added = command(socket, 0, 'add "Returns" 31 July', "/deadline", envelope_id="E1")
+            assert "added deadline *1*" in added
+            command(socket, 1, 'add "Returns" 31 July', "/deadline", envelope_id="E1")
 
             answer = {
                 "type": "message",
@@ -77,3 +87,4 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
     assert len(posted) == 3 and set(posted.values()) == {1}  # parent, question 1, question 2
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).all() == [BASELINE_ANSWERS[0]]
+        assert session.exec(select(Deadline.title)).all() == ["Returns"]

@@ -30,24 +30,29 @@ def thread_started(
 
 
 def thread_reply(engine: Engine, message: ThreadMessage) -> list[Post]:
-    return _safely(engine, message, conversation.on_reply)
+    # One message can also arrive under two event ids (Slack redelivers, or a channel
+    # shared between workspaces): the message itself, its channel and ts, is claimed too.
+    claims = (f"message:{message.channel_id}:{message.message_ts}",) if message.message_ts else ()
+    return _safely(engine, message, conversation.on_reply, claims)
 
 
 def thread_edited(engine: Engine, message: ThreadMessage) -> list[Post]:
-    return _safely(engine, message, conversation.on_edit)
+    return _safely(engine, message, conversation.on_edit)  # each edit keeps the ts: no claim
 
 
-def _safely(engine: Engine, message: ThreadMessage, step) -> list[Post]:
+def _safely(
+    engine: Engine, message: ThreadMessage, step, claims: tuple[str, ...] = ()
+) -> list[Post]:
     message = replace(message, text=without_control(message.text))
+    keys = (message.event_id, *claims) if message.event_id else claims
 
     def once(session: Session) -> list[Post]:
-        # The event is claimed in the same transaction as its effect: if handling fails,
-        # the claim rolls back too and Slack's retry is handled; if it succeeded, the
-        # retry (to this replica or another) finds the claim and does nothing.
-        if message.event_id and not claim_event(
-            session, event_id=message.event_id, team_id=message.team_id, now=message.now
-        ):
-            return []
+        # Claimed in the same transaction as its effect: if handling fails, the claim
+        # rolls back too and Slack's retry is handled; if it succeeded, the retry (to
+        # this replica or another) finds the claim and does nothing.
+        for key in keys:
+            if not claim_event(session, event_id=key, team_id=message.team_id, now=message.now):
+                return []
         return step(session, message)
 
     try:
