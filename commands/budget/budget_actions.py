@@ -38,7 +38,7 @@ from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form,
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
-from storage.models import BudgetLine, Partnership, saved_id
+from storage.models import BudgetLine, Change, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 HISTORY_SHOWN = 100
@@ -110,6 +110,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"planned line {line.number} on {fund.name}: {description}",
         None,
         format_money(cost.planned),
+        store.Links(Change.PLAN, line_id=line.id),
     )
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund)}\n"
@@ -148,6 +149,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         f"recorded spend on line {line.number} ({fund.name})",
         format_money(old),
         format_money(pence),
+        store.Links(Change.SPEND, line_id=line.id, old_pence=old, new_pence=pence),
     )
     return confirm(
         f":receipt: {by(ctx)} recorded {format_money(pence)} spent on line *{line.number}* "
@@ -172,6 +174,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"cancelled line {line.number} ({fund.name}): {line.description}",
         f"{format_money(line.planned_pence)} planned",
         "cancelled",
+        store.Links(Change.CANCEL, line_id=line.id),
     )
     return confirm(
         f":wastebasket: {by(ctx)} cancelled line *{line.number}* ({escape(line.description)}); "

@@ -9,7 +9,7 @@ from commands.context import Context
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, user_mention
 from storage import budgets as store
-from storage.models import BudgetLine, Fund, Partnership
+from storage.models import BudgetAudit, BudgetLine, Fund, Partnership
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 
@@ -71,8 +71,9 @@ def audit(
     action: str,
     old: str | None,
     new: str | None,
-) -> None:
-    store.record(
+    links: store.Links | None = None,
+) -> BudgetAudit:
+    return store.record(
         session,
         partnership=partnership,
         user_id=ctx.user_id,
@@ -80,6 +81,7 @@ def audit(
         action=action,
         old=old,
         new=new,
+        links=links,
     )
 
 
