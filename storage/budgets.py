@@ -269,9 +269,9 @@ def paid_in_by(session: Session, *, fund: Fund, kind: str, source: str | None) -
 
 
 def history_of(
-    session: Session, *, partnership: Partnership, limit: int
+    session: Session, *, partnership: Partnership, limit: int | None
 ) -> tuple[list[BudgetAudit], int]:
-    """The newest `limit` audit rows, and how many there are in all."""
+    """The newest `limit` audit rows (None: all), and how many there are in all."""
     where = (
         BudgetAudit.team_id == partnership.team_id,
         BudgetAudit.partnership_id == partnership.id,

@@ -93,6 +93,16 @@ class Membership(SQLModel, table=True):
     changed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class Person(SQLModel, table=True):
+    """A Slack user's real name, looked up once with users.info and kept, so exports
+    name people as finance teams know them (not `U1OFFICER`)."""
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    user_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    real_name: str = Field(max_length=200)
+    looked_up_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class SlackEvent(SQLModel, table=True):
     """Events API deliveries already handled.
 

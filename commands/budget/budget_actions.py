@@ -22,7 +22,7 @@ from commands.budget.budget_common import (
     figures_of,
     remaining_sentence,
 )
-from commands.budget.budget_csv import budget_csv
+from commands.budget.budget_csv import budget_csv, budget_rows, people_in
 from commands.budget.budget_parse import (
     ParseError,
     Token,
@@ -206,17 +206,23 @@ def history(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    content = budget_csv(
+    rows = budget_rows(
         store.figures(session, partnership=partnership),
         store.entries_of(session, partnership=partnership),
         store.lines_of(session, partnership=partnership),
+        store.history_of(session, partnership=partnership, limit=None)[0],
         ctx.tz,
     )
     filename = f"budget-{file_slug(partnership.name)}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.csv"
     title = f"Budget of {partnership.name}"
     return inform(
         f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel).",
-        upload=Upload(filename=filename, title=title, content=content),
+        upload=Upload(
+            filename=filename,
+            title=title,
+            named=partial(budget_csv, rows),
+            people=people_in(rows),
+        ),
     )
 
 
