@@ -3,9 +3,13 @@ Slack real name, looked up once (users.info) and kept; on both databases."""
 
 import csv
 import io
+from datetime import datetime
+from decimal import Decimal
 
+import openpyxl
 from sqlmodel import Session, select
 
+from commands.budget.budget_xlsx import POUNDS
 from storage.models import Person
 from tests import test_budget_command
 
@@ -73,3 +77,35 @@ def test_someone_slack_will_not_name_is_shown_by_id_and_asked_again(officer, fak
     assert section(exported(officer, fake_slack), "History")[0][1] == OFFICER
     fake_slack.people[OFFICER] = "Joy Willshire"
     assert section(exported(officer, fake_slack, count=2), "History")[0][1] == "Joy Willshire"
+
+
+def test_the_xlsx_has_a_sheet_per_section_with_real_numbers(surrey, fake_slack):
+    fake_slack.people[OFFICER] = "Joy Willshire"
+    surrey('plan "Pooled fund" Design workshop 2.5 days @ £650.50 stage 1')
+    surrey('plan "Pooled fund" =HYPERLINK("http://evil.example") £5')
+    reply = surrey("export xlsx")
+    assert "budget-surrey-lsp-officer-group-2026-11-24.xlsx" in reply.text
+    (upload,) = fake_slack.wait_for("upload")
+    book = openpyxl.load_workbook(io.BytesIO(upload.body["content"]))
+    assert book.sheetnames == ["Funds", "Money in", "Lines", "History"]
+    funds = book["Funds"]
+    assert [c.value for c in funds[1]][:2] == ["Fund", "Total (£)"]
+    assert funds["B2"].value == 12_000 and funds["B2"].number_format == POUNDS
+    assert funds["A4"].value == "All funds" and funds["A4"].font.bold
+    assert funds["B4"].value == 17_000
+    lines = book["Lines"]
+    assert lines["F2"].value == Decimal("2.5") and lines["G2"].value == Decimal("650.5")
+    assert lines["H2"].value == Decimal("1626.25") and lines["H2"].number_format == POUNDS
+    assert lines["C3"].value == '=HYPERLINK("http://evil.example")'
+    assert lines["C3"].data_type == "s"  # text, never a formula
+    assert lines["K2"].value == datetime(2026, 11, 24, 14, 30) and lines["L2"].value == (
+        "Joy Willshire"
+    )
+    money = book["Money in"]
+    last = [c.value for c in money[money.max_row]]
+    assert last[:4] == ["Total", "All funds", None, 17_000]
+
+
+def test_an_unknown_export_kind_is_refused(surrey):
+    refused = surrey("export pdf")
+    assert not refused.public and "not `pdf`" in refused.text and "export xlsx" in refused.text

@@ -36,7 +36,7 @@ unless `--allow-overcommit`)
 • `/budget lines` or `/budget lines "Pooled fund"` — the lines, numbered
 • `/budget history` — who changed what, newest first
 • `/budget export` — the whole budget as a spreadsheet (CSV) in this channel, with totals \
-per fund and the history
+per fund and the history; `/budget export xlsx` for an Excel workbook
 • `/budget chart` — a picture of each fund: spent, committed and left
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \

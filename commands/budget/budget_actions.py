@@ -22,7 +22,7 @@ from commands.budget.budget_common import (
     figures_of,
     remaining_sentence,
 )
-from commands.budget.budget_csv import budget_csv, budget_rows, people_in
+from commands.budget.budget_csv import budget_csv
 from commands.budget.budget_parse import (
     ParseError,
     Token,
@@ -33,6 +33,8 @@ from commands.budget.budget_parse import (
     parse_options,
     tokenize,
 )
+from commands.budget.budget_sheet import budget_sections, people_in
+from commands.budget.budget_xlsx import budget_xlsx
 from commands.context import Context
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
 from formatting.money import format_money
@@ -206,24 +208,37 @@ def history(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    rows = budget_rows(
+    kind = plain_words(text).lower() or "csv"
+    if kind not in _EXPORTS:
+        raise ParseError(
+            f"`/budget export` makes a CSV or an Excel workbook, not `{escape(kind)}`.",
+            "Type `/budget export` for a CSV, or `/budget export xlsx` for Excel.",
+        )
+    sections = budget_sections(
         store.figures(session, partnership=partnership),
         store.entries_of(session, partnership=partnership),
         store.lines_of(session, partnership=partnership),
         store.history_of(session, partnership=partnership, limit=None)[0],
-        ctx.tz,
     )
-    filename = f"budget-{file_slug(partnership.name)}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.csv"
-    title = f"Budget of {partnership.name}"
+    suffix, make = _EXPORTS[kind]
+    day = f"{ctx.now.astimezone(ctx.tz):%Y-%m-%d}"
+    filename = f"budget-{file_slug(partnership.name)}-{day}.{suffix}"
     return inform(
         f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel).",
         upload=Upload(
             filename=filename,
-            title=title,
-            named=partial(budget_csv, rows),
-            people=people_in(rows),
+            title=f"Budget of {partnership.name}",
+            named=partial(make, sections, ctx.tz),
+            people=people_in(sections),
         ),
     )
+
+
+_EXPORTS = {
+    "csv": ("csv", budget_csv),
+    "xlsx": ("xlsx", budget_xlsx),
+    "excel": ("xlsx", budget_xlsx),
+}
 
 
 def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
