@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget.budget_common import audit, by, figures_of, remaining_sentence
+from commands.budget.budget_common import audit, by, figures_of, fund_of, remaining_sentence
 from commands.budget.budget_money import paid_in_words
 from commands.budget.budget_parse import ParseError
 from commands.context import Context
@@ -64,8 +64,7 @@ def _reverse_entry(
 ) -> Reply:
     entry = session.get(FundEntry, row.entry_id)
     assert entry is not None, "an entry audit row refers to its entry"
-    fund = session.get(Fund, entry.fund_id)
-    assert fund is not None, "fund_id is a required foreign key"
+    fund = fund_of(session, entry)
     before = figures_of(session, partnership, fund)
     if entry.amount_pence > 0 and before.remaining - entry.amount_pence < 0 and not allowed:
         return _would_overcommit(fund, before.total - entry.amount_pence)
@@ -101,8 +100,7 @@ def _reverse_line_change(
 ) -> Reply:
     line = session.get(BudgetLine, row.line_id)
     assert line is not None, "a line audit row refers to its line"
-    fund = session.get(Fund, line.fund_id)
-    assert fund is not None, "fund_id is a required foreign key"
+    fund = fund_of(session, line)
     if refusal := _changed_since(line, row):
         return refusal
     if row.change == Change.CANCEL:
