@@ -27,6 +27,7 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",
+    "users:read",
 )
 
 

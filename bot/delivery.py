@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.people import real_names
 from commands.assess.threads import thread_started
 from commands.reply import Post, Reply, could_not_post
 from formatting.slack_text import escape
@@ -96,11 +97,16 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
     what = reply.upload.filename if reply.upload else "that"
     try:
         if reply.upload:
+            names = (
+                real_names(client, engine, clock, team_id=team_id, user_ids=reply.upload.people)
+                if reply.upload.people
+                else None
+            )
             client.files_upload_v2(
                 channel=channel_id,
                 filename=reply.upload.filename,
                 title=reply.upload.title,
-                content=reply.upload.data(),
+                content=reply.upload.data(names),
             )
         for message in reply.posts:
             post(client, message)

@@ -128,7 +128,7 @@ class Shell:
 
     def _file(self, upload: Upload) -> str:
         try:
-            return f"[file] {self._save(upload.filename, upload.data())}"
+            return f"[file] {self._save(upload.filename, upload.data(self.names))}"
         except Exception:  # as in Slack: a file that cannot be made is said, not raised
             log.exception("could not make %s", upload.filename)
             return could_not_post(upload.filename)

@@ -127,11 +127,9 @@ def _plan_fields(session: Session, partnership: Partnership, user_id: str) -> li
     return [
         _input("fund", "Fund", _select([f.name for f in funds], "Choose a fund")),
         _input("description", "What it is for", _text_input(300, "Design workshop")),
-        _input(
-            "amount",
-            "Amount (£)",
-            {"type": "number_input", "is_decimal_allowed": True, "min_value": "0.01"},
-        ),
+        # Text, not a number field: the cost is read exactly as the command reads it, so
+        # `2 x £650` and `2 days @ £650` work here too, and `£1,00` is refused the same way.
+        _input("amount", "Cost", _text_input(60, "£2,000, or 2 days @ £650")),
         _input("stage", "Stage", _text_input(120, "1"), optional=True),
         _input("who", "Who", _text_input(120, "Lead Facilitator"), optional=True),
     ]
@@ -159,9 +157,10 @@ def _event_text(values: Values) -> str:
 
 
 def _plan_text(values: Values) -> str:
+    """The line as it would be typed: the description and the cost exactly as written."""
     text = (
         f'"{escape(_value(values, "fund"))}" {escape(_value(values, "description"))} '
-        f"£{_value(values, 'amount')}"
+        f"{escape(_value(values, 'amount'))}"
     )
     for option in ("stage", "who"):
         if value := _value(values, option):

@@ -24,9 +24,15 @@ class Upload:
 
     filename: str
     title: str
-    content: bytes | Callable[[], bytes]
+    content: bytes | Callable[[], bytes] = b""
+    # A file that names people: made by `named` from their real names, which only the
+    # bot can look up (users.info), for the Slack user ids in `people`.
+    named: Callable[[dict[str, str]], bytes] | None = None
+    people: tuple[str, ...] = ()
 
-    def data(self) -> bytes:
+    def data(self, names: dict[str, str] | None = None) -> bytes:
+        if self.named is not None:
+            return self.named(names or {})
         return self.content() if callable(self.content) else self.content
 
 

@@ -4,13 +4,22 @@ Figures are computed in SQL from the rows, never stored: a total can't drift fro
 entries it sums.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership, saved_id
+from storage.models import (
+    BudgetAudit,
+    BudgetLine,
+    Change,
+    Fund,
+    FundEntry,
+    Partnership,
+    saved_id,
+)
 from storage.partnerships import name_key
 
 
@@ -188,6 +197,18 @@ def lines_of(
     return list(session.exec(query))
 
 
+@dataclass(frozen=True)
+class Links:
+    """What an audit row changed, so `/budget undo` can reverse it."""
+
+    change: str  # a Change value
+    entry_id: int | None = None
+    line_id: int | None = None
+    old_pence: int | None = None
+    new_pence: int | None = None
+    undoes_id: int | None = None
+
+
 def record(
     session: Session,
     *,
@@ -197,26 +218,60 @@ def record(
     action: str,
     old: str | None = None,
     new: str | None = None,
-) -> None:
+    links: Links | None = None,
+) -> BudgetAudit:
     """An audit row, in the same transaction as the change it describes."""
-    session.add(
-        BudgetAudit(
-            team_id=partnership.team_id,
-            partnership_id=saved_id(partnership),
-            at=now,
-            user_id=user_id,
-            action=action[:300],
-            old_value=old,
-            new_value=new,
-        )
+    row = BudgetAudit(
+        team_id=partnership.team_id,
+        partnership_id=saved_id(partnership),
+        at=now,
+        user_id=user_id,
+        action=action[:300],
+        old_value=old,
+        new_value=new,
+        **(asdict(links) if links else {}),
     )
+    session.add(row)
     session.flush()
+    return row
+
+
+def last_undoable(
+    session: Session, *, partnership: Partnership, user_id: str, since: datetime
+) -> BudgetAudit | None:
+    """This person's newest change here since `since` that no undo has reversed."""
+    undo = aliased(BudgetAudit)
+    reversed_already = select(undo.id).where(undo.undoes_id == BudgetAudit.id).exists()
+    return session.exec(
+        select(BudgetAudit)
+        .where(
+            BudgetAudit.team_id == partnership.team_id,
+            BudgetAudit.partnership_id == partnership.id,
+            BudgetAudit.user_id == user_id,
+            col(BudgetAudit.at) >= since,
+            col(BudgetAudit.change).is_not(None),
+            BudgetAudit.change != Change.UNDO,
+            ~reversed_already,
+        )
+        .order_by(col(BudgetAudit.at).desc(), col(BudgetAudit.id).desc())
+        .limit(1)
+    ).first()
+
+
+def paid_in_by(session: Session, *, fund: Fund, kind: str, source: str | None) -> int:
+    """What one source (None: every source) has paid into a fund as `kind`, net of
+    corrections, in pence."""
+    where = [FundEntry.fund_id == fund.id, FundEntry.kind == kind]
+    if source is not None:
+        where.append(FundEntry.source == source)
+    total = session.exec(select(func.sum(FundEntry.amount_pence)).where(*where)).one()
+    return int(total or 0)
 
 
 def history_of(
-    session: Session, *, partnership: Partnership, limit: int
+    session: Session, *, partnership: Partnership, limit: int | None
 ) -> tuple[list[BudgetAudit], int]:
-    """The newest `limit` audit rows, and how many there are in all."""
+    """The newest `limit` audit rows (None: all), and how many there are in all."""
     where = (
         BudgetAudit.team_id == partnership.team_id,
         BudgetAudit.partnership_id == partnership.id,
@@ -241,7 +296,7 @@ def same_entry_since(
     since: datetime,
 ) -> FundEntry | None:
     """The newest entry like this one recorded since `since`: a payment typed twice?"""
-    same_source = col(FundEntry.source).is_(None) if source is None else FundEntry.source == source
+    same_source = _from(source)
     return session.exec(
         select(FundEntry)
         .where(
@@ -254,3 +309,7 @@ def same_entry_since(
         .order_by(col(FundEntry.created_at).desc())
         .limit(1)
     ).first()
+
+
+def _from(source: str | None):
+    return col(FundEntry.source).is_(None) if source is None else FundEntry.source == source

@@ -27,6 +27,11 @@ def parent(target: str, *, index: bool = False, primary_key: bool = False) -> Co
     )
 
 
+def reference(target: str) -> Column:
+    """An optional reference to another row, deleted with it."""
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=True)
+
+
 class _Saved(Protocol):
     id: int | None
 
@@ -86,6 +91,16 @@ class Membership(SQLModel, table=True):
     role: str = Field(max_length=16)  # a Role value
     changed_by: str = Field(max_length=SLACK_ID)
     changed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    """A Slack user's real name, looked up once with users.info and kept, so exports
+    name people as finance teams know them (not `U1OFFICER`)."""
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    user_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    real_name: str = Field(max_length=200)
+    looked_up_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SlackEvent(SQLModel, table=True):
@@ -169,6 +184,7 @@ class BudgetAudit(SQLModel, table=True):
     """Who changed what in a budget, when, from what to what. Written with the change."""
 
     __tablename__ = "budget_audit"
+    __table_args__ = (UniqueConstraint("undoes_id", name="uq_budget_audit_undoes"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=SLACK_ID)
@@ -178,6 +194,25 @@ class BudgetAudit(SQLModel, table=True):
     action: str = Field(max_length=300)  # "planned line 3 on *Pooled fund*"
     old_value: str | None = Field(default=None, max_length=300)
     new_value: str | None = Field(default=None, max_length=300)
+    # What the change did, so that `/budget undo` can reverse it (None on older rows).
+    change: str | None = Field(default=None, max_length=16)  # a Change value
+    entry_id: int | None = Field(default=None, sa_column=reference("fund_entry.id"))
+    line_id: int | None = Field(default=None, sa_column=reference("budget_line.id"))
+    old_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend before
+    new_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend after
+    # The row this one reverses (unique: a change is undone at most once).
+    undoes_id: int | None = Field(default=None, sa_column=reference("budget_audit.id"))
+
+
+class Change(StrEnum):
+    """What a budget audit row records, for `/budget undo`."""
+
+    FUND = "fund"  # a fund created: kept for the record, not undone
+    ENTRY = "entry"  # money in, or a correction of it
+    PLAN = "plan"
+    SPEND = "spend"
+    CANCEL = "cancel"
+    UNDO = "undo"
 
 
 class Deadline(SQLModel, table=True):

@@ -92,6 +92,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict]] = {}  # what chat.postMessage stored, by channel
         self.tokens: dict[str, dict] = {"xoxb-test-token": TEAM}  # bot token -> its workspace
+        self.people: dict[str, str] = {}  # user id -> real name, for users.info
         self._responders: dict[str, Responder] = {}
         self._holds: dict[str, tuple[threading.Event, float]] = {}  # method -> (gate, timeout)
         self._lock = threading.Lock()
@@ -216,6 +217,12 @@ class FakeSlack:
             return 200, self.store_message(call.body, ts)
         if call.method in ("conversations.history", "conversations.replies"):
             return 200, self._history(call)
+        if call.method == "users.info":
+            user_id = call.body.get("user", "")
+            if user_id not in self.people:
+                return 200, {"ok": False, "error": "user_not_found"}
+            name = self.people[user_id]
+            return 200, {"ok": True, "user": {"id": user_id, "real_name": name}}
         if call.method == "chat.getPermalink":
             channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
             link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -122,7 +122,7 @@ def test_plan_spend_offers_the_funds_and_refuses_an_overcommitment_at_the_amount
     values = {
         "fund": {"type": "static_select", "selected_option": {"value": "PtP credit"}},
         "description": {"type": "plain_text_input", "value": "Joint training <with> Runnymede"},
-        "amount": {"type": "number_input", "value": "7000"},
+        "amount": {"type": "plain_text_input", "value": "7000"},
         "stage": {"type": "plain_text_input", "value": None},
         "who": {"type": "plain_text_input", "value": "Lead Facilitator"},
     }
@@ -138,6 +138,57 @@ def test_plan_spend_offers_the_funds_and_refuses_an_overcommitment_at_the_amount
         120050,
         "Lead Facilitator",
     )
+
+
+def plan_values(description: str, cost: str) -> dict:
+    return {
+        "fund": {"type": "static_select", "selected_option": {"value": "PtP credit"}},
+        "description": {"type": "plain_text_input", "value": description},
+        "amount": {"type": "plain_text_input", "value": cost},
+    }
+
+
+@pytest.mark.parametrize(
+    "description, cost, planned, days",
+    [
+        ("Theme lead workshops", "2 x £650", 130_000, 200),
+        ("Theme lead workshops", "2 days at £650 per day", 130_000, 200),
+        ("Ask finance@surreycc.gov.uk × 2", "£ 500", 50_000, None),
+        ("Stage 2 - 1/2 day workshop", "500 pounds", 50_000, None),
+    ],
+)
+def test_the_plan_form_reads_description_and_cost_as_the_command_does(
+    partnership_id, slack, fake_slack, engine, description, cost, planned, days
+):
+    slack.command("/budget", "plan", user=OFFICER)
+    assert not slack.submit(opened(fake_slack), plan_values(description, cost), user=OFFICER).body
+    with Session(engine) as session:
+        line = session.exec(select(BudgetLine)).one()
+    assert (line.description, line.planned_pence, line.days_hundredths) == (
+        description,
+        planned,
+        days,
+    )
+
+
+@pytest.mark.parametrize(
+    "description, cost, says",
+    [
+        ("Theme lead workshops 2 x £650", "650", "more than one amount"),
+        ("Venue", "£1,00", "separator in the wrong place"),
+        ("Venue", "£2000k", "would be £2,000,000"),
+        ("Venue", "£6.000,00", "£6,000.00"),
+        ("Venue", "lots", "couldn't find the cost"),
+    ],
+)
+def test_the_plan_form_refuses_what_the_command_refuses(
+    partnership_id, slack, fake_slack, engine, description, cost, says
+):
+    slack.command("/budget", "plan", user=OFFICER)
+    refused = slack.submit(opened(fake_slack), plan_values(description, cost), user=OFFICER)
+    assert says in refused.body["errors"]["amount"]
+    with Session(engine) as session:
+        assert session.exec(select(BudgetLine)).all() == []
 
 
 def test_a_bare_deadline_add_or_budget_plan_opens_its_form(partnership_id, slack, fake_slack):

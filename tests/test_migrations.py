@@ -53,13 +53,14 @@ def test_the_read_cache_migration_goes_both_ways_and_keeps_every_row(engine):
     _migrate(engine, command.downgrade, "0009")
     assert _counts(engine) == before
     assert _triggers(engine)
-    assert dispatch(engine, CTX, "/budget", 'fund "Pooled fund" £1,000').public
+    # A deadline, not a budget change: the budget's audit rows have columns since 0014.
+    assert dispatch(engine, CTX, "/deadline", 'add "Annual return" 5pm 31 August').public
     with engine.connect() as connection:  # the restored triggers bump it again
         assert connection.exec_driver_sql("SELECT version FROM partnership").scalar() > 0
     _migrate(engine, command.upgrade, "head")
     assert "version" not in {c["name"] for c in inspect(engine).get_columns("partnership")}
     assert not _triggers(engine)
-    assert _counts(engine) == before | {"fund_entry": before["fund_entry"] + 1}
+    assert _counts(engine) == before | {"deadline": before["deadline"] + 1}
 
 
 def _triggers(engine) -> list[str]:

@@ -13,6 +13,7 @@ from commands.budget.budget_actions import (
     spend,
 )
 from commands.budget.budget_money import contribute, fund
+from commands.budget.budget_undo import undo
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
@@ -27,9 +28,15 @@ contribution
 a planned line; or end with an amount: `… Venue £2,000`
 • `/budget spend 3 £700` — the actual spend on line 3 (replaces what was recorded)
 • `/budget cancel 3` — cancel line 3 (it stays in the history)
+• `/budget undo` — reverse your last budget change here (within 24 hours), with a \
+reversing entry; both stay in the history
+• Corrections: `/budget fund "PtP credit" -£2,000`, `/budget contribute "Pooled fund" \
+-£1,000 from "Partner"`, `/budget spend 3 £0` (refused if they would overcommit a fund, \
+unless `--allow-overcommit`)
 • `/budget lines` or `/budget lines "Pooled fund"` — the lines, numbered
 • `/budget history` — who changed what, newest first
-• `/budget export` — the whole budget as a spreadsheet (CSV) in this channel
+• `/budget export` — the whole budget as a spreadsheet (CSV) in this channel, with totals \
+per fund and the history; `/budget export xlsx` for an Excel workbook
 • `/budget chart` — a picture of each fund: spent, committed and left
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
@@ -55,4 +62,5 @@ ACTIONS: dict[str, Action] = {
     "history": history,
     "export": export,
     "chart": chart,
+    "undo": undo,
 }

@@ -33,12 +33,14 @@ from commands.budget.budget_parse import (
     parse_options,
     tokenize,
 )
+from commands.budget.budget_sheet import budget_sections, people_in
+from commands.budget.budget_xlsx import budget_xlsx
 from commands.context import Context
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
-from storage.models import BudgetLine, Partnership, saved_id
+from storage.models import BudgetLine, Change, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 HISTORY_SHOWN = 100
@@ -110,6 +112,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"planned line {line.number} on {fund.name}: {description}",
         None,
         format_money(cost.planned),
+        store.Links(Change.PLAN, line_id=line.id),
     )
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund)}\n"
@@ -148,6 +151,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         f"recorded spend on line {line.number} ({fund.name})",
         format_money(old),
         format_money(pence),
+        store.Links(Change.SPEND, line_id=line.id, old_pence=old, new_pence=pence),
     )
     return confirm(
         f":receipt: {by(ctx)} recorded {format_money(pence)} spent on line *{line.number}* "
@@ -172,6 +176,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"cancelled line {line.number} ({fund.name}): {line.description}",
         f"{format_money(line.planned_pence)} planned",
         "cancelled",
+        store.Links(Change.CANCEL, line_id=line.id),
     )
     return confirm(
         f":wastebasket: {by(ctx)} cancelled line *{line.number}* ({escape(line.description)}); "
@@ -203,18 +208,37 @@ def history(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    content = budget_csv(
+    kind = plain_words(text).lower() or "csv"
+    if kind not in _EXPORTS:
+        raise ParseError(
+            f"`/budget export` makes a CSV or an Excel workbook, not `{escape(kind)}`.",
+            "Type `/budget export` for a CSV, or `/budget export xlsx` for Excel.",
+        )
+    sections = budget_sections(
         store.figures(session, partnership=partnership),
         store.entries_of(session, partnership=partnership),
         store.lines_of(session, partnership=partnership),
-        ctx.tz,
+        store.history_of(session, partnership=partnership, limit=None)[0],
     )
-    filename = f"budget-{file_slug(partnership.name)}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.csv"
-    title = f"Budget of {partnership.name}"
+    suffix, make = _EXPORTS[kind]
+    day = f"{ctx.now.astimezone(ctx.tz):%Y-%m-%d}"
+    filename = f"budget-{file_slug(partnership.name)}-{day}.{suffix}"
     return inform(
         f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel).",
-        upload=Upload(filename=filename, title=title, content=content),
+        upload=Upload(
+            filename=filename,
+            title=f"Budget of {partnership.name}",
+            named=partial(make, sections, ctx.tz),
+            people=people_in(sections),
+        ),
     )
+
+
+_EXPORTS = {
+    "csv": ("csv", budget_csv),
+    "xlsx": ("xlsx", budget_xlsx),
+    "excel": ("xlsx", budget_xlsx),
+}
 
 
 def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

@@ -9,7 +9,7 @@ from commands.context import Context
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, user_mention
 from storage import budgets as store
-from storage.models import BudgetLine, Fund, Partnership
+from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership
 from storage.partnerships import name_key
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
@@ -44,9 +44,14 @@ def existing_line(session: Session, partnership: Partnership, text: str) -> tupl
             f"There is no line {number} in this budget.",
             "`/budget lines` lists them with their numbers.",
         )
-    fund = session.get(Fund, line.fund_id)
+    return line, fund_of(session, line)
+
+
+def fund_of(session: Session, row: BudgetLine | FundEntry) -> Fund:
+    """The fund a line or an entry belongs to."""
+    fund = session.get(Fund, row.fund_id)
     assert fund is not None, "fund_id is a required foreign key, and funds are never deleted"
-    return line, fund
+    return fund
 
 
 def check_name(text: str, *, what: str, example: str) -> str:
@@ -72,8 +77,9 @@ def audit(
     action: str,
     old: str | None,
     new: str | None,
-) -> None:
-    store.record(
+    links: store.Links | None = None,
+) -> BudgetAudit:
+    return store.record(
         session,
         partnership=partnership,
         user_id=ctx.user_id,
@@ -81,6 +87,7 @@ def audit(
         action=action,
         old=old,
         new=new,
+        links=links,
     )
 
 

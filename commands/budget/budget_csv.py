@@ -10,92 +10,35 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from commands.budget.budget_sheet import Cell, Days, Money, Section, Someone
 from commands.budget.budget_view import format_days
 from formatting.money import pounds_decimal
-from storage.budgets import FundFigures
-from storage.models import BudgetLine, Fund, FundEntry
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def budget_csv(
-    funds: list[FundFigures],
-    entries: list[tuple[FundEntry, Fund]],
-    lines: list[tuple[BudgetLine, Fund]],
-    tz: ZoneInfo,
-) -> bytes:
+def budget_csv(sections: list[Section], tz: ZoneInfo, names: dict[str, str]) -> bytes:
+    """The sections one after another, each with its title and headings."""
+    rows: list[list[str]] = []
+    for section in sections:
+        rows += [[section.title], section.headings]
+        rows += [[_text(cell, tz, names) for cell in row] for row in section.rows]
+        rows.append([])
     out = io.StringIO()
-    writer = csv.writer(out)
-    rows = [
-        ["Funds"],
-        ["Fund", "Total (£)", "Committed (£)", "Spent (£)", "Remaining (£)", "Planned days"],
-        *(
-            [
-                f.fund.name,
-                *map(pounds_decimal, (f.total, f.committed, f.spent, f.remaining)),
-                _days(f.days_hundredths),
-            ]
-            for f in funds
-        ),
-        [],
-        ["Money in"],
-        ["Date", "Fund", "Kind", "Amount (£)", "From", "Recorded by"],
-        *(
-            [
-                _when(e.created_at, tz),
-                fund.name,
-                e.kind,
-                pounds_decimal(e.amount_pence),
-                e.source or "",
-                e.created_by,
-            ]
-            for e, fund in entries
-        ),
-        [],
-        ["Lines"],
-        [
-            "Line",
-            "Fund",
-            "Description",
-            "Stage",
-            "Who",
-            "Days",
-            "Day rate (£)",
-            "Planned (£)",
-            "Spent (£)",
-            "Status",
-            "Planned on",
-            "Planned by",
-        ],
-        *(_line_row(line, fund, tz) for line, fund in lines),
-    ]
-    writer.writerows([[_safe(cell) for cell in row] for row in rows])
+    csv.writer(out).writerows([[_safe(cell) for cell in row] for row in rows[:-1]])
     return "\ufeff".encode() + out.getvalue().encode()
 
 
-def _line_row(line: BudgetLine, fund: Fund, tz: ZoneInfo) -> list[str]:
-    return [
-        str(line.number),
-        fund.name,
-        line.description,
-        line.stage or "",
-        line.who or "",
-        _days(line.days_hundredths) if line.days_hundredths is not None else "",
-        pounds_decimal(line.day_rate_pence) if line.day_rate_pence is not None else "",
-        pounds_decimal(line.planned_pence),
-        pounds_decimal(line.spent_pence),
-        "cancelled" if line.cancelled_at else "active",
-        _when(line.created_at, tz),
-        line.created_by,
-    ]
-
-
-def _days(hundredths: int) -> str:
-    return format_days(hundredths).split(" ")[0]
-
-
-def _when(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+def _text(cell: Cell, tz: ZoneInfo, names: dict[str, str]) -> str:
+    if isinstance(cell, Someone):
+        return names.get(cell.user_id, cell.user_id)  # the id where Slack gave no name
+    if isinstance(cell, Money):
+        return pounds_decimal(cell.pence)
+    if isinstance(cell, Days):
+        return format_days(cell.hundredths).split(" ")[0]
+    if isinstance(cell, datetime):
+        return cell.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return cell
 
 
 def _safe(cell: str) -> str:

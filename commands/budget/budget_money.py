@@ -21,17 +21,18 @@ from commands.reply import Reply, confirm, refuse
 from formatting.money import format_money, looks_like_amount
 from formatting.slack_text import escape, take_flag
 from storage import budgets as store
-from storage.models import EntryKind, Fund, Partnership
+from storage.budgets import Links
+from storage.models import Change, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
 
 
 def fund(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     example = budget_view.FIRST_FUND
-    text, confirmed = take_flag(text, "confirm")
+    flags, text = _Flags.taken(text)
     head, source = split_source(tokenize(text), required=False, example=example)
     pence = None
     if len(head) > 1 and not head[-1].quoted and looks_like_amount(head[-1].text):
-        pence, head = amount_of(head[-1]), head[:-1]
+        pence, head = amount_of(head[-1], negative=True), head[:-1]
     one_amount(head, "in the fund's name", example)
     name = check_name(joined(head), what="fund", example=example)
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
@@ -43,6 +44,8 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             f"There is already a fund called *{escape(existing.name)}*.",
             f'To add money to it: `/budget fund "{escape(existing.name)}" £1,000 from "Who"`.',
         )
+    if existing is None and pence is not None and pence < 0:
+        existing_fund(session, partnership, name)  # refuses: no fund to correct
     fund = existing or _create_fund(session, ctx, partnership, name)
     if pence is None:
         return confirm(
@@ -50,36 +53,45 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             f'Partners pay in with `/budget contribute "{escape(name)}" £4,000 from "Partner"`.'
         )
     payment = _Payment(EntryKind.ALLOCATION, pence, source, "fund", text)
-    if not confirmed and (refusal := _second_look(session, ctx, partnership, fund, payment)):
-        return refusal
-    return _pay_in(session, ctx, partnership, fund, payment)
+    return _checked_pay_in(session, ctx, partnership, fund, payment, flags)
 
 
 def contribute(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     example = '/budget contribute "Pooled fund" £4,000 from "Oxfordshire County Council"'
-    text, confirmed = take_flag(text, "confirm")
+    flags, text = _Flags.taken(text)
     head, partner = split_source(tokenize(text), required=True, example=example)
     if len(head) < 2 or head[-1].quoted or not looks_like_amount(head[-1].text):
         raise ParseError(
             "Give the fund, then the amount, then who it is from.", f"For example: `{example}`"
         )
-    pence = amount_of(head[-1])
+    pence = amount_of(head[-1], negative=True)
     one_amount(head[:-1], "in the fund's name", example)
     fund = existing_fund(session, partnership, joined(head[:-1]))
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
     payment = _Payment(EntryKind.CONTRIBUTION, pence, partner, "contribute", text)
-    if not confirmed and (refusal := _second_look(session, ctx, partnership, fund, payment)):
-        return refusal
-    return _pay_in(session, ctx, partnership, fund, payment)
+    return _checked_pay_in(session, ctx, partnership, fund, payment, flags)
+
+
+@dataclass(frozen=True)
+class _Flags:
+    confirmed: bool
+    allow_overcommit: bool
+
+    @classmethod
+    def taken(cls, text: str) -> tuple["_Flags", str]:
+        """The flags, and the text without them (the text shows in a `--confirm` hint)."""
+        text, confirmed = take_flag(text, "confirm")
+        text, allow_overcommit = take_flag(text, "allow-overcommit")
+        return cls(confirmed, allow_overcommit), text
 
 
 def _create_fund(session: Session, ctx: Context, partnership: Partnership, name: str) -> Fund:
     fund = store.create_fund(
         session, partnership=partnership, name=name, user_id=ctx.user_id, now=ctx.now
     )
-    audit(session, ctx, partnership, f"created the fund {name}", None, None)
+    audit(session, ctx, partnership, f"created the fund {name}", None, None, Links(Change.FUND))
     return fund
 
 
@@ -112,20 +124,80 @@ def _second_look(
     )
 
 
+def _checked_pay_in(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    fund: Fund,
+    payment: _Payment,
+    flags: _Flags,
+) -> Reply:
+    if refusal := _correction_refused(session, partnership, fund, payment, flags):
+        return refusal
+    if not flags.confirmed and (refusal := _second_look(session, ctx, partnership, fund, payment)):
+        return refusal
+    return _pay_in(session, ctx, partnership, fund, payment)
+
+
+def _correction_refused(
+    session: Session, partnership: Partnership, fund: Fund, payment: _Payment, flags: _Flags
+) -> Reply | None:
+    """A negative amount corrects what was paid in: never below what that source paid,
+    and not into overcommitment unless `--allow-overcommit`."""
+    if payment.pence >= 0:
+        return None
+    paid = store.paid_in_by(session, fund=fund, kind=payment.kind, source=payment.source)
+    source = f" from {payment.source}" if payment.source else ""
+    if paid + payment.pence < 0:
+        return refuse(
+            f"*{escape(fund.name)}* has {format_money(paid)} in {payment.kind.value}s"
+            f"{escape(source)}, so a correction can take off at most that, not "
+            f"{format_money(-payment.pence)}.",
+            "`/budget history` shows what was paid in, and by whom.",
+        )
+    figures = figures_of(session, partnership, fund)
+    if figures.remaining + payment.pence < 0 and not flags.allow_overcommit:
+        return refuse(
+            f"That would overcommit *{escape(fund.name)}*: it would hold "
+            f"{format_money(figures.total + payment.pence)}, with "
+            f"{format_money(figures.committed)} committed and {format_money(figures.spent)} "
+            "spent.",
+            "Cancel or reduce lines first (`/budget lines`), or add `--allow-overcommit` at "
+            "the end to record it anyway.",
+        )
+    return None
+
+
 def _pay_in(
     session: Session, ctx: Context, partnership: Partnership, fund: Fund, payment: _Payment
 ) -> Reply:
     """Money into a fund: the entry, its audit row, and the confirmation."""
     kind, pence, source = payment.kind, payment.pence, payment.source
     before = figures_of(session, partnership, fund).total
-    store.add_entry(
+    entry = store.add_entry(
         session, fund=fund, kind=kind, pence=pence, source=source, user_id=ctx.user_id, now=ctx.now
     )
     after = figures_of(session, partnership, fund)
-    what = f"an {kind.value}" if kind == EntryKind.ALLOCATION else f"a {kind.value}"
-    what += f" of {format_money(pence)} to {fund.name}" + (f" from {source}" if source else "")
-    audit(session, ctx, partnership, what, format_money(before), format_money(after.total))
+    what = paid_in_words(kind, pence, fund.name, source)
+    audit(
+        session,
+        ctx,
+        partnership,
+        what,
+        format_money(before),
+        format_money(after.total),
+        Links(Change.ENTRY, entry_id=entry.id),
+    )
     return confirm(
         f":moneybag: {by(ctx)} recorded {escape(what)}. *{escape(fund.name)}* now holds "
         f"{format_money(after.total)}, with {format_money(after.remaining)} remaining."
     )
+
+
+def paid_in_words(kind: str, pence: int, fund_name: str, source: str | None) -> str:
+    """`an allocation of £6,000 to PtP credit from SEE`, or a correction's words."""
+    source_words = f" from {source}" if source else ""
+    if pence < 0:
+        return f"a correction of {format_money(pence)} to the {kind}s to {fund_name}{source_words}"
+    article = "an" if kind == EntryKind.ALLOCATION else "a"
+    return f"{article} {kind} of {format_money(pence)} to {fund_name}{source_words}"

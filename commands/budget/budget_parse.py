@@ -214,21 +214,24 @@ def _amount_clause_end(tokens: list[Token], i: int) -> int:
 
 def _one_amount(others: list[Token], clause: list[Token]) -> None:
     """Refuse a line with money outside its cost clause: which one was meant is a guess."""
-    extra = [t.text for t in others if not t.quoted and is_money(t.text)]
-    if extra:
+    if extra := _money_in(others):
         amounts = ", ".join(f"`{escape(text)}`" for text in [joined(clause), *extra])
         raise ParseError(f"That line has more than one amount ({amounts}).", ONE_COST)
 
 
 def one_amount(tokens: list[Token], where: str, example: str) -> None:
     """Refuse money in a name or a source: `fund "PtP credit" £6,000 £500`."""
-    extra = [t.text for t in tokens if not t.quoted and is_money(t.text)]
-    if extra:
+    if extra := _money_in(tokens):
         raise ParseError(
             f"I found an amount ({', '.join(f'`{t}`' for t in extra)}) {where}; give one "
             "amount, after the name and before `from`.",
             f"For example: `{example}`",
         )
+
+
+def _money_in(tokens: list[Token]) -> list[str]:
+    """Unquoted words that can only be money (a quoted name is taken as typed)."""
+    return [t.text for t in tokens if not t.quoted and is_money(t.text)]
 
 
 def _rated(clause: _Rate) -> PlanCost:
