@@ -155,11 +155,14 @@ def figures(
     return [FundFigures(each, *(int(n or 0) for n in sums)) for each, *sums in rows]
 
 
+_HIGHEST_LINE = select(func.max(BudgetLine.number)).where(
+    BudgetLine.partnership_id == bindparam("partnership_id")
+)
+
+
 def next_line_number(session: Session, *, partnership: Partnership) -> int:
     """Call under lock_partnership(), or two lines could draw the same number."""
-    highest = session.exec(
-        select(func.max(BudgetLine.number)).where(BudgetLine.partnership_id == partnership.id)
-    ).one()
+    highest = session.exec(_HIGHEST_LINE, params={"partnership_id": partnership.id}).one()
     return (highest or 0) + 1
 
 
