@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
@@ -70,7 +71,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     verification = (
         None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
     )
-    app = App(
+    app = _without_env_token(
         # Without a name Bolt takes its caller's file name from inspect.stack(), which
         # reads every loaded module: 8 MB of pages a worker shared with the master.
         name="partnerbot",
@@ -102,3 +103,15 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     events_api.register(app, engine, clock, homes, installs=settings.multi_workspace)
     modals.register(app, engine, settings, clock, delivery_pool, homes)
     return app
+
+
+def _without_env_token(**options) -> App:
+    """Bolt's App, given our client alone. Bolt also reads SLACK_BOT_TOKEN from the
+    environment when it is not passed a token, and then warns at every start that the
+    client's token wins over it: here it sees only the client."""
+    token = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        return App(**options)
+    finally:
+        if token is not None:
+            os.environ["SLACK_BOT_TOKEN"] = token

@@ -7,7 +7,7 @@ entries it sums.
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, bindparam, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -36,14 +36,16 @@ class FundFigures:
         return self.total - self.committed - self.spent
 
 
+_FUNDS = (
+    select(Fund)
+    .where(Fund.team_id == bindparam("team_id"), Fund.partnership_id == bindparam("partnership_id"))
+    .order_by(col(Fund.created_at), col(Fund.id))
+)
+
+
 def funds_of(session: Session, *, partnership: Partnership) -> list[Fund]:
-    return list(
-        session.exec(
-            select(Fund)
-            .where(Fund.team_id == partnership.team_id, Fund.partnership_id == partnership.id)
-            .order_by(col(Fund.created_at), col(Fund.id))
-        )
-    )
+    where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
+    return list(session.exec(_FUNDS, params=where))
 
 
 def find_fund(session: Session, *, partnership: Partnership, name: str) -> Fund | None:
@@ -107,23 +109,15 @@ def entries_of(session: Session, *, partnership: Partnership) -> list[tuple[Fund
     )
 
 
-def figures(
-    session: Session, *, partnership: Partnership, fund: Fund | None = None
-) -> list[FundFigures]:
-    """Each fund's total, committed, spent and planned days, in fund order (or only
-    `fund`'s), summed in the database."""
-    entry_of = [Fund.partnership_id == partnership.id]
-    line_of = [BudgetLine.partnership_id == partnership.id]
-    if fund is not None:
-        entry_of.append(FundEntry.fund_id == fund.id)
-        line_of.append(BudgetLine.fund_id == fund.id)
-    totals = dict(
-        session.exec(
-            select(FundEntry.fund_id, func.sum(FundEntry.amount_pence))
-            .join(Fund, col(Fund.id) == FundEntry.fund_id)
-            .where(*entry_of)
-            .group_by(col(FundEntry.fund_id))
-        ).all()
+def _figures_query(*, one_fund: bool):
+    """Each fund with its total, committed, spent and planned days: one statement."""
+    partnership_id = bindparam("partnership_id", type_=Integer)
+    totals = (
+        select(col(FundEntry.fund_id).label("fund_id"), func.sum(FundEntry.amount_pence))
+        .join(Fund, col(Fund.id) == FundEntry.fund_id)
+        .where(Fund.partnership_id == partnership_id)
+        .group_by(col(FundEntry.fund_id))
+        .subquery()
     )
     active = col(BudgetLine.cancelled_at).is_(None)
     outstanding = case(
@@ -133,35 +127,51 @@ def figures(
         ),
         else_=0,
     )
-    lines = {
-        fund_id: (committed, spent, days)
-        for fund_id, committed, spent, days in session.exec(
-            select(
-                BudgetLine.fund_id,
-                func.sum(outstanding),
-                func.sum(BudgetLine.spent_pence),
-                func.sum(case((active, func.coalesce(BudgetLine.days_hundredths, 0)), else_=0)),
-            )
-            .where(*line_of)
-            .group_by(col(BudgetLine.fund_id))
-        ).all()
-    }
-    funds = funds_of(session, partnership=partnership) if fund is None else [fund]
-    return [
-        FundFigures(
-            each,
-            int(totals.get(saved_id(each)) or 0),
-            *(int(n or 0) for n in lines.get(saved_id(each), (0, 0, 0))),
+    lines = (
+        select(
+            col(BudgetLine.fund_id).label("fund_id"),
+            func.sum(outstanding),
+            func.sum(BudgetLine.spent_pence),
+            func.sum(case((active, func.coalesce(BudgetLine.days_hundredths, 0)), else_=0)),
         )
-        for each in funds
-    ]
+        .where(BudgetLine.partnership_id == partnership_id)
+        .group_by(col(BudgetLine.fund_id))
+        .subquery()
+    )
+    query = (
+        select(Fund, *totals.c[1:], *lines.c[1:])
+        .outerjoin(totals, totals.c.fund_id == Fund.id)
+        .outerjoin(lines, lines.c.fund_id == Fund.id)
+        .where(Fund.team_id == bindparam("team_id"), Fund.partnership_id == partnership_id)
+        .order_by(col(Fund.created_at), col(Fund.id))
+    )
+    return query.where(Fund.id == bindparam("fund_id")) if one_fund else query
+
+
+# Built once: the statement is the same every time, and building it costs more than
+# running it.
+_FIGURES, _FUND_FIGURES = _figures_query(one_fund=False), _figures_query(one_fund=True)
+
+
+def figures(
+    session: Session, *, partnership: Partnership, fund: Fund | None = None
+) -> list[FundFigures]:
+    """Each fund's total, committed, spent and planned days, in fund order (or only
+    `fund`'s), summed in the database."""
+    where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
+    query = _FIGURES if fund is None else _FUND_FIGURES
+    rows = session.exec(query, params=where | ({} if fund is None else {"fund_id": fund.id}))
+    return [FundFigures(each, *(int(n or 0) for n in sums)) for each, *sums in rows]
+
+
+_HIGHEST_LINE = select(func.max(BudgetLine.number)).where(
+    BudgetLine.partnership_id == bindparam("partnership_id")
+)
 
 
 def next_line_number(session: Session, *, partnership: Partnership) -> int:
     """Call under lock_partnership(), or two lines could draw the same number."""
-    highest = session.exec(
-        select(func.max(BudgetLine.number)).where(BudgetLine.partnership_id == partnership.id)
-    ).one()
+    highest = session.exec(_HIGHEST_LINE, params={"partnership_id": partnership.id}).one()
     return (highest or 0) + 1
 
 
@@ -181,20 +191,29 @@ def get_line(session: Session, *, partnership: Partnership, number: int) -> Budg
     ).first()
 
 
-def lines_of(
-    session: Session, *, partnership: Partnership, fund: Fund | None = None
-) -> list[tuple[BudgetLine, Fund]]:
+def _lines_query(*, one_fund: bool):
     query = (
         select(BudgetLine, Fund)
         .join(Fund, col(Fund.id) == BudgetLine.fund_id)
         .where(
-            BudgetLine.team_id == partnership.team_id, BudgetLine.partnership_id == partnership.id
+            BudgetLine.team_id == bindparam("team_id"),
+            BudgetLine.partnership_id == bindparam("partnership_id"),
         )
         .order_by(col(BudgetLine.number))
     )
-    if fund is not None:
-        query = query.where(BudgetLine.fund_id == fund.id)
-    return list(session.exec(query))
+    return query.where(BudgetLine.fund_id == bindparam("fund_id")) if one_fund else query
+
+
+_LINES, _FUND_LINES = _lines_query(one_fund=False), _lines_query(one_fund=True)
+
+
+def lines_of(
+    session: Session, *, partnership: Partnership, fund: Fund | None = None
+) -> list[tuple[BudgetLine, Fund]]:
+    where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
+    if fund is None:
+        return list(session.exec(_LINES, params=where))
+    return list(session.exec(_FUND_LINES, params=where | {"fund_id": fund.id}))
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,25 @@ about each channel's weekly digest of them."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, bindparam, case, func
 from sqlmodel import Session, col, select
 
-from storage.models import Deadline, Digest, Event, Partnership
+from storage.models import (
+    Deadline,
+    Digest,
+    Event,
+    Partnership,
+    Reminder,
+    ReminderState,
+    saved_id,
+)
+from storage.types import UTCDateTime
 
 Dated = Deadline | Event
 DatedT = TypeVar("DatedT", Deadline, Event)  # the same one of the two in and out
+_BOTH = (False, True)  # everything, or only what is still to come
 
 
 def next_number(session: Session, model: type[Dated], *, partnership: Partnership) -> int:
@@ -58,36 +68,69 @@ def deadlines_of(
     partnership: Partnership,
     now: datetime,
     everything: bool = False,
-    limit: int | None = None,
 ) -> list[Deadline]:
-    """Deadlines and windows still to come (or all, with everything=True), soonest first,
-    the first `limit` of them: sorted and cut in the database, not in Python.
+    """Deadlines and windows still to come (or all, with everything=True), soonest first:
+    sorted in the database, not in Python.
 
     A window sorts by its opening while that is ahead, by its closing once it is open.
     """
-    query = _soonest_first(select(Deadline), partnership, now, everything)
-    return list(session.exec(query.limit(limit)))
+    return list(session.exec(_DEADLINES[everything], params=_scope(partnership, now)))
 
 
 @dataclass(frozen=True)
-class FirstDeadlines:
-    rows: list[Deadline]
-    total: int  # how many deadlines_of() has in all
+class Listed(Generic[DatedT]):
+    """The first rows of a list, how many there are in all, and the latest failure of
+    each one's reminders (by id) for the note the list shows beside it."""
+
+    rows: list[DatedT]
+    total: int
+    failed: dict[int, str]
+
+
+def _latest_failure(model: type[Dated], subject: str):
+    return (
+        select(func.coalesce(Reminder.outcome, "unknown"))
+        .where(
+            Reminder.subject == subject,
+            Reminder.subject_id == model.id,
+            Reminder.state == ReminderState.FAILED,
+        )
+        .order_by(col(Reminder.finished_at).desc())
+        .limit(1)
+        .correlate(model)
+        .scalar_subquery()
+    )
+
+
+def _first_deadlines_query(everything: bool):
+    columns = (Deadline, func.count().over(), _latest_failure(Deadline, "deadline"))
+    return _soonest_first(select(*columns), everything).limit(bindparam("limit"))
 
 
 def first_deadlines(
     session: Session, *, partnership: Partnership, now: datetime, everything: bool, limit: int
-) -> FirstDeadlines:
-    """The first `limit` of deadlines_of(), and how many there are in all: one query."""
-    query = _soonest_first(select(Deadline, func.count().over()), partnership, now, everything)
-    rows = session.exec(query.limit(limit)).all()
-    return FirstDeadlines([deadline for deadline, _ in rows], rows[0][1] if rows else 0)
+) -> Listed[Deadline]:
+    """The first `limit` of deadlines_of(), how many there are in all and their
+    reminders' failures: one query."""
+    params = _scope(partnership, now) | {"limit": limit}
+    rows = session.exec(_FIRST_DEADLINES[everything], params=params).all()
+    return _listed(rows, rows[0][1] if rows else 0)
 
 
-def _soonest_first(query, partnership: Partnership, now: datetime, everything: bool):
+def _scope(partnership: Partnership, now: datetime) -> dict:
+    return {"team_id": partnership.team_id, "partnership_id": partnership.id, "now": now}
+
+
+def _listed(rows, total: int) -> Listed:
+    failed = {saved_id(row[0]): row[-1] for row in rows if row[-1] is not None}
+    return Listed([row[0] for row in rows], total, failed)
+
+
+def _soonest_first(query, everything: bool):
+    now = bindparam("now", type_=UTCDateTime)
     query = query.where(
-        Deadline.team_id == partnership.team_id,
-        Deadline.partnership_id == partnership.id,
+        Deadline.team_id == bindparam("team_id"),
+        Deadline.partnership_id == bindparam("partnership_id"),
         col(Deadline.removed_at).is_(None),
     )
     if not everything:
@@ -97,23 +140,50 @@ def _soonest_first(query, partnership: Partnership, now: datetime, everything: b
     return query.order_by(soonest, col(Deadline.number))
 
 
+# Built once, as is every list a command shows: building one costs more than running it.
+_DEADLINES = {
+    everything: _soonest_first(select(Deadline), everything) for everything in (False, True)
+}
+_FIRST_DEADLINES = {everything: _first_deadlines_query(everything) for everything in (False, True)}
+
+
 def sort_instant(deadline: Deadline, now: datetime) -> datetime:
     if deadline.opens_at is not None and deadline.opens_at > now:
         return deadline.opens_at
     return deadline.due_at
 
 
-def events_of(
-    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
-) -> list[Event]:
-    query = select(Event).where(
-        Event.team_id == partnership.team_id,
-        Event.partnership_id == partnership.id,
+def _events_query(everything: bool, *, failures: bool):
+    columns = (Event, _latest_failure(Event, "event")) if failures else (Event,)
+    query = select(*columns).where(
+        Event.team_id == bindparam("team_id"),
+        Event.partnership_id == bindparam("partnership_id"),
         col(Event.removed_at).is_(None),
     )
     if not everything:
-        query = query.where(Event.starts_at >= now)
-    return list(session.exec(query.order_by(col(Event.starts_at), col(Event.number))))
+        query = query.where(Event.starts_at >= bindparam("now", type_=UTCDateTime))
+    return query.order_by(col(Event.starts_at), col(Event.number))
+
+
+_EVENTS = {
+    (everything, failures): _events_query(everything, failures=failures)
+    for everything in _BOTH
+    for failures in _BOTH
+}
+
+
+def events_of(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
+) -> list[Event]:
+    return list(session.exec(_EVENTS[everything, False], params=_scope(partnership, now)))
+
+
+def listed_events(
+    session: Session, *, partnership: Partnership, now: datetime, everything: bool
+) -> Listed[Event]:
+    """events_of(), with their reminders' failures: one query."""
+    rows = session.exec(_EVENTS[everything, True], params=_scope(partnership, now)).all()
+    return _listed(rows, len(rows))
 
 
 def digest_of(session: Session, *, team_id: str, channel_id: str) -> Digest | None:

@@ -92,6 +92,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    # In WAL mode FULL syncs the log at every commit, and a writer holds SQLite's one
+    # write lock meanwhile, so the other writers queue behind the disk. NORMAL syncs at
+    # checkpoints: the database stays consistent whatever happens, but the last commits
+    # before a power cut (not a crash of partnerbot) may be lost (sqlite.org/wal.html).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 

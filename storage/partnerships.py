@@ -104,30 +104,34 @@ def unlink_channel(session: Session, *, team_id: str, channel_id: str) -> None:
         session.flush()
 
 
-def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
-    return list(
-        session.exec(
-            select(ChannelLink.channel_id)
-            .where(
-                ChannelLink.team_id == partnership.team_id,
-                ChannelLink.partnership_id == partnership.id,
-            )
-            .order_by(col(ChannelLink.linked_at), ChannelLink.channel_id)
-        )
+_CHANNELS = (
+    select(ChannelLink.channel_id)
+    .where(
+        ChannelLink.team_id == bindparam("team_id"),
+        ChannelLink.partnership_id == bindparam("partnership_id"),
     )
+    .order_by(col(ChannelLink.linked_at), ChannelLink.channel_id)
+)
+_MEMBERS = (
+    select(Membership)
+    .where(
+        Membership.team_id == bindparam("team_id"),
+        Membership.partnership_id == bindparam("partnership_id"),
+    )
+    .order_by(col(Membership.changed_at), Membership.user_id)
+)
+
+
+def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
+    return list(session.exec(_CHANNELS, params=_scope(partnership)))
 
 
 def members_of(session: Session, *, partnership: Partnership) -> list[Membership]:
-    return list(
-        session.exec(
-            select(Membership)
-            .where(
-                Membership.team_id == partnership.team_id,
-                Membership.partnership_id == partnership.id,
-            )
-            .order_by(col(Membership.changed_at), Membership.user_id)
-        )
-    )
+    return list(session.exec(_MEMBERS, params=_scope(partnership)))
+
+
+def _scope(partnership: Partnership) -> dict:
+    return {"team_id": partnership.team_id, "partnership_id": partnership.id}
 
 
 def note_home_opened(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
@@ -139,23 +143,28 @@ def has_opened_home(session: Session, *, team_id: str, user_id: str) -> bool:
     return session.get(HomeViewer, (team_id, user_id)) is not None
 
 
+_HOME_VIEWERS = (
+    select(Membership.user_id)
+    .join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
+    .join(
+        HomeViewer,
+        and_(
+            col(HomeViewer.team_id) == Membership.team_id,
+            col(HomeViewer.user_id) == Membership.user_id,
+        ),
+    )
+    .where(
+        ChannelLink.team_id == bindparam("team_id"),
+        ChannelLink.channel_id == bindparam("channel_id"),
+    )
+    .order_by(Membership.user_id)
+)
+
+
 def home_viewers_of(session: Session, *, team_id: str, channel_id: str) -> list[str]:
     """Members of this channel's partnership who have opened the Home tab."""
-    return list(
-        session.exec(
-            select(Membership.user_id)
-            .join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
-            .join(
-                HomeViewer,
-                and_(
-                    col(HomeViewer.team_id) == Membership.team_id,
-                    col(HomeViewer.user_id) == Membership.user_id,
-                ),
-            )
-            .where(ChannelLink.team_id == team_id, ChannelLink.channel_id == channel_id)
-            .order_by(Membership.user_id)
-        )
-    )
+    where = {"team_id": team_id, "channel_id": channel_id}
+    return list(session.exec(_HOME_VIEWERS, params=where))
 
 
 def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role | None:

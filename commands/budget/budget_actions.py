@@ -19,7 +19,7 @@ from commands.budget.budget_common import (
     check_text,
     existing_fund,
     existing_line,
-    figures_of,
+    named_fund,
     remaining_sentence,
 )
 from commands.budget.budget_csv import budget_csv
@@ -58,14 +58,18 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return open_form("plan", '/budget plan "Pooled fund" Venue £2,000')
     typed, confirmed = take_flag(text, "confirm")
     text, allow_overcommit = take_flag(typed, "allow-overcommit")
-    names = [f.name for f in store.funds_of(session, partnership=partnership)]
-    fund_name, rest = match_fund(tokenize(text), names)
+    # Locked before the figures are read: the checks below are made on them. Read once,
+    # for the fund's name, the second look and what is left.
+    lock_partnership(session, partnership=partnership)
+    funds = store.figures(session, partnership=partnership)
+    fund_name, rest = match_fund(tokenize(text), [f.fund.name for f in funds])
     if not fund_name:
         raise ParseError(
             "Say which fund, what for, and the cost.",
             'For example: `/budget plan "Pooled fund" Venue £2,000`',
         )
-    fund = existing_fund(session, partnership, fund_name)
+    figures = named_fund(funds, fund_name)
+    fund = figures.fund
     start, end, cost = find_cost(rest)
     description = check_text(joined(rest[:start]), MAX_DESCRIPTION, "a description of the line")
     options = {
@@ -73,14 +77,11 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     }
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    lock_partnership(session, partnership=partnership)
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(
-            session, partnership, cost.planned, "plan", typed
-        )
+        refusal := budget_checks.out_of_proportion(funds, cost.planned, "plan", typed)
     ):
         return refusal
-    remaining = figures_of(session, partnership, fund).remaining
+    remaining = figures.remaining
     if cost.planned > remaining and not allow_overcommit:
         return refuse(
             f"That would overcommit *{escape(fund.name)}*: the line is "
@@ -138,7 +139,9 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         return refusal
     lock_partnership(session, partnership=partnership)
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(session, partnership, pence, "spend", text)
+        refusal := budget_checks.out_of_proportion(
+            store.figures(session, partnership=partnership), pence, "spend", text
+        )
     ):
         return refusal
     old = line.spent_pence

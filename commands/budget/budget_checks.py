@@ -13,7 +13,7 @@ from formatting.money import format_money
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_datetime
 from storage import budgets as store
-from storage.models import Fund, Partnership
+from storage.models import Fund
 
 TIMES_THE_BUDGET = 10  # more than this many times the partnership's whole budget…
 AND_OVER = 10_000 * 100  # …and over £10,000 is asked about
@@ -26,10 +26,11 @@ def confirm_hint(command: str, text: str) -> str:
 
 
 def out_of_proportion(
-    session: Session, partnership: Partnership, pence: int, command: str, text: str
+    funds: list[store.FundFigures], pence: int, command: str, text: str
 ) -> Reply | None:
-    """Refused: an amount over ten times the whole budget (once there is one), over £10,000."""
-    whole = sum(f.total for f in store.figures(session, partnership=partnership))
+    """Refused: an amount over ten times the whole budget (once there is one), over £10,000:
+    the whole being the sum of `funds`, every fund's figures."""
+    whole = sum(f.total for f in funds)
     if whole <= 0 or abs(pence) <= AND_OVER or abs(pence) <= TIMES_THE_BUDGET * whole:
         return None
     return refuse(

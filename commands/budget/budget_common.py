@@ -30,10 +30,22 @@ def figures_of(session: Session, partnership: Partnership, fund: Fund) -> store.
 def existing_fund(session: Session, partnership: Partnership, name: str) -> Fund:
     fund = store.find_fund(session, partnership=partnership, name=name) if name else None
     if fund is None:
-        funds = store.funds_of(session, partnership=partnership)
-        shown = f"*{escape(name)}*" if name else "that"
-        raise ParseError(f"There is no fund called {shown}.", budget_view.fund_names_hint(funds))
+        raise _no_fund(name, store.funds_of(session, partnership=partnership))
     return fund
+
+
+def named_fund(funds: list[store.FundFigures], name: str) -> store.FundFigures:
+    """existing_fund(), among every fund's figures already read."""
+    key = name_key(name)
+    for each in funds:
+        if name and each.fund.name_key == key:
+            return each
+    raise _no_fund(name, [each.fund for each in funds])
+
+
+def _no_fund(name: str, funds: list[Fund]) -> ParseError:
+    shown = f"*{escape(name)}*" if name else "that"
+    return ParseError(f"There is no fund called {shown}.", budget_view.fund_names_hint(funds))
 
 
 def existing_line(session: Session, partnership: Partnership, text: str) -> tuple[BudgetLine, Fund]:

@@ -108,9 +108,10 @@ def _second_look(
     session: Session, ctx: Context, partnership: Partnership, fund: Fund, payment: _Payment
 ) -> Reply | None:
     """A refusal if the amount is out of all proportion, or already paid in today."""
-    total = figures_of(session, partnership, fund).total
+    funds = store.figures(session, partnership=partnership)
+    total = next(f.total for f in funds if f.fund.id == fund.id)
     return budget_checks.out_of_proportion(
-        session, partnership, payment.pence, payment.command, payment.text
+        funds, payment.pence, payment.command, payment.text
     ) or budget_checks.paid_twice(
         session,
         ctx,

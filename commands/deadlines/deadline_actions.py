@@ -22,7 +22,6 @@ from commands.reply import (
 )
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
-from storage import outbox
 from storage.models import Deadline, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
@@ -98,10 +97,9 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
         return inform(
             f"No deadlines coming up for *{escape(partnership.name)}*. Add one: `{ADD_EXAMPLE}`"
         )
-    failed = outbox.failures_of(
-        session, subject="deadline", subject_ids=[saved_id(d) for d in first.rows]
+    return deadline_view.listing(
+        partnership, first.rows, first.total, first.failed, ctx, everything
     )
-    return deadline_view.listing(partnership, first.rows, first.total, failed, ctx, everything)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

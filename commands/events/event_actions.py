@@ -13,7 +13,6 @@ from commands.events import event_view
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from storage import deadlines as store
-from storage import outbox
 from storage.models import Event, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
@@ -74,11 +73,12 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     everything = plain_words(text).lower() == "all"
-    rows = store.events_of(session, partnership=partnership, now=ctx.now, everything=everything)
-    if not rows:
+    listed = store.listed_events(
+        session, partnership=partnership, now=ctx.now, everything=everything
+    )
+    if not listed.rows:
         return inform(f"No events coming up for *{escape(partnership.name)}*. Add one: `{EXAMPLE}`")
-    failed = outbox.failures_of(session, subject="event", subject_ids=[saved_id(e) for e in rows])
-    return event_view.listing(partnership, rows, failed, ctx, everything)
+    return event_view.listing(partnership, listed.rows, listed.failed, ctx, everything)
 
 
 def remove(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
