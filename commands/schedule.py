@@ -15,7 +15,7 @@ from formatting.slack_text import escape, plain_words, strip_quotes, user_mentio
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
-from storage.models import Deadline, Partnership
+from storage.models import Deadline, Partnership, Reminder
 
 MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
@@ -183,7 +183,7 @@ def remind(
     reminder_plans.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
-        f"{describe_ladder(ladder, default_text)}." + reminders_note(row, ctx)
+        f"{describe_ladder(ladder, default_text)}." + reminders_note(session, row, ctx)
     )
 
 
@@ -191,13 +191,17 @@ def _a(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
 
 
-def reminders_note(row: Dated, ctx: Context) -> str:
+def reminders_note(session: Session, row: Dated, ctx: Context) -> str:
     """The reminders a date now has, as a confirmation should repeat them."""
-    coming = reminder_plans.planned(row, ctx.tz, ctx.now)
+    coming = reminder_plans.planned(row, ctx.tz, ctx.now, reminder_plans.nation_of(session, row))
     if not coming:
         return ""
-    times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in coming)
+    times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in sorted(coming, key=_due))
     return f"\n:bell: Reminders in <#{row.channel_id}>: {times}"
+
+
+def _due(reminder: Reminder) -> datetime:
+    return reminder.due_at
 
 
 def failure_note(reason: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from storage.models import Deadline, Digest, Event, Partnership
+from storage.models import Deadline, Digest, Event, Partnership, Reminder, ReminderState
 
 Dated = Deadline | Event
 DatedT = TypeVar("DatedT", Deadline, Event)  # the same one of the two in and out
@@ -37,6 +37,21 @@ def same_title_and_time(
             col(model.removed_at).is_(None),
         )
     ).first()
+
+
+def pending_reminders(session: Session, *, subject: str, subject_id: int) -> list[Reminder]:
+    """The reminders planned for one deadline or event and not yet posted, soonest first."""
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(
+                Reminder.subject == subject,
+                Reminder.subject_id == subject_id,
+                Reminder.state == ReminderState.PENDING,
+            )
+            .order_by(col(Reminder.due_at))
+        )
+    )
 
 
 def numbered(

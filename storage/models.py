@@ -52,6 +52,8 @@ class Partnership(SQLModel, table=True):
     name: str = Field(max_length=200)
     # The name folded for comparison, so "Spelthorne LSP" and "spelthorne  lsp" clash.
     name_key: str = Field(max_length=200)
+    # Whose bank holidays its reminders keep off: england-and-wales, scotland, northern-ireland
+    nation: str = Field(default="england-and-wales", max_length=24)
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -123,10 +123,10 @@ def test_a_window_across_new_year_closes_in_the_year_after_it_opens(officer, eng
 
 
 def test_phrases_are_read_and_every_assumption_echoed(officer):
-    midnight = officer("/deadline", 'add "Bids" midnight 31 July')
-    assert "Sat 31 Jul 2027, 23:59 BST" in midnight.text
+    midnight = officer("/deadline", 'add "Bids" midnight 30 July')
+    assert "Fri 30 Jul 2027, 23:59 BST" in midnight.text
     assert "midnight taken as the end of that day, 23:59" in midnight.text
-    assert "Sat 31 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
+    assert "Fri 30 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
     cop = officer("/deadline", 'add "Returns" COP first Monday in March')
     assert "Mon 1 Mar 2027, 17:00 GMT" in cop.text
     assert "close of play taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
@@ -353,11 +353,12 @@ def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
     laa = events["Deadline: LAA exemplar proposals"]
     assert laa.decoded("DTSTART").isoformat() == "2027-07-31T16:00:00+00:00"
     triggers = sorted(a.decoded("TRIGGER") for a in laa.walk("VALARM"))
+    # As planned: the Saturday reminders come on the Fridays before.
     assert [str(-t) for t in triggers] == [
-        "14 days, 0:00:00",
-        "7 days, 0:00:00",
+        "15 days, 0:00:00",
+        "8 days, 0:00:00",
+        "1 day, 8:00:00",
         "1 day, 0:00:00",
-        "8:00:00",
     ]
     assert str(events["Recession seminar"]["LOCATION"]) == "Southampton"
 

@@ -52,7 +52,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"\n{schedule.for_each_reader(due.instant, ctx)} · "
         + (DEFAULT_LADDER if due.instant > ctx.now else "kept for the record, no reminders")
         + schedule.assumed_note(due.assumed)
-        + schedule.reminders_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -85,7 +85,7 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             closes.assumed and f"closing: {closes.assumed}",
             _next_year_note(opens, closes, ctx),
         )
-        + schedule.reminders_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -102,6 +102,12 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
         session, subject="deadline", subject_ids=[saved_id(d) for d in first.rows]
     )
     return deadline_view.listing(partnership, first.rows, first.total, failed, ctx, everything)
+
+
+def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    deadline = _numbered(session, partnership, text)
+    planned = store.pending_reminders(session, subject="deadline", subject_id=saved_id(deadline))
+    return deadline_view.detail(deadline, planned, ctx)
 
 
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -157,7 +163,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(due.assumed)
-        + schedule.reminders_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -179,7 +185,7 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
 def ical(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     deadlines = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=True)
     events = store.events_of(session, partnership=partnership, now=ctx.now, everything=True)
-    items = deadline_view.calendar_items(deadlines, events, ctx)
+    items = deadline_view.calendar_items(deadlines, events, ctx, partnership.nation)
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
     filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(
