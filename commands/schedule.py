@@ -2,7 +2,7 @@
 the UK way, and changing them."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -21,7 +21,6 @@ MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
 OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
 EVENT_TIME = time(9, 0)
-EVENT_LENGTH = timedelta(hours=1)  # for calendars; events are entered with a start only
 _QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
 
 

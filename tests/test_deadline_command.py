@@ -7,7 +7,7 @@ import icalendar
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import Deadline, Event, Partnership
+from storage.models import Deadline, Event, Partnership, Reminder
 from tests.helpers import dated_rows
 from tests.slack_requests import SlackDriver
 
@@ -335,12 +335,14 @@ def test_user_text_is_escaped(officer):
     )
 
 
-def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
+def test_ical_posts_a_calendar_that_parses(officer, fake_slack, engine):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
     officer("/event", 'add "Recession seminar" 18 September 10am at Southampton')
+    officer("/event", 'add "LGA conference" 10 June 9.15am-3.40pm')
+    officer("/event", 'add "Night count" 31 March 3am')  # BST; a week before is GMT
     reply = officer("/deadline", "ical")
-    assert "deadlines-spelthorne-lsp.ics" in reply.text and "(4 dates)" in reply.text
+    assert "deadlines-spelthorne-lsp.ics" in reply.text and "(6 dates)" in reply.text
     (upload,) = fake_slack.wait_for("upload")
     calendar = icalendar.Calendar.from_ical(upload.body["content"])
     events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
@@ -349,18 +351,27 @@ def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
         "Opens: PtP credit applications",
         "Closes: PtP credit applications",
         "Recession seminar",
+        "LGA conference",
+        "Night count",
     }
     laa = events["Deadline: LAA exemplar proposals"]
     assert laa.decoded("DTSTART").isoformat() == "2027-07-31T16:00:00+00:00"
-    triggers = sorted(a.decoded("TRIGGER") for a in laa.walk("VALARM"))
-    # As planned: the Saturday reminders come on the Fridays before.
-    assert [str(-t) for t in triggers] == [
-        "15 days, 0:00:00",
-        "8 days, 0:00:00",
-        "1 day, 8:00:00",
-        "1 day, 0:00:00",
-    ]
+    assert "DTEND" not in laa and "DTEND" not in events["Recession seminar"]
+    assert events["LGA conference"].decoded("DTEND").isoformat() == "2027-06-10T14:40:00+00:00"
     assert str(events["Recession seminar"]["LOCATION"]) == "Southampton"
+    # Every alarm is a reminder the channel gets, at the same instant.
+    with Session(engine) as session:
+        planned = {(r.subject, r.subject_id, r.due_at) for r in session.exec(select(Reminder))}
+    for event in calendar.walk("VEVENT"):
+        kind, row_id = str(event["UID"]).split("@")[0].split("-")
+        subject = "event" if kind == "event" else "deadline"
+        for alarm in event.walk("VALARM"):
+            assert (subject, int(row_id), alarm.decoded("TRIGGER")) in planned
+    # Read without icalendar: absolute UTC times, local days kept across the clock change.
+    lines = upload.body["content"].replace(b"\r\n ", b"").decode("utf-8").split("\r\n")
+    assert "TRIGGER;VALUE=DATE-TIME:20270716T160000Z" in lines  # Fri 16 Jul 17:00 BST
+    assert "TRIGGER;VALUE=DATE-TIME:20270324T030000Z" in lines  # Wed 24 Mar 03:00 GMT
+    assert not [line for line in lines if line.startswith("TRIGGER:-P")]
 
 
 def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):

@@ -1,7 +1,5 @@
 """How deadlines read: the list in Slack, and the items of the calendar file."""
 
-from datetime import timedelta
-
 from commands import reminder_plans, schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
@@ -77,10 +75,12 @@ def _rung(name: str) -> str:
 def calendar_items(
     deadlines: list[Deadline], events: list[Event], ctx: Context, nation: str
 ) -> list[CalendarItem]:
+    """Alarms are the reminders' own instants (reminder_plans), so a calendar alerts
+    when the channel is reminded, across clock changes and bank holidays alike."""
     items = [
         item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx, nation)
     ]
-    return items + [_event_item(e, ctx) for e in events]
+    return items + [_event_item(e, ctx, nation) for e in events]
 
 
 def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[CalendarItem]:
@@ -93,7 +93,7 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         start=deadline.due_at,
         end=None,
         alarms=tuple(
-            deadline.due_at - rung.due_at
+            rung.due_at
             for rung in reminder_plans.deadline_rungs(deadline, ctx.tz, nation)
             if rung.name not in (reminder_plans.OPENS, reminder_plans.CLOSED)
         ),
@@ -106,17 +106,17 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         start=deadline.opens_at,
         end=None,
         description=f"Closes {schedule.uk_datetime(deadline.due_at, ctx.tz)}.",
-        alarms=(timedelta(0),) if deadline.reminders != "none" else (),
+        alarms=(deadline.opens_at,) if deadline.reminders != "none" else (),
     )
     return [opening, closing]
 
 
-def _event_item(event: Event, ctx: Context) -> CalendarItem:
+def _event_item(event: Event, ctx: Context, nation: str) -> CalendarItem:
     return CalendarItem(
         uid=f"event-{event.id}@{event.team_id}.partnerbot",
         title=event.title,
         start=event.starts_at,
-        end=event.ends_at or event.starts_at + schedule.EVENT_LENGTH,
+        end=event.ends_at,
         location=event.place or "",
-        alarms=reminder_plans.ladder_offsets(event.reminders, reminder_plans.EVENT_LADDER),
+        alarms=tuple(rung.due_at for rung in reminder_plans.event_rungs(event, ctx.tz, nation)),
     )
