@@ -11,6 +11,7 @@ from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client
 from commands.context import utc_now
+from commands.deadlines.recurrence import roll_on_passed
 from commands.reminder_plans import plan_all
 from storage.engine import make_engine, safe_url
 from storage.migrate import current_revision, upgrade
@@ -42,6 +43,8 @@ def run(settings: Settings) -> None:
     # Reminders for whatever has none yet (rows written before this version, or by
     # hand): once here, not once in every worker.
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
+    # Repeating deadlines that passed while the bot was down get their next occurrence.
+    in_transaction(engine, lambda session: roll_on_passed(session, settings.tz, utc_now()))
     team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"

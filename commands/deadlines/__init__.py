@@ -23,6 +23,8 @@ from commands.reply import Reply
 HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
 • `{WINDOW_EXAMPLE}` — a window that opens and closes
+• `/deadline add "Quarterly monitoring return" 5pm 31 March every quarter` — `every month`, \
+`every quarter` or `every year`: once done or passed, the next is added with its reminders
 • `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
 • `/deadline show 3` — one in full, with the reminders planned for it, each on its day
 • `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`

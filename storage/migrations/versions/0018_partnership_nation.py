@@ -1,4 +1,5 @@
-"""partnership nation: whose bank holidays its reminders keep off
+"""partnership nation and repeating deadlines: whose bank holidays its reminders keep
+off, and a deadline that comes every month, quarter or year
 
 Revision ID: 0018
 Revises: 0017
@@ -30,7 +31,12 @@ def upgrade() -> None:
             server_default="england-and-wales",
         ),
     )
+    op.add_column(
+        "deadline",
+        sa.Column("repeats", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE deadline DROP COLUMN repeats")
     op.execute("ALTER TABLE partnership DROP COLUMN nation")  # in place, as 0008 does
