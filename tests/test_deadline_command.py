@@ -477,3 +477,20 @@ def test_a_removed_or_moved_twin_is_no_twin(officer):
     assert officer("/deadline", 'add "Returns" 1 August').public
     officer("/deadline", "remove 1")
     assert officer("/deadline", 'add "Returns" 31 July').public
+
+
+def test_the_ptp_bulletins_events_go_in_as_the_bulletin_writes_them(officer):
+    """ptp-news-bulletin-2009.txt, pasted as it stands (with --past: it was 2009)."""
+    lga = officer(
+        "/event",
+        'add "LGA Sustainable Communities Act conference" Wednesday 10 June 2009 '
+        "(9.15am-3.40pm) at Local Government House Conference Centre, Smith Square --past",
+    )
+    assert "Wed 10 Jun 2009, 09:15–15:40 BST" in lga.text, lga.text
+    assert "at Local Government House Conference Centre, Smith Square" in lga.text
+    lsp = officer(
+        "/event",
+        'add "Local Strategic Partnerships ’09" Thursday 11 June 2009 (9am-4.30pm) '
+        "at Inmarsat Conference Centre, London, EC1 --past",
+    )
+    assert "Thu 11 Jun 2009, 09:00–16:30 BST" in lsp.text, lsp.text
