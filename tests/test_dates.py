@@ -198,3 +198,9 @@ def test_no_text_makes_the_parser_raise_anything_but_a_refusal(text):
         assert parsed.instant.tzinfo is not None and parsed.instant >= NOW
     except DateError as refusal:
         assert refusal.problem
+
+
+def test_a_refused_two_digit_year_echoes_the_text_escaped():
+    with pytest.raises(DateError) as refused:
+        when("<!channel> 31 Jul 09")
+    assert "<!channel>" not in refused.value.problem and "&lt;!channel&gt;" in refused.value.problem

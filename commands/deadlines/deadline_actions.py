@@ -130,8 +130,7 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     session.add(deadline)
     reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
     following = ""
-    if deadline.repeats:
-        after = recurrence.roll_on(session, deadline, ctx.tz, ctx.now)
+    if deadline.repeats and (after := recurrence.roll_on(session, deadline, ctx.tz, ctx.now)):
         following = (
             f"\n:repeat: Next: deadline *{after.number}*, "
             f"{schedule.shown(after.due_at, ctx)}" + schedule.reminders_note(session, after, ctx)

@@ -46,18 +46,21 @@ def after(instant: datetime, repeats: str, tz: ZoneInfo) -> datetime:
     return local.replace(year=year, month=month, day=day, tzinfo=tz).astimezone(UTC)
 
 
-def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -> Deadline:
+def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -> Deadline | None:
     """The occurrence after `deadline` (done or passed), skipping any already past, added
-    with its reminders; `deadline` stops repeating."""
-    assert deadline.repeats is not None
+    with its reminders; `deadline` stops repeating. None if another replica rolled it on
+    first (read again under the partnership's lock)."""
+    partnership = session.get(Partnership, deadline.partnership_id)
+    assert partnership is not None
+    lock_partnership(session, partnership=partnership)
+    session.refresh(deadline, attribute_names=["repeats"])
+    if deadline.repeats is None:
+        return None
     due, opens = deadline.due_at, deadline.opens_at
     while True:
         due, opens = after(due, deadline.repeats, tz), opens and after(opens, deadline.repeats, tz)
         if due > now:
             break
-    partnership = session.get(Partnership, deadline.partnership_id)
-    assert partnership is not None
-    lock_partnership(session, partnership=partnership)
     following = Deadline(
         team_id=deadline.team_id,
         partnership_id=deadline.partnership_id,
@@ -79,6 +82,7 @@ def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -
 
 def roll_on_passed(session: Session, tz: ZoneInfo, now: datetime) -> list[Deadline]:
     """Every series whose latest occurrence has passed gets its next one. For a periodic
-    job (and `partnerbot run` at start); cheap when there are none."""
-    passed = store.passed_repeating(session, now=now)
-    return [roll_on(session, deadline, tz, now) for deadline in passed]
+    job (and `partnerbot run` at start); cheap when there are none, and safe on several
+    replicas at once."""
+    rolled = (roll_on(session, d, tz, now) for d in store.passed_repeating(session, now=now))
+    return [following for following in rolled if following is not None]
