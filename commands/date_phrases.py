@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, time
 
 from commands.family import Refusal
+from formatting.slack_text import escape
 
 _MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 _MONTH_NAMES |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -100,7 +101,8 @@ def refuse_two_digit_years(text: str) -> None:
 
 def _refuse(text: str, instead: str) -> None:
     raise Refusal(
-        f"`{text}` has a two-digit year, which could be read more than one way.",
+        # Escaped: inline code does not stop a <!channel> typed around the date.
+        f"`{escape(text)}` has a two-digit year, which could be read more than one way.",
         f"Write the year in full, such as `{instead}` (and a time as `10am`).",
     )
 

@@ -118,6 +118,7 @@ def _event_fields(session: Session, partnership: Partnership, user_id: str) -> l
         _input("title", "Title", _text_input(MAX_TITLE, "Officers meeting")),
         _input("date", "Date", {"type": "datepicker"}),
         _input("time", "Start time", {"type": "timepicker", "initial_time": "09:00"}),
+        _input("end", "End time", {"type": "timepicker"}, optional=True),
         _input("place", "Place", _text_input(150, "Woking Civic Offices"), optional=True),
     ]
 
@@ -152,8 +153,11 @@ def _deadline_text(values: Values) -> str:
 
 
 def _event_text(values: Values) -> str:
-    place = _value(values, "place")
-    return f"add {_titled(values)} {_when(values)}" + (f" at {escape(place)}" if place else "")
+    place, end = _value(values, "place"), _value(values, "end")
+    when = _when(values)
+    if end:  # read as a time range: "10:00-12:30 31/07/2027"
+        when = f"{_value(values, 'time')}-{end} {_uk_date(_value(values, 'date'))}"
+    return f"add {_titled(values)} {when}" + (f" at {escape(place)}" if place else "")
 
 
 def _plan_text(values: Values) -> str:

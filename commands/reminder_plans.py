@@ -3,19 +3,23 @@
 The plan is a list of rungs; `replan()` writes it to the outbox in the caller's
 transaction, so adding, moving, finishing or removing a date changes its reminders
 atomically. Whole days count on the local calendar ("1d before 17:00" is 17:00 the day
-before, even across a clock change); hours and minutes are exact.
+before, even across a clock change); hours and minutes are exact. A reminder that
+would fall on a weekend or a bank holiday of the partnership's nation comes on the
+working day before, at the same local time (commands.working_days); the date it
+reminds of never moves.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from commands.dates import format_offsets, parse_offsets
+from commands.working_days import DEFAULT_NATION, on_a_working_day
 from storage import outbox
 from storage.deadlines import Dated
-from storage.models import Deadline, Digest, Event, Reminder, saved_id
+from storage.models import Deadline, Digest, Event, Partnership, Reminder, saved_id
 
 DEADLINE_LADDER = (timedelta(days=14), timedelta(days=7), timedelta(days=1))
 EVENT_LADDER = (timedelta(days=7), timedelta(days=1))
@@ -46,7 +50,7 @@ def before(instant: datetime, offset: timedelta, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=tz).astimezone(UTC) - timedelta(seconds=offset.seconds)
 
 
-def deadline_rungs(deadline: Deadline, tz: ZoneInfo) -> list[Rung]:
+def deadline_rungs(deadline: Deadline, tz: ZoneInfo, nation: str = DEFAULT_NATION) -> list[Rung]:
     """Every reminder a live deadline or window has, past ones included."""
     if deadline.reminders == "none" or deadline.done_at or deadline.removed_at:
         return []
@@ -59,6 +63,7 @@ def deadline_rungs(deadline: Deadline, tz: ZoneInfo) -> list[Rung]:
         morning = datetime.combine(due.astimezone(tz).date(), MORNING_OF, tzinfo=tz)
         if morning < due:
             rungs.append(Rung(MORNING, morning.astimezone(UTC), due))
+    rungs = _on_working_days(rungs, tz, nation)
     if deadline.opens_at is None:
         return rungs
     # A window: "closes in 14 days" means nothing before it has opened.
@@ -69,17 +74,36 @@ def deadline_rungs(deadline: Deadline, tz: ZoneInfo) -> list[Rung]:
     ]
 
 
-def event_rungs(event: Event, tz: ZoneInfo) -> list[Rung]:
+def event_rungs(event: Event, tz: ZoneInfo, nation: str = DEFAULT_NATION) -> list[Rung]:
     if event.removed_at:
         return []
-    return [
+    rungs = [
         Rung(format_offsets([offset]), before(event.starts_at, offset, tz), event.starts_at)
         for offset in ladder_offsets(event.reminders, EVENT_LADDER)
     ]
+    return _on_working_days(rungs, tz, nation)
 
 
-def rungs_of(row: Dated, tz: ZoneInfo) -> list[Rung]:
-    return deadline_rungs(row, tz) if isinstance(row, Deadline) else event_rungs(row, tz)
+def _on_working_days(rungs: list[Rung], tz: ZoneInfo, nation: str) -> list[Rung]:
+    """Each ladder reminder moved off weekends and bank holidays; of two that land at
+    the same moment (1d and 2d before a Monday both on Friday) the first is kept."""
+    moved: dict[datetime, Rung] = {}
+    for rung in rungs:
+        due_at = on_a_working_day(rung.due_at, tz, nation)
+        moved.setdefault(due_at, replace(rung, due_at=due_at))
+    return list(moved.values())
+
+
+def rungs_of(row: Dated, tz: ZoneInfo, nation: str = DEFAULT_NATION) -> list[Rung]:
+    if isinstance(row, Deadline):
+        return deadline_rungs(row, tz, nation)
+    return event_rungs(row, tz, nation)
+
+
+def nation_of(session: Session, row: Dated) -> str:
+    """The bank holidays that `row`'s reminders keep off (its partnership's nation)."""
+    partnership = session.get(Partnership, row.partnership_id)  # usually loaded already
+    return partnership.nation if partnership is not None else DEFAULT_NATION
 
 
 def subject_of(row: Dated) -> str:
@@ -90,7 +114,9 @@ def subject_of_model(model: type[Dated]) -> str:
     return "deadline" if model is Deadline else "event"
 
 
-def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
+def planned(
+    row: Dated, tz: ZoneInfo, now: datetime, nation: str = DEFAULT_NATION
+) -> list[Reminder]:
     """The reminders still to come, as outbox rows. Rungs already past are not planned:
     a deadline added three days ahead does not announce its 14-day reminder late."""
     if row.channel_id is None:
@@ -106,7 +132,7 @@ def planned(row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
             expires_at=rung.expires_at,
             channel_id=row.channel_id,
         )
-        for rung in rungs_of(row, tz)
+        for rung in rungs_of(row, tz, nation)
         if rung.due_at > now
     ]
 
@@ -119,14 +145,15 @@ def plan_all(session: Session, tz: ZoneInfo, now: datetime) -> None:
     for model, when in ((Deadline, Deadline.due_at), (Event, Event.starts_at)):
         subject = subject_of_model(model)
         for row in outbox.never_planned(session, model, subject, when=when, now=now):
-            outbox.add_missing(session, planned(row, tz, now))
+            outbox.add_missing(session, planned(row, tz, now, nation_of(session, row)))
 
 
 def replan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> None:
     """After a change to `row`: its pending reminders become exactly its plan."""
     session.flush()  # a new row needs its id
+    wanted = planned(row, tz, now, nation_of(session, row))
     outbox.replace_pending(
-        session, subject=subject_of(row), subject_id=saved_id(row), wanted=planned(row, tz, now)
+        session, subject=subject_of(row), subject_id=saved_id(row), wanted=wanted
     )
 
 

@@ -2,7 +2,7 @@
 the UK way, and changing them."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -15,13 +15,12 @@ from formatting.slack_text import escape, plain_words, strip_quotes, user_mentio
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
-from storage.models import Deadline, Partnership
+from storage.models import Deadline, Partnership, Reminder
 
 MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
 OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
 EVENT_TIME = time(9, 0)
-EVENT_LENGTH = timedelta(hours=1)  # for calendars; events are entered with a start only
 _QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
 
 
@@ -183,7 +182,7 @@ def remind(
     reminder_plans.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
-        f"{describe_ladder(ladder, default_text)}." + reminders_note(row, ctx)
+        f"{describe_ladder(ladder, default_text)}." + reminders_note(session, row, ctx)
     )
 
 
@@ -191,13 +190,17 @@ def _a(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
 
 
-def reminders_note(row: Dated, ctx: Context) -> str:
+def reminders_note(session: Session, row: Dated, ctx: Context) -> str:
     """The reminders a date now has, as a confirmation should repeat them."""
-    coming = reminder_plans.planned(row, ctx.tz, ctx.now)
+    coming = reminder_plans.planned(row, ctx.tz, ctx.now, reminder_plans.nation_of(session, row))
     if not coming:
         return ""
-    times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in coming)
+    times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in sorted(coming, key=_due))
     return f"\n:bell: Reminders in <#{row.channel_id}>: {times}"
+
+
+def _due(reminder: Reminder) -> datetime:
+    return reminder.due_at
 
 
 def failure_note(reason: str | None) -> str:

@@ -49,6 +49,36 @@ def same_title_and_time(
     ).first()
 
 
+def passed_repeating(session: Session, *, now: datetime) -> list[Deadline]:
+    """The latest occurrences of repeating deadlines, in any workspace, that have passed
+    undone: each needs its next occurrence."""
+    return list(
+        session.exec(
+            select(Deadline).where(
+                col(Deadline.repeats).is_not(None),
+                col(Deadline.removed_at).is_(None),
+                col(Deadline.done_at).is_(None),
+                Deadline.due_at <= now,
+            )
+        )
+    )
+
+
+def pending_reminders(session: Session, *, subject: str, subject_id: int) -> list[Reminder]:
+    """The reminders planned for one deadline or event and not yet posted, soonest first."""
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(
+                Reminder.subject == subject,
+                Reminder.subject_id == subject_id,
+                Reminder.state == ReminderState.PENDING,
+            )
+            .order_by(col(Reminder.due_at))
+        )
+    )
+
+
 def numbered(
     session: Session, model: type[DatedT], *, partnership: Partnership, number: int
 ) -> DatedT | None:

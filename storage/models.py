@@ -57,6 +57,8 @@ class Partnership(SQLModel, table=True):
     name: str = Field(max_length=200)
     # The name folded for comparison, so "Spelthorne LSP" and "spelthorne  lsp" clash.
     name_key: str = Field(max_length=200)
+    # Whose bank holidays its reminders keep off: england-and-wales, scotland, northern-ireland
+    nation: str = Field(default="england-and-wales", max_length=24)
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -234,6 +236,9 @@ class Deadline(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)  # a window's closing
     # The reminder ladder as typed ("14d 7d 1d 2h"), "none", or None for the default.
     reminders: str | None = Field(default=None, max_length=100)
+    # "month", "quarter" or "year": the latest occurrence of a series carries it; once
+    # done or passed, the next occurrence is added and carries it on.
+    repeats: str | None = Field(default=None, max_length=8)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: str | None = Field(default=None, max_length=SLACK_ID)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
+from commands.family import Refusal
+from commands.time_ranges import split_range
 from formatting.timefmt import time_left, uk_datetime
 
 LONDON = ZoneInfo("Europe/London")
@@ -208,3 +210,24 @@ def test_no_text_makes_the_parser_raise_anything_but_a_refusal(text):
         assert parsed.instant.tzinfo is not None and parsed.instant >= NOW
     except DateError as refusal:
         assert refusal.problem
+
+
+def test_a_refused_two_digit_year_echoes_the_text_escaped():
+    with pytest.raises(DateError) as refused:
+        when("<!channel> 31 Jul 09")
+    assert "<!channel>" not in refused.value.problem and "&lt;!channel&gt;" in refused.value.problem
+
+
+_RANGE_VOCABULARY = "9 9.15am 3.40pm 10:00 12:30 – - to until from ( ) 25:00 0am 12pm 99.99 June"
+_RANGE_WORDS = st.sampled_from(_RANGE_VOCABULARY.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(_RANGE_WORDS, max_size=8).map(" ".join)))
+def test_reading_a_time_range_is_total(text):
+    try:
+        split = split_range(text)
+    except Refusal as refusal:
+        assert "is not a time of day" in refusal.problem
+    else:
+        assert split.end is None or split.text != text

@@ -7,7 +7,7 @@ import icalendar
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import Deadline, Event, Partnership
+from storage.models import Deadline, Event, Partnership, Reminder
 from tests.helpers import dated_rows
 from tests.slack_requests import SlackDriver
 
@@ -123,10 +123,10 @@ def test_a_window_across_new_year_closes_in_the_year_after_it_opens(officer, eng
 
 
 def test_phrases_are_read_and_every_assumption_echoed(officer):
-    midnight = officer("/deadline", 'add "Bids" midnight 31 July')
-    assert "Sat 31 Jul 2027, 23:59 BST" in midnight.text
+    midnight = officer("/deadline", 'add "Bids" midnight 30 July')
+    assert "Fri 30 Jul 2027, 23:59 BST" in midnight.text
     assert "midnight taken as the end of that day, 23:59" in midnight.text
-    assert "Sat 31 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
+    assert "Fri 30 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
     cop = officer("/deadline", 'add "Returns" COP first Monday in March')
     assert "Mon 1 Mar 2027, 17:00 GMT" in cop.text
     assert "close of play taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
@@ -339,12 +339,14 @@ def test_user_text_is_escaped(officer):
     )
 
 
-def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
+def test_ical_posts_a_calendar_that_parses(officer, fake_slack, engine):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
     officer("/event", 'add "Recession seminar" 18 September 10am at Southampton')
+    officer("/event", 'add "LGA conference" 10 June 9.15am-3.40pm')
+    officer("/event", 'add "Night count" 31 March 3am')  # BST; a week before is GMT
     reply = officer("/deadline", "ical")
-    assert "deadlines-spelthorne-lsp.ics" in reply.text and "(4 dates)" in reply.text
+    assert "deadlines-spelthorne-lsp.ics" in reply.text and "(6 dates)" in reply.text
     (upload,) = fake_slack.wait_for("upload")
     calendar = icalendar.Calendar.from_ical(upload.body["content"])
     events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
@@ -353,17 +355,27 @@ def test_ical_posts_a_calendar_that_parses(officer, fake_slack):
         "Opens: PtP credit applications",
         "Closes: PtP credit applications",
         "Recession seminar",
+        "LGA conference",
+        "Night count",
     }
     laa = events["Deadline: LAA exemplar proposals"]
     assert laa.decoded("DTSTART").isoformat() == "2027-07-31T16:00:00+00:00"
-    triggers = sorted(a.decoded("TRIGGER") for a in laa.walk("VALARM"))
-    assert [str(-t) for t in triggers] == [
-        "14 days, 0:00:00",
-        "7 days, 0:00:00",
-        "1 day, 0:00:00",
-        "8:00:00",
-    ]
+    assert "DTEND" not in laa and "DTEND" not in events["Recession seminar"]
+    assert events["LGA conference"].decoded("DTEND").isoformat() == "2027-06-10T14:40:00+00:00"
     assert str(events["Recession seminar"]["LOCATION"]) == "Southampton"
+    # Every alarm is a reminder the channel gets, at the same instant.
+    with Session(engine) as session:
+        planned = {(r.subject, r.subject_id, r.due_at) for r in session.exec(select(Reminder))}
+    for event in calendar.walk("VEVENT"):
+        kind, row_id = str(event["UID"]).split("@")[0].split("-")
+        subject = "event" if kind == "event" else "deadline"
+        for alarm in event.walk("VALARM"):
+            assert (subject, int(row_id), alarm.decoded("TRIGGER")) in planned
+    # Read without icalendar: absolute UTC times, local days kept across the clock change.
+    lines = upload.body["content"].replace(b"\r\n ", b"").decode("utf-8").split("\r\n")
+    assert "TRIGGER;VALUE=DATE-TIME:20270716T160000Z" in lines  # Fri 16 Jul 17:00 BST
+    assert "TRIGGER;VALUE=DATE-TIME:20270324T030000Z" in lines  # Wed 24 Mar 03:00 GMT
+    assert not [line for line in lines if line.startswith("TRIGGER:-P")]
 
 
 def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):
@@ -469,3 +481,20 @@ def test_a_removed_or_moved_twin_is_no_twin(officer):
     assert officer("/deadline", 'add "Returns" 1 August').public
     officer("/deadline", "remove 1")
     assert officer("/deadline", 'add "Returns" 31 July').public
+
+
+def test_the_ptp_bulletins_events_go_in_as_the_bulletin_writes_them(officer):
+    """ptp-news-bulletin-2009.txt, pasted as it stands (with --past: it was 2009)."""
+    lga = officer(
+        "/event",
+        'add "LGA Sustainable Communities Act conference" Wednesday 10 June 2009 '
+        "(9.15am-3.40pm) at Local Government House Conference Centre, Smith Square --past",
+    )
+    assert "Wed 10 Jun 2009, 09:15–15:40 BST" in lga.text, lga.text
+    assert "at Local Government House Conference Centre, Smith Square" in lga.text
+    lsp = officer(
+        "/event",
+        'add "Local Strategic Partnerships ’09" Thursday 11 June 2009 (9am-4.30pm) '
+        "at Inmarsat Conference Centre, London, EC1 --past",
+    )
+    assert "Thu 11 Jun 2009, 09:00–16:30 BST" in lsp.text, lsp.text

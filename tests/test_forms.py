@@ -87,6 +87,23 @@ def test_an_event_at_a_numbered_address_keeps_its_time_and_place(
         event = session.exec(select(Event)).one()
     assert event.starts_at.isoformat() == "2027-07-31T09:00:00+00:00"
     assert event.place == "10 Downing Street"
+    assert event.ends_at is None  # no end time given
+
+
+def test_an_event_form_with_an_end_time_keeps_its_end(partnership_id, slack, fake_slack, engine):
+    slack.click("home_add_event", str(partnership_id), user=OFFICER)
+    values = deadline_values(title="LGA conference", day="2027-06-10", at="09:15") | {
+        "end": {"type": "timepicker", "selected_time": "15:40"}
+    }
+    assert slack.submit(opened(fake_slack), values, user=OFFICER).status == 200
+    (told,) = [c for c in fake_slack.wait_for("chat.postMessage") if c.body["channel"] == "C1"]
+    assert "Thu 10 Jun 2027, 09:15–15:40 BST" in told.body["text"]
+    with Session(engine) as session:
+        event = session.exec(select(Event)).one()
+    assert (event.starts_at.isoformat(), event.ends_at.isoformat()) == (
+        "2027-06-10T08:15:00+00:00",
+        "2027-06-10T14:40:00+00:00",
+    )
 
 
 @pytest.mark.parametrize(

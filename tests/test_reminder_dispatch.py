@@ -45,21 +45,21 @@ def states(engine) -> list[tuple[str, str]]:
 def test_a_deadline_reminds_its_channel_at_each_rung_and_not_before(
     officer, dispatcher, clock, fake_slack, engine
 ):
-    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 30 July')  # a Friday
     run = dispatcher().run_due
-    clock.at(2027, 7, 17, 16, 59)
+    clock.at(2027, 7, 16, 16, 59)
     assert run().sent == 0
-    clock.at(2027, 7, 17, 17, 0)
+    clock.at(2027, 7, 16, 17, 0)
     assert run().sent == 1
     (first,) = posts(fake_slack)
     assert first["channel"] == "C1"
     assert first["text"] == (
-        ":alarm_clock: *LAA exemplar proposals* is due Sat 31 Jul 2027, 17:00 BST (in 14 days)."
-        "\n<!date^1817049600^{date_short_pretty} at {time}|Sat 31 Jul 2027, 17:00 BST> · "
+        ":alarm_clock: *LAA exemplar proposals* is due Fri 30 Jul 2027, 17:00 BST (in 14 days)."
+        "\n<!date^1816963200^{date_short_pretty} at {time}|Fri 30 Jul 2027, 17:00 BST> · "
         f"set by <@{OFFICER}> · deadline 1 · `/deadline done 1` once it is in"
     )
     assert first["metadata"]["event_type"] == "partnerbot_reminder"
-    for moment in [(2027, 7, 24, 17, 0), (2027, 7, 30, 17, 0), (2027, 7, 31, 9, 0)]:
+    for moment in [(2027, 7, 23, 17, 0), (2027, 7, 29, 17, 0), (2027, 7, 30, 9, 0)]:
         assert clock.at(*moment) and run().sent == 1
     assert "(in 8 hours)" in posts(fake_slack)[-1]["text"]
     assert states(engine) == [(rung, "sent") for rung in ("14d", "7d", "1d", "morning")]

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from commands.reminder_plans import before, deadline_rungs, plan_all
-from storage.models import Deadline, Reminder, ReminderState
+from storage.models import Deadline, Partnership, Reminder, ReminderState
 from tests.helpers import NOW
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,7 +56,8 @@ def _deadline(**fields) -> Deadline:
     [
         (local(2027, 7, 30, 17, 0), "Fri 30 Jul 2027 09:00 BST"),
         (local(2027, 1, 29, 17, 0), "Fri 29 Jan 2027 09:00 GMT"),
-        (local(2027, 3, 28, 17, 0), "Sun 28 Mar 2027 09:00 BST"),  # the day the clocks change
+        # Easter Sunday, the day the clocks change: the working day before is Thursday.
+        (local(2027, 3, 28, 17, 0), "Thu 25 Mar 2027 09:00 GMT"),
     ],
 )
 def test_the_default_ladder_is_14_7_1_days_and_0900_on_the_day(due, morning):
@@ -115,15 +116,16 @@ def pending(engine) -> list[tuple[str, str, str]]:
 def test_adding_a_deadline_plans_its_reminders_in_its_channel(officer, engine):
     reply = officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     assert reply.public
+    # A Saturday deadline: the reminders that would fall on Saturdays come on Fridays.
     assert reply.text.endswith(
-        "\n:bell: Reminders in <#C1>: Sat 17 Jul 2027, 17:00 BST · Sat 24 Jul 2027, 17:00 BST"
-        " · Fri 30 Jul 2027, 17:00 BST · Sat 31 Jul 2027, 09:00 BST"
+        "\n:bell: Reminders in <#C1>: Fri 16 Jul 2027, 17:00 BST · Fri 23 Jul 2027, 17:00 BST"
+        " · Fri 30 Jul 2027, 09:00 BST · Fri 30 Jul 2027, 17:00 BST"
     )
     assert pending(engine) == [
-        ("deadline", "14d", "Sat 17 Jul 2027 17:00 BST"),
-        ("deadline", "7d", "Sat 24 Jul 2027 17:00 BST"),
+        ("deadline", "14d", "Fri 16 Jul 2027 17:00 BST"),
+        ("deadline", "7d", "Fri 23 Jul 2027 17:00 BST"),
+        ("deadline", "morning", "Fri 30 Jul 2027 09:00 BST"),
         ("deadline", "1d", "Fri 30 Jul 2027 17:00 BST"),
-        ("deadline", "morning", "Sat 31 Jul 2027 09:00 BST"),
     ]
     with Session(engine) as session:
         assert {r.channel_id for r in session.exec(select(Reminder))} == {"C1"}
@@ -140,7 +142,7 @@ def test_rungs_already_past_are_not_planned(officer, engine):
 def test_moving_a_deadline_replaces_its_pending_reminders(officer, engine):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     assert officer("/deadline", "move 1 5pm 7 August").public
-    assert pending(engine)[0] == ("deadline", "14d", "Sat 24 Jul 2027 17:00 BST")
+    assert pending(engine)[0] == ("deadline", "14d", "Fri 23 Jul 2027 17:00 BST")
     assert len(pending(engine)) == 4
 
 
@@ -153,7 +155,7 @@ def test_a_rung_once_sent_is_not_planned_again_after_moving_back(officer, engine
         session.commit()
     officer("/deadline", "move 1 5pm 7 August")
     officer("/deadline", "move 1 5pm 31 July")
-    assert [rung for _, rung, _ in pending(engine)] == ["7d", "1d", "morning"]
+    assert [rung for _, rung, _ in pending(engine)] == ["7d", "morning", "1d"]
 
 
 @pytest.mark.parametrize("change", ["done 1", "remove 1", "remind 1 none"])
@@ -166,12 +168,13 @@ def test_finishing_removing_or_silencing_a_deadline_drops_its_reminders(officer,
 def test_a_custom_ladder_replaces_the_default(officer, engine):
     officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
     reply = officer("/deadline", "remind 1 2d 2h")
-    assert "Reminders in <#C1>: Thu 29 Jul 2027, 17:00 BST · Sat 31 Jul 2027, 15:00 BST" in (
+    # 2h before a Saturday 17:00 would be Saturday: it comes on Friday at 15:00.
+    assert "Reminders in <#C1>: Thu 29 Jul 2027, 17:00 BST · Fri 30 Jul 2027, 15:00 BST" in (
         reply.text
     )
     assert pending(engine) == [
         ("deadline", "2d", "Thu 29 Jul 2027 17:00 BST"),
-        ("deadline", "2h", "Sat 31 Jul 2027 15:00 BST"),
+        ("deadline", "2h", "Fri 30 Jul 2027 15:00 BST"),
     ]
 
 
@@ -191,7 +194,7 @@ def test_events_remind_7_days_and_1_day_before(officer, engine):
     ]
     officer("/event", "move 1 2 April 10am")  # after the clocks go forward
     assert pending(engine) == [
-        ("event", "7d", "Fri 26 Mar 2027 10:00 GMT"),
+        ("event", "7d", "Thu 25 Mar 2027 10:00 GMT"),  # Fri 26 Mar is Good Friday
         ("event", "1d", "Thu 01 Apr 2027 10:00 BST"),
     ]
     officer("/event", "remove 1")
@@ -211,3 +214,70 @@ def test_dates_from_before_reminders_get_theirs_at_start_and_nothing_twice(offic
             plan_all(session, LONDON, NOW)
             session.commit()
     assert pending(engine) == planned_by_commands
+
+
+# Working days: weekends and the bank holidays of the partnership's nation.
+
+
+def test_a_one_day_reminder_before_wed_29_dec_2027_comes_on_fri_24_dec(officer, engine):
+    """Mon 27 and Tue 28 Dec 2027 are bank holidays (Christmas and Boxing Day observed)."""
+    officer("/deadline", 'add "Grant return" 5pm 29 December 2027')
+    reply = officer("/deadline", "remind 1 1d")
+    assert "Reminders in <#C1>: Fri 24 Dec 2027, 17:00 GMT" in reply.text
+    assert pending(engine) == [("deadline", "1d", "Fri 24 Dec 2027 17:00 GMT")]
+    shown_ = officer("/deadline", "show 1").text
+    assert "Due Wed 29 Dec 2027, 17:00 GMT" in shown_  # the deadline itself never moves
+    assert "• Fri 24 Dec 2027, 17:00 GMT (1d before)" in shown_
+
+
+def test_show_lists_the_reminders_actually_planned_each_on_its_weekday(officer):
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 31 July')
+    shown_ = officer("/deadline", "show 1").text
+    assert "`#1` *LAA exemplar proposals*\nDue Sat 31 Jul 2027, 17:00 BST (in 249 days)" in shown_
+    assert (
+        "Reminders planned in <#C1>:\n• Fri 16 Jul 2027, 17:00 BST (14d before)\n"
+        "• Fri 23 Jul 2027, 17:00 BST (7d before)\n"
+        "• Fri 30 Jul 2027, 09:00 BST (the morning of the day)\n"
+        "• Fri 30 Jul 2027, 17:00 BST (1d before)"
+    ) in shown_
+    officer("/deadline", "remind 1 none")
+    assert "No reminders still to come." in officer("/deadline", "show 1").text
+    assert "There is no deadline 2" in officer("/deadline", "show 2").text
+
+
+def test_a_partnership_in_scotland_keeps_off_scottish_bank_holidays(officer, engine):
+    """Tue 5 Jan 2027: the day before is Mon 4 Jan, a holiday in Scotland alone (2 January
+    observed), and Fri 1 Jan is New Year's Day everywhere."""
+    officer("/deadline", 'add "Board papers" 5pm 5 January 2027')
+    officer("/deadline", "remind 1 1d")
+    assert pending(engine) == [("deadline", "1d", "Mon 04 Jan 2027 17:00 GMT")]
+    reply = officer("/partnership", "nation Scotland")
+    assert reply.public and "to Scotland" in reply.text
+    assert pending(engine) == [("deadline", "1d", "Thu 31 Dec 2026 17:00 GMT")]
+    assert "Scotland" in officer("/partnership", "nation").text
+    officer("/partnership", "nation england-and-wales")
+    assert pending(engine) == [("deadline", "1d", "Mon 04 Jan 2027 17:00 GMT")]
+
+
+def test_event_reminders_keep_off_weekends_too(officer, engine):
+    officer("/event", 'add "Away day" 10am 6 March 2027')  # a Saturday
+    assert pending(engine) == [
+        ("event", "7d", "Fri 26 Feb 2027 10:00 GMT"),
+        ("event", "1d", "Fri 05 Mar 2027 10:00 GMT"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [("nation France", "`France` is not a UK nation"), ("nation", "England and Wales")],
+)
+def test_the_nation_is_asked_for_by_name(officer, engine, text, problem):
+    assert problem in officer("/partnership", text).text
+    with Session(engine) as session:
+        assert session.exec(select(Partnership.nation)).one() == "england-and-wales"
+
+
+def test_only_officers_change_the_nation(officer, engine):
+    assert "Only officers" in officer("/partnership", "nation scotland", user="U2MEMBER").text
+    with Session(engine) as session:
+        assert session.exec(select(Partnership.nation)).one() == "england-and-wales"

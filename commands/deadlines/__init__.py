@@ -13,6 +13,7 @@ from commands.deadlines.deadline_actions import (
     move,
     remind,
     remove,
+    show,
     window,
 )
 from commands.deadlines.digest_setting import digest
@@ -22,7 +23,10 @@ from commands.reply import Reply
 HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
 • `{WINDOW_EXAMPLE}` — a window that opens and closes
+• `/deadline add "Quarterly monitoring return" 5pm 31 March every quarter` — `every month`, \
+`every quarter` or `every year`: once done or passed, the next is added with its reminders
 • `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
+• `/deadline show 3` — one in full, with the reminders planned for it, each on its day
 • `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
 • `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
 • `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
@@ -44,6 +48,7 @@ ACTIONS: dict[str, Action] = {
     "add": add,
     "window": window,
     "list": list_,
+    "show": show,
     "done": done,
     "remove": remove,
     "move": move,

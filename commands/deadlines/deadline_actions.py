@@ -10,7 +10,7 @@ from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, When
-from commands.deadlines import deadline_view
+from commands.deadlines import deadline_view, recurrence
 from commands.deadlines.ical import calendar_ics
 from commands.reply import (
     Reply,
@@ -38,20 +38,22 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     text, past = take_flag(text, "past")
     text, again = take_flag(text, "again")
     title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
+    when_text, repeats = recurrence.take_repeat(when_text)
     due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
     schedule.refuse_twice(
         session, ctx, partnership, Deadline, name=title, at=due.instant, again=again
     )
-    deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant)
+    deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant, repeats=repeats)
     return confirm(
         f":date: {user_mention(ctx.user_id)} added deadline *{deadline.number}*: "
         f"{schedule.title(title)} — {schedule.shown(due.instant, ctx)}"
         f"\n{schedule.for_each_reader(due.instant, ctx)} · "
         + (DEFAULT_LADDER if due.instant > ctx.now else "kept for the record, no reminders")
         + schedule.assumed_note(due.assumed)
-        + schedule.reminders_note(deadline, ctx)
+        + _repeat_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -59,6 +61,7 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
     text, past = take_flag(text, "past")
     text, again = take_flag(text, "again")
     title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
+    dates, repeats = recurrence.take_repeat(dates)
     match = _WINDOW.match(dates)
     if match is None:
         raise DateError(
@@ -72,7 +75,13 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
         session, ctx, partnership, Deadline, name=title, at=closes.instant, again=again
     )
     deadline = _insert(
-        session, ctx, partnership, title=title, due_at=closes.instant, opens_at=opens.instant
+        session,
+        ctx,
+        partnership,
+        title=title,
+        due_at=closes.instant,
+        opens_at=opens.instant,
+        repeats=repeats,
     )
     return confirm(
         f":date: {user_mention(ctx.user_id)} added funding window *{deadline.number}*: "
@@ -84,7 +93,8 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             closes.assumed and f"closing: {closes.assumed}",
             _next_year_note(opens, closes, ctx),
         )
-        + schedule.reminders_note(deadline, ctx)
+        + _repeat_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -102,6 +112,12 @@ def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -
     )
 
 
+def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    deadline = _numbered(session, partnership, text)
+    planned = store.pending_reminders(session, subject="deadline", subject_id=saved_id(deadline))
+    return deadline_view.detail(deadline, planned, ctx)
+
+
 def done(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     deadline = _numbered(session, partnership, text)
     if deadline.done_at is not None:
@@ -111,9 +127,15 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     deadline.done_at, deadline.done_by = ctx.now, ctx.user_id
     session.add(deadline)
     reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
+    following = ""
+    if deadline.repeats and (after := recurrence.roll_on(session, deadline, ctx.tz, ctx.now)):
+        following = (
+            f"\n:repeat: Next: deadline *{after.number}*, "
+            f"{schedule.shown(after.due_at, ctx)}" + schedule.reminders_note(session, after, ctx)
+        )
     return confirm(
         f":white_check_mark: {user_mention(ctx.user_id)} marked deadline *{deadline.number}* "
-        f"{schedule.title(deadline.title)} done. No more reminders for it."
+        f"{schedule.title(deadline.title)} done. No more reminders for it." + following
     )
 
 
@@ -155,7 +177,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(due.assumed)
-        + schedule.reminders_note(deadline, ctx)
+        + schedule.reminders_note(session, deadline, ctx)
     )
 
 
@@ -177,7 +199,7 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
 def ical(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     deadlines = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=True)
     events = store.events_of(session, partnership=partnership, now=ctx.now, everything=True)
-    items = deadline_view.calendar_items(deadlines, events, ctx)
+    items = deadline_view.calendar_items(deadlines, events, ctx, partnership.nation)
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
     filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(
@@ -186,6 +208,16 @@ def ical(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         upload=Upload(
             filename=filename, title=f"Deadlines and events: {partnership.name}", content=content
         ),
+    )
+
+
+def _repeat_note(deadline: Deadline, ctx: Context) -> str:
+    if deadline.repeats is None:
+        return ""
+    following = recurrence.after(deadline.due_at, deadline.repeats, ctx.tz)
+    return (
+        f"\n:repeat: Every {deadline.repeats}: once done or passed, the next is added "
+        f"({schedule.uk_datetime(following, ctx.tz)}) with its own reminders."
     )
 
 

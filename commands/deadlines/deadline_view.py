@@ -1,13 +1,11 @@
 """How deadlines read: the list in Slack, and the items of the calendar file."""
 
-from datetime import timedelta
-
 from commands import reminder_plans, schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.slack_text import escape
-from storage.models import Deadline, Event, Partnership, saved_id
+from storage.models import Deadline, Event, Partnership, Reminder, saved_id
 
 
 def listing(
@@ -45,14 +43,47 @@ def line(deadline: Deadline, failure: str, ctx: Context) -> str:
     return text + failure
 
 
+def detail(deadline: Deadline, planned: list[Reminder], ctx: Context) -> Reply:
+    """One deadline in full, with the reminders actually planned for it, each on its day."""
+    lines = [f"`#{deadline.number}` {schedule.title(deadline.title)}"]
+    if deadline.opens_at is not None:
+        lines.append(f"Opens {schedule.shown(deadline.opens_at, ctx)}")
+    verb = "Closes" if deadline.opens_at else "Due"
+    lines.append(f"{verb} {schedule.shown(deadline.due_at, ctx)}")
+    if deadline.done_at is not None:
+        lines.append(f"Done {schedule.uk_datetime(deadline.done_at, ctx.tz)}")
+    if planned:
+        lines.append(f"Reminders planned in <#{planned[0].channel_id}>:")
+        lines += [f"• {schedule.uk_datetime(r.due_at, ctx.tz)} ({_rung(r.rung)})" for r in planned]
+        lines.append(
+            "_A reminder that would fall on a weekend or bank holiday comes on the "
+            "working day before._"
+        )
+    else:
+        lines.append("No reminders still to come.")
+    return inform("\n".join(lines))
+
+
+def _rung(name: str) -> str:
+    return {
+        reminder_plans.MORNING: "the morning of the day",
+        reminder_plans.OPENS: "when it opens",
+        reminder_plans.CLOSED: "once it has closed",
+    }.get(name, f"{name} before")
+
+
 def calendar_items(
-    deadlines: list[Deadline], events: list[Event], ctx: Context
+    deadlines: list[Deadline], events: list[Event], ctx: Context, nation: str
 ) -> list[CalendarItem]:
-    items = [item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx)]
-    return items + [_event_item(e, ctx) for e in events]
+    """Alarms are the reminders' own instants (reminder_plans), so a calendar alerts
+    when the channel is reminded, across clock changes and bank holidays alike."""
+    items = [
+        item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx, nation)
+    ]
+    return items + [_event_item(e, ctx, nation) for e in events]
 
 
-def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
+def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[CalendarItem]:
     """A deadline is one moment; a window is two (opening and closing), not one
     months-long block across the calendar."""
     uid = f"{deadline.id}@{deadline.team_id}.partnerbot"
@@ -62,8 +93,8 @@ def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
         start=deadline.due_at,
         end=None,
         alarms=tuple(
-            deadline.due_at - rung.due_at
-            for rung in reminder_plans.deadline_rungs(deadline, ctx.tz)
+            rung.due_at
+            for rung in reminder_plans.deadline_rungs(deadline, ctx.tz, nation)
             if rung.name not in (reminder_plans.OPENS, reminder_plans.CLOSED)
         ),
     )
@@ -75,17 +106,17 @@ def _deadline_items(deadline: Deadline, ctx: Context) -> list[CalendarItem]:
         start=deadline.opens_at,
         end=None,
         description=f"Closes {schedule.uk_datetime(deadline.due_at, ctx.tz)}.",
-        alarms=(timedelta(0),) if deadline.reminders != "none" else (),
+        alarms=(deadline.opens_at,) if deadline.reminders != "none" else (),
     )
     return [opening, closing]
 
 
-def _event_item(event: Event, ctx: Context) -> CalendarItem:
+def _event_item(event: Event, ctx: Context, nation: str) -> CalendarItem:
     return CalendarItem(
         uid=f"event-{event.id}@{event.team_id}.partnerbot",
         title=event.title,
         start=event.starts_at,
-        end=event.ends_at or event.starts_at + schedule.EVENT_LENGTH,
+        end=event.ends_at,
         location=event.place or "",
-        alarms=reminder_plans.ladder_offsets(event.reminders, reminder_plans.EVENT_LADDER),
+        alarms=tuple(rung.due_at for rung in reminder_plans.event_rungs(event, ctx.tz, nation)),
     )

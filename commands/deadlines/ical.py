@@ -2,44 +2,35 @@
 
 Officers import it into Outlook or Google Calendar, so the file has to be read by the
 strictest of them, and the text in it is typed by users (commas, semicolons, emoji,
-Slack's "<!channel>"). The choices that matter:
+Slack's "<!channel>"). The `icalendar` library writes it: escaping, CRLF line ends and
+folding at 75 octets without splitting a character are its job, not ours. The
+choices that are ours:
 
-- Line endings are CRLF everywhere. RFC 5545 requires it; some parsers accept a bare
-  LF, but a file for every client cannot rely on that.
-- Content lines are folded at 75 octets of UTF-8, never inside a multi-byte
-  character, with a single space starting each continuation line. Counting
-  characters instead of octets gives over-long lines once a title holds "£" or
-  emoji, and splitting a character leaves invalid UTF-8 on both halves, which a
-  client decoding line by line turns into replacement characters.
-- TEXT values escape backslash, semicolon and comma, and a newline becomes the two
-  characters backslash-n: an unescaped comma or semicolon may be read as a list or
-  structure separator and the title cut there, and an unescaped newline ends the
-  content line. CR LF and lone CR count as newlines. Other control characters
-  (U+0000-U+0008, U+000B-U+001F, U+007F-U+009F) are not allowed in TEXT and are
-  dropped, as are lone surrogates, which cannot be written as UTF-8. Tab is allowed
-  by RFC 5545 and is kept.
-- Every time is written in UTC ("...Z"), so the file needs no VTIMEZONE (whose
-  zone names clients map differently); clients show the times in the reader's zone.
-- A deadline is a moment: a zero-length event (DTEND = DTSTART) at its time, not an
-  all-day block.
-- An empty calendar has no VEVENT. RFC 5545's grammar asks for at least one
-  component; the empty one is what "nothing to import" honestly is, and parsers
-  (the icalendar library among them) read it.
-- Alarms are TRIGGER durations relative to the start (-P14D is fourteen days
-  before), written without weeks and with minutes present whenever hours and
-  seconds both are, as the RFC's dur-value grammar demands.
+- Control characters RFC 5545 does not allow in TEXT (U+0000-U+0008, U+000B-U+001F,
+  U+007F-U+009F) are dropped, as are lone surrogates, which cannot be written as UTF-8;
+  CR LF and lone CR become newlines. Tab is allowed and kept.
+- Every time is written in UTC ("...Z"), so the file needs no VTIMEZONE (whose zone
+  names clients map differently); clients show the times in the reader's zone.
+- A deadline is a moment: DTSTART alone, no DTEND (RFC 5545 forbids a DTEND equal to
+  DTSTART; without one, a DATE-TIME event ends where it starts). An event has its
+  real end when it was entered with one.
+- Alarms are absolute times (TRIGGER;VALUE=DATE-TIME), the very instants the bot
+  reminds the channel at, worked out by commands.reminder_plans: on the local calendar,
+  off weekends and bank holidays. A duration before the start would drift by an hour
+  across a clock change and ignore bank holidays.
+- UIDs are stable (the row's id and workspace), so importing again updates, not
+  duplicates.
 
-Standard library only; the module builds bytes and does no I/O.
+The module builds bytes and does no I/O.
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from icalendar import Alarm, Calendar, Event, vText
 
 _PRODID = "-//partnerbot//partnerbot//EN"
-_MAX_LINE_OCTETS = 75
-_CRLF = "\r\n"
 
 # Control characters RFC 5545 does not allow in TEXT (tab and newline are handled
 # apart), the C1 controls, and lone surrogates (not encodable as UTF-8).
@@ -57,24 +48,22 @@ class CalendarItem:
     end: datetime | None
     description: str = ""
     location: str = ""
-    alarms: tuple[timedelta, ...] = ()
+    alarms: tuple[datetime, ...] = ()  # when to alert, as instants
 
 
 def calendar_ics(items: list[CalendarItem], *, name: str, now: datetime) -> bytes:
     """The items as one VCALENDAR, UTF-8 bytes."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape_text(name)}",
-    ]
-    stamp = _utc_stamp(now)
+    calendar = Calendar()
+    calendar.add("prodid", _PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # As TEXT, escaped: the library would write an X- property's value verbatim.
+    calendar.add("x-wr-calname", vText(_clean_text(name)))
+    stamp = _utc(now)
     for item in items:
-        lines.extend(_event_lines(item, stamp))
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + _CRLF for line in lines).encode("utf-8")
+        calendar.add_component(_event(item, stamp))
+    return calendar.to_ical()
 
 
 def _clean_text(text: str) -> str:
@@ -82,92 +71,38 @@ def _clean_text(text: str) -> str:
     return _DROPPED.sub("", _LINE_BREAK.sub("\n", text))
 
 
-def _escape_text(text: str) -> str:
-    """A TEXT property value (RFC 5545 section 3.3.11) for the user's text."""
-    return (
-        _clean_text(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
-    )
-
-
-def _utc_stamp(moment: datetime) -> str:
-    """An aware datetime in UTC form, e.g. 20261124T143000Z (fractions of a second dropped)."""
+def _utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC, whole seconds (what iCalendar can say)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: calendar times must be timezone-aware")
-    u = moment.astimezone(UTC)
-    return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _trigger(before: timedelta) -> str:
-    """The TRIGGER value for an alarm `before` ahead of the start: -P14D, -PT2H, PT0S.
-
-    A negative `before` (an alert after the start) gives a positive duration.
-    """
-    if before % timedelta(seconds=1):
-        raise ValueError(f"alarm offset {before!r} is not a whole number of seconds")
-    total = before // timedelta(seconds=1)
-    if total == 0:
-        return "PT0S"
-    sign = "-" if total > 0 else ""
-    days, rest = divmod(abs(total), 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, seconds = divmod(rest, 60)
-    date_part = f"{days}D" if days else ""
-    time_part = ""
-    if hours:
-        time_part += f"{hours}H"
-    if minutes or (hours and seconds):  # dur-hour may only be followed by dur-minute
-        time_part += f"{minutes}M"
-    if seconds:
-        time_part += f"{seconds}S"
-    return f"{sign}P{date_part}" + (f"T{time_part}" if time_part else "")
+def _event(item: CalendarItem, stamp: datetime) -> Event:
+    start = _utc(item.start)
+    event = Event()
+    event.add("uid", _clean_text(item.uid))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    if item.end is not None:
+        end = _utc(item.end)
+        if end <= start:
+            raise ValueError(f"{item.uid}: ends before it starts")
+        event.add("dtend", end)
+    summary = _clean_text(item.title)
+    event.add("summary", summary)
+    for field, text in (("description", item.description), ("location", item.location)):
+        if cleaned := _clean_text(text):
+            event.add(field, cleaned)
+    for moment in item.alarms:
+        event.add_component(_alarm(_utc(moment), summary))
+    return event
 
 
-def _fold(line: str) -> str:
-    """The content line folded at 75 octets of UTF-8, never inside a character."""
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        octets = len(char.encode("utf-8"))
-        if size + octets > _MAX_LINE_OCTETS:
-            pieces.append("".join(current))
-            current, size = [], 1  # the continuation line's leading space
-        current.append(char)
-        size += octets
-    pieces.append("".join(current))
-    return (_CRLF + " ").join(pieces)
-
-
-def _event_lines(item: CalendarItem, stamp: str) -> Iterator[str]:
-    start = _utc_stamp(item.start)
-    end = start if item.end is None else _utc_stamp(item.end)
-    if item.end is not None and item.end < item.start:
-        raise ValueError(f"{item.uid}: ends before it starts")
-    summary = _escape_text(item.title)
-    yield "BEGIN:VEVENT"
-    yield f"UID:{_escape_text(item.uid)}"
-    yield f"DTSTAMP:{stamp}"
-    yield f"DTSTART:{start}"
-    yield f"DTEND:{end}"
-    yield f"SUMMARY:{summary}"
-    description = _escape_text(item.description)
-    if description:
-        yield f"DESCRIPTION:{description}"
-    location = _escape_text(item.location)
-    if location:
-        yield f"LOCATION:{location}"
-    for before in item.alarms:
-        yield from _alarm_lines(before, summary)
-    yield "END:VEVENT"
-
-
-def _alarm_lines(before: timedelta, summary: str) -> Iterator[str]:
-    yield "BEGIN:VALARM"
-    yield "ACTION:DISPLAY"
-    yield f"DESCRIPTION:{summary}"
-    yield f"TRIGGER:{_trigger(before)}"
-    yield "END:VALARM"
+def _alarm(moment: datetime, summary: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    # Absolute, which RFC 5545 says must be marked VALUE=DATE-TIME and given in UTC.
+    alarm.add("trigger", moment, parameters={"VALUE": "DATE-TIME"})
+    return alarm

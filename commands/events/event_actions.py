@@ -67,7 +67,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"{event_view.describe(event, ctx)}"
         f"\n{schedule.for_each_reader(event.starts_at, ctx)} · {DEFAULT_LADDER}"
         + schedule.assumed_note(starts.assumed)
-        + schedule.reminders_note(event, ctx)
+        + schedule.reminders_note(session, event, ctx)
     )
 
 
@@ -111,7 +111,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{event_view.describe(event, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(starts.assumed)
-        + schedule.reminders_note(event, ctx)
+        + schedule.reminders_note(session, event, ctx)
     )
 
 

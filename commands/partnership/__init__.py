@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from commands.context import Context
+from commands.partnership.nation import nation
 from commands.partnership.partnership_actions import (
     HELP,
     Action,
@@ -33,5 +34,6 @@ ACTIONS: dict[str, Action] = {
     "show": show,
     "list": list_all,
     "role": role,
+    "nation": nation,
     "help": help_,
 }

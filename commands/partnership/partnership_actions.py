@@ -34,6 +34,8 @@ with you as its officer
 • `/partnership` or `/partnership show` — this channel's partnership, channels and members
 • `/partnership list` — every partnership in this workspace
 • `/partnership role @someone chair` — set a role: `officer`, `chair` or `member` (officers)
+• `/partnership nation scotland` — whose bank holidays reminders keep off: \
+`england-and-wales` (the default), `scotland` or `northern-ireland` (officers)
 • `/partnership help` — this message"""
 
 Action = Callable[[Session, Context, str], Reply]

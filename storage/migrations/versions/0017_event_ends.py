@@ -19,12 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("event") as batch_op:
-        batch_op.add_column(
-            sa.Column("ends_at", storage.types.UTCDateTime(timezone=True), nullable=True)
-        )
+    # In place, not batch mode (which rebuilds the table on SQLite); see 0008.
+    op.add_column(
+        "event", sa.Column("ends_at", storage.types.UTCDateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event") as batch_op:
-        batch_op.drop_column("ends_at")
+    op.execute("ALTER TABLE event DROP COLUMN ends_at")
