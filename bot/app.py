@@ -26,6 +26,7 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",
+    "im:write",
 )
 
 

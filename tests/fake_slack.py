@@ -216,6 +216,8 @@ class FakeSlack:
             return 200, self.store_message(call.body, ts)
         if call.method in ("conversations.history", "conversations.replies"):
             return 200, self._history(call)
+        if call.method == "conversations.open":  # a direct conversation: D + the user id
+            return 200, {"ok": True, "channel": {"id": "D" + call.body.get("users", "")}}
         if call.method == "chat.getPermalink":
             channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
             link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -14,6 +14,7 @@ from commands.partnership.partnership_actions import (
     show,
     unlink,
 )
+from commands.partnership.personal_data import forget, mydata
 from commands.reply import Reply, refuse
 from formatting.slack_text import escape, plain_words, split_first
 
@@ -33,5 +34,7 @@ ACTIONS: dict[str, Action] = {
     "show": show,
     "list": list_all,
     "role": role,
+    "mydata": mydata,
+    "forget": forget,
     "help": help_,
 }

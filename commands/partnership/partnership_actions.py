@@ -34,6 +34,11 @@ with you as its officer
 • `/partnership` or `/partnership show` — this channel's partnership, channels and members
 • `/partnership list` — every partnership in this workspace
 • `/partnership role @someone chair` — set a role: `officer`, `chair` or `member` (officers)
+• `/partnership mydata` — everything partnerbot holds about you, sent to you privately \
+as two files (JSON and readable)
+• `/partnership forget @someone` — erase someone from this partnership: their \
+questionnaire answers deleted, "a former member" in the history, amounts unchanged \
+(officers; it asks you to confirm)
 • `/partnership help` — this message"""
 
 Action = Callable[[Session, Context, str], Reply]
