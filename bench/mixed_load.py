@@ -105,7 +105,8 @@ def serve_floor(workdir: str) -> None:
         )
         for command in {command for command, _, _ in [PLAN, *READS]}:
             app.command(command)(lambda ack: ack(FLOOR_ANSWER))
-        return create_asgi_app(app, make_engine(f"sqlite:///{workdir}/floor.db"))  # /healthz
+        engine = make_engine(f"sqlite:///{workdir}/floor.db")  # for /healthz
+        return create_asgi_app(app, engine, signing_secret=SIGNING_SECRET)
 
     serve(load_app, listener=listener, workers=workers, reminders=False)  # a bare Bolt app
 

@@ -19,6 +19,7 @@ from bot import logs, metrics
 from bot.app import create_app
 from bot.config import load_settings
 from bot.reminder_service import watch_queue_depth
+from bot.verification import slack_request
 from storage.engine import is_reachable, make_engine
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,16 @@ def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)
-    application = create_asgi_app(create_app(settings, engine), engine)
+    application = create_asgi_app(
+        create_app(settings, engine), engine, signing_secret=settings.signing_secret or ""
+    )
     watch_queue_depth(engine)
     return application
 
 
-def create_asgi_app(bolt_app: App, engine: Engine) -> Callable[..., Awaitable[None]]:
+def create_asgi_app(
+    bolt_app: App, engine: Engine, *, signing_secret: str
+) -> Callable[..., Awaitable[None]]:
     threads = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="request")
 
     def in_thread(work: Callable, *args) -> Awaitable:
@@ -89,7 +94,10 @@ def create_asgi_app(bolt_app: App, engine: Engine) -> Callable[..., Awaitable[No
             return None
         if body is None:
             return await _respond(send, 413, b"request body too large")
-        response = await in_thread(handler, _bolt_request(scope, body))
+        request = _bolt_request(scope, body, signing_secret if scope["method"] == "POST" else "")
+        response = (
+            request if isinstance(request, BoltResponse) else await in_thread(handler, request)
+        )
         await _respond_bolt(send, response)
         metrics.LATENCY.observe(time.perf_counter() - started)
         metrics.REQUESTS.labels(str(response.status)).inc()
@@ -117,18 +125,17 @@ async def _body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _bolt_request(scope: Scope, body: bytes) -> BoltRequest:
+def _bolt_request(scope: Scope, body: bytes, signing_secret: str) -> BoltRequest | BoltResponse:
+    """Slack's POSTs are checked before Bolt parses them (bot.verification); the OAuth
+    pages' GETs (no secret given) have no body to parse."""
     headers: dict[str, list[str]] = {}
     for name, value in scope["headers"]:
         headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
-    return BoltRequest(
-        # Bytes that are not UTF-8 cannot match Slack's signature: decoded with
-        # replacement characters, they are refused with 401 like any other forgery.
-        body=body.decode("utf-8", errors="replace"),
-        query=scope["query_string"].decode("latin-1"),
-        # Bolt only reads it, but types it dict[str, str | Sequence[str]]: invariant.
-        headers=headers,  # type: ignore[arg-type]
-    )
+    query = scope["query_string"].decode("latin-1")
+    if signing_secret:
+        return slack_request(headers, body, query, signing_secret)
+    # Bolt only reads the headers, but types them dict[str, str | Sequence[str]].
+    return BoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]
 
 
 async def _respond_bolt(send: Send, response: BoltResponse) -> None:

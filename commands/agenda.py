@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from formatting.slack_text import escape
-from formatting.timefmt import when_and_left
+from formatting.timefmt import span_and_left, when_and_left
 from storage import deadlines
 from storage.models import Deadline, Partnership
 
@@ -26,7 +26,10 @@ def agenda(
         for d in deadlines.deadlines_of(session, partnership=partnership, now=now)
     ]
     items += [
-        (e.starts_at, f":round_pushpin: *{escape(e.title)}* {when_and_left(e.starts_at, now, tz)}")
+        (
+            e.starts_at,
+            f":round_pushpin: *{escape(e.title)}* {span_and_left(e.starts_at, e.ends_at, now, tz)}",
+        )
         for e in deadlines.events_of(session, partnership=partnership, now=now)
     ]
     items = [item for item in items if until is None or item[0] <= until]

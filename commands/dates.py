@@ -2,10 +2,11 @@
 
 dateparser does the parsing, configured for British English: day before month
 (03/04/2027 is 3 April), English only (fast, and no stray languages), future dates
-preferred ("31 July" is the next one, "Friday" the coming one). Around it we refuse
-what dateparser would quietly guess: text with no date in it ('a', 'to'), two-digit
-years ('15-12-18' became 2118), a weekday that does not match its date, and local
-times that do not exist on a clock-change night.
+preferred ("31 July" is the next one, "Friday" the coming one). Before it,
+commands.date_phrases puts the phrases it misreads (`midnight`, `COP`, `first Monday in
+March`, two-digit years) into words it reads right. Around it we refuse what dateparser
+would quietly guess: text with no date in it ('a', 'to'), a weekday that does not match
+its date, and local times that do not exist on a clock-change night.
 """
 
 import calendar
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from commands import date_phrases
 from commands.family import Refusal
 from formatting.slack_text import plain_words
 from formatting.timefmt import uk_datetime
@@ -53,9 +55,14 @@ _DATE_WORDS = (
         "pm",
     }
 )
-_TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b")
+_FOUR_DIGITS = re.compile(r"\b\d{4}\b")
+_DAY_MONTH = re.compile(r"\b\d{1,2}[/.]\d{1,2}\b")
 _DOTTED_TIME = re.compile(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", re.IGNORECASE)
 _END_OF_MONTH = re.compile(r"^(?:the\s+)?end\s+of\s+", re.IGNORECASE)
+_CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b|\b(\d{1,2})\s*(am|pm)\b", re.I)
+# Far enough for any plan or history; beyond it datetime arithmetic overflows (year 1
+# or 9999 shifted by a time zone) and nothing a partnership records belongs there.
+YEARS = (1900, 2200)
 _LEADING = re.compile(r"^(?:on|by|at|from|until|till|to)\s+(?:the\s+)?", re.IGNORECASE)
 _SETTINGS = {
     "DATE_ORDER": "DMY",
@@ -73,6 +80,7 @@ class DateError(Refusal):
 class When:
     instant: datetime  # timezone-aware, UTC
     assumed: str = ""  # what we filled in ("no time given, so 17:00"), shown to the user
+    yearless: bool = False  # a day of the year was named without its year ("1 October")
 
 
 def warm_up() -> None:
@@ -98,9 +106,12 @@ def parse_when(
     if len(shown) > MAX_LENGTH:
         raise DateError(f"That date is {len(shown)} characters long; I read at most {MAX_LENGTH}.")
     cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", shown)).strip()
+    phrases = _rewrite(cleaned, now.astimezone(tz).date())
+    cleaned, default_time = phrases.text, phrases.default_time or default_time
     if _END_OF_MONTH.match(cleaned):
         cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
     _check_looks_like_a_date(shown, cleaned)
+    has_time = _check_clock_time(shown, cleaned)
     local_now = now.astimezone(tz)
     settings = _SETTINGS | {"RELATIVE_BASE": local_now.replace(tzinfo=None)}
     data = dateparser.date.DateDataParser(languages=["en"], settings=settings).get_date_data(
@@ -111,6 +122,13 @@ def parse_when(
     if data.period == "year":
         raise DateError(f"`{shown}` is a whole year; give a day, such as `31 July`.")
     parsed, assumed = data.date_obj, ""
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise DateError(
+            f"`{shown}` is in the year {parsed.year}; I keep dates from {YEARS[0]} to {YEARS[1]}.",
+            _EXAMPLES,
+        )
+    if has_time and data.period != "time":  # dateparser dropped the time it could not use
+        raise DateError(f"I can't read the time of day in `{shown}`.", _TIMES)
     if data.period == "month":
         parsed, assumed = _month_day(parsed, month_end)
     _check_weekday(cleaned, parsed.date())
@@ -126,7 +144,22 @@ def parse_when(
             f"`{shown}` is {uk_datetime(instant, tz)}, which has passed.",
             "Give a future date, or add `--past` to record one for the history.",
         )
-    return When(instant, assumed)
+    notes = "; ".join(n for n in (*phrases.notes, assumed) if n)
+    return When(instant, notes, _is_yearless(cleaned))
+
+
+def _rewrite(cleaned: str, today: date) -> date_phrases.Rewritten:
+    try:
+        return date_phrases.rewrite(cleaned, today)
+    except Refusal as refusal:
+        raise DateError(refusal.problem, refusal.fix) from None
+
+
+def _is_yearless(cleaned: str) -> bool:
+    """Names a day of the year ("1 October", "1/10") but not which year."""
+    words = set(re.findall(r"[a-z]+", cleaned.lower()))
+    names_a_day = bool(words & set(_MONTHS)) or _DAY_MONTH.search(cleaned) is not None
+    return names_a_day and _FOUR_DIGITS.search(cleaned) is None
 
 
 _EXAMPLES = (
@@ -134,15 +167,27 @@ _EXAMPLES = (
 )
 
 
+_TIMES = "Times look like `17:00`, `5pm` or `9.30am`, from `00:00` to `23:59`."
+
+
+def _check_clock_time(shown: str, cleaned: str) -> bool:
+    """Whether a time of day was typed; DateError if it is not one ('25:61', '13pm')."""
+    found = False
+    for match in _CLOCK_TIME.finditer(cleaned):
+        hour = int(match[1] or match[4])
+        minute = int(match[2] or 0)
+        half_day = match[3] or match[5]
+        hours = range(1, 13) if half_day else range(24)
+        if hour not in hours or minute > 59:
+            raise DateError(f"`{match[0].strip()}` in `{shown}` is not a time of day.", _TIMES)
+        found = True
+    return found
+
+
 def _check_looks_like_a_date(shown: str, cleaned: str) -> None:
     words = set(re.findall(r"[a-z]+", cleaned.lower()))
     if not cleaned or not (re.search(r"\d", cleaned) or words & _DATE_WORDS):
         raise DateError(f"`{shown or '(nothing)'}` isn't a date I can read.", _EXAMPLES)
-    if _TWO_DIGIT_YEAR.search(cleaned):
-        raise DateError(
-            f"`{shown}` has a two-digit year, which could be read more than one way.",
-            "Write the year in full, such as `15/12/2027`.",
-        )
 
 
 def _month_day(parsed: datetime, month_end: bool) -> tuple[datetime, str]:

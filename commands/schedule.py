@@ -15,7 +15,7 @@ from formatting.slack_text import escape, plain_words, strip_quotes, user_mentio
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
-from storage.models import Partnership
+from storage.models import Deadline, Partnership
 
 MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
@@ -119,6 +119,30 @@ def numbered(
     if row is None:
         raise DateError(f"There is no {noun} {number} here.", f"`{command} list all` shows them.")
     return row
+
+
+def refuse_twice(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    model: type[DatedT],
+    *,
+    name: str,
+    at: datetime,
+    again: bool,
+) -> None:
+    """The same title at the same time is most often the same thing typed twice: ask,
+    storing nothing, unless `--again` says a second one is meant."""
+    if again:
+        return
+    twin = store.same_title_and_time(session, model, partnership=partnership, title=name, at=at)
+    if twin is not None:
+        noun, command = ("deadline", "/deadline") if model is Deadline else ("event", "/event")
+        raise DateError(
+            f"{noun.capitalize()} *{twin.number}* {title(twin.title)} is already at "
+            f"{uk_datetime(at, ctx.tz)}. Did you mean to add it again?",
+            f"If a second one is meant, add `--again`. `{command} list` shows them.",
+        )
 
 
 def remove(

@@ -1,6 +1,9 @@
 """Money as integer pence: parsed exactly from what officers type, shown the UK way.
 
 Never a float: `Decimal` parses, `int` pence is stored, so £0.10 + £0.20 is £0.30.
+Exact or refused: a separator in the wrong place (`£1,00`), a continental amount
+(`£6.000,00`) or a scale on a number already in thousands (`£2000k`) is refused with
+what to type, never guessed at.
 """
 
 import re
@@ -8,10 +11,15 @@ from decimal import Decimal, InvalidOperation
 
 MAX_PENCE = 100_000_000 * 100  # £100m: anything larger is a typo, not a partnership budget
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
-# £6,000 · 6000 · £6,000.00 · 6k · £147k · £1.2m · "£ 6 000" (spaces and commas as separators)
+# The outline of an amount; _pounds() then checks where its separators are.
 _AMOUNT = re.compile(
-    r"(?P<sign>[-−]?)\s*£?\s*(?P<number>\d[\d,\s]*(?:\.\d*)?|\.\d+)\s*(?P<scale>[kKmM]?)"
+    r"(?P<sign>[-−]?)\s*(?P<pound>£?)\s*(?P<number>\d[\d,.\s]*|\.\d+)\s*(?P<scale>[kKmM]?)"
+    r"(?:\s*(?P<word>pounds?|gbp))?",
+    re.IGNORECASE,
 )
+_PLAIN = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+_GROUPED = re.compile(r"\d{1,3}(?:(?P<sep>[, ])\d{3})(?:(?P=sep)\d{3})*(?:\.\d*)?")
+_CONTINENTAL = re.compile(r"(\d{1,3}(?:\.\d{3})+)(?:,(\d{1,2}))?")
 EXAMPLE = "for example `£6,000`, `650.50`, `6k` or `£1.2m`"
 
 
@@ -19,33 +27,96 @@ class AmountError(ValueError):
     """Why an amount was refused, worded for the person who typed it."""
 
 
-def parse_amount(text: str) -> int:
-    """Pence from `£6,000`-style text; AmountError says what was wrong."""
+def parse_amount(text: str, *, zero: bool = False, negative: bool = False) -> int:
+    """Pence from `£6,000`-style text; AmountError says what was wrong.
+
+    `zero` and `negative` allow what only corrections may say (spend back to £0, a
+    fund reduced by `-£2,000`)."""
     shown = text.strip()
     match = _AMOUNT.fullmatch(shown)
     if match is None:
         raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).")
-    if match["sign"]:
-        raise AmountError(f"`{shown}` is negative; amounts must be more than £0.")
-    digits = re.sub(r"[,\s]", "", match["number"])
-    try:
-        pounds = Decimal(digits) * _SCALES[match["scale"].lower()]
-    except InvalidOperation:
-        raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).") from None
+    pounds = _pounds(shown, match["number"].strip())
+    _check_places(shown, match)
+    pounds *= _scale(shown, match)
     pence = pounds * 100
     if pence != pence.to_integral_value():
         raise AmountError(f"`{shown}` has more than two decimal places; money is in whole pence.")
-    if pence == 0:
+    if match["sign"]:
+        pence = -pence
+    if pence < 0 and not negative:
+        raise AmountError(f"`{shown}` is negative; amounts must be more than £0.")
+    if pence == 0 and not zero:
         raise AmountError(f"`{shown}` is zero; amounts must be more than £0.")
-    if pence > MAX_PENCE:
+    if abs(pence) > MAX_PENCE:
         raise AmountError(f"`{shown}` is more than £100m; check the number of zeros.")
     return int(pence)
+
+
+def _pounds(shown: str, number: str) -> Decimal:
+    """The number of pounds, if every separator is where a UK writer puts it."""
+    if _PLAIN.fullmatch(number) or _GROUPED.fullmatch(number):
+        try:
+            return Decimal(re.sub(r"[,\s]", "", number))
+        except InvalidOperation:
+            pass
+    continental = _CONTINENTAL.fullmatch(number)
+    if continental:
+        whole, pence = continental[1].replace(".", ","), continental[2]
+        uk = f"£{whole}" + (f".{pence:0<2}" if pence else "")
+        raise AmountError(
+            f"`{shown}` is written the continental way; in the UK a comma separates "
+            f"thousands and a full stop the pence: `{uk}`."
+        )
+    if "," in number or " " in number:
+        raise AmountError(
+            f"`{shown}` has a thousands separator in the wrong place: they go every three "
+            "digits, as in `£1,000` or `£12,000.50`."
+        )
+    raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).")
+
+
+def _check_places(shown: str, match: re.Match) -> None:
+    """More than two decimal places is refused as typed, even as zeros: `£6.000` is
+    continental for six thousand far more often than six pounds."""
+    places = match["number"].strip().partition(".")[2]
+    if match["scale"] or len(places) <= 2:
+        return
+    thousands = f"£{_whole(match) * 1000:,}"
+    hint = f" If you meant {thousands}, type `{thousands}`." if places == "000" else ""
+    raise AmountError(f"`{shown}` has more than two decimal places; money is in whole pence.{hint}")
+
+
+def _scale(shown: str, match: re.Match) -> int:
+    """`k` or `m`, refused on a number already in thousands: `£2000k` is a typo for
+    £2,000 far more often than a way of writing £2,000,000."""
+    scale = match["scale"].lower()
+    if scale and _whole(match) >= 1000:
+        raise AmountError(
+            f"`{shown}` would be {format_money(_whole(match) * _SCALES[scale] * 100)}: "
+            f"`{scale}` already means {'thousands' if scale == 'k' else 'millions'}. "
+            f"Type the amount in full, such as `£{_whole(match):,}`."
+        )
+    return _SCALES[scale]
+
+
+def _whole(match: re.Match) -> int:
+    return int(re.sub(r"\D", "", match["number"].split(".")[0]) or 0)
 
 
 def looks_like_amount(text: str) -> bool:
     """True for text that is an amount, or meant to be one (`£abc`)."""
     text = text.strip()
     return text.startswith(("£", "-£", "−£")) or _AMOUNT.fullmatch(text) is not None
+
+
+def is_money(text: str) -> bool:
+    """True for text that can only be money (`£650`, `6k`, `1,000`, `500 pounds`),
+    unlike a bare number (`2`), which may be a stage or a count in a description."""
+    match = _AMOUNT.fullmatch(text.strip())
+    if text.strip().startswith(("£", "-£", "−£")):
+        return True
+    return match is not None and bool(match["scale"] or match["word"] or "," in match["number"])
 
 
 def format_money(pence: int) -> str:

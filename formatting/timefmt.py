@@ -12,6 +12,17 @@ def uk_datetime(instant: datetime, tz: ZoneInfo) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
+def uk_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
+    """`Thu 10 Jun 2027, 09:15–15:40 BST`; an end on another day (or across a clock
+    change) is given in full."""
+    if end is None:
+        return uk_datetime(start, tz)
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    if (first.date(), first.tzname()) != (last.date(), last.tzname()):
+        return f"{uk_datetime(start, tz)} to {uk_datetime(end, tz)}"
+    return f"{first:%a} {first.day} {first:%b %Y, %H:%M}–{last:%H:%M} {first.tzname()}"
+
+
 def uk_date(instant: datetime, tz: ZoneInfo) -> str:
     """`Tue 24 Nov 2026`."""
     local = instant.astimezone(tz)
@@ -26,6 +37,11 @@ def slack_date(instant: datetime, fallback: str) -> str:
 def when_and_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
     """`Sat 31 Jul 2027, 17:00 BST (in 249 days)`."""
     return f"{uk_datetime(instant, tz)} ({time_left(instant, now, tz)})"
+
+
+def span_and_left(start: datetime, end: datetime | None, now: datetime, tz: ZoneInfo) -> str:
+    """`Thu 10 Jun 2027, 09:15–15:40 BST (in 198 days)`."""
+    return f"{uk_span(start, end, tz)} ({time_left(start, now, tz)})"
 
 
 def time_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:

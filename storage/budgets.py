@@ -229,3 +229,28 @@ def history_of(
     ).all()
     count = session.exec(select(func.count()).select_from(BudgetAudit).where(*where)).one()
     return list(rows), count
+
+
+def same_entry_since(
+    session: Session,
+    *,
+    fund: Fund,
+    kind: str,
+    pence: int,
+    source: str | None,
+    since: datetime,
+) -> FundEntry | None:
+    """The newest entry like this one recorded since `since`: a payment typed twice?"""
+    same_source = col(FundEntry.source).is_(None) if source is None else FundEntry.source == source
+    return session.exec(
+        select(FundEntry)
+        .where(
+            FundEntry.fund_id == fund.id,
+            FundEntry.kind == kind,
+            FundEntry.amount_pence == pence,
+            same_source,
+            col(FundEntry.created_at) >= since,
+        )
+        .order_by(col(FundEntry.created_at).desc())
+        .limit(1)
+    ).first()

@@ -23,6 +23,22 @@ def next_number(session: Session, model: type[Dated], *, partnership: Partnershi
     return (highest or 0) + 1
 
 
+def same_title_and_time(
+    session: Session, model: type[DatedT], *, partnership: Partnership, title: str, at: datetime
+) -> DatedT | None:
+    """A live row of `partnership` with this title (any case) at this instant."""
+    when = Deadline.due_at if model is Deadline else Event.starts_at
+    return session.exec(
+        select(model).where(
+            model.team_id == partnership.team_id,
+            model.partnership_id == partnership.id,
+            func.lower(model.title) == title.lower(),
+            when == at,
+            col(model.removed_at).is_(None),
+        )
+    ).first()
+
+
 def numbered(
     session: Session, model: type[DatedT], *, partnership: Partnership, number: int
 ) -> DatedT | None:

@@ -221,6 +221,8 @@ class Event(SQLModel, table=True):
     title: str = Field(max_length=200)
     channel_id: str | None = Field(default=None, max_length=SLACK_ID)  # as for Deadline
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # None: entered with a start only ("10am"); calendars then show a moment, not a block.
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     place: str | None = Field(default=None, max_length=200)
     reminders: str | None = Field(default=None, max_length=100)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

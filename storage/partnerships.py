@@ -159,12 +159,21 @@ def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role
     return Role(membership.role) if membership else None
 
 
-def officer_count(session: Session, *, partnership: Partnership) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Membership)
-        .where(Membership.partnership_id == partnership.id, Membership.role == Role.OFFICER)
-    ).one()
+def lock_officers(session: Session, *, partnership: Partnership) -> list[str]:
+    """The partnership's officers, locked until this transaction ends, so that two
+    officers demoting each other at once cannot both see the other still in office.
+    PostgreSQL: FOR UPDATE makes the second wait and re-read the officer rows after
+    the first commits. SQLite has no FOR UPDATE (SQLAlchemy leaves it out), but its
+    one writer at a time gives the same: the loser's stale snapshot fails on write
+    and the command is run again (storage.transaction)."""
+    return list(
+        session.exec(
+            select(Membership.user_id)
+            .where(Membership.partnership_id == partnership.id, Membership.role == Role.OFFICER)
+            .order_by(Membership.user_id)  # one lock order: two lockers cannot deadlock
+            .with_for_update()
+        )
+    )
 
 
 def set_role(

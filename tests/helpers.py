@@ -4,6 +4,7 @@ from the fakes beside it), never from one another or from conftest.py.
 "Now" in the tests is Tue 24 Nov 2026, 14:30 GMT (NOW).
 """
 
+import asyncio
 import itertools
 import os
 from datetime import UTC, datetime
@@ -173,3 +174,21 @@ def started_run(engine) -> ThreadMessage:
         text="",
         now=NOW,
     )
+
+
+def asgi_call(
+    asgi, method: str, path: str, body: bytes = b"", headers: dict | None = None
+) -> tuple[int, bytes]:
+    """One HTTP request through an ASGI app, in process: its status and body."""
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": body}
+
+    async def send(message):
+        sent.append(message)
+
+    raw = [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
+    scope = {"type": "http", "method": method, "path": path, "headers": raw, "query_string": b""}
+    asyncio.run(asgi(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"]

@@ -30,6 +30,21 @@ def test_quotes_of_every_kind_make_one_token():
     assert tokenize("‘Pooled fund’ 5") == [Token("Pooled fund", True), Token("5")]
 
 
+def test_text_is_never_rewritten_but_split_amounts_are_joined():
+    assert tokenize("finance@surreycc.gov.uk 3×A4 2days") == [
+        Token("finance@surreycc.gov.uk"),
+        Token("3×A4"),
+        Token("2days"),
+    ]
+    assert tokenize('"LSP pooled budget" £ 5,000 from x') == [
+        Token("LSP pooled budget", True),
+        Token("£ 5,000"),
+        Token("from"),
+        Token("x"),
+    ]
+    assert tokenize("Venue 500 pounds")[-1] == Token("500 pounds")
+
+
 def test_slack_entities_are_decoded_before_reading():
     assert joined(tokenize("Tom &amp; Jerry &lt;b&gt;")) == "Tom & Jerry <b>"
 

@@ -56,6 +56,18 @@ def when(text: str, **options) -> str:
         ("31 October 2027 01:30", "Sun 31 Oct 2027, 01:30 BST"),  # the first of the two 01:30s
         # A zone named by the writer is honoured.
         ("tomorrow 9am EST", "Wed 25 Nov 2026, 14:00 GMT"),
+        # Phrases dateparser does not know (commands.date_phrases).
+        ("midnight 31 July", "Sat 31 Jul 2027, 23:59 BST"),
+        ("31 July 12 midnight", "Sat 31 Jul 2027, 23:59 BST"),
+        ("close of play 31 July", "Sat 31 Jul 2027, 17:00 BST"),
+        ("COP Friday", "Fri 27 Nov 2026, 17:00 GMT"),
+        ("first Monday in March", "Mon 1 Mar 2027, 17:00 GMT"),
+        ("last Friday of June", "Fri 25 Jun 2027, 17:00 BST"),
+        ("the last Friday of June 2028 10am", "Fri 30 Jun 2028, 10:00 BST"),
+        ("second Tuesday of December", "Tue 8 Dec 2026, 17:00 GMT"),
+        ("first Tuesday in November", "Tue 2 Nov 2027, 17:00 GMT"),  # 2026's has passed
+        ("end of the financial year", "Wed 31 Mar 2027, 17:00 BST"),
+        ("31 July 10.30", "Sat 31 Jul 2027, 10:30 BST"),
     ],
 )
 def test_phrases_give_the_instant_a_uk_reader_means(text, expected):
@@ -67,6 +79,50 @@ def test_a_date_without_a_time_says_what_was_assumed():
         "no time given, so 17:00"
     )
     assert parse_when("5pm 31 July", now=NOW, tz=LONDON, default_time=FIVE_PM).assumed == ""
+
+
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ("midnight 31 July", "midnight taken as the end of that day, 23:59"),
+        ("COP 31 July", "close of play taken as 17:00"),
+        ("first Monday in March", "the first Monday in March is Mon 1 Mar 2027"),
+        ("end of the financial year", "the financial year ends on 31 March"),
+    ],
+)
+def test_every_assumption_is_echoed(text, note):
+    assert note in parse_when(text, now=NOW, tz=LONDON, default_time=FIVE_PM).assumed
+
+
+def test_the_financial_year_ends_at_five_whatever_the_default():
+    nine = parse_when("end of the financial year", now=NOW, tz=LONDON, default_time=time(9))
+    assert uk_datetime(nine.instant, LONDON) == "Wed 31 Mar 2027, 17:00 BST"
+
+
+def test_a_day_named_without_its_year_says_so():
+    assert parse_when("1 October", now=NOW, tz=LONDON, default_time=FIVE_PM).yearless
+    for dated in ("1 October 2027", "Friday", "tomorrow 9am"):
+        assert not parse_when(dated, now=NOW, tz=LONDON, default_time=FIVE_PM).yearless
+
+
+@pytest.mark.parametrize(
+    "text, instead",
+    [
+        ("31 Jul 09", "31 July 2009"),
+        ("31 July 09", "31 July 2009"),
+        ("Jul 31 09", "31 July 2009"),
+        ("31st July, '09", "31 July 2009"),
+        ("July '09", "July 2009"),
+        ("31-07-09", "31-07-2009"),
+        ("31/07/09", "31/07/2009"),
+        ("31.07.09", "31.07.2009"),
+        ("5pm 31 Jul 09", "31 July 2009"),
+    ],
+)
+def test_two_digit_years_are_refused_in_every_form_with_the_full_year_suggested(text, instead):
+    with pytest.raises(DateError, match="two-digit year") as refused:
+        when(text)
+    assert f"`{instead}`" in refused.value.fix
 
 
 def test_a_month_opens_on_its_first_day_when_asked():
@@ -81,6 +137,7 @@ def test_a_month_opens_on_its_first_day_when_asked():
         ("soon", "isn't a date"),
         ("", "isn't a date"),
         ("15-12-18", "two-digit year"),
+        ("first Monday in March 0000", "not a year"),
         ("01/02/27", "two-digit year"),
         ("Wednesday 10 June", "is a Thursday, not a Wednesday"),
         ("28 March 2027 01:30", "does not exist in Europe/London"),
@@ -89,6 +146,13 @@ def test_a_month_opens_on_its_first_day_when_asked():
         ("2027", "whole year"),
         ("x" * 201, "I read at most 200"),
         ("31 Febtober", "can't read"),
+        ("11pm EST 31 December 9999", "in the year 9999; I keep dates from 1900 to 2200"),
+        ("1 January 0001", "in the year 1;"),
+        ("31 December 2201", "in the year 2201"),
+        ("tomorrow 25:61", "`25:61` in `tomorrow 25:61` is not a time of day"),
+        ("tomorrow 24:00", "`24:00` in"),
+        ("13pm tomorrow", "`13pm` in"),
+        ("tomorrow 9.75am", "`9:75am` in"),
     ],
 )
 def test_refusals_say_what_was_wrong(text, problem):
@@ -98,6 +162,9 @@ def test_refusals_say_what_was_wrong(text, problem):
 
 def test_past_dates_are_allowed_for_history():
     assert when("31 July 2009 5pm", allow_past=True) == "Fri 31 Jul 2009, 17:00 BST"
+    assert when("1 January 1900", allow_past=True) == "Mon 1 Jan 1900, 17:00 GMT"
+    with pytest.raises(DateError, match="in the year 1899"):
+        when("31 December 1899", allow_past=True)
 
 
 def test_time_left():
@@ -113,6 +180,24 @@ def test_offsets():
     for bad in ["14", "2w", "-1d", "400d", "", eleven]:
         with pytest.raises(DateError):
             parse_offsets(bad)
+
+
+_VOCABULARY = (
+    "31 07 09 2027 29 Feb / - . : ' am pm 9.15am midnight noon COP close of play first last "
+    "Monday Friday in of March June July Jul end the financial year tomorrow next by at "
+    "from to until 10:00 12 ¹ ٣"
+)
+_WORDS = st.sampled_from(_VOCABULARY.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=12).map(" ".join))
+def test_date_like_words_in_any_order_are_read_or_refused(text):
+    try:
+        parsed = parse_when(text, now=NOW, tz=LONDON, default_time=FIVE_PM, allow_past=True)
+        assert parsed.instant.tzinfo is not None
+    except DateError as refusal:
+        assert refusal.problem
 
 
 @settings(max_examples=300, deadline=None)

@@ -108,6 +108,33 @@ def test_a_funding_window_opens_and_closes(officer):
     assert "Closes Thu 30 Sep 2027, 17:00 BST (in 310 days)" in reply.text
 
 
+def test_a_window_across_new_year_closes_in_the_year_after_it_opens(officer, engine):
+    reply = officer("/deadline", 'window "Winter grants" from 1 October to 31 January')
+    assert reply.public
+    assert "Opens Thu 1 Oct 2026, 09:00 BST (54 days ago)" in reply.text
+    assert "Closes Sun 31 Jan 2027, 17:00 GMT (in 68 days)" in reply.text
+    assert "it closes in 2027, the year after it opens" in reply.text
+    with Session(engine) as session:
+        window = session.exec(select(Deadline)).one()
+    assert (window.opens_at.isoformat(), window.due_at.isoformat()) == (
+        "2026-10-01T08:00:00+00:00",
+        "2027-01-31T17:00:00+00:00",
+    )
+
+
+def test_phrases_are_read_and_every_assumption_echoed(officer):
+    midnight = officer("/deadline", 'add "Bids" midnight 31 July')
+    assert "Sat 31 Jul 2027, 23:59 BST" in midnight.text
+    assert "midnight taken as the end of that day, 23:59" in midnight.text
+    assert "Sat 31 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
+    cop = officer("/deadline", 'add "Returns" COP first Monday in March')
+    assert "Mon 1 Mar 2027, 17:00 GMT" in cop.text
+    assert "close of play taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
+    year_end = officer("/deadline", 'add "Spend the grant" by the end of the financial year')
+    assert "Wed 31 Mar 2027, 17:00 BST" in year_end.text
+    assert "the financial year ends on 31 March" in year_end.text
+
+
 def test_list_is_soonest_first_with_windows_by_opening_then_closing(officer, slack):
     officer("/deadline", 'add "Confirm grant use" 26 September')
     officer("/deadline", 'window "PtP credit applications" from 31 May to 30 September')
@@ -176,7 +203,17 @@ def test_moving_a_window(officer):
         ("/deadline", "add Proposals by Wednesday 10 June", "is a Thursday, not a Wednesday"),
         ("/deadline", "add Proposals by 28 March 2027 01:30", "does not exist in Europe/London"),
         ("/deadline", "add Proposals by " + "31 July " * 30, "I read at most 200"),
-        ("/deadline", 'window "PtP" from 30 September to 31 May', "closes"),
+        ("/deadline", "add Proposals by 11pm EST 31 December 9999", "in the year 9999"),
+        ("/deadline", "add Proposals by 1 January 0001 --past", "in the year 1;"),
+        ("/deadline", "add Proposals by tomorrow 25:61", "`25:61` in `tomorrow 25:61` is not"),
+        ("/event", "add Seminar on 9.75am tomorrow at Kent", "`9:75am` in"),
+        ("/deadline", 'window "PtP" from 30 September 2027 to 31 May 2027', "closes"),
+        (
+            "/deadline",
+            "add Proposals by 31 Jul 09",
+            "Write the year in full, such as `31 July 2009`",
+        ),
+        ("/deadline", "add Proposals by 31-07-09", "Write the year in full, such as `31-07-2009`"),
         (
             "/deadline",
             "window PtP 31 May to 30 September",
@@ -353,3 +390,82 @@ def test_a_long_list_shows_the_soonest_and_counts_the_rest(officer, engine):
     assert "Return 125*" not in shown
     assert "…and 125 more; `/deadline ical` has every one of them." in shown
     assert len(reply.body["blocks"]) <= 50
+
+
+@pytest.mark.parametrize(
+    "words, shown, start, end",
+    [
+        ("10 June 9.15am-3.40pm", "Thu 10 Jun 2027, 09:15–15:40 BST", "08:15", "14:40"),
+        ("11 June 9am-4.30pm", "Fri 11 Jun 2027, 09:00–16:30 BST", "08:00", "15:30"),
+        ("11 June 9am to 4.30pm", "Fri 11 Jun 2027, 09:00–16:30 BST", "08:00", "15:30"),
+        ("10 June (9.15am to 3.40pm)", "Thu 10 Jun 2027, 09:15–15:40 BST", "08:15", "14:40"),
+        ("12 March 10:00–12:30", "Fri 12 Mar 2027, 10:00–12:30 GMT", "10:00", "12:30"),
+        ("12 March from 2pm until 4pm", "Fri 12 Mar 2027, 14:00–16:00 GMT", "14:00", "16:00"),
+        ("12 March 2-4pm", "Fri 12 Mar 2027, 14:00–16:00 GMT", "14:00", "16:00"),
+    ],
+)
+def test_an_event_given_a_time_range_has_a_start_and_an_end(
+    officer, engine, words, shown, start, end
+):
+    reply = officer("/event", f'add "LGA conference" {words} at Local Government House')
+    assert reply.public and shown in reply.text, reply.text
+    assert "at Local Government House" in reply.text
+    with Session(engine) as session:
+        event = session.exec(select(Event)).one()
+    assert (f"{event.starts_at:%H:%M}", f"{event.ends_at:%H:%M}") == (start, end)
+    assert shown in officer("/event", "list").everything
+
+
+def test_an_event_without_a_range_has_no_end_and_moving_it_keeps_its_length(officer, engine):
+    officer("/event", 'add "Seminar" 18 September 10am')
+    officer("/event", 'add "Workshop" 7 October 9.15am-3.40pm')
+    officer("/event", "move 2 8 October 10am")
+    with Session(engine) as session:
+        ends = dict(session.exec(select(Event.title, Event.ends_at)).all())
+    assert ends["Seminar"] is None
+    assert ends["Workshop"].isoformat() == "2027-10-08T15:25:00+00:00"  # 16:25 BST
+    assert "Fri 8 Oct 2027, 10:00–16:25 BST" in officer("/event", "list").everything
+
+
+@pytest.mark.parametrize(
+    "words, problem",
+    [
+        ("10 June 4pm-2pm", "That event ends (14:00) before it starts (16:00)"),
+        ("10 June 9am-25:00", "`25:00` is not a time of day"),
+    ],
+)
+def test_a_range_that_cannot_be_is_refused(officer, engine, words, problem):
+    refused = officer("/event", f'add "Seminar" {words}')
+    assert not refused.public and problem in refused.text
+    assert dated_rows(engine) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "command, first, second",
+    [
+        ("/deadline", 'add "LAA proposals" 5pm 31 July', 'add "laa  proposals" by 31 July 17:00'),
+        (
+            "/deadline",
+            'window "PtP credit" from 31 May to 30 September',
+            'window "PtP credit" from 1 June to 30 September',
+        ),
+        ("/event", 'add "Seminar" 18 September 10am at Kent', 'add "Seminar" 18 September 10am'),
+    ],
+)
+def test_the_same_title_at_the_same_time_is_questioned_unless_again(
+    officer, engine, command, first, second
+):
+    assert officer(command, first).public
+    before = dated_rows(engine)
+    asked = officer(command, second)
+    assert not asked.public and "is already at" in asked.text and "`--again`" in asked.text
+    assert dated_rows(engine) == before
+    assert officer(command, f"{second} --again").public
+    assert sum(dated_rows(engine)) == sum(before) + 1
+
+
+def test_a_removed_or_moved_twin_is_no_twin(officer):
+    officer("/deadline", 'add "Returns" 31 July')
+    assert officer("/deadline", 'add "Returns" 1 August').public
+    officer("/deadline", "remove 1")
+    assert officer("/deadline", 'add "Returns" 31 July').public

@@ -1,7 +1,6 @@
 """The dispatcher's promises: no traceback reaches a user, refusals write nothing,
 replies stay within Slack's limits, and a lost database is said plainly."""
 
-import asyncio
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from commands import dispatch as dispatch_module
 from commands.dispatch import dispatch
 from commands.reply import MAX_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT
 from storage.engine import make_engine
-from tests.helpers import CTX, SLACKISH, budget_rows, dated_rows, row_counts
+from tests.helpers import CTX, SLACKISH, asgi_call, budget_rows, dated_rows, row_counts
 
 DEAD_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 
@@ -48,18 +47,8 @@ def test_a_lost_database_says_temporarily_unavailable():
 
 
 def test_healthz_is_503_while_the_database_is_unreachable(app):
-    asgi = create_asgi_app(app, make_engine(DEAD_DATABASE))
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": []}
-    asyncio.run(asgi(scope, receive, send))
-    assert sent[0]["status"] == 503 and sent[1]["body"] == b"database unreachable"
+    asgi = create_asgi_app(app, make_engine(DEAD_DATABASE), signing_secret="s")
+    assert asgi_call(asgi, "GET", "/healthz") == (503, b"database unreachable")
 
 
 PARTNERSHIP_WORDS = st.sampled_from(

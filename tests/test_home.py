@@ -93,6 +93,13 @@ def test_the_home_tab_refreshes_when_the_partnership_changes(partnership, slack,
     assert "£600 committed" in text_of(view)
 
 
+def test_an_event_with_a_time_range_shows_its_start_and_end(partnership, slack, fake_slack):
+    partnership("/event", 'add "LGA conference" 10 June 9.15am-3.40pm at Smith Square')
+    open_home(slack, CHAIR)
+    view = published_with(fake_slack, CHAIR, "LGA conference")
+    assert "*LGA conference* Thu 10 Jun 2027, 09:15–15:40 BST (in 198 days)" in text_of(view)
+
+
 def test_only_homes_that_were_opened_are_refreshed(partnership, slack, fake_slack):
     """A Home never opened is built when it is first opened: refreshing it before then
     would be work (and a Web API call) thrown away."""

@@ -23,6 +23,12 @@ from formatting.money import MAX_PENCE, AmountError, format_money, parse_amount,
         ("£100m", MAX_PENCE),
         ("£11,650", 1_165_000),
         ("6K", 600_000),
+        ("£ 500", 50_000),
+        ("500 pounds", 50_000),
+        ("£500.00", 50_000),
+        ("£12,000.50", 1_200_050),
+        ("1 pound", 100),
+        ("£999k", 99_900_000),
     ],
 )
 def test_accepted_amounts(text, pence):
@@ -46,6 +52,15 @@ def test_accepted_amounts(text, pence):
         ("£6,000 and change", "is not an amount"),
         ("1e6", "is not an amount"),
         ("£1..2", "is not an amount"),
+        ("£1,00", "separator in the wrong place"),
+        ("£1,0000", "separator in the wrong place"),
+        ("£10,00,000", "separator in the wrong place"),
+        ("£6.000,00", "continental way; .* `£6,000.00`"),
+        ("£1.000.000", "continental way; .* `£1,000,000`"),
+        ("£6.000", "more than two decimal places; .* `£6,000`"),
+        ("£2000k", "would be £2,000,000: `k` already means thousands.* `£2,000`"),
+        ("£1,500k", "would be £1,500,000"),
+        ("£1000m", "would be £1,000,000,000"),
     ],
 )
 def test_refused_amounts_say_why(text, reason):

@@ -1,10 +1,15 @@
 """`/partnership` through signed slash commands into the real app, on both databases."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session, select
 
+from commands.dispatch import dispatch
 from storage.models import ChannelLink, Membership, Partnership
-from tests.helpers import row_counts
+from tests.helpers import CTX, row_counts
 from tests.slack_requests import SlackDriver
 
 OFFICER, CHAIR, OTHER = "U1OFFICER", "U2CHAIR", "U3OTHER"
@@ -196,3 +201,24 @@ def test_unknown_subcommand_of_an_overlong_text_is_refused(slack, engine):
     reply = slack.command("/partnership", "create " + "y" * 5000)
     assert "commands take at most 4,000" in reply.text
     assert row_counts(engine) == (0, 0, 0)
+
+
+def test_two_officers_demoting_each_other_at_once_leave_one_officer(engine):
+    """Twenty rounds of A demoting B while B demotes A, each pair started together: one
+    wins and the other is refused, every time, so the partnership keeps an officer."""
+    for round_ in range(20):
+        here = replace(CTX, channel_id=f"C{round_}")
+        dispatch(engine, here, "/partnership", f"create Round {round_} LSP")
+        dispatch(engine, here, "/partnership", "role <@U2|b> officer")
+        start = threading.Barrier(2)
+
+        def demote(actor: str, target: str, here=here, start=start):
+            start.wait()
+            return dispatch(
+                engine, replace(here, user_id=actor), "/partnership", f"role <@{target}> member"
+            )
+
+        with ThreadPoolExecutor(2) as pool:
+            replies = list(pool.map(demote, ["U1", "U2"], ["U2", "U1"]))
+        assert sorted(reply.ok for reply in replies) == [False, True], round_
+        assert "Officers: none" not in dispatch(engine, here, "/partnership", "show").text

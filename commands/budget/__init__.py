@@ -5,15 +5,14 @@ from sqlmodel import Session
 from commands.budget.budget_actions import (
     cancel,
     chart,
-    contribute,
     export,
-    fund,
     history,
     lines,
     plan,
     show,
     spend,
 )
+from commands.budget.budget_money import contribute, fund
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
@@ -32,8 +31,11 @@ a planned line; or end with an amount: `… Venue £2,000`
 • `/budget history` — who changed what, newest first
 • `/budget export` — the whole budget as a spreadsheet (CSV) in this channel
 • `/budget chart` — a picture of each fund: spent, committed and left
-Amounts: `6000`, `£6,000.50`, `6k`, `£1.2m`. Add `--allow-overcommit` to a plan to go past \
-what a fund holds. Changes are for officers; anyone in the channel can read."""
+Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
+digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
+`--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
+amount over ten times the whole budget or the same payment twice in a day. Changes are \
+for officers; anyone in the channel can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:

@@ -7,16 +7,20 @@ finds the fund "Pooled fund" without quotes.
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from commands.family import Refusal
-from formatting.money import AmountError, looks_like_amount, parse_amount
+from formatting.money import AmountError, format_money, is_money, looks_like_amount, parse_amount
 from formatting.slack_text import plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
-_DAYS_UNIT = {"day", "days"}
-_AT = {"@", "at", "x", "×"}
+_DAYS_UNIT = ("day", "days")
+_TIMES = ("@", "x", "×")  # between a count and a rate, with or without `days`
+_POUND_SIGNS = {"£", "-£", "−£"}
+_POUND_WORDS = {"pound", "pounds", "gbp"}
+_COUNT = re.compile(r"([-−]?\d+(?:\.\d+)?)(days?)?", re.IGNORECASE)  # `2`, `2days`
+_COMPACT = re.compile(r"(\d+(?:\.\d+)?)(days?)([@x×])(\S+)", re.IGNORECASE)  # `3days@£650`
 MAX_DAYS = Decimal(10_000)
 
 
@@ -34,10 +38,11 @@ class Token:
 
 
 def tokenize(raw: str) -> list[Token]:
-    """Words, with a quoted run kept as one token (Slack entities decoded first)."""
+    """Words, with a quoted run kept as one token (Slack entities decoded first).
+
+    The text itself is never rewritten (an `@` in `finance@surreycc.gov.uk` stays where
+    it is); only `£ 5,000` and `500 pounds` are joined into one amount token."""
     text = plain_words(raw)
-    text = re.sub(r"(\d)(days?)\b", r"\1 \2", text, flags=re.IGNORECASE)  # "2days"
-    text = re.sub(r"\s*([@×])\s*", r" \1 ", text)  # "2 days@£650"
     tokens, i = [], 0
     while i < len(text):
         if text[i].isspace():
@@ -54,7 +59,26 @@ def tokenize(raw: str) -> list[Token]:
                 j += 1
             tokens.append(Token(text[i:j]))
             i = j
-    return tokens
+    return _amounts_joined(tokens)
+
+
+def _amounts_joined(tokens: list[Token]) -> list[Token]:
+    joined_up: list[Token] = []
+    for token in tokens:
+        before = joined_up[-1] if joined_up else None
+        if (
+            before is not None
+            and not before.quoted
+            and not token.quoted
+            and (
+                (before.text in _POUND_SIGNS and token.text[:1].isdigit())
+                or (token.text.lower() in _POUND_WORDS and looks_like_amount(before.text))
+            )
+        ):
+            joined_up[-1] = Token(f"{before.text} {token.text}")
+        else:
+            joined_up.append(token)
+    return joined_up
 
 
 def _closing_quote(text: str, start: int, close: str) -> int:
@@ -76,6 +100,7 @@ def split_source(
     for i, token in enumerate(tokens):
         if token.is_word("from"):
             source = joined(tokens[i + 1 :])
+            one_amount(tokens[i + 1 :], "after `from`", example)
             if not source:
                 raise ParseError(
                     "Say who the money is from after `from`.", f"For example: `{example}`"
@@ -86,9 +111,9 @@ def split_source(
     return tokens, None
 
 
-def amount_of(token: Token) -> int:
+def amount_of(token: Token, *, zero: bool = False, negative: bool = False) -> int:
     try:
-        return parse_amount(token.text)
+        return parse_amount(token.text, zero=zero, negative=negative)
     except AmountError as exc:
         raise ParseError(
             str(exc), "Amounts look like `£6,000`, `650.50`, `6k` or `£1.2m`."
@@ -115,17 +140,34 @@ class PlanCost:
     day_rate: int | None = None
 
 
+@dataclass(frozen=True)
+class _Rate:
+    end: int  # the index after the clause
+    days: str
+    rate: Token
+
+
+ONE_COST = (
+    'Give one cost: an amount (`/budget plan "Pooled fund" Venue £2,000`), or a number of '
+    "days at a rate (`… Workshops 2 x £650` or `… Workshops 2 days @ £650`)."
+)
+
+
 def find_cost(tokens: list[Token]) -> tuple[int, int, PlanCost]:
     """Where the cost clause of a plan line starts and ends, and what it says.
 
-    The clause is `<amount>` or `<N> days @ <rate>`, followed only by `stage`/`who`
-    options; the first position where that holds wins, so numbers inside the
-    description ("Stage 2 - 1/2 day workshop") are left alone.
+    The clause is `<amount>`, `<N> x <rate>`, `<N> × <rate>` or `<N> days @|x|at <rate>
+    [per day]`, followed only by `stage`/`who` options; the first position where that
+    holds wins, so numbers inside the description ("Stage 2 - 1/2 day workshop") are left
+    alone. Money anywhere else in the line is a second amount, and refused.
     """
     for i in range(len(tokens)):
-        end = _days_clause_end(tokens, i) or _amount_clause_end(tokens, i)
+        clause = _rate_clause(tokens, i)
+        end = clause.end if clause else _amount_clause_end(tokens, i)
         if end and (end == len(tokens) or tokens[end].is_word("stage", "who")):
-            return i, end, _cost(tokens[i:end])
+            _one_amount(tokens[:i] + tokens[end:], tokens[i:end])
+            cost = _rated(clause) if clause else PlanCost(planned=amount_of(tokens[i]))
+            return i, end, cost
     bad = next((t for t in reversed(tokens) if looks_like_amount(t.text)), None)
     if bad is not None:
         amount_of(bad)  # raises with the specific reason (e.g. "£abc is not an amount")
@@ -136,23 +178,70 @@ def find_cost(tokens: list[Token]) -> tuple[int, int, PlanCost]:
     )
 
 
-def _days_clause_end(tokens: list[Token], i: int) -> int:
-    window = tokens[i : i + 4]
-    if len(window) == 4 and window[1].is_word(*_DAYS_UNIT) and window[2].is_word(*_AT):
-        return i + 4
-    return 0
+def _rate_clause(tokens: list[Token], i: int) -> _Rate | None:
+    """`2 x £650`, `2 days @ £650`, `2 days at £650 per day`, `3days@£650` at i."""
+    if tokens[i].quoted:
+        return None
+    if compact := _COMPACT.fullmatch(tokens[i].text):
+        if looks_like_amount(compact[4]):
+            return _Rate(_per_day(tokens, i + 1), compact[1], Token(compact[4]))
+        return None
+    count = _COUNT.fullmatch(tokens[i].text)
+    if count is None:
+        return None
+    j, unit = i + 1, bool(count[2])
+    if not unit and j < len(tokens) and tokens[j].is_word(*_DAYS_UNIT):
+        j, unit = j + 1, True
+    ops = (*_TIMES, "at") if unit else _TIMES  # `2 at £650` could be anything
+    if j + 1 >= len(tokens) or not tokens[j].is_word(*ops):
+        return None
+    rate = tokens[j + 1]
+    if rate.quoted or not looks_like_amount(rate.text):
+        return None
+    return _Rate(_per_day(tokens, j + 2), count[1], rate)
+
+
+def _per_day(tokens: list[Token], j: int) -> int:
+    """Past an optional `per day` or `a day` after the rate."""
+    if j + 1 < len(tokens) and tokens[j].is_word("per", "a") and tokens[j + 1].is_word("day"):
+        return j + 2
+    return j
 
 
 def _amount_clause_end(tokens: list[Token], i: int) -> int:
     return i + 1 if not tokens[i].quoted and looks_like_amount(tokens[i].text) else 0
 
 
-def _cost(clause: list[Token]) -> PlanCost:
-    if len(clause) == 1:
-        return PlanCost(planned=amount_of(clause[0]))
-    days = parse_days(clause[0].text)
-    rate = amount_of(clause[3])
-    planned = (days * rate).quantize(Decimal(1))  # to the penny, half up
+def _one_amount(others: list[Token], clause: list[Token]) -> None:
+    """Refuse a line with money outside its cost clause: which one was meant is a guess."""
+    extra = [t.text for t in others if not t.quoted and is_money(t.text)]
+    if extra:
+        amounts = ", ".join(f"`{text}`" for text in [joined(clause), *extra])
+        raise ParseError(f"That line has more than one amount ({amounts}).", ONE_COST)
+
+
+def one_amount(tokens: list[Token], where: str, example: str) -> None:
+    """Refuse money in a name or a source: `fund "PtP credit" £6,000 £500`."""
+    extra = [t.text for t in tokens if not t.quoted and is_money(t.text)]
+    if extra:
+        raise ParseError(
+            f"I found an amount ({', '.join(f'`{t}`' for t in extra)}) {where}; give one "
+            "amount, after the name and before `from`.",
+            f"For example: `{example}`",
+        )
+
+
+def _rated(clause: _Rate) -> PlanCost:
+    days = parse_days(clause.days)
+    rate = amount_of(clause.rate)
+    planned = days * rate  # Decimal: exact
+    if planned != planned.to_integral_value():
+        raise ParseError(
+            f"{clause.days} days at {format_money(rate)} is £{planned / 100}, which is not a "
+            "whole number of pence.",
+            "Give the total instead, such as `… Workshop £"
+            f"{planned.quantize(Decimal(1), ROUND_HALF_UP) / 100:,.2f}`.",
+        )
     return PlanCost(planned=int(planned), days_hundredths=int(days * 100), day_rate=rate)
 
 

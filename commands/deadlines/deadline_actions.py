@@ -1,13 +1,15 @@
 """`/deadline`: proposal deadlines and funding windows, understood as a UK reader would."""
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from commands import reminder_plans, schedule
 from commands.access import officers_only
 from commands.context import Context
-from commands.dates import DateError
+from commands.dates import DateError, When
 from commands.deadlines import deadline_view
 from commands.deadlines.ical import calendar_ics
 from commands.reply import (
@@ -35,10 +37,14 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     if not plain_words(text):
         return open_form("deadline", ADD_EXAMPLE)
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
     due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Deadline, name=title, at=due.instant, again=again
+    )
     deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant)
     return confirm(
         f":date: {user_mention(ctx.user_id)} added deadline *{deadline.number}*: "
@@ -52,6 +58,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
 
 def window(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
     match = _WINDOW.match(dates)
     if match is None:
@@ -59,17 +66,12 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             "Say when the window opens and closes, with `from` and `to`.",
             f"For example: `{WINDOW_EXAMPLE}`",
         )
-    # A window may already be open, so its opening may have passed.
-    opens = schedule.when(ctx, match["open"], schedule.OPENING_TIME, past=True, month_end=False)
-    closes = schedule.when(ctx, match["close"], schedule.DEADLINE_TIME, past=past)
-    if closes.instant <= opens.instant:
-        raise DateError(
-            f"That window closes ({schedule.shown(closes.instant, ctx)}) before it opens "
-            f"({schedule.shown(opens.instant, ctx)}).",
-            f"Give the opening first: `{WINDOW_EXAMPLE}`",
-        )
+    opens, closes = _window_dates(ctx, match["open"], match["close"], past=past)
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Deadline, name=title, at=closes.instant, again=again
+    )
     deadline = _insert(
         session, ctx, partnership, title=title, due_at=closes.instant, opens_at=opens.instant
     )
@@ -81,6 +83,7 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
         + schedule.assumed_note(
             opens.assumed and f"opening: {opens.assumed}",
             closes.assumed and f"closing: {closes.assumed}",
+            _next_year_note(opens, closes, ctx),
         )
         + schedule.reminders_note(deadline, ctx)
     )
@@ -129,16 +132,15 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     words, opens_at = plain_words(text), deadline.opens_at
     # A window moves both ends with `from … to …`; otherwise only its closing moves.
     both = _WINDOW.match(words) if opens_at and words.lower().startswith("from ") else None
-    if both:
-        opens_at = schedule.when(
-            ctx, both["open"], schedule.OPENING_TIME, past=True, month_end=False
-        ).instant
-        words = both["close"]
     if not words:
         raise DateError(
             "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
         )
-    due = schedule.when(ctx, words, schedule.DEADLINE_TIME, past=past)
+    if both:
+        opens, due = _window_dates(ctx, both["open"], both["close"], past=past)
+        opens_at = opens.instant
+    else:
+        due = schedule.when(ctx, words, schedule.DEADLINE_TIME, past=past)
     if opens_at is not None and due.instant <= opens_at:
         raise DateError(
             "That would close the window before it opens.",
@@ -187,6 +189,48 @@ def ical(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             filename=filename, title=f"Deadlines and events: {partnership.name}", content=content
         ),
     )
+
+
+def _window_dates(ctx: Context, open_text: str, close_text: str, *, past: bool):
+    """When a window opens and closes. The closing is read as a deadline is; an opening
+    named without its year ("1 October") is the last such day before the closing, so
+    `from 1 October to 31 January` closes in the year after it opens. A window may
+    already be open, so its opening may have passed."""
+    opens = schedule.when(ctx, open_text, schedule.OPENING_TIME, past=True, month_end=False)
+    closes = schedule.when(ctx, close_text, schedule.DEADLINE_TIME, past=past)
+    if opens.yearless:
+        opens = replace(opens, instant=_last_before(opens.instant, closes.instant, ctx))
+    if closes.instant <= opens.instant:
+        raise DateError(
+            f"That window closes ({schedule.shown(closes.instant, ctx)}) before it opens "
+            f"({schedule.shown(opens.instant, ctx)}).",
+            f"Give the opening first: `{WINDOW_EXAMPLE}`",
+        )
+    return opens, closes
+
+
+def _last_before(opening: datetime, closing: datetime, ctx: Context) -> datetime:
+    """`opening` moved by whole years (same local day and time) to the last before `closing`."""
+    local = opening.astimezone(ctx.tz).replace(tzinfo=None)
+    year = closing.astimezone(ctx.tz).year
+    for moved in (_in_year(local, year), _in_year(local, year - 1)):
+        if (instant := moved.replace(tzinfo=ctx.tz).astimezone(UTC)) < closing:
+            return instant
+    return opening
+
+
+def _in_year(local: datetime, year: int) -> datetime:
+    try:
+        return local.replace(year=year)
+    except ValueError:  # 29 February, in a year without one
+        return local.replace(year=year, day=28)
+
+
+def _next_year_note(opens: When, closes: When, ctx: Context) -> str:
+    opened, closed = opens.instant.astimezone(ctx.tz), closes.instant.astimezone(ctx.tz)
+    if not opens.yearless or closed.year == opened.year:
+        return ""
+    return f"it closes in {closed.year}, the year after it opens"
 
 
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:

@@ -85,7 +85,7 @@ def _event_item(event: Event, ctx: Context) -> CalendarItem:
         uid=f"event-{event.id}@{event.team_id}.partnerbot",
         title=event.title,
         start=event.starts_at,
-        end=event.starts_at + schedule.EVENT_LENGTH,
+        end=event.ends_at or event.starts_at + schedule.EVENT_LENGTH,
         location=event.place or "",
         alarms=reminder_plans.ladder_offsets(event.reminders, reminder_plans.EVENT_LADDER),
     )

@@ -1,13 +1,14 @@
-"""`/event`: seminars, workshops and meetings, with their place and reminder_plans."""
+"""`/event`: seminars, workshops and meetings, with their times, place and reminders."""
 
 import re
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from commands import reminder_plans, schedule
+from commands import reminder_plans, schedule, time_ranges
 from commands.access import officers_only
 from commands.context import Context
-from commands.dates import DateError
+from commands.dates import DateError, When
 from commands.events import event_view
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
@@ -38,11 +39,15 @@ _PLACE = re.compile(
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
+    text, again = take_flag(text, "again")
     title, rest = schedule.split_title(text, separators=("on",), example=EXAMPLE)
     when_text, place = _split_place(rest)
-    starts = schedule.when(ctx, when_text, schedule.EVENT_TIME, past=past)
+    starts, ends_at = _starts_and_ends(ctx, when_text, past=past)
     if refusal := officers_only(session, ctx, partnership, "add events"):
         return refusal
+    schedule.refuse_twice(
+        session, ctx, partnership, Event, name=title, at=starts.instant, again=again
+    )
     lock_partnership(session, partnership=partnership)
     event = Event(
         team_id=partnership.team_id,
@@ -50,6 +55,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         number=store.next_number(session, Event, partnership=partnership),
         title=title,
         starts_at=starts.instant,
+        ends_at=ends_at,
         place=place,
         channel_id=ctx.channel_id,
         created_by=ctx.user_id,
@@ -90,11 +96,14 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         raise DateError(
             "Say the new date.", f"For example: `/event move {event.number} 7 October 10am`"
         )
-    starts = schedule.when(ctx, when_text, schedule.EVENT_TIME, past=past)
+    starts, ends_at = _starts_and_ends(ctx, when_text, past=past)
     if refusal := officers_only(session, ctx, partnership, "change events"):
         return refusal
     was = event.starts_at
-    event.starts_at, event.place = starts.instant, place or event.place
+    if ends_at is None and event.ends_at is not None:  # moved by its start: it lasts as long
+        ends_at = starts.instant + (event.ends_at - event.starts_at)
+    event.starts_at, event.ends_at = starts.instant, ends_at
+    event.place = place or event.place
     session.add(event)
     reminder_plans.replan(session, event, ctx.tz, ctx.now)
     return confirm(
@@ -119,6 +128,23 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
         command="/event",
         default_text=DEFAULT_LADDER,
     )
+
+
+def _starts_and_ends(ctx: Context, text: str, *, past: bool) -> tuple[When, datetime | None]:
+    """When the event starts, and ends if a range was given (`9.15am-3.40pm`)."""
+    split = time_ranges.split_range(plain_words(text))
+    starts = schedule.when(ctx, split.text, schedule.EVENT_TIME, past=past)
+    if split.end is None:
+        return starts, None
+    day = starts.instant.astimezone(ctx.tz).date()
+    ends = datetime.combine(day, split.end, tzinfo=ctx.tz).astimezone(UTC)
+    if ends <= starts.instant:
+        raise DateError(
+            f"That event ends ({split.end:%H:%M}) before it starts "
+            f"({starts.instant.astimezone(ctx.tz):%H:%M}).",
+            "Give the start first, such as `10 June 9.15am-3.40pm`.",
+        )
+    return starts, ends
 
 
 def _split_place(text: str) -> tuple[str, str | None]:

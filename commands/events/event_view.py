@@ -4,6 +4,7 @@ from commands import schedule
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
 from formatting.slack_text import escape
+from formatting.timefmt import span_and_left
 from storage.models import Event, Partnership, saved_id
 
 
@@ -27,4 +28,5 @@ def listing(
 
 def describe(event: Event, ctx: Context) -> str:
     place = f" at {escape(event.place)}" if event.place else ""
-    return f"{schedule.title(event.title)} — {schedule.shown(event.starts_at, ctx)}{place}"
+    when = span_and_left(event.starts_at, event.ends_at, ctx.now, ctx.tz)
+    return f"{schedule.title(event.title)} — {when}{place}"

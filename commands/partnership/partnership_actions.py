@@ -134,6 +134,7 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
         )
     if len(words) != 1 or words[0] not in Role.__members__.values():
         return refuse("Say which role: `officer`, `chair` or `member`.", usage)
+    officers = store.lock_officers(session, partnership=partnership)  # before the checks
     if refusal := officers_only(session, ctx, partnership, "change roles"):
         return refusal
     user, new_role = users[0], Role(words[0])
@@ -142,7 +143,7 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
         return inform(
             f"{user_mention(user)} is already {_article(new_role)} of *{escape(partnership.name)}*."
         )
-    if current == Role.OFFICER and store.officer_count(session, partnership=partnership) == 1:
+    if current == Role.OFFICER and officers == [user]:
         return refuse(
             f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
             "and a partnership needs at least one.",

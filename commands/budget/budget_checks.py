@@ -1,0 +1,67 @@
+"""Second looks before money is recorded: an amount out of all proportion to the budget,
+or the same payment typed twice. Either is refused until the officer adds `--confirm`,
+with what the bot understood, so a typo never becomes a figure silently.
+"""
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from commands.context import Context
+from commands.reply import Reply, refuse
+from formatting.money import format_money
+from formatting.slack_text import escape, plain_words
+from formatting.timefmt import uk_datetime
+from storage import budgets as store
+from storage.models import Fund, Partnership
+
+TIMES_THE_BUDGET = 10  # more than this many times the partnership's whole budget…
+AND_OVER = 10_000 * 100  # …and over £10,000 is asked about
+SAME_PAYMENT_WITHIN = timedelta(days=1)
+
+
+def confirm_hint(command: str, text: str) -> str:
+    typed = escape(plain_words(f"/budget {command} {text}"))
+    return f"If that is right, add `--confirm` at the end: `{typed} --confirm`."
+
+
+def out_of_proportion(
+    session: Session, partnership: Partnership, pence: int, command: str, text: str
+) -> Reply | None:
+    """Refused: an amount over ten times the whole budget (once there is one), over £10,000."""
+    whole = sum(f.total for f in store.figures(session, partnership=partnership))
+    if whole <= 0 or abs(pence) <= AND_OVER or abs(pence) <= TIMES_THE_BUDGET * whole:
+        return None
+    return refuse(
+        f"I read {format_money(abs(pence))}, which is {abs(pence) // whole:,} times this "
+        f"partnership's whole budget of {format_money(whole)}, so I have not recorded it.",
+        confirm_hint(command, text) + " If not, type the amount again.",
+    )
+
+
+def paid_twice(
+    session: Session,
+    ctx: Context,
+    *,
+    fund: Fund,
+    kind: str,
+    pence: int,
+    source: str | None,
+    total: int,
+    command: str,
+    text: str,
+) -> Reply | None:
+    """Refused: the same amount into the same fund from the same source within a day."""
+    since = ctx.now - SAME_PAYMENT_WITHIN
+    earlier = store.same_entry_since(
+        session, fund=fund, kind=kind, pence=pence, source=source, since=since
+    )
+    if earlier is None:
+        return None
+    return refuse(
+        f"*{escape(fund.name)}* already has {format_money(total)}; this would make it "
+        f"{format_money(total + pence)}. The same {format_money(pence)}"
+        + (f" from {escape(source)}" if source else "")
+        + f" was recorded {uk_datetime(earlier.created_at, ctx.tz)}.",
+        confirm_hint(command, text) + " If not, there is nothing to do.",
+    )

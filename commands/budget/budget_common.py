@@ -1,0 +1,87 @@
+"""What the `/budget` actions share: finding a fund or a line, checking names, the
+figures of one fund, and the audit row every change writes in its own transaction."""
+
+from sqlmodel import Session
+
+from commands.budget import budget_view
+from commands.budget.budget_parse import ParseError, parse_line_number
+from commands.context import Context
+from formatting.money import format_money
+from formatting.slack_text import escape, plain_words, user_mention
+from storage import budgets as store
+from storage.models import BudgetLine, Fund, Partnership
+
+MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
+
+
+def remaining_sentence(session: Session, partnership: Partnership, fund: Fund) -> str:
+    figures = figures_of(session, partnership, fund)
+    warning = budget_view.flag(figures)
+    sentence = f"*{escape(fund.name)}* has {format_money(figures.remaining)} remaining."
+    return f"{sentence} {warning}" if warning else sentence
+
+
+def figures_of(session: Session, partnership: Partnership, fund: Fund) -> store.FundFigures:
+    (figures,) = store.figures(session, partnership=partnership, fund=fund)
+    return figures
+
+
+def existing_fund(session: Session, partnership: Partnership, name: str) -> Fund:
+    fund = store.find_fund(session, partnership=partnership, name=name) if name else None
+    if fund is None:
+        funds = store.funds_of(session, partnership=partnership)
+        shown = f"*{escape(name)}*" if name else "that"
+        raise ParseError(f"There is no fund called {shown}.", budget_view.fund_names_hint(funds))
+    return fund
+
+
+def existing_line(session: Session, partnership: Partnership, text: str) -> tuple[BudgetLine, Fund]:
+    number = parse_line_number(plain_words(text))
+    line = store.get_line(session, partnership=partnership, number=number)
+    if line is None:
+        raise ParseError(
+            f"There is no line {number} in this budget.",
+            "`/budget lines` lists them with their numbers.",
+        )
+    fund = session.get(Fund, line.fund_id)
+    assert fund is not None, "fund_id is a required foreign key, and funds are never deleted"
+    return line, fund
+
+
+def check_name(text: str, *, what: str, example: str) -> str:
+    if not text:
+        raise ParseError(f"Give the {what}'s name.", f"For example: `{example}`")
+    if len(text) > MAX_NAME:
+        raise ParseError(f"That {what} name is {len(text)} characters; the limit is {MAX_NAME}.")
+    return text
+
+
+def check_text(text: str, limit: int, what: str) -> str:
+    if not text:
+        raise ParseError(f"Give {what}.", 'For example: `/budget plan "Pooled fund" Venue £2,000`')
+    if len(text) > limit:
+        raise ParseError(f"The {what} is {len(text)} characters; the limit is {limit}.")
+    return text
+
+
+def audit(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    action: str,
+    old: str | None,
+    new: str | None,
+) -> None:
+    store.record(
+        session,
+        partnership=partnership,
+        user_id=ctx.user_id,
+        now=ctx.now,
+        action=action,
+        old=old,
+        new=new,
+    )
+
+
+def by(ctx: Context) -> str:
+    return user_mention(ctx.user_id)

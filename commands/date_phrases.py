@@ -1,0 +1,132 @@
+"""Phrases partnerships write that dateparser reads wrongly or not at all, put into words
+it reads right before it sees them, each with the note the reply repeats.
+
+- `midnight 31 July` is ambiguous (the start or the end of the day?). A deadline "by
+  midnight" means the end of the named day, so it is 23:59, and the reply says so.
+- `close of play` / `COP` is 17:00, the end of the working day.
+- `first Monday in March`, `last Friday of June`: dateparser has no such phrase; we
+  work the date out (the next one to come) and name it.
+- `end of the financial year` is 31 March (UK public bodies' year end), at 17:00.
+- Two-digit years are refused in every form: dateparser reads `31 Jul 09` as 2109.
+"""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import MAXYEAR, MINYEAR, date, time
+
+from commands.family import Refusal
+
+_MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
+_MONTH_NAMES |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+_MONTH_NAMES["sept"] = 9
+_DAY_NAMES = {name.lower(): n for n, name in enumerate(calendar.day_name)}
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
+_ORDINALS |= {"fourth": 4, "4th": 4, "last": -1}
+
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+# A two-digit number after a day and month is a year unless a time follows it.
+_NOT_A_TIME = r"(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|noon|midday|midnight|[:.]\d))"
+_YY = rf"'?(?P<yy>\d{{2}})\b{_NOT_A_TIME}"
+_WORD_YEAR = (
+    re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YY}", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YY}", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH}\s+'(?P<yy>\d{{2}})\b", re.IGNORECASE),
+)
+_NUMERIC_YEAR = re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})[/.-](\d{2})\b(?![/.-]?\d)")
+
+_MIDNIGHT = re.compile(r"\b(?:12\s*)?midnight\b", re.IGNORECASE)
+_CLOSE_OF_PLAY = re.compile(r"\b(?:close\s+of\s+play|c\.?o\.?p\.?)(?=\s|$|,)", re.IGNORECASE)
+_FINANCIAL_YEAR_END = re.compile(
+    r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:financial|fiscal)\s+year\b", re.IGNORECASE
+)
+_NTH_WEEKDAY = re.compile(
+    r"\b(?:the\s+)?(?P<nth>" + "|".join(_ORDINALS) + r")\s+"
+    r"(?P<weekday>"
+    + "|".join(_DAY_NAMES)
+    + r")\s+(?:in|of)\s+"
+    + _MONTH
+    + r"(?:\s+(?P<year>\d{4}))?\b",
+    re.IGNORECASE,
+)
+END_OF_DAY = time(23, 59)
+CLOSE_OF_PLAY = time(17, 0)
+YEAR_END_TIME = time(17, 0)
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    text: str  # for dateparser
+    notes: tuple[str, ...] = ()  # what we took the writer to mean, for the reply
+    default_time: time | None = None  # a time the phrase implies, if no other is given
+
+
+def rewrite(text: str, today: date) -> Rewritten:
+    """`text` in words dateparser reads right; DateError-style Refusal for a two-digit year."""
+    refuse_two_digit_years(text)
+    notes: list[str] = []
+    default_time = None
+    if _MIDNIGHT.search(text):
+        text = _MIDNIGHT.sub(f"{END_OF_DAY:%H:%M}", text)
+        notes.append(f"midnight taken as the end of that day, {END_OF_DAY:%H:%M}")
+    if _CLOSE_OF_PLAY.search(text):
+        text = _CLOSE_OF_PLAY.sub(f"{CLOSE_OF_PLAY:%H:%M}", text)
+        notes.append(f"close of play taken as {CLOSE_OF_PLAY:%H:%M}")
+    if _FINANCIAL_YEAR_END.search(text):
+        text, default_time = _FINANCIAL_YEAR_END.sub("31 March", text), YEAR_END_TIME
+        notes.append("the financial year ends on 31 March")
+    if match := _NTH_WEEKDAY.search(text):
+        day = _nth_weekday(match, today)
+        text = text[: match.start()] + f"{day.day} {day:%B %Y}" + text[match.end() :]
+        notes.append(
+            f"the {match['nth'].lower()} {match['weekday'].capitalize()} "
+            f"in {day:%B} is {day:%a} {day.day} {day:%b %Y}"
+        )
+    return Rewritten(text.strip(), tuple(notes), default_time)
+
+
+def refuse_two_digit_years(text: str) -> None:
+    """`31 Jul 09`, `31/07/09`: refused, with the four-digit form to type instead."""
+    if numeric := _NUMERIC_YEAR.search(text):
+        day, sep, month, yy = numeric.groups()
+        _refuse(text, f"{day}{sep}{month}{sep}20{yy}")
+    for pattern in _WORD_YEAR:
+        if match := pattern.search(text):
+            day = match.groupdict().get("day")
+            month = calendar.month_name[_MONTH_NAMES[match["month"].lower()]]
+            _refuse(text, f"{day + ' ' if day else ''}{month} 20{match['yy']}")
+
+
+def _refuse(text: str, instead: str) -> None:
+    raise Refusal(
+        f"`{text}` has a two-digit year, which could be read more than one way.",
+        f"Write the year in full, such as `{instead}` (and a time as `10am`).",
+    )
+
+
+def _nth_weekday(match: re.Match[str], today: date) -> date:
+    """The named weekday of the month: in `year` if given, else the next one to come."""
+    month, weekday = _MONTH_NAMES[match["month"].lower()], _DAY_NAMES[match["weekday"].lower()]
+    nth = _ORDINALS[match["nth"].lower()]
+    if match["year"]:
+        year = int(match["year"])
+        if not MINYEAR <= year <= MAXYEAR:
+            raise Refusal(
+                f"{year} is not a year I can count in.",
+                "For example: `first Monday in March 2027`.",
+            )
+        return _in_month(year, month, weekday, nth)
+    for year in (today.year, today.year + 1):
+        if (day := _in_month(year, month, weekday, nth)) >= today:
+            return day
+    raise AssertionError("unreachable: next year's always comes")
+
+
+def _in_month(year: int, month: int, weekday: int, nth: int) -> date:
+    days = [
+        date(year, month, d)
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
+    return days[nth - 1] if nth > 0 else days[-1]

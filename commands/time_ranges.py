@@ -1,0 +1,74 @@
+"""Times of day from..to, as event notices write them: `9.15am-3.40pm`, `9am to 4.30pm`,
+`10:00–12:30`, `from 2pm until 4pm`, `(9am-4.30pm)`.
+
+dateparser reads one instant, so the range is taken out of the text first: its start
+goes back in (as 24-hour `HH:MM`, which dateparser reads right) and its end comes back
+apart. A range needs a time on at least one side (`am`/`pm` or minutes), so `10-12 June`
+stays a date. A start without am/pm takes its end's (`2-4pm` is 14:00 to 16:00) unless
+that would put it after the end (`11-1pm` starts at 11:00).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from commands.family import Refusal
+
+_TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
+_RANGE = re.compile(
+    rf"(?<![\w/.:-])\(?\s*(?:from\s+)?(?P<start>{_TIME})\s*"
+    rf"(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*(?P<end>{_TIME})\s*\)?(?![\w/.:-])",
+    re.IGNORECASE,
+)
+_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Split:
+    text: str  # the date, with the range's start in it
+    end: time | None  # the range's end, on the start's day
+
+
+def split_range(text: str) -> Split:
+    """`10 June 9.15am-3.40pm` -> ("10 June 09:15", 15:40); no range: (text, None)."""
+    match = _RANGE.search(text)
+    if match is None or not any(map(_looks_like_a_time, (match["start"], match["end"]))):
+        return Split(text, None)
+    start, end = _times(match["start"], match["end"])
+    before, after = text[: match.start()].rstrip(), text[match.end() :].lstrip()
+    return Split(" ".join(p for p in (before, f"{start:%H:%M}", after) if p), end)
+
+
+def _looks_like_a_time(text: str) -> bool:
+    return re.search(r"[ap]\.?m|[:.]\d", text, re.IGNORECASE) is not None
+
+
+def _times(start_text: str, end_text: str) -> tuple[time, time]:
+    start_hour, start_minute, start_half = _parts(start_text)
+    end_hour, end_minute, end_half = _parts(end_text)
+    end = _clock(end_hour, end_minute, end_half, end_text)
+    if start_half is None and end_half is not None:
+        same = _clock(start_hour, start_minute, end_half, start_text)
+        start = same if same <= end else _clock(start_hour, start_minute, "a", start_text)
+    else:
+        start = _clock(start_hour, start_minute, start_half, start_text)
+    return start, end
+
+
+def _parts(text: str) -> tuple[int, int, str | None]:
+    match = _PARTS.fullmatch(text.strip())
+    assert match is not None  # _RANGE only matches what _PARTS reads
+    half = match[3].lower() if match[3] else None
+    return int(match[1]), int(match[2] or 0), half
+
+
+def _clock(hour: int, minute: int, half: str | None, shown: str) -> time:
+    """A 12-hour time with its half (`a`/`p`), or a 24-hour one without."""
+    if minute > 59 or (hour > 12 or hour == 0 if half else hour > 23):
+        raise Refusal(
+            f"`{shown.strip()}` is not a time of day.",
+            "Give the times like `9.15am-3.40pm` or `10:00-12:30`.",
+        )
+    if half is not None:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    return time(hour, minute)
