@@ -143,12 +143,8 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
         return inform(
             f"{user_mention(user)} is already {_article(new_role)} of *{escape(partnership.name)}*."
         )
-    if current == Role.OFFICER and officers == [user]:
-        return refuse(
-            f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
-            "and a partnership needs at least one.",
-            "Make someone else an officer first: `/partnership role @someone officer`.",
-        )
+    if refusal := keep_an_officer(officers, partnership, user):
+        return refusal
     store.set_role(
         session, partnership=partnership, user_id=user, role=new_role, by=ctx.user_id, now=ctx.now
     )
@@ -156,6 +152,17 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
     return confirm(
         f":bust_in_silhouette: {user_mention(user)} is now {_article(new_role)} of "
         f"*{escape(partnership.name)}*{was}, set by {user_mention(ctx.user_id)}."
+    )
+
+
+def keep_an_officer(officers: list[str], partnership: Partnership, user: str) -> Reply | None:
+    """A refusal when `user` is the only one of `officers` (locked: lock_officers)."""
+    if officers != [user]:
+        return None
+    return refuse(
+        f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
+        "and a partnership needs at least one.",
+        "Make someone else an officer first: `/partnership role @someone officer`.",
     )
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from commands.access import channel_partnership, not_linked, officers_only
 from commands.assess.templates import parse_template
 from commands.context import Context
+from commands.partnership.partnership_actions import keep_an_officer
 from commands.reply import DirectFiles, Reply, Upload, confirm, inform, refuse
 from formatting.slack_text import (
     FORMER_MEMBER,
@@ -20,7 +21,6 @@ from formatting.slack_text import (
     user_mention,
 )
 from storage import partnerships as store
-from storage.models import Role
 from storage.personal_data import Answered, answers_of, forget_member, rows_about
 
 FORGET_USAGE = (
@@ -74,18 +74,12 @@ def forget(session: Session, ctx: Context, text: str) -> Reply:
         )
     if words not in ([], ["confirm"]):
         return refuse(f"`{escape(' '.join(words))}` is not understood here.", FORGET_USAGE)
+    officers = store.lock_officers(session, partnership=partnership)  # before the checks
     if refusal := officers_only(session, ctx, partnership, "erase someone's data"):
         return refusal
     user = users[0]
-    if (
-        store.role_of(session, partnership=partnership, user_id=user) == Role.OFFICER
-        and store.officer_count(session, partnership=partnership) == 1
-    ):
-        return refuse(
-            f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
-            "and a partnership needs at least one.",
-            "Make someone else an officer first: `/partnership role @someone officer`.",
-        )
+    if refusal := keep_an_officer(officers, partnership, user):
+        return refusal
     answers, records = forget_member(
         session,
         partnership=partnership,
