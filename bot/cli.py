@@ -15,6 +15,7 @@ from commands.context import utc_now
 from commands.reminder_plans import plan_all
 from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
+from storage.installations import mark_installed
 from storage.migrate import current_revision, upgrade
 from storage.transaction import in_transaction
 
@@ -45,7 +46,11 @@ def run(settings: Settings) -> None:
     # Reminders for whatever has none yet (rows written before this version, or by
     # hand): once here, not once in every worker.
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
-    team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
+    team = "each installed workspace"
+    if not settings.multi_workspace:
+        team, team_id = _verify_token(settings)
+        # Its token works, so the app is installed there (again): nothing is to be purged.
+        in_transaction(engine, lambda session: mark_installed(session, team_id=team_id))
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
     log.info(
@@ -119,7 +124,7 @@ def _migrate(settings: Settings):
     return engine
 
 
-def _verify_token(settings: Settings) -> str:
+def _verify_token(settings: Settings) -> tuple[str, str]:
     """Ask Slack who we are, so a wrong token fails here with one line, not later."""
     try:
         auth = create_web_client(settings).auth_test()
@@ -129,7 +134,7 @@ def _verify_token(settings: Settings) -> str:
         ) from None
     except (SlackClientError, OSError) as exc:
         raise ConfigError("SLACK_API_URL", f"cannot reach {settings.api_url}: {exc}") from None
-    return f"{auth.get('team')} ({auth.get('team_id')})"
+    return f"{auth.get('team')} ({auth.get('team_id')})", str(auth.get("team_id"))
 
 
 def _parser() -> argparse.ArgumentParser:
