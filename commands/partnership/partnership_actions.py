@@ -124,20 +124,16 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
     partnership = channel_partnership(session, ctx)
     if partnership is None:
         return not_linked()
-    users = find_user_mentions(text)
-    words = plain_words(remove_user_mentions(text)).lower().split()
-    if len(users) != 1:
-        return refuse(
-            "Name exactly one person, picked from Slack's @-autocomplete so the name turns "
-            "into a mention.",
-            usage,
-        )
+    named = one_person(text, usage)
+    if isinstance(named, Reply):
+        return named
+    user, words = named
     if len(words) != 1 or words[0] not in Role.__members__.values():
         return refuse("Say which role: `officer`, `chair` or `member`.", usage)
     officers = store.lock_officers(session, partnership=partnership)  # before the checks
     if refusal := officers_only(session, ctx, partnership, "change roles"):
         return refusal
-    user, new_role = users[0], Role(words[0])
+    new_role = Role(words[0])
     current = store.role_of(session, partnership=partnership, user_id=user)
     if current == new_role:
         return inform(
@@ -153,6 +149,18 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
         f":bust_in_silhouette: {user_mention(user)} is now {_article(new_role)} of "
         f"*{escape(partnership.name)}*{was}, set by {user_mention(ctx.user_id)}."
     )
+
+
+def one_person(text: str, usage: str) -> tuple[str, list[str]] | Reply:
+    """The one person mentioned and the other words, lower case; or a refusal."""
+    users = find_user_mentions(text)
+    if len(users) != 1:
+        return refuse(
+            "Name exactly one person, picked from Slack's @-autocomplete so the name turns "
+            "into a mention.",
+            usage,
+        )
+    return users[0], plain_words(remove_user_mentions(text)).lower().split()
 
 
 def keep_an_officer(officers: list[str], partnership: Partnership, user: str) -> Reply | None:

@@ -9,15 +9,12 @@ from sqlmodel import Session
 from commands.access import channel_partnership, not_linked, officers_only
 from commands.assess.templates import parse_template
 from commands.context import Context
-from commands.partnership.partnership_actions import keep_an_officer
+from commands.partnership.partnership_actions import keep_an_officer, one_person
 from commands.reply import DirectFiles, Reply, Upload, confirm, inform, refuse
 from formatting.slack_text import (
     FORMER_MEMBER,
     FORMER_MEMBER_NAME,
     escape,
-    find_user_mentions,
-    plain_words,
-    remove_user_mentions,
     user_mention,
 )
 from storage import partnerships as store
@@ -64,20 +61,15 @@ def forget(session: Session, ctx: Context, text: str) -> Reply:
     partnership = channel_partnership(session, ctx)
     if partnership is None:
         return not_linked()
-    users = find_user_mentions(text)
-    words = plain_words(remove_user_mentions(text)).lower().split()
-    if len(users) != 1:
-        return refuse(
-            "Name exactly one person, picked from Slack's @-autocomplete so the name turns "
-            "into a mention.",
-            FORGET_USAGE,
-        )
+    named = one_person(text, FORGET_USAGE)
+    if isinstance(named, Reply):
+        return named
+    user, words = named
     if words not in ([], ["confirm"]):
         return refuse(f"`{escape(' '.join(words))}` is not understood here.", FORGET_USAGE)
     officers = store.lock_officers(session, partnership=partnership)  # before the checks
     if refusal := officers_only(session, ctx, partnership, "erase someone's data"):
         return refusal
-    user = users[0]
     if refusal := keep_an_officer(officers, partnership, user):
         return refusal
     answers, records = forget_member(
@@ -146,7 +138,7 @@ def _readable(held: dict) -> str:
     lines += ["", "## Every record that names you"]
     for table, rows in held["records_naming_you"].items():
         lines += ["", f"### {table} ({len(rows)})", ""]
-        lines += [", ".join(f"{k}: {_iso(v)}" for k, v in row.items()) for row in rows]
+        lines += ["- " + ", ".join(f"{k}: {_iso(v)}" for k, v in row.items()) for row in rows]
     return "\n".join(lines) + "\n"
 
 
