@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.home_tab import Homes
-from bot.listeners import commands, events_api, modals
+from bot.listeners import commands, events_api, modals, uninstalls
 from bot.slack_api import create_web_client, installation_store
 from bot.verification import StrictRequestVerification
 from commands.context import Clock, utc_now
@@ -29,6 +29,7 @@ BOT_SCOPES = (
     "commands",
     "files:write",
     "users:read",
+    "im:write",
 )
 
 
@@ -101,6 +102,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     # Commands first: Bolt tries listeners in order, and a user waits on a command.
     commands.register(app, engine, settings, clock, delivery_pool, homes)
     events_api.register(app, engine, clock, homes, installs=settings.multi_workspace)
+    uninstalls.register(app, engine, clock, settings.retention)
     modals.register(app, engine, settings, clock, delivery_pool, homes)
     return app
 

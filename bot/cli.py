@@ -19,6 +19,7 @@ from commands.deadlines.recurrence import roll_on_passed
 from commands.reminder_plans import plan_all
 from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
+from storage.installations import mark_installed
 from storage.transaction import in_transaction
 
 log = logging.getLogger("partnerbot")
@@ -51,9 +52,13 @@ def run(settings: Settings) -> None:
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
     # Repeating deadlines that passed while the bot was down get their next occurrence.
     in_transaction(engine, lambda session: roll_on_passed(session, settings.tz, utc_now()))
+    team = "each installed workspace"
     if settings.multi_workspace:
         _check_token_key(settings, engine)
-    team = "each installed workspace" if settings.multi_workspace else _verify_token(settings)
+    else:
+        team, team_id = _verify_token(settings)
+        # Its token works, so the app is installed there (again): nothing is to be purged.
+        in_transaction(engine, lambda session: mark_installed(session, team_id=team_id))
     workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
     log.info(
@@ -172,7 +177,7 @@ def _check_token_key(settings: Settings, engine: Engine) -> None:
         )
 
 
-def _verify_token(settings: Settings) -> str:
+def _verify_token(settings: Settings) -> tuple[str, str]:
     """Ask Slack who we are, so a wrong token fails here with one line, not later."""
     try:
         auth = create_web_client(settings).auth_test()
@@ -182,7 +187,7 @@ def _verify_token(settings: Settings) -> str:
         ) from None
     except (SlackClientError, OSError) as exc:
         raise ConfigError("SLACK_API_URL", f"cannot reach {settings.api_url}: {exc}") from None
-    return f"{auth.get('team')} ({auth.get('team_id')})"
+    return f"{auth.get('team')} ({auth.get('team_id')})", str(auth.get("team_id"))
 
 
 def _parser() -> argparse.ArgumentParser:

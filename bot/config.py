@@ -89,6 +89,7 @@ def _retention(get) -> Retention:
         return timedelta(days=_whole(f"PARTNERBOT_RETENTION_DAYS_{name}", value, 1, 3650, "days"))
 
     hours = get("PARTNERBOT_RETENTION_HOURS_EVENT_IDS") or "24"
+    uninstall = "PARTNERBOT_RETENTION_DAYS_AFTER_UNINSTALL"  # 0 is allowed: purge at once
     return Retention(
         # Slack retries a missed event for minutes; an hour is the least that is safe.
         event_ids=timedelta(
@@ -96,6 +97,7 @@ def _retention(get) -> Retention:
         ),
         finished_reminders=days("FINISHED_REMINDERS", 365),
         cancelled_questionnaires=days("CANCELLED_QUESTIONNAIRES", 365),
+        after_uninstall=timedelta(days=_whole(uninstall, get(uninstall) or "30", 0, 3650, "days")),
     )
 
 

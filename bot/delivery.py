@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot.people import real_names
 from commands.assess.threads import thread_started
-from commands.reply import Post, Reply, could_not_post
+from commands.reply import DirectFiles, Post, Reply, could_not_post
 from formatting.slack_text import escape
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def deliver_later(
     then: Callable[[], None] | None = None,
 ) -> None:
     """deliver_now() on the pool, after the ack, if there is anything to do."""
-    if reply.upload or reply.posts or reply.thread or then:
+    if reply.upload or reply.posts or reply.thread or reply.direct or then:
         pool.submit(
             deliver_now,
             client,
@@ -73,7 +73,7 @@ def deliver_now(
     then: Callable[[], None] | None = None,
 ) -> None:
     """Post what the reply carries, then run `then` (once the thread exists, say)."""
-    if reply.upload or reply.posts or reply.thread:
+    if reply.upload or reply.posts or reply.thread or reply.direct:
         _deliver(client, respond, engine, clock, team_id, channel_id, reply)
     if then is not None:
         then()
@@ -93,9 +93,28 @@ def post(client: WebClient, message: Post) -> None:
         )
 
 
+def send_direct(client: WebClient, direct: DirectFiles) -> None:
+    """Into the person's direct conversation with the bot (conversations.open needs
+    im:write), as one message with every file: files_upload_v2 takes an upload URL per
+    file (files.getUploadURLExternal) and shares them all at once
+    (files.completeUploadExternal)."""
+    opened = client.conversations_open(users=direct.user_id)
+    client.files_upload_v2(
+        channel=opened["channel"]["id"],
+        initial_comment=direct.comment,
+        file_uploads=[
+            {"filename": file.filename, "title": file.title, "content": file.data()}
+            for file in direct.files
+        ],
+    )
+
+
 def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, reply: Reply) -> None:
-    what = reply.upload.filename if reply.upload else "that"
+    upload = reply.upload or (reply.direct.files[0] if reply.direct else None)
+    what = upload.filename if upload else "that"
     try:
+        if reply.direct:
+            send_direct(client, reply.direct)
         if reply.upload:
             names = (
                 real_names(client, engine, clock, team_id=team_id, user_ids=reply.upload.people)

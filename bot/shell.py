@@ -112,6 +112,8 @@ class Shell:
         shown = []
         if reply.upload is not None:
             shown.append(self._file(reply.upload))
+        if reply.direct is not None:  # Slack sends these in a direct message
+            shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
         shown += map(self._show, reply.posts)
         if reply.thread is not None:
             self.thread_ts = self._next_ts()

@@ -47,6 +47,16 @@ def file_slug(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class DirectFiles:
+    """Files for one person only: sent in their direct conversation with the bot, never
+    to a channel (`/partnership mydata`)."""
+
+    user_id: str
+    comment: str
+    files: tuple[Upload, ...]
+
+
+@dataclass(frozen=True)
 class Post:
     """A message the bot posts besides its reply: in a channel, a thread, or privately."""
 
@@ -74,6 +84,7 @@ class Reply:
     posts: tuple[Post, ...] = ()
     thread: ThreadStart | None = None
     form: str | None = None  # a commands.form_views kind: open that form (where Slack can)
+    direct: DirectFiles | None = None
 
 
 def refuse(problem: str, fix: str = "") -> Reply:
@@ -92,9 +103,14 @@ def confirm(text: str, blocks: list[dict] | None = None) -> Reply:
     return Reply(text=text[:MAX_TEXT], blocks=blocks or [], public=True)
 
 
-def inform(text: str, blocks: list[dict] | None = None, upload: Upload | None = None) -> Reply:
+def inform(
+    text: str,
+    blocks: list[dict] | None = None,
+    upload: Upload | None = None,
+    direct: DirectFiles | None = None,
+) -> Reply:
     """An answer for the caller only."""
-    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], upload=upload)
+    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], upload=upload, direct=direct)
 
 
 def fields(*pairs: tuple[str, str]) -> dict:

@@ -31,8 +31,13 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+# Stands for a person erased with `/partnership forget`, wherever their id was stored.
+FORMER_MEMBER = "former-member"
+FORMER_MEMBER_NAME = "a former member"
+
+
 def user_mention(user_id: str) -> str:
-    return f"<@{user_id}>"
+    return FORMER_MEMBER_NAME if user_id == FORMER_MEMBER else f"<@{user_id}>"
 
 
 def channel_mention(channel_id: str) -> str:

@@ -10,7 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from storage.housekeeping import claim_job, prune_cancelled_runs, prune_finished_reminders
+from storage.housekeeping import (
+    claim_job,
+    mark_uninstalled,
+    prune_cancelled_runs,
+    prune_finished_reminders,
+    purge_workspace,
+    uninstalled_before,
+)
 from storage.slack_event_ids import forget_events
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,8 @@ class Retention:
     event_ids: timedelta = timedelta(days=1)
     finished_reminders: timedelta = timedelta(days=365)
     cancelled_questionnaires: timedelta = timedelta(days=365)
+    # After app_uninstalled, every row of the workspace; zero: at once.
+    after_uninstall: timedelta = timedelta(days=30)
 
 
 def housekeep(session: Session, *, now: datetime, retention: Retention) -> dict[str, int] | None:
@@ -43,5 +52,30 @@ def housekeep(session: Session, *, now: datetime, retention: Retention) -> dict[
         ),
     }
     # Counts only: what was deleted is never logged.
-    log.info("housekeeping: %s", " ".join(f"{kind}={n}" for kind, n in pruned.items()))
+    log.info("housekeeping: %s", _counts(pruned))
+    for team_id in uninstalled_before(session, before=now - retention.after_uninstall):
+        _purge(session, team_id, retention)
     return pruned
+
+
+def app_uninstalled(session: Session, *, team_id: str, now: datetime, retention: Retention) -> None:
+    """Slack says the workspace removed the app (its tokens are deleted by Bolt's own
+    listener): mark it, so its rows go when the retention period has passed, or now."""
+    mark_uninstalled(session, team_id=team_id, now=now)
+    if not retention.after_uninstall:
+        _purge(session, team_id, retention)
+
+
+def _purge(session: Session, team_id: str, retention: Retention) -> None:
+    purged = purge_workspace(session, team_id=team_id)
+    days = retention.after_uninstall.days
+    log.info(
+        "retention: purged workspace %s, uninstalled %d days ago or more: %s",
+        team_id,
+        days,
+        _counts(purged) or "no rows",
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return " ".join(f"{kind}={n}" for kind, n in counts.items())

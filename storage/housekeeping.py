@@ -1,12 +1,21 @@
-"""What the daily housekeeping job deletes, and which replica runs it."""
+"""What the daily housekeeping job deletes, and which replica runs it; the marks that
+say a workspace removed the app, and the purge of all its rows."""
 
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.insert_new import insert_new
-from storage.models import AssessRun, HousekeepingRun, Reminder, ReminderState, RunStatus
+from storage.installations import oauth_metadata
+from storage.models import (
+    AssessRun,
+    HousekeepingRun,
+    Reminder,
+    ReminderState,
+    RunStatus,
+    WorkspaceUninstall,
+)
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "last ran" for a job that never has
 FINISHED = (ReminderState.SENT, ReminderState.SKIPPED, ReminderState.FAILED)
@@ -54,3 +63,29 @@ def prune_cancelled_runs(session: Session, *, before: datetime) -> int:
     )
     session.exec(delete(AssessRun).where(col(AssessRun.id).in_(ids)))
     return len(ids)
+
+
+def mark_uninstalled(session: Session, *, team_id: str, now: datetime) -> None:
+    """The workspace removed the app; the first time counts if Slack says it twice."""
+    row = {"team_id": team_id, "uninstalled_at": now}
+    session.exec(insert_new(session, WorkspaceUninstall, row, index_elements=["team_id"]))
+
+
+def uninstalled_before(session: Session, *, before: datetime) -> list[str]:
+    marked = select(WorkspaceUninstall.team_id).where(
+        col(WorkspaceUninstall.uninstalled_at) <= before
+    )
+    return list(session.exec(marked))
+
+
+def purge_workspace(session: Session, *, team_id: str) -> dict[str, int]:
+    """Every row of the workspace, in every table (its uninstall mark and any stored
+    token too), children first: the rows deleted, by table."""
+    tables = [*reversed(SQLModel.metadata.sorted_tables), *oauth_metadata.sorted_tables]
+    purged = {}
+    for table in tables:
+        if "team_id" in table.c:
+            deleted = session.exec(delete(table).where(table.c.team_id == team_id)).rowcount
+            if deleted:
+                purged[table.name] = deleted
+    return purged

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Text, select
+from sqlalchemy import Engine, MetaData, Text, delete, select
+from sqlmodel import Session, col
+
+from storage.models import WorkspaceUninstall
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -67,6 +70,9 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         # The parent saves the bot row from this same (now sealed) installation, so its
         # save_bot() is not sealed again here.
         super().save(self._sealed(installation, self._fernet.encrypt))
+        with Session(self.engine) as session:  # a reinstall keeps everything
+            mark_installed(session, team_id=installation.team_id or "")
+            session.commit()
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Slack revoked the bot's token (tokens_revoked): slack_sdk deletes the bot row,
@@ -118,6 +124,11 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
             if value := getattr(record, name, None):
                 setattr(record, name, transform(value.encode()).decode())
         return record
+
+
+def mark_installed(session: Session, *, team_id: str) -> None:
+    """Installed (again) before its data was purged: nothing of it is to be purged."""
+    session.exec(delete(WorkspaceUninstall).where(col(WorkspaceUninstall.team_id) == team_id))
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:

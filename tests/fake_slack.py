@@ -223,6 +223,8 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "user_not_found"}
             name = self.people[user_id]
             return 200, {"ok": True, "user": {"id": user_id, "real_name": name}}
+        if call.method == "conversations.open":  # a direct conversation: D + the user id
+            return 200, {"ok": True, "channel": {"id": "D" + call.body.get("users", "")}}
         if call.method == "chat.getPermalink":
             channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
             link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import strategies as st
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_started
@@ -222,3 +222,14 @@ def asgi_call(
     scope = {"type": "http", "method": method, "path": path, "headers": raw, "query_string": b""}
     asyncio.run(asgi(scope, receive, send))
     return sent[0]["status"], sent[1]["body"]
+
+
+def team_rows(engine, team: str) -> dict[str, list[dict]]:
+    """Every row of every table that belongs to `team`."""
+    rows = {}
+    with engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if "team_id" in table.c:
+                found = connection.execute(select(table).where(table.c.team_id == team))
+                rows[table.name] = sorted((dict(r._mapping) for r in found), key=repr)
+    return rows

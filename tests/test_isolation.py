@@ -7,11 +7,9 @@ as they were, and nothing T2 is shown may name them."""
 import json
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (every table on SQLModel.metadata)
 from tests.fake_slack import eventually
+from tests.helpers import team_rows
 from tests.slack_requests import SlackDriver
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
@@ -47,17 +45,6 @@ T2_COMMANDS = [
     ("/assess", "cancel 1"),
     ("/assess", "compare baseline"),
 ]
-
-
-def team_rows(engine, team: str) -> dict[str, list[dict]]:
-    """Every row of every table that belongs to `team`."""
-    rows = {}
-    with engine.connect() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            if "team_id" in table.c:
-                found = connection.execute(select(table).where(table.c.team_id == team))
-                rows[table.name] = sorted((dict(r._mapping) for r in found), key=repr)
-    return rows
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from commands.partnership.partnership_actions import (
     show,
     unlink,
 )
+from commands.partnership.personal_data import forget, mydata
 from commands.reply import Reply, refuse
 from formatting.slack_text import escape, plain_words, split_first
 
@@ -35,5 +36,7 @@ ACTIONS: dict[str, Action] = {
     "list": list_all,
     "role": role,
     "nation": nation,
+    "mydata": mydata,
+    "forget": forget,
     "help": help_,
 }

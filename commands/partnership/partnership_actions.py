@@ -36,6 +36,11 @@ with you as its officer
 • `/partnership role @someone chair` — set a role: `officer`, `chair` or `member` (officers)
 • `/partnership nation scotland` — whose bank holidays reminders keep off: \
 `england-and-wales` (the default), `scotland` or `northern-ireland` (officers)
+• `/partnership mydata` — everything partnerbot holds about you, sent to you privately \
+as two files (JSON and readable)
+• `/partnership forget @someone` — erase someone from this partnership: their \
+questionnaire answers deleted, "a former member" in the history, amounts unchanged \
+(officers; it asks you to confirm)
 • `/partnership help` — this message"""
 
 Action = Callable[[Session, Context, str], Reply]
@@ -121,31 +126,23 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
     partnership = channel_partnership(session, ctx)
     if partnership is None:
         return not_linked()
-    users = find_user_mentions(text)
-    words = plain_words(remove_user_mentions(text)).lower().split()
-    if len(users) != 1:
-        return refuse(
-            "Name exactly one person, picked from Slack's @-autocomplete so the name turns "
-            "into a mention.",
-            usage,
-        )
+    named = one_person(text, usage)
+    if isinstance(named, Reply):
+        return named
+    user, words = named
     if len(words) != 1 or words[0] not in Role.__members__.values():
         return refuse("Say which role: `officer`, `chair` or `member`.", usage)
     officers = store.lock_officers(session, partnership=partnership)  # before the checks
     if refusal := officers_only(session, ctx, partnership, "change roles"):
         return refusal
-    user, new_role = users[0], Role(words[0])
+    new_role = Role(words[0])
     current = store.role_of(session, partnership=partnership, user_id=user)
     if current == new_role:
         return inform(
             f"{user_mention(user)} is already {_article(new_role)} of *{escape(partnership.name)}*."
         )
-    if current == Role.OFFICER and officers == [user]:
-        return refuse(
-            f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
-            "and a partnership needs at least one.",
-            "Make someone else an officer first: `/partnership role @someone officer`.",
-        )
+    if refusal := keep_an_officer(officers, partnership, user):
+        return refusal
     store.set_role(
         session, partnership=partnership, user_id=user, role=new_role, by=ctx.user_id, now=ctx.now
     )
@@ -153,6 +150,29 @@ def role(session: Session, ctx: Context, text: str) -> Reply:
     return confirm(
         f":bust_in_silhouette: {user_mention(user)} is now {_article(new_role)} of "
         f"*{escape(partnership.name)}*{was}, set by {user_mention(ctx.user_id)}."
+    )
+
+
+def one_person(text: str, usage: str) -> tuple[str, list[str]] | Reply:
+    """The one person mentioned and the other words, lower case; or a refusal."""
+    users = find_user_mentions(text)
+    if len(users) != 1:
+        return refuse(
+            "Name exactly one person, picked from Slack's @-autocomplete so the name turns "
+            "into a mention.",
+            usage,
+        )
+    return users[0], plain_words(remove_user_mentions(text)).lower().split()
+
+
+def keep_an_officer(officers: list[str], partnership: Partnership, user: str) -> Reply | None:
+    """A refusal when `user` is the only one of `officers` (locked: lock_officers)."""
+    if officers != [user]:
+        return None
+    return refuse(
+        f"{user_mention(user)} is the only officer of *{escape(partnership.name)}*, "
+        "and a partnership needs at least one.",
+        "Make someone else an officer first: `/partnership role @someone officer`.",
     )
 
 
