@@ -15,7 +15,6 @@ from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client, installation_store
 from commands.context import utc_now
-from commands.deadlines.recurrence import roll_on_passed
 from commands.reminder_plans import plan_all
 from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
@@ -50,8 +49,6 @@ def run(settings: Settings) -> None:
     # hand): once here, not once in every worker.
     engine = make_engine(settings.database_url)
     in_transaction(engine, lambda session: plan_all(session, settings.tz, utc_now()))
-    # Repeating deadlines that passed while the bot was down get their next occurrence.
-    in_transaction(engine, lambda session: roll_on_passed(session, settings.tz, utc_now()))
     team = "each installed workspace"
     if settings.multi_workspace:
         _check_token_key(settings, engine)

@@ -16,6 +16,7 @@ from bot import metrics
 from bot.config import Settings, load_settings
 from bot.slack_api import installation_store
 from commands.context import Clock, utc_now
+from commands.deadlines.recurrence import roll_on_passed
 from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
 from scheduler.housekeeping import housekeep
 from scheduler.wake_up import start_clock
@@ -57,8 +58,11 @@ def start_reminders(
         lease=timedelta(seconds=settings.reminder_lease),
     )
 
-    def housekeeping() -> None:
-        in_transaction(engine, lambda s: housekeep(s, now=clock(), retention=settings.retention))
+    def housekeeping() -> None:  # hourly, and at start
+        now = clock()
+        # A repeating deadline that passed (unmarked) gets its next occurrence.
+        in_transaction(engine, lambda s: roll_on_passed(s, settings.tz, now))
+        in_transaction(engine, lambda s: housekeep(s, now=now, retention=settings.retention))
 
     scheduler = start_clock(
         dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders

@@ -11,7 +11,9 @@ from sqlmodel import Session, col, select
 from commands.deadlines.recurrence import after, roll_on_passed, take_repeat
 from formatting.timefmt import uk_datetime
 from storage.models import Deadline, Reminder, ReminderState
+from tests.fake_slack import eventually
 from tests.helpers import NOW
+from tests.processes import BotProcess
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"
@@ -127,3 +129,16 @@ def test_a_repeating_window_moves_both_ends(officer, engine):
         following = session.exec(select(Deadline).where(Deadline.number == 2)).one()
     assert uk_datetime(following.opens_at, LONDON) == "Wed 31 May 2028, 09:00 BST"
     assert uk_datetime(following.due_at, LONDON) == "Sat 30 Sep 2028, 17:00 BST"
+
+
+@pytest.mark.process
+def test_a_running_bot_rolls_on_an_occurrence_that_passed(officer, engine, env, tmp_path):
+    # Added at tests.helpers.NOW; the bot runs on the real clock, after 30 November 2026.
+    officer("/deadline", 'add "Monthly return" 5pm 30 November every month')
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        eventually(lambda: len(rows(engine)) == 2, what="the next occurrence")
+    finally:
+        assert bot.stop() == 0
+    (_, following) = rows(engine)
+    assert following[2:] == ("month", False)
