@@ -24,6 +24,10 @@ from storage.outbox import claimable
 from storage.types import UTCDateTime
 
 Channel = tuple[str, str]  # (team_id, channel_id)
+SAME_CHANNEL = and_(
+    col(ChannelClaim.team_id) == Reminder.team_id,
+    col(ChannelClaim.channel_id) == Reminder.channel_id,
+)
 
 
 def claim(
@@ -32,14 +36,10 @@ def claim(
     """Up to `limit` channels that have a claimable row and no live claim, now held by
     `token` for `lease`, in one statement: those free longest (or never claimed) first,
     then those with the earliest row."""
-    same_channel = and_(
-        col(ChannelClaim.team_id) == Reminder.team_id,
-        col(ChannelClaim.channel_id) == Reminder.channel_id,
-    )
     free = or_(col(ChannelClaim.claimed_until).is_(None), col(ChannelClaim.claimed_until) <= now)
     waiting = (
         select(Reminder.team_id, Reminder.channel_id)
-        .outerjoin(ChannelClaim, same_channel)
+        .outerjoin(ChannelClaim, SAME_CHANNEL)
         .where(claimable(now, lease), free)
         .group_by(col(Reminder.team_id), col(Reminder.channel_id))
         .order_by(
@@ -111,12 +111,8 @@ def renew(session: Session, *, token: str, channel: Channel, until: datetime) ->
 
 def next_free(session: Session, *, now: datetime, lease: timedelta) -> datetime | None:
     """When a row that is claimable now can next be posted: its channel's claim ends."""
-    same_channel = and_(
-        col(ChannelClaim.team_id) == Reminder.team_id,
-        col(ChannelClaim.channel_id) == Reminder.channel_id,
-    )
     return session.exec(
         select(func.min(ChannelClaim.claimed_until))
-        .join(Reminder, same_channel)
+        .join(Reminder, SAME_CHANNEL)
         .where(claimable(now, lease), col(ChannelClaim.claimed_until) > now)
     ).one()

@@ -142,7 +142,18 @@ def claim(
     ).all()
     ids = [row_id for (row_id,) in taken]
     taken_rows = select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-    return list(session.exec(taken_rows))
+    rows = list(session.exec(taken_rows))
+    _load_subjects(session, rows)
+    return rows
+
+
+def _load_subjects(session: Session, rows: Sequence[Reminder]) -> None:
+    """The deadlines and events the rows remind of, one query each: their wording then
+    finds them in the session rather than asking for each one."""
+    for model, subject in ((Deadline, "deadline"), (Event, "event")):
+        wanted = [row.subject_id for row in rows if row.subject == subject]
+        if wanted:
+            session.exec(select(model).where(col(model.id).in_(wanted))).all()
 
 
 def claimable(now: datetime, lease: timedelta):
