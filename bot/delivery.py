@@ -18,6 +18,7 @@ from bot.people import real_names
 from commands.assess.threads import thread_started
 from commands.reply import DirectFiles, Post, Reply, could_not_post
 from formatting.slack_text import escape
+from scheduler.stuck_starts import parent_metadata
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,13 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
         for message in reply.posts:
             post(client, message)
         if reply.thread:
-            parent = client.chat_postMessage(channel=channel_id, text=reply.thread.text)
+            # Marked, so that a parent posted but not recorded (the process died) is
+            # found again by scheduler.stuck_starts instead of posted twice.
+            parent = client.chat_postMessage(
+                channel=channel_id,
+                text=reply.thread.text,
+                metadata=parent_metadata(reply.thread.run_id),
+            )
             for message in thread_started(
                 engine,
                 team_id=team_id,

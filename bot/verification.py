@@ -23,9 +23,14 @@ _DIGITS = re.compile(r"[0-9]{1,12}")
 UNSIGNED = BoltResponse(status=401, body={"error": "invalid request"})
 MALFORMED = BoltResponse(status=400, body={"error": "malformed request"})
 
-# Fields Bolt and our listeners read without checking their type, and that type.
-_TYPES: dict[str, type] = {"event": dict, "team": dict, "view": dict, "authorizations": list}
+# Fields Bolt and our listeners read without checking their type, and that type: of
+# the body, of its lists' items, and of the events we subscribe to (and their edits).
+_TYPES: dict[str, type] = {"event": dict, "team": dict, "view": dict}
+_TYPES |= dict.fromkeys(("authorizations", "actions"), list)
 _TYPES |= dict.fromkeys(("team_id", "user_id", "channel_id", "event_id", "command"), str)
+_EVENT_TYPES: dict[str, type] = {"message": dict, "previous_message": dict}
+_EVENT_TYPES |= dict.fromkeys(("type", "subtype", "user", "channel", "text", "ts"), str)
+_EVENT_TYPES["thread_ts"] = str
 
 
 def signed_by_slack(
@@ -64,10 +69,23 @@ def slack_request(
 
 def well_formed(body: object) -> bool:
     """An object whose fields of Slack's own have the types Slack gives them."""
-    if not isinstance(body, dict):
+    if not _typed(body, _TYPES):
         return False
-    typed = all(isinstance(body[key], kind) for key, kind in _TYPES.items() if key in body)
-    return typed and all(isinstance(item, dict) for item in body.get("authorizations", []))
+    assert isinstance(body, dict)
+    items = [*body.get("authorizations", []), *body.get("actions", [])]
+    event = body.get("event", {})
+    return (
+        all(isinstance(item, dict) for item in items)
+        and _typed(event, _EVENT_TYPES)
+        and _typed(event.get("message", {}), _EVENT_TYPES)
+    )
+
+
+def _typed(fields: object, types: dict[str, type]) -> bool:
+    """A dict whose fields named in `types` (those present) have those types."""
+    if not isinstance(fields, dict):
+        return False
+    return all(isinstance(fields[key], kind) for key, kind in types.items() if key in fields)
 
 
 class StrictRequestVerification(RequestVerification):

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from commands.context import Clock
 from scheduler import nudges, reminder_wording
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
+from scheduler.stuck_starts import finish_stuck_starts
 from storage import channel_claims, outbox
 from storage.models import Reminder, ReminderState, saved_id
 from storage.transaction import in_transaction
@@ -131,6 +132,7 @@ class Dispatcher:
 
     def _run(self) -> Summary:
         summary = Summary()
+        finish_stuck_starts(self.engine, self.client_for, tz=self.tz, now=self.clock())
         in_transaction(self.engine, self._settle)
         in_flight: set[Future] = set()
         try:

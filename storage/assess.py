@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -179,3 +179,22 @@ def runs_waiting(
             )
         )
     )
+
+
+def claim_stuck_starts(
+    session: Session, *, started_before: datetime, now: datetime
+) -> list[AssessRun]:
+    """Runs still STARTING since before `started_before`: the process that acknowledged
+    `/assess start` died before their thread was posted or recorded. Each is claimed
+    for this caller by moving its last activity to `now` in one UPDATE, so of two
+    dispatchers only one finishes it, and a second try waits as long again."""
+    claimed = session.exec(
+        update(AssessRun)
+        .where(
+            col(AssessRun.status) == RunStatus.STARTING,
+            col(AssessRun.last_activity_at) < started_before,
+        )
+        .values(last_activity_at=now)
+        .returning(col(AssessRun.id))
+    ).scalars()
+    return [run for run_id in claimed if (run := session.get(AssessRun, run_id)) is not None]

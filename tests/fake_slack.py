@@ -173,7 +173,7 @@ class FakeSlack:
                     (m for messages in self.messages.values() for m in messages),
                     key=lambda m: float(m["ts"]),
                 )
-                if m.get("metadata")
+                if (m.get("metadata") or {}).get("event_type") == "partnerbot_reminder"
             ]
 
     def _answer(self, call: Call) -> tuple[int, dict, dict]:

@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 from datetime import UTC, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,6 +85,19 @@ MALFORMED = {
     "a null event": (json.dumps(_EVENT | {"event": None}).encode(), JSON_TYPE),
     "a null team_id": (json.dumps(_EVENT | {"team_id": None}).encode(), JSON_TYPE),
     "a null authorization": (json.dumps(_EVENT | {"authorizations": [None]}).encode(), JSON_TYPE),
+    "an event of no type": (json.dumps(_EVENT | {"event": {"type": None}}).encode(), JSON_TYPE),
+    "an edit of nothing": (
+        json.dumps(_EVENT | {"event": {"type": "message", "message": None}}).encode(),
+        JSON_TYPE,
+    ),
+    "a message with null text": (
+        json.dumps(_EVENT | {"event": {"type": "message", "text": None}}).encode(),
+        JSON_TYPE,
+    ),
+    "a null action": (
+        b"payload=" + quote(json.dumps({"type": "block_actions", "actions": [None]})).encode(),
+        FORM_TYPE,
+    ),
 }
 
 

@@ -32,7 +32,8 @@ def posts(fake_slack) -> list[dict]:
     return [
         c.body
         for c in fake_slack.calls_to("chat.postMessage")
-        if c.response.get("ok") and c.body.get("metadata")
+        if c.response.get("ok")
+        and (c.body.get("metadata") or {}).get("event_type") == "partnerbot_reminder"
     ]
 
 

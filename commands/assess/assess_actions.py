@@ -5,6 +5,8 @@ and commands.assess.threads hands it the thread's events.
 """
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -27,7 +29,7 @@ from commands.reply import (
     line_sections,
     refuse,
 )
-from commands.schedule import DEADLINE_TIME, shown
+from commands.schedule import DEADLINE_TIME
 from formatting.slack_text import (
     escape,
     find_user_mentions,
@@ -37,7 +39,7 @@ from formatting.slack_text import (
     user_mention,
     whole_number,
 )
-from formatting.timefmt import time_left, uk_date
+from formatting.timefmt import time_left, uk_date, when_and_left
 from storage import assess as store
 from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus, saved_id
 from storage.partnerships import lock_partnership, role_of
@@ -113,17 +115,25 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
             last_activity_at=ctx.now,
         ),
     )
-    due_line = f" · due {shown(due.instant, ctx)}" if due else ""
-    parent = (
-        f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "
-        f"questionnaire *{run.number}*\n"
-        f"Answered by {user_mention(assignee)} · {len(parsed.questions)} questions{due_line}\n"
-        "Replies in this thread answer it, one question at a time; say `help` there for more."
-    )
+    parent = thread_parent(run, partnership, ctx.tz, ctx.now)
     return Reply(
         text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
         f"{user_mention(assignee)} in a thread in this channel.",
         thread=ThreadStart(run_id=saved_id(run), text=parent),
+    )
+
+
+def thread_parent(run: AssessRun, partnership: Partnership, tz: ZoneInfo, now: datetime) -> str:
+    """The message a run's thread hangs from (posted after the ack, or later by
+    scheduler.stuck_starts when the process died before it was)."""
+    parsed = parse_template(run.source)
+    due_line = f" · due {when_and_left(run.due_at, now, tz)}" if run.due_at else ""
+    return (
+        f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "
+        f"questionnaire *{run.number}*\n"
+        f"Answered by {user_mention(run.assignee_id)} · {len(parsed.questions)} questions"
+        f"{due_line}\n"
+        "Replies in this thread answer it, one question at a time; say `help` there for more."
     )
 
 
