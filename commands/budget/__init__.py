@@ -40,7 +40,14 @@ for officers; anyone in the channel can read."""
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
-        session, ctx, text, command="/budget", actions=ACTIONS, default="show", help_text=HELP
+        session,
+        ctx,
+        text,
+        command="/budget",
+        actions=ACTIONS,
+        default="show",
+        help_text=HELP,
+        writes=WRITES,
     )
 
 
@@ -56,3 +63,6 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
 }
+
+# The actions that change something (commands.family.route).
+WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel"})

@@ -36,7 +36,14 @@ same title and time."""
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
-        session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
+        session,
+        ctx,
+        text,
+        command="/deadline",
+        actions=ACTIONS,
+        default="list",
+        help_text=HELP,
+        writes=WRITES,
     )
 
 
@@ -51,3 +58,6 @@ ACTIONS: dict[str, Action] = {
     "ical": ical,
     "digest": digest,
 }
+
+# The actions that change something (commands.family.route).
+WRITES = frozenset({"add", "window", "done", "remove", "move", "remind"})
