@@ -2,6 +2,7 @@
 unknown option, a channel with no partnership, and refusals raised while parsing."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from sqlmodel import Session
 
@@ -9,6 +10,7 @@ from commands.access import channel_partnership, not_linked
 from commands.context import Context
 from commands.reply import Reply, inform, refuse
 from formatting.slack_text import escape, plain_words, split_first
+from storage.engine import write_lock_first
 from storage.models import Partnership
 
 Action = Callable[[Session, Context, Partnership, str], Reply]
@@ -31,14 +33,19 @@ def route(
     actions: dict[str, Action],
     default: str,
     help_text: str,
+    writes: frozenset[str] = frozenset(),
 ) -> Reply:
+    """Run the action the text names. Those in `writes` change something: on SQLite
+    their transaction takes the write lock at BEGIN, so a change waits its turn rather
+    than reading first and losing the race to write (then run again) under load."""
     word, rest = _action_word(text, default)
     if word == "help":
         return inform(help_text)
     action = actions.get(word)
     if action is None:
         return refuse(f"`{command}` has no `{escape(plain_words(word))}` option.", help_text)
-    partnership = channel_partnership(session, ctx)
+    with write_lock_first() if word in writes else nullcontext():
+        partnership = channel_partnership(session, ctx)
     if partnership is None:
         return not_linked()
     try:

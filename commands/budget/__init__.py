@@ -47,7 +47,14 @@ for officers; anyone in the channel can read."""
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
-        session, ctx, text, command="/budget", actions=ACTIONS, default="show", help_text=HELP
+        session,
+        ctx,
+        text,
+        command="/budget",
+        actions=ACTIONS,
+        default="show",
+        help_text=HELP,
+        writes=WRITES,
     )
 
 
@@ -64,3 +71,6 @@ ACTIONS: dict[str, Action] = {
     "chart": chart,
     "undo": undo,
 }
+
+# The actions that change something (commands.family.route).
+WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel"})

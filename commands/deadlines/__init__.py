@@ -40,7 +40,14 @@ same title and time."""
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
-        session, ctx, text, command="/deadline", actions=ACTIONS, default="list", help_text=HELP
+        session,
+        ctx,
+        text,
+        command="/deadline",
+        actions=ACTIONS,
+        default="list",
+        help_text=HELP,
+        writes=WRITES,
     )
 
 
@@ -56,3 +63,6 @@ ACTIONS: dict[str, Action] = {
     "ical": ical,
     "digest": digest,
 }
+
+# The actions that change something (commands.family.route).
+WRITES = frozenset({"add", "window", "done", "remove", "move", "remind"})

@@ -28,7 +28,14 @@ that has happened; `--again` adds a second one with the same title and time."""
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     return route(
-        session, ctx, text, command="/event", actions=ACTIONS, default="list", help_text=HELP
+        session,
+        ctx,
+        text,
+        command="/event",
+        actions=ACTIONS,
+        default="list",
+        help_text=HELP,
+        writes=WRITES,
     )
 
 
@@ -39,3 +46,6 @@ ACTIONS: dict[str, Action] = {
     "move": move,
     "remind": remind,
 }
+
+# The actions that change something (commands.family.route).
+WRITES = frozenset({"add", "remove", "move", "remind"})
