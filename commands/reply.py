@@ -7,13 +7,22 @@ section text; anything longer is split or summarised, never refused by Slack.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from formatting.slack_limits import (
+    FIELD_TEXT,
+    HEADER_TEXT,
+    MESSAGE_BLOCKS,
+    MESSAGE_TEXT,
+    SECTION_FIELDS,
+    SECTION_TEXT,
+    truncate,
+)
 from formatting.slack_text import escape, plain_words
 
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_TEXT = 40_000
-MAX_FIELDS = 10  # per section
-MAX_FIELD_TEXT = 2000
+MAX_BLOCKS = MESSAGE_BLOCKS
+MAX_SECTION_TEXT = SECTION_TEXT
+MAX_TEXT = MESSAGE_TEXT
+MAX_FIELDS = SECTION_FIELDS
+MAX_FIELD_TEXT = FIELD_TEXT
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Reply:
 def refuse(problem: str, fix: str = "") -> Reply:
     """A private refusal: what was wrong, then what to type instead."""
     text = f":warning: {problem}" + (f"\n{fix}" if fix else "")
-    return Reply(text=text[:MAX_TEXT], ok=False)
+    return Reply(text=truncate(text, MAX_TEXT), ok=False)
 
 
 def open_form(kind: str, example: str) -> Reply:
@@ -100,7 +109,7 @@ def open_form(kind: str, example: str) -> Reply:
 
 def confirm(text: str, blocks: list[dict] | None = None) -> Reply:
     """A change, told to the channel."""
-    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], public=True)
+    return Reply(text=truncate(text, MAX_TEXT), blocks=blocks or [], public=True)
 
 
 def inform(
@@ -110,17 +119,20 @@ def inform(
     direct: DirectFiles | None = None,
 ) -> Reply:
     """An answer for the caller only."""
-    return Reply(text=text[:MAX_TEXT], blocks=blocks or [], upload=upload, direct=direct)
+    return Reply(text=truncate(text, MAX_TEXT), blocks=blocks or [], upload=upload, direct=direct)
 
 
 def fields(*pairs: tuple[str, str]) -> dict:
     """A section of label/value fields: Slack lays them out in two aligned columns."""
-    texts = [f"*{label}*\n{value}"[:MAX_FIELD_TEXT] for label, value in pairs[:MAX_FIELDS]]
+    texts = [truncate(f"*{label}*\n{value}", MAX_FIELD_TEXT) for label, value in pairs[:MAX_FIELDS]]
     return {"type": "section", "fields": [{"type": "mrkdwn", "text": text} for text in texts]}
 
 
 def header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": truncate(text, HEADER_TEXT), "emoji": True},
+    }
 
 
 def section(mrkdwn: str) -> dict:
@@ -164,4 +176,4 @@ def line_sections(
 
 
 def _fit(text: str) -> str:
-    return text if len(text) <= MAX_SECTION_TEXT else text[: MAX_SECTION_TEXT - 1] + "…"
+    return truncate(text, MAX_SECTION_TEXT)
