@@ -48,6 +48,7 @@ def officer(slack):
 def test_the_chart_is_a_png_with_a_bar_per_fund(officer, fake_slack):
     assert officer('fund "Pooled fund" £11,650').public
     assert officer('fund "PtP central fund" £1,500').public
+    # Over ten times the £13,150 already held: recorded only when confirmed.
     assert officer('fund "Calderdale pooled budget" £147k --confirm').public
     assert officer('plan "Pooled fund" Design workshop £12,000 --allow-overcommit').public
     reply = officer("chart")
