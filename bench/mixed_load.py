@@ -60,7 +60,7 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `bot.…` and `tests.…` imports work when run as a script
 
-from bench.support import Client, database, percentile  # noqa: E402
+from bench.support import Client, cpu_seconds, database, percentile, process_tree  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.processes import PARTNERBOT, free_port, http_request  # noqa: E402
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, slash_command_body  # noqa: E402
@@ -187,15 +187,15 @@ class Server:
 
     def pss(self) -> list[float]:
         """MB of PSS of the master, then of each process below it."""
-        pids, found = [self.process.pid], []
-        while pids:
-            pid = pids.pop(0)
+        found = []
+        for pid in process_tree(self.process.pid):
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     found.append(int(line.split()[1]) / 1024)
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                pids += map(int, (task / "children").read_text().split())
         return found
+
+    def cpu(self) -> float:
+        return cpu_seconds(process_tree(self.process.pid))
 
     def stop(self) -> None:
         """SIGTERM to the master (gunicorn stops its workers), SIGKILL if it hangs."""
@@ -215,6 +215,7 @@ class Round:
     latencies: dict[str, list[float]] = field(default_factory=dict)  # seconds by command
     failures: list[str] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0  # seconds of CPU the server's processes used in the round
 
     def ms(self, p: float, command: str | None = None) -> float:
         values = self.latencies.get(command, []) if command else self.all()
@@ -225,6 +226,10 @@ class Round:
 
     def rate(self) -> float:
         return (len(self.all()) + len(self.failures)) / self.wall
+
+    def cpu_ms(self) -> float:
+        """CPU per request: noisy wall-clock figures aside, what bounds throughput."""
+        return self.cpu * 1000 / (len(self.all()) + len(self.failures))
 
 
 def requests_for(seed_: str, partnerships: int):
@@ -267,17 +272,17 @@ def run_round(server: Server, number: int, args) -> Round:
     for thread in threads:
         thread.start()
     start.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server.cpu()
     for thread in threads:
         thread.join()
-    result.wall = time.perf_counter() - started
+    result.wall, result.cpu = time.perf_counter() - started, server.cpu() - cpu
     return result
 
 
 def medians(rounds: list[Round], server: str) -> list[float]:
     """p50 and p99 in ms and requests per second: each the median over the rounds."""
     mine = [r for r in rounds if r.server == server]
-    figures = (lambda r: r.ms(50), lambda r: r.ms(99), Round.rate)
+    figures = (lambda r: r.ms(50), lambda r: r.ms(99), Round.rate, Round.cpu_ms)
     return [statistics.median(f(r) for r in mine) for f in figures]
 
 
@@ -288,9 +293,13 @@ def report(rounds: list[Round], starts: list[float], memory: list[float]) -> Non
             f"{i // 2 + 1:>5}  {r.server:<6} {len(r.all()):>6} {len(r.failures):>6} "
             f"{r.ms(50):>8.2f} {r.ms(99):>8.2f} {r.rate():>6.1f}"
         )
-    (f50, f99, frate), (b50, b99, brate) = medians(rounds, "floor"), medians(rounds, "bot")
-    print(f"\nmedians: floor p50 {f50:.2f} ms, p99 {f99:.2f} ms, {frate:.1f} req/s")
-    print(f"           bot p50 {b50:.2f} ms, p99 {b99:.2f} ms, {brate:.1f} req/s")
+    figures = {server: medians(rounds, server) for server in ("floor", "bot")}
+    (f50, f99, frate, fcpu), (b50, b99, brate, bcpu) = figures["floor"], figures["bot"]
+    for server, (p50, p99, rate, cpu) in figures.items():
+        head = "\nmedians:" if server == "floor" else " " * 8
+        print(f"{head} {server:>5} p50 {p50:.2f} ms, p99 {p99:.2f} ms, {rate:.1f} req/s, ", end="")
+        print(f"{cpu:.2f} CPU ms/request")
+    print(f"CPU per request: the bot {bcpu / fcpu:.2f}x the floor's (bounds throughput)")
     print("\nthe bot, all rounds together, per command:")
     bot = Round("bot")
     for label, values in (item for r in rounds[1::2] for item in r.latencies.items()):

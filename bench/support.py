@@ -1,9 +1,10 @@
 """What the benchmarks share: a throw-away database, the bot as a process, a timed
-keep-alive client for signed commands, and percentiles."""
+keep-alive client for signed commands, percentiles and processes' CPU time."""
 
 import contextlib
 import json
 import math
+import os
 import sys
 import time
 import uuid
@@ -41,6 +42,26 @@ def database(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid, then every process below it."""
+    pids, found = [pid], []
+    while pids:
+        found.append(pids.pop(0))
+        for task in Path(f"/proc/{found[-1]}/task").iterdir():
+            pids += map(int, (task / "children").read_text().split())
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds the processes have used (/proc/PID/stat)."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):  # a process that has just ended
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
