@@ -8,6 +8,7 @@ chat.postMessage ("text ... truncated at 40,000 characters") and views.publish.
 """
 
 import re
+from collections.abc import Callable
 
 MESSAGE_BLOCKS = 50  # blocks in one message
 VIEW_BLOCKS = 100  # blocks in a Home tab or a modal
@@ -57,3 +58,19 @@ def _safe_cut(text: str, room: int) -> int:
 def more_note(count: int, noun: str, how: str = "") -> str:
     """`…and 41 more funds: type `/budget``: how much more there is, and how to see it."""
     return f"{ELLIPSIS}and {count:,} more {noun}" + (f": {how}" if how else "")
+
+
+def fit_lines(lines: list[str], limit: int, more: Callable[[int], str]) -> str:
+    """As many whole lines as fit in `limit` characters, then `more(n)` for the n left
+    out (`…and 41 more funds: type /budget`), so nothing is cut mid-line."""
+    whole = "\n".join(lines)
+    if len(whole) <= limit:
+        return whole
+    kept: list[str] = []
+    size = len(more(len(lines)))  # room for the note, at its longest
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join([*kept, more(len(lines) - len(kept))])

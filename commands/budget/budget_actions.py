@@ -55,6 +55,13 @@ def show(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     if not plain_words(text):
+        if not store.funds_of(session, partnership=partnership):  # a form with no fund to pick
+            return refuse(
+                f"{escape(partnership.name)} has no funds yet, so there is nothing to plan "
+                "spend from.",
+                'Create a fund first: `/budget fund "Pooled fund" £10,000 from "Surrey County '
+                'Council"`, then `/budget plan`.',
+            )
         return open_form("plan", '/budget plan "Pooled fund" Venue £2,000')
     typed, confirmed = take_flag(text, "confirm")
     text, allow_overcommit = take_flag(typed, "allow-overcommit")
