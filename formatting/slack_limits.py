@@ -24,7 +24,8 @@ OPTION_TEXT = 75
 OPTION_VALUE = 150
 SELECT_OPTIONS = 100  # a static select holds 1-100 options; beyond, an external source
 MODAL_TITLE = 24  # also the modal's submit and close buttons
-IMAGE_ALT_TEXT = 2000
+IMAGE_ALT_TEXT = 2000  # an image block's alt_text
+FILE_ALT_TEXT = 1000  # an uploaded image's alt_txt (files.getUploadURLExternal)
 PLAIN_INPUT = 3000  # a plain_text_input's max_length
 
 ELLIPSIS = "…"

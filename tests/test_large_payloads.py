@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from commands.dispatch import dispatch
 from commands.form_views import FORMS, command_form
 from commands.home_view import home_view
+from formatting.slack_limits import FILE_ALT_TEXT
 from scheduler import digest_message
 from storage.models import AssessRun, Deadline, Event, Reminder
 from tests.helpers import CTX, NOW
@@ -144,3 +145,15 @@ def test_a_form_with_nothing_to_choose_is_a_note_saying_what_to_do_first(engine,
         view = command_form(session, "plan", team_id="T1", channel_id="C2", user_id=OFFICER)
     assert view_problems(view) == [] and "callback_id" not in view
     assert "Create a fund first" in shown(view["blocks"])
+
+
+def test_the_chart_s_table_and_alt_text_fit_slack(engine, ctx):
+    upload = dispatch(engine, ctx, "/budget", "chart").upload
+    assert upload is not None
+    assert message_problems(upload.comment, []) == []
+    assert upload.comment.count("\n") == FUNDS + 1  # the heading, the columns, every fund
+    assert len(upload.alt_text) <= FILE_ALT_TEXT
+    stated = upload.alt_text.count(" committed, ")  # one a fund described
+    assert upload.alt_text.endswith(
+        f"…and {FUNDS - stated} more funds: the table posted with the chart lists them all"
+    )

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.budget import budget_checks, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
+from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
     MAX_DESCRIPTION,
     MAX_OPTION,
@@ -259,6 +260,13 @@ def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -
     title = f"Budget of {partnership.name}"
     bars = [Bar(f.fund.name, f.total, f.committed, f.spent) for f in funds]
     return inform(
-        f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel.",
-        upload=Upload(filename=filename, title=title, content=partial(drawn_apart, title, bars)),
+        f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel, "
+        "with its figures as a table.",
+        upload=Upload(
+            filename=filename,
+            title=title,
+            content=partial(drawn_apart, title, bars),
+            alt_text=chart_alt_text(title, bars),
+            comment=chart_table(title, bars),
+        ),
     )
