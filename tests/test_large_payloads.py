@@ -157,3 +157,20 @@ def test_the_chart_s_table_and_alt_text_fit_slack(engine, ctx):
     assert upload.alt_text.endswith(
         f"…and {FUNDS - stated} more funds: the table posted with the chart lists them all"
     )
+
+
+def test_more_events_than_a_message_holds_are_counted_with_where_to_see_them(engine, ctx):
+    with Session(engine) as session:
+        row = session.exec(select(Event)).first()
+        first = {k: v for k, v in row.model_dump().items() if k != "id"}
+        extra = [first | {"number": 1000 + n} for n in range(900)]
+        session.exec(insert(Event), params=extra)
+        session.commit()
+    reply = dispatch(engine, ctx, "/event", "list all")
+    assert message_problems(reply.text, reply.blocks) == []
+    note = reply.blocks[-1]["elements"][0]["text"]
+    shown_events = shown(reply.blocks).count("`#")
+    assert note == (
+        f"…and {DATED + 900 - shown_events} more than one message holds: "
+        "`/deadline ical` has every one of them."
+    )
