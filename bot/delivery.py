@@ -127,6 +127,8 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
                 filename=reply.upload.filename,
                 title=reply.upload.title,
                 content=reply.upload.data(names),
+                alt_txt=reply.upload.alt_text or None,
+                initial_comment=reply.upload.comment or None,
             )
         for message in reply.posts:
             post(client, message)

@@ -112,6 +112,10 @@ class Shell:
         shown = []
         if reply.upload is not None:
             shown.append(self._file(reply.upload))
+            if reply.upload.comment:  # Slack posts it with the file
+                shown.append(
+                    self._show(Post(text=reply.upload.comment, channel_id=self.channel_id))
+                )
         if reply.direct is not None:  # Slack sends these in a direct message
             shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
         shown += map(self._show, reply.posts)

@@ -1,6 +1,7 @@
 """What is coming up for a partnership: deadlines, window openings and closings, and
 events in one list, soonest first. The weekly digest and the Home tab both show it."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,13 @@ from storage import deadlines
 from storage.models import Deadline, Partnership
 
 
+@dataclass(frozen=True)
+class Item:
+    at: datetime
+    kind: str  # what it is, in words: a long list is summarised by day and kind
+    line: str
+
+
 def agenda(
     session: Session,
     partnership: Partnership,
@@ -21,19 +29,39 @@ def agenda(
     until: datetime | None = None,
     limit: int | None = None,
 ) -> list[str]:
+    return [item.line for item in agenda_items(session, partnership, now, tz, until=until)][:limit]
+
+
+def agenda_items(
+    session: Session,
+    partnership: Partnership,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    until: datetime | None = None,
+) -> list[Item]:
     items = [
-        (deadlines.sort_instant(d, now), _deadline_line(d, now, tz))
+        Item(deadlines.sort_instant(d, now), _deadline_kind(d, now), _deadline_line(d, now, tz))
         for d in deadlines.deadlines_of(session, partnership=partnership, now=now)
     ]
     items += [
-        (
+        Item(
             e.starts_at,
-            f":round_pushpin: *{escape(e.title)}* {span_and_left(e.starts_at, e.ends_at, now, tz)}",
+            "event",
+            # "Event" in words: the pin alone is lost on a screen reader (WCAG 2.2 AA).
+            f":round_pushpin: Event *{escape(e.title)}* "
+            + span_and_left(e.starts_at, e.ends_at, now, tz),
         )
         for e in deadlines.events_of(session, partnership=partnership, now=now)
     ]
-    items = [item for item in items if until is None or item[0] <= until]
-    return [line for _, line in sorted(items, key=lambda item: item[0])][:limit]
+    items = [item for item in items if until is None or item.at <= until]
+    return sorted(items, key=lambda item: item.at)
+
+
+def _deadline_kind(deadline: Deadline, now: datetime) -> str:
+    if deadline.opens_at is None:
+        return "deadline"
+    return "window opening" if deadline.opens_at > now else "window closing"
 
 
 def _deadline_line(deadline: Deadline, now: datetime, tz: ZoneInfo) -> str:

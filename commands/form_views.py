@@ -14,7 +14,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from commands.assess.templates import builtin_sources
 from commands.schedule import MAX_TITLE
+from formatting.slack_limits import OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
 from formatting.slack_text import escape, plain_words
 from storage import assess, budgets
 from storage.models import Partnership, Role
@@ -38,12 +40,18 @@ class Form:
     fields: Callable[[Session, Partnership, str], list[dict]]
     to_text: Callable[[Values], str]  # the command's text from the submitted values
     refusals_at: str  # the block a refusal from the command is shown next to
+    nothing_to_choose: str = ""  # what to do first, when a list to choose from is empty
 
 
 def form_view(
     session: Session, kind: str, partnership: Partnership, *, channel_id: str, user_id: str
 ) -> dict:
     form = FORMS[kind]
+    fields = form.fields(session, partnership, user_id)
+    # Slack refuses a select with no options (invalid_arguments) and the user sees
+    # nothing at all: say instead what to do first.
+    if any(field["element"].get("options") == [] for field in fields):
+        return _note(f"{partnership.name[:140]}: {form.nothing_to_choose}")
     return {
         "type": "modal",
         "callback_id": f"form_{kind}",
@@ -53,7 +61,7 @@ def form_view(
         "private_metadata": json.dumps({"channel": channel_id}),
         "blocks": [
             {"type": "context", "elements": [_plain(f"For {partnership.name[:140]}")]},
-            *form.fields(session, partnership, user_id),
+            *fields,
         ],
     }
 
@@ -124,7 +132,7 @@ def _event_fields(session: Session, partnership: Partnership, user_id: str) -> l
 
 
 def _plan_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
-    funds = budgets.funds_of(session, partnership=partnership)[:100]  # Slack's option limit
+    funds = budgets.funds_of(session, partnership=partnership)[:SELECT_OPTIONS]
     return [
         _input("fund", "Fund", _select([f.name for f in funds], "Choose a fund")),
         _input("description", "What it is for", _text_input(300, "Design workshop")),
@@ -137,9 +145,12 @@ def _plan_fields(session: Session, partnership: Partnership, user_id: str) -> li
 
 
 def _assess_fields(session: Session, partnership: Partnership, user_id: str) -> list[dict]:
-    templates = assess.templates_of(session, team_id=partnership.team_id)[:100]
+    # The built-in questionnaires are stored on a workspace's first /assess: offered
+    # before then too, as the command would start them.
+    stored = [t.name for t in assess.templates_of(session, team_id=partnership.team_id)]
+    names = list(dict.fromkeys([*builtin_sources(), *stored]))[:SELECT_OPTIONS]
     return [
-        _input("template", "Questionnaire", _select([t.name for t in templates], "Choose one")),
+        _input("template", "Questionnaire", _select(names, "Choose one")),
         _input("who", "Answered by", {"type": "users_select", "initial_user": user_id}),
         _input("due", "Due date", {"type": "datepicker"}, optional=True),
     ]
@@ -240,7 +251,9 @@ def _select(names: list[str], placeholder: str) -> dict:
     return {
         "type": "static_select",
         "placeholder": _plain(placeholder),
-        "options": [{"text": _plain(name[:75]), "value": name[:150]} for name in names],
+        "options": [
+            {"text": _plain(name[:OPTION_TEXT]), "value": name[:OPTION_VALUE]} for name in names
+        ],
     }
 
 
@@ -251,6 +264,23 @@ def _plain(text: str) -> dict:
 FORMS = {
     "deadline": Form("Add a deadline", "/deadline", _deadline_fields, _deadline_text, "date"),
     "event": Form("Add an event", "/event", _event_fields, _event_text, "date"),
-    "plan": Form("Plan spend", "/budget", _plan_fields, _plan_text, "amount"),
-    "assess": Form("Start a questionnaire", "/assess", _assess_fields, _assess_text, "template"),
+    "plan": Form(
+        "Plan spend",
+        "/budget",
+        _plan_fields,
+        _plan_text,
+        "amount",
+        "there are no funds to plan spend from yet. Create a fund first: in the "
+        'partnership\'s channel type /budget fund "Pooled fund" £10,000 from "Surrey '
+        'County Council", then plan spend from it.',
+    ),
+    "assess": Form(
+        "Start a questionnaire",
+        "/assess",
+        _assess_fields,
+        _assess_text,
+        "template",
+        "there are no questionnaires to start. Add one first: /assess template add, "
+        "followed by the questionnaire in YAML.",
+    ),
 }

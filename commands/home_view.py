@@ -17,13 +17,15 @@ from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
 from formatting.money import format_money
+from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
 from storage import assess, budgets
 from storage.models import AssessRun, Partnership, Role, RunStatus
 from storage.partnerships import partnerships_of_user
 
-MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
+MAX_HOME_BLOCKS = VIEW_BLOCKS
 NEXT_DATES = 5
+RUNS_SHOWN = 5  # a block each: more would crowd out the person's other partnerships
 ANSWERING = (RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REVIEW)
 OFFICER_ACTIONS = {  # action_id -> button label
     "home_add_deadline": "Add deadline",
@@ -51,7 +53,9 @@ def home_view(
         part = _partnership(session, partnership, role, user_id, now, tz, permalink)
         if len(blocks) + len(part) > MAX_HOME_BLOCKS - 1:
             rest = ", ".join(f"*{escape(p.name)}*" for p, _ in memberships[shown:])
-            blocks.append(context(f"…and {len(memberships) - shown} more partnerships: {rest}"))
+            more = len(memberships) - shown
+            noun = "partnership" if more == 1 else "partnerships"
+            blocks.append(context(more_note(more, noun, rest)))
             break
         blocks += part
     return _view(blocks)
@@ -96,7 +100,7 @@ def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tup
     return [
         (run.channel_id, run.thread_ts)
         for partnership, _ in partnerships_of_user(session, team_id=team_id, user_id=user_id)
-        for run in _answering(session, partnership, user_id)
+        for run in _answering(session, partnership, user_id)[:RUNS_SHOWN]
         if run.thread_ts  # always: _answering() keeps runs with a thread (this tells mypy)
     ]
 
@@ -111,15 +115,25 @@ def _funds(session: Session, partnership: Partnership) -> list[dict]:
         f"*{format_money(f.remaining)} left*" + (f"  {flag(f)}" if flag(f) else "")
         for f in funds
     ]
-    return [section("*Budget*\n" + "\n".join(lines))]
+    heading = "*Budget*\n"
+    shown = fit_lines(
+        lines,
+        SECTION_TEXT - len(heading),
+        lambda n: more_note(n, "fund" if n == 1 else "funds", "type `/budget` to see them all"),
+    )
+    return [section(heading + shown)]
 
 
 def _runs(
     session: Session, partnership: Partnership, user_id: str, permalink: Permalink
 ) -> list[dict]:
-    return [
-        _run_block(session, run, permalink) for run in _answering(session, partnership, user_id)
-    ]
+    runs = _answering(session, partnership, user_id)
+    blocks = [_run_block(session, run, permalink) for run in runs[:RUNS_SHOWN]]
+    if len(runs) > RUNS_SHOWN:
+        more = len(runs) - RUNS_SHOWN
+        noun = "questionnaire" if more == 1 else "questionnaires"
+        blocks.append(context(more_note(more, f"{noun} for you", "type `/assess status`")))
+    return blocks
 
 
 def _answering(session: Session, partnership: Partnership, user_id: str) -> list[AssessRun]:

@@ -38,6 +38,8 @@ class Upload:
     # bot can look up (users.info), for the Slack user ids in `people`.
     named: Callable[[dict[str, str]], bytes] | None = None
     people: tuple[str, ...] = ()
+    alt_text: str = ""  # an image's text equivalent, read by screen readers
+    comment: str = ""  # posted with the file (a chart's figures as a table)
 
     def data(self, names: dict[str, str] | None = None) -> bytes:
         if self.named is not None:

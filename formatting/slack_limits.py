@@ -8,6 +8,7 @@ chat.postMessage ("text ... truncated at 40,000 characters") and views.publish.
 """
 
 import re
+from collections.abc import Callable
 
 MESSAGE_BLOCKS = 50  # blocks in one message
 VIEW_BLOCKS = 100  # blocks in a Home tab or a modal
@@ -23,7 +24,8 @@ OPTION_TEXT = 75
 OPTION_VALUE = 150
 SELECT_OPTIONS = 100  # a static select holds 1-100 options; beyond, an external source
 MODAL_TITLE = 24  # also the modal's submit and close buttons
-IMAGE_ALT_TEXT = 2000
+IMAGE_ALT_TEXT = 2000  # an image block's alt_text
+FILE_ALT_TEXT = 1000  # an uploaded image's alt_txt (files.getUploadURLExternal)
 PLAIN_INPUT = 3000  # a plain_text_input's max_length
 
 ELLIPSIS = "…"
@@ -57,3 +59,19 @@ def _safe_cut(text: str, room: int) -> int:
 def more_note(count: int, noun: str, how: str = "") -> str:
     """`…and 41 more funds: type `/budget``: how much more there is, and how to see it."""
     return f"{ELLIPSIS}and {count:,} more {noun}" + (f": {how}" if how else "")
+
+
+def fit_lines(lines: list[str], limit: int, more: Callable[[int], str]) -> str:
+    """As many whole lines as fit in `limit` characters, then `more(n)` for the n left
+    out (`…and 41 more funds: type /budget`), so nothing is cut mid-line."""
+    whole = "\n".join(lines)
+    if len(whole) <= limit:
+        return whole
+    kept: list[str] = []
+    size = len(more(len(lines)))  # room for the note, at its longest
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join([*kept, more(len(lines) - len(kept))])

@@ -14,6 +14,7 @@ from commands.context import Context
 from storage.models import BudgetLine, Deadline, Event, Partnership, Reminder
 from tests.fake_time import LONDON
 from tests.helpers import NOW
+from tests.slack_checks import view_problems
 from tests.slack_requests import BOT_TOKEN, SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
@@ -248,3 +249,23 @@ def test_a_form_for_a_channel_unlinked_since_the_command_says_so(engine, fake_sl
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.url)
     open_command_form(client, engine, trigger_id="1.2.3", ctx=ctx, kind="deadline")
     assert "isn't linked to a partnership any more" in json.dumps(opened(fake_slack))
+
+
+def test_with_no_funds_plan_spend_says_to_create_a_fund_rather_than_an_empty_form(
+    slack, fake_slack, engine
+):
+    assert slack.command("/partnership", "create Runnymede LSP", user=OFFICER).public
+    with Session(engine) as session:
+        partnership_id = session.exec(select(Partnership.id)).one()
+    typed = slack.command("/budget", "plan", user=OFFICER)
+    assert "Runnymede LSP has no funds yet" in typed.text
+    assert '`/budget fund "Pooled fund" £10,000 from "Surrey County Council"`' in typed.text
+    assert slack.click("home_plan_spend", str(partnership_id), user=OFFICER).status == 200
+    note = opened(fake_slack)
+    assert "callback_id" not in note  # a note to close, not a form to submit
+    assert "Create a fund first" in json.dumps(note["blocks"])
+    assert view_problems(note) == []  # what Slack would refuse: a select with no options
+
+
+def test_the_open_the_thread_link_button_is_acknowledged(slack, fake_slack):
+    assert slack.click("home_open_thread_7", "", user=OFFICER).status == 200

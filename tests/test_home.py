@@ -66,7 +66,9 @@ def test_a_chair_who_never_typed_a_command_sees_where_things_stand(partnership, 
         "*PtP credit*: £6,000 total · £5,600 committed · £0 spent · *£400 left*  "
         ":warning: under 10% left" in shown
     )
-    assert ":round_pushpin: *Officers meeting* Fri 12 Mar 2027, 14:00 GMT (in 108 days)" in shown
+    assert (
+        ":round_pushpin: Event *Officers meeting* Fri 12 Mar 2027, 14:00 GMT (in 108 days)" in shown
+    )
     assert shown.index("Officers meeting") < shown.index("opens Mon 31 May 2027")
     assert "*Your questionnaire 1* (baseline): 0 of 10 answered · open" in shown
     (button,) = [

@@ -77,7 +77,14 @@ def register(
 
     for action_id in BUTTON_FORMS:
         app.action(action_id)(on_button)
+    # A URL button opens its link in the client, but Slack still sends the click and
+    # shows a warning icon unless it is acknowledged: nothing else to do.
+    app.action(re.compile(r"^home_open_thread_"))(_just_ack)
     app.view(re.compile(r"^form_"))(on_submit)
+
+
+def _just_ack(ack: Ack) -> None:
+    ack()
 
 
 def open_command_form(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.budget import budget_checks, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
+from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
     MAX_DESCRIPTION,
     MAX_OPTION,
@@ -55,6 +56,13 @@ def show(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     if not plain_words(text):
+        if not store.funds_of(session, partnership=partnership):  # a form with no fund to pick
+            return refuse(
+                f"{escape(partnership.name)} has no funds yet, so there is nothing to plan "
+                "spend from.",
+                'Create a fund first: `/budget fund "Pooled fund" £10,000 from "Surrey County '
+                'Council"`, then `/budget plan`.',
+            )
         return open_form("plan", '/budget plan "Pooled fund" Venue £2,000')
     typed, confirmed = take_flag(text, "confirm")
     text, allow_overcommit = take_flag(typed, "allow-overcommit")
@@ -252,6 +260,13 @@ def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -
     title = f"Budget of {partnership.name}"
     bars = [Bar(f.fund.name, f.total, f.committed, f.spent) for f in funds]
     return inform(
-        f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel.",
-        upload=Upload(filename=filename, title=title, content=partial(drawn_apart, title, bars)),
+        f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel, "
+        "with its figures as a table.",
+        upload=Upload(
+            filename=filename,
+            title=title,
+            content=partial(drawn_apart, title, bars),
+            alt_text=chart_alt_text(title, bars),
+            comment=chart_table(title, bars),
+        ),
     )

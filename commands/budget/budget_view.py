@@ -84,7 +84,11 @@ def line_text(line: BudgetLine, fund: Fund) -> str:
 def lines_blocks(title: str, rows: list[tuple[BudgetLine, Fund]]) -> list[dict]:
     return [
         header(title),
-        *line_sections((line_text(line, fund) for line, fund in rows), max_blocks=MAX_BLOCKS - 1),
+        *line_sections(
+            (line_text(line, fund) for line, fund in rows),
+            max_blocks=MAX_BLOCKS - 1,
+            more="…and {n} more lines than one message holds: `/budget export` has them all.",
+        ),
     ]
 
 

@@ -30,7 +30,7 @@ HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
 • `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
 • `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
-• `/deadline digest monday 9am` — a weekly summary in this channel (or `off`)
+• `/deadline digest monday 9am` — a weekly summary in this channel (or `off`, or `now`)
 Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00; \
 `midnight 31 July` is 23:59 that day, `COP` 17:00; `first Monday in March` and \
 `end of the financial year` work too. Years have four digits (`31 July 2027`). \

@@ -8,6 +8,7 @@ from commands import reminder_plans
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError
+from commands.digest import digest_text
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, user_mention
 from formatting.timefmt import when_and_left
@@ -24,9 +25,14 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
     words = plain_words(text).lower()
     current = store.digest_of(session, team_id=ctx.team_id, channel_id=ctx.channel_id)
     if not words:
-        return inform(_describe(current, ctx) + f"\nSet it with `{EXAMPLE}`, or `off`.")
+        return inform(
+            _describe(current, ctx)
+            + f"\nSet it with `{EXAMPLE}`, or `off`; `/deadline digest now` posts it at once."
+        )
     if words == "off":
         return _turn_off(session, ctx, partnership, current)
+    if words == "now":
+        return _now(session, ctx, partnership)
     weekday, at_time = _parse(words)
     if refusal := officers_only(session, ctx, partnership, "set the digest"):
         return refusal
@@ -49,6 +55,13 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"*{escape(partnership.name)}* for {DAYS[weekday].capitalize()}s at {at_time} "
         f"({ctx.tz.key}). The next is {when_and_left(following.due_at, ctx.now, ctx.tz)}."
     )
+
+
+def _now(session: Session, ctx: Context, partnership: Partnership) -> Reply:
+    """The digest the schedule would post, posted to the channel at once."""
+    if refusal := officers_only(session, ctx, partnership, "post the digest"):
+        return refusal
+    return confirm(digest_text(session, partnership, ctx.now, ctx.tz))
 
 
 def _turn_off(session: Session, ctx: Context, partnership: Partnership, current) -> Reply:

@@ -22,7 +22,8 @@ def listing(
         for e in rows
     ]
     title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
-    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)]
+    more = "…and {n} more than one message holds: `/deadline ical` has every one of them."
+    blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1, more=more)]
     return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
 
 

@@ -1,0 +1,83 @@
+"""The weekly digest's words: a channel's next fortnight, open questionnaires and funds
+running low. Posted on schedule (scheduler/digest_message.py) and at once with
+`/deadline digest now`: one text for both."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.agenda import Item, agenda_items
+from formatting.money import format_money
+from formatting.slack_limits import MESSAGE_TEXT, truncate
+from formatting.slack_text import escape, user_mention
+from storage import assess, budgets
+from storage.models import Partnership, RunStatus
+
+AHEAD = timedelta(days=14)
+LOW = 0.10  # a fund with less than this share left is shown
+OPEN_RUNS = (RunStatus.STARTING, RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REVIEW)
+# More dates than this are summarised by day: a digest is read at a glance, and Slack
+# refuses a message over 40,000 characters (300 dates in full came to 65,501).
+DETAILED_DATES = 40
+SEE_ALL = "`/deadline list all` and `/event list all` show every one."
+
+
+def digest_text(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> str:
+    """The digest as posted, on schedule or with `/deadline digest now`."""
+    sections = [
+        _dates(agenda_items(session, partnership, now, tz, until=now + AHEAD), tz),
+        _questionnaires(session, partnership),
+        _low_funds(session, partnership),
+    ]
+    text = f":newspaper: *Weekly digest: {escape(partnership.name)}*\n" + "\n\n".join(sections)
+    # Only the questionnaires and funds can still be long (hundreds of them): the last
+    # resort shortens at a line and says where the rest is.
+    return truncate(text, MESSAGE_TEXT, "`/assess status` and `/budget` show the rest.")
+
+
+def _dates(items: list[Item], tz: ZoneInfo) -> str:
+    heading = "*The next 14 days*\n"
+    if not items:
+        return heading + "Nothing due."
+    if len(items) <= DETAILED_DATES:
+        return heading + "\n".join(f"• {item.line}" for item in items)
+    return heading + "\n".join(_by_day(items, tz)) + f"\n{len(items)} in all: {SEE_ALL}"
+
+
+def _by_day(items: list[Item], tz: ZoneInfo) -> list[str]:
+    """One line a day: how many of each kind, in words (`3 deadlines, 1 event`)."""
+    days: dict[str, Counter[str]] = {}
+    for item in items:
+        day = item.at.astimezone(tz).strftime("%a %-d %b")
+        days.setdefault(day, Counter())[item.kind] += 1
+    return [
+        f"• *{day}*: " + ", ".join(_count(n, kind) for kind, n in kinds.items())
+        for day, kinds in days.items()
+    ]
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind}" + ("" if n == 1 else "s")
+
+
+def _questionnaires(session: Session, partnership: Partnership) -> str:
+    runs = [
+        run for run in assess.runs_of(session, partnership=partnership) if run.status in OPEN_RUNS
+    ]
+    lines = [
+        f"• {run.template_name} {run.number}, {user_mention(run.assignee_id)}: "
+        f"{len(assess.answers_of(session, run=run))} answered · {run.status}"
+        for run in runs
+    ]
+    return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")
+
+
+def _low_funds(session: Session, partnership: Partnership) -> str:
+    lines = [
+        f"• *{escape(f.fund.name)}*: {format_money(f.remaining)} left of {format_money(f.total)}"
+        for f in budgets.figures(session, partnership=partnership)
+        if f.total > 0 and f.remaining < f.total * LOW
+    ]
+    return "*Funds under 10% left*\n" + ("\n".join(lines) or "None.")
