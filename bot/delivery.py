@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot.people import real_names
+from bot.real_names import real_names
 from commands.assess.threads import thread_started
 from commands.reply import DirectFiles, Post, Reply, ThreadStart, could_not_post
 from formatting.slack_text import escape

@@ -1,8 +1,9 @@
 """HTTP mode's ASGI app: Slack's requests into Bolt, a health check and /metrics.
 
 The body is read on the event loop, within a size and a time limit; only a whole
-request takes one of the threads that run Bolt, so slow or stalled clients cannot
-hold them. Bolt's own ASGI adapter would run the app on the event loop itself.
+request, its signature checked on the raw bytes, takes one of the threads that run
+Bolt, so slow or stalled clients cannot hold them. Bolt's own ASGI adapter would run
+the app on the event loop itself.
 """
 
 import asyncio
@@ -94,7 +95,7 @@ def create_asgi_app(
             return None
         if body is None:
             return await _respond(send, 413, b"request body too large")
-        request = _bolt_request(scope, body, signing_secret if scope["method"] == "POST" else "")
+        request = _bolt_request(scope, body, signing_secret if scope["method"] == "POST" else None)
         response = (
             request if isinstance(request, BoltResponse) else await in_thread(handler, request)
         )
@@ -125,14 +126,16 @@ async def _body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _bolt_request(scope: Scope, body: bytes, signing_secret: str) -> BoltRequest | BoltResponse:
+def _bolt_request(
+    scope: Scope, body: bytes, signing_secret: str | None
+) -> BoltRequest | BoltResponse:
     """Slack's POSTs are checked before Bolt parses them (bot.verification); the OAuth
     pages' GETs (no secret given) have no body to parse."""
     headers: dict[str, list[str]] = {}
     for name, value in scope["headers"]:
         headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
     query = scope["query_string"].decode("latin-1")
-    if signing_secret:
+    if signing_secret is not None:  # an empty one matches nothing: 401
         return slack_request(headers, body, query, signing_secret)
     # Bolt only reads the headers, but types them dict[str, str | Sequence[str]].
     return BoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]

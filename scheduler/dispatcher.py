@@ -195,7 +195,7 @@ class Dispatcher:
         """As many rows as can be posted before their claims lapse: the pool posts a
         wave of `threads` at a time, each as slow as the last round's slowest post, and
         the last wave must begin early enough for a post to end within the lease. (A
-        post that would begin later renews its claim first: see _post.)"""
+        post that would begin later renews its claim first: see _keep_claim.)"""
         spare = self.lease.total_seconds() - self.post_timeout - RENEW_LEEWAY
         waves = 1 + max(0, int(spare / max(self._slowest, 0.001)))
         return min(CHANNELS_PER_ROUND, self.threads * waves)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from storage.housekeeping import (
+from storage.pruning import (
     claim_job,
     mark_uninstalled,
     prune_cancelled_runs,

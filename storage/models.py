@@ -425,7 +425,7 @@ class Digest(SQLModel, table=True):
 
 class HousekeepingRun(SQLModel, table=True):
     """When a periodic job last ran. Every replica's clock asks; the one whose
-    conditional UPDATE moves `last_run_at` on runs the job (storage.housekeeping)."""
+    conditional UPDATE moves `last_run_at` on runs the job (storage.pruning)."""
 
     __tablename__ = "housekeeping_run"
 

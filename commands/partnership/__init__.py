@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from commands.context import Context
+from commands.partnership.data_rights import forget, mydata
 from commands.partnership.nation import nation
 from commands.partnership.partnership_actions import (
     HELP,
@@ -15,7 +16,6 @@ from commands.partnership.partnership_actions import (
     show,
     unlink,
 )
-from commands.partnership.personal_data import forget, mydata
 from commands.reply import Reply, refuse
 from formatting.slack_text import escape, plain_words, split_first
 
