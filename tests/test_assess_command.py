@@ -143,14 +143,6 @@ def test_in_a_thread_it_runs_as_before(in_thread):
     assert "Submitted" in in_thread.say("submit")
 
 
-def test_editing_an_answer_in_the_thread_updates_it(in_thread, engine):
-    in_thread.say("3", ts="1700004444.000100")
-    in_thread.edit("1700004444.000100", "5")
-    eventually(lambda: "Updated your answer to question 1" in in_thread.posts()[-1], what="it")
-    with Session(engine) as session:
-        assert session.exec(select(AssessAnswer.value)).one() == "5"
-
-
 def test_replies_from_anyone_else_are_not_recorded_and_they_are_told_privately(
     in_thread, fake_slack, engine
 ):
@@ -215,12 +207,20 @@ def test_one_message_under_two_event_ids_is_recorded_once(thread, fake_slack, en
         assert len(session.exec(select(AssessAnswer)).all()) == 1
 
 
-def test_editing_the_message_that_held_an_answer_updates_it(thread, engine):
-    thread.say("First version of operations.", ts="1700005555.000100")
-    thread.edit("1700005555.000100", "Second version of operations.")
-    eventually(lambda: "Updated your answer to question 1" in thread.posts()[-1], what="the update")
+@pytest.mark.parametrize(
+    "where, first, second",
+    [
+        ("thread", "First version of operations.", "Second version of operations."),
+        ("in_thread", "3", "5"),  # the pulse, in the channel's thread
+    ],
+)
+def test_editing_the_message_that_held_an_answer_updates_it(request, engine, where, first, second):
+    chat: Thread = request.getfixturevalue(where)
+    chat.say(first, ts="1700005555.000100")
+    chat.edit("1700005555.000100", second)
+    eventually(lambda: "Updated your answer to question 1" in chat.posts()[-1], what="the update")
     with Session(engine) as session:
-        assert session.exec(select(AssessAnswer.value)).one() == "Second version of operations."
+        assert session.exec(select(AssessAnswer.value)).one() == second
 
 
 def submit_all(thread: Thread):

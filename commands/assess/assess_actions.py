@@ -180,7 +180,7 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 
 def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     parsed = parse_template(run.source)
     answers = store.answers_of(session, run=run)
     sees_all = (
@@ -223,7 +223,7 @@ def compare(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     parsed = parse_template(run.source)
     content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
     filename = f"questionnaire-{run.number}-{run.template_name}.md"
@@ -234,7 +234,7 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
         return inform(f"Questionnaire {run.number} is already {run.status}.")
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
@@ -353,7 +353,8 @@ def _for_and_due(text: str) -> tuple[str | None, str]:
     return (users[0] if users else None), (due[1] if due else "")
 
 
-def _run(session: Session, partnership: Partnership, text: str) -> AssessRun:
+def numbered_run(session: Session, partnership: Partnership, text: str) -> AssessRun:
+    """The run `text` numbers in this partnership, or a Refusal saying how to find one."""
     number = whole_number(text)
     run = store.run_numbered(session, partnership=partnership, number=number) if number else None
     if run is None:

@@ -5,24 +5,19 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
+from commands.assess.assess_actions import numbered_run
 from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import Post, Reply
-from formatting.slack_text import escape, plain_words, user_mention, whole_number
+from formatting.slack_text import user_mention
 from formatting.timefmt import uk_datetime
 from storage import assess as store
 from storage.models import AssessRun, Partnership, RunStatus
 
 
 def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    number = whole_number(text)
-    run = store.run_numbered(session, partnership=partnership, number=number) if number else None
-    if run is None:
-        raise Refusal(
-            f"There is no questionnaire `{escape(plain_words(text)) or '(nothing)'}` here.",
-            "`/assess status` lists them with their numbers.",
-        )
+    run = numbered_run(session, partnership, text)
     if ctx.user_id != run.assignee_id and (
         refusal := officers_only(session, ctx, partnership, "reopen someone else's answers")
     ):
