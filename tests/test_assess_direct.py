@@ -103,6 +103,15 @@ def test_several_open_questionnaires_are_answered_in_their_threads_never_guessed
     assert "*Question 3 of 10" in chat.say(BASELINE_ANSWERS[1])
 
 
+def test_a_reply_in_the_thread_of_a_question_answers_it_there(chat, slack, fake_slack):
+    question = next(
+        c for c in fake_slack.calls_to("chat.postMessage") if "Question 1 of 10" in c.body["text"]
+    )
+    under_it = Thread(slack, fake_slack, question.response["ts"], channel=DM)
+    assert "*Question 2 of 10" in under_it.say(BASELINE_ANSWERS[0])
+    assert "1/10 answered" in chat.say("status")  # and plain messages carry on
+
+
 def test_a_message_with_nothing_open_is_told_so(slack, fake_slack):
     Thread(slack, fake_slack, None, channel=DM).say("hello?")
     (told,) = [c.body for c in fake_slack.calls_to("chat.postMessage")]

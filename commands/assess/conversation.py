@@ -71,13 +71,18 @@ def begin(
 def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
     run = _thread_run(session, message) if message.thread_ts else None
     if run is None:
-        if not message.direct or message.thread_ts:
+        if not message.direct:
             return []  # a thread that is not a questionnaire's: none of our business
+        # A plain message, or a reply in the thread of one of the questions.
         found = direct.plain_message_run(
-            session, team_id=message.team_id, channel_id=message.channel_id, user_id=message.user_id
+            session,
+            team_id=message.team_id,
+            channel_id=message.channel_id,
+            user_id=message.user_id,
+            thread_ts=message.thread_ts,
         )
         if not isinstance(found, AssessRun):
-            return [found]
+            return [found] if found else []
         run = found
     before = _progress_of(session, run)
     posts = _reply(session, run, message)

@@ -130,25 +130,29 @@ def alone(session: Session, run: AssessRun) -> bool:
 
 
 def plain_message_run(
-    session: Session, *, team_id: str, channel_id: str, user_id: str
-) -> AssessRun | Post:
-    """The run a plain message in the direct conversation answers: the person's one open
-    run there. With none or several, what to tell them instead (never a guess)."""
+    session: Session, *, team_id: str, channel_id: str, user_id: str, thread_ts: str
+) -> AssessRun | Post | None:
+    """The run a message in the direct conversation answers when it is not in a run's
+    thread: the person's one open run there. With several, what to tell them instead
+    (never a guess); with none, a hint, or nothing for a reply in some other thread."""
     runs = store.runs_in_direct(
         session, team_id=team_id, dm_channel_id=channel_id, user_id=user_id, for_update=True
     )
     if len(runs) == 1:
         return runs[0]
+    if not runs and thread_ts:
+        return None
     text = (
         which_one([(run, parse_template(run.source).title) for run in runs])
         if runs
         else NOTHING_OPEN
     )
-    return Post(text=text, channel_id=channel_id)
+    return Post(text=text, channel_id=channel_id, thread_ts=thread_ts or None)
 
 
 def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
-    """A plain message in the direct conversation is answered there, not in a thread."""
-    if post.channel_id == run.dm_channel_id and not thread_ts:
-        return replace(post, thread_ts=None)
+    """A message in the direct conversation is answered where it was written: at the top
+    for a plain one, in the thread of a question for a reply there."""
+    if post.channel_id == run.dm_channel_id and thread_ts != run.dm_ts:
+        return replace(post, thread_ts=thread_ts or None)
     return post
