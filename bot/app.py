@@ -30,6 +30,7 @@ BOT_SCOPES = (
     "files:write",
     "users:read",
     "im:write",
+    "im:history",
 )
 
 
@@ -101,7 +102,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="delivery")
     # Commands first: Bolt tries listeners in order, and a user waits on a command.
     commands.register(app, engine, settings, clock, delivery_pool, homes)
-    events_api.register(app, engine, clock, homes, installs=settings.multi_workspace)
+    events_api.register(
+        app, engine, clock, homes, installs=settings.multi_workspace, tz=settings.tz
+    )
     uninstalls.register(app, engine, clock, settings.retention)
     modals.register(app, engine, settings, clock, delivery_pool, homes)
     return app

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot.real_names import real_names
 from commands.assess.threads import thread_started
-from commands.reply import DirectFiles, Post, Reply, could_not_post
+from commands.reply import DirectFiles, Post, Reply, ThreadStart, could_not_post
 from formatting.slack_text import escape
 from scheduler.stuck_starts import parent_metadata
 
@@ -81,7 +81,9 @@ def deliver_now(
 
 
 def post(client: WebClient, message: Post) -> None:
-    if message.private_to:
+    if message.update_ts:
+        client.chat_update(channel=message.channel_id, ts=message.update_ts, text=message.text)
+    elif message.private_to:
         client.chat_postEphemeral(
             channel=message.channel_id,
             user=message.private_to,
@@ -110,6 +112,28 @@ def send_direct(client: WebClient, direct: DirectFiles) -> None:
     )
 
 
+def _start_thread(client, engine, clock, team_id: str, channel_id: str, start: ThreadStart):
+    # Marked, so that a parent posted but not recorded (the process died) is
+    # found again by scheduler.stuck_starts instead of posted twice.
+    parent = client.chat_postMessage(
+        channel=channel_id, text=start.text, metadata=parent_metadata(start.run_id)
+    )
+    direct = None
+    if start.direct_to:  # conversations.open needs im:write
+        dm_channel = client.conversations_open(users=start.direct_to)["channel"]["id"]
+        root = client.chat_postMessage(channel=dm_channel, text=start.intro)
+        direct = (dm_channel, root["ts"])
+    for message in thread_started(
+        engine,
+        team_id=team_id,
+        run_id=start.run_id,
+        thread_ts=parent["ts"],
+        now=clock(),
+        direct=direct,
+    ):
+        post(client, message)
+
+
 def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, reply: Reply) -> None:
     upload = reply.upload or (reply.direct.files[0] if reply.direct else None)
     what = upload.filename if upload else "that"
@@ -133,21 +157,7 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
         for message in reply.posts:
             post(client, message)
         if reply.thread:
-            # Marked, so that a parent posted but not recorded (the process died) is
-            # found again by scheduler.stuck_starts instead of posted twice.
-            parent = client.chat_postMessage(
-                channel=channel_id,
-                text=reply.thread.text,
-                metadata=parent_metadata(reply.thread.run_id),
-            )
-            for message in thread_started(
-                engine,
-                team_id=team_id,
-                run_id=reply.thread.run_id,
-                thread_ts=parent["ts"],
-                now=clock(),
-            ):
-                post(client, message)
+            _start_thread(client, engine, clock, team_id, channel_id, reply.thread)
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown")
         log.warning("could not post %s: %s", what, error)

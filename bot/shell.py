@@ -96,14 +96,17 @@ class Shell:
             return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
         if self.thread_ts is None:
             return "Type a slash command such as /partnership help (or :help for the shell).", False
+        direct = self.thread_ts == ""  # in the direct conversation, outside any thread
         message = ThreadMessage(
             team_id=LOCAL_TEAM,
-            channel_id=self.channel_id,
+            channel_id=f"D{self.user_id}" if direct else self.channel_id,
             thread_ts=self.thread_ts,
             message_ts=self._next_ts(),
             user_id=self.user_id,
             text=self._as_slack_sends(line),
             now=self._clock(),
+            direct=direct,
+            tz=self._settings.tz,
         )
         return "\n\n".join(map(self._show, thread_reply(self._engine, message))), False
 
@@ -120,14 +123,21 @@ class Shell:
             shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
         shown += map(self._show, reply.posts)
         if reply.thread is not None:
-            self.thread_ts = self._next_ts()
+            parent_ts = self._next_ts()
             shown.append(self._show(Post(text=reply.thread.text, channel_id=self.channel_id)))
+            direct = None
+            if reply.thread.direct_to:  # plain lines then answer in the direct conversation
+                dm = Post(text=reply.thread.intro, channel_id=f"D{reply.thread.direct_to}")
+                shown.append(self._show(dm))
+                direct = (dm.channel_id, self._next_ts())
+            self.thread_ts = "" if direct else parent_ts
             posts = thread_started(
                 self._engine,
                 team_id=LOCAL_TEAM,
                 run_id=reply.thread.run_id,
-                thread_ts=self.thread_ts,
+                thread_ts=parent_ts,
                 now=self._clock(),
+                direct=direct,
             )
             shown += map(self._show, posts)
         return shown
@@ -146,6 +156,10 @@ class Shell:
                 if post.private_to == self.user_id
                 else (f"only @{self.names.get(post.private_to, post.private_to)} can see this")
             )
+        elif post.update_ts:
+            where = f"the channel's message {post.update_ts} now says"
+        elif post.channel_id.startswith("D"):
+            where = "in your direct message with me" + (" (thread)" if post.thread_ts else "")
         else:
             where = f"in the thread {post.thread_ts}" if post.thread_ts else "to the channel"
         return f"[{where}]\n{mrkdwn_text(post.text, self.names)}"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.agenda import agenda
+from commands.assess.direct import where
 from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
@@ -98,10 +99,12 @@ def _partnership(
 def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tuple[str, str]]:
     """(channel, thread ts) of the questionnaires the Home tab links to."""
     return [
-        (run.channel_id, run.thread_ts)
+        (channel, thread)
         for partnership, _ in partnerships_of_user(session, team_id=team_id, user_id=user_id)
         for run in _answering(session, partnership, user_id)[:RUNS_SHOWN]
-        if run.thread_ts  # always: _answering() keeps runs with a thread (this tells mypy)
+        # always a thread: _answering() keeps runs with one (this tells mypy)
+        for channel, thread in [where(run)]
+        if thread
     ]
 
 
@@ -145,14 +148,14 @@ def _answering(session: Session, partnership: Partnership, user_id: str) -> list
 
 
 def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
-    assert run.thread_ts is not None  # _answering() keeps runs with a thread
     questions = len(parse_template(run.source).questions)
     answered = len(assess.answers_of(session, run=run))
     block = section(
         f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
         f"{answered} of {questions} answered · {run.status}"
     )
-    if url := permalink(run.channel_id, run.thread_ts):
+    channel, thread = where(run)  # in a direct message, the run's own thread there
+    if thread and (url := permalink(channel, thread)):
         block["accessory"] = {
             "type": "button",
             "text": {"type": "plain_text", "text": "Open the thread"},

@@ -75,14 +75,19 @@ class Post:
     channel_id: str
     thread_ts: str | None = None
     private_to: str | None = None  # a user id: an ephemeral message only they see
+    update_ts: str | None = None  # a message of ours to replace (chat.update), not a new one
 
 
 @dataclass(frozen=True)
 class ThreadStart:
-    """Post `text` to the channel, then hand its ts to commands.assess.thread_started()."""
+    """Post `text` to the channel, then hand its ts to commands.assess.thread_started().
+    With `direct_to`, open that person's direct conversation and post `intro` there:
+    the questions are asked in it, and the channel's message only shows progress."""
 
     run_id: int
     text: str
+    direct_to: str | None = None
+    intro: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from commands.assess.direct import where
 from commands.assess.templates import parse_template
 from formatting.slack_text import user_mention
 from formatting.timefmt import when_and_left
@@ -44,8 +45,9 @@ def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Re
         rung=rung,
         due_at=due,
         expires_at=expires,
-        channel_id=run.channel_id,
-        thread_ts=run.thread_ts,
+        # Where it is being answered: the run's thread in a direct message, or the channel's.
+        channel_id=where(run)[0],
+        thread_ts=where(run)[1],
     )
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.assess.assess_actions import thread_parent
+from commands.assess.direct import intro_text
+from commands.assess.templates import parse_template
 from commands.assess.threads import thread_started
 from storage import assess
 from storage.models import Partnership, saved_id
@@ -38,7 +40,7 @@ def finish_stuck_starts(
     """Finish every run stuck in "starting"; how many were finished."""
     stuck = in_transaction(engine, lambda session: _claim(session, tz, now))
     finished = 0
-    for team_id, channel_id, run_id, created_at, parent in stuck:
+    for team_id, channel_id, run_id, created_at, parent, direct_to, intro in stuck:
         client = client_for(team_id)
         try:
             thread_ts = (
@@ -47,8 +49,12 @@ def finish_stuck_starts(
                     channel=channel_id, text=parent, metadata=parent_metadata(run_id)
                 )["ts"]
             )
+            direct = None
+            if direct_to:  # asked in the assignee's direct conversation, as the live path
+                dm_channel = client.conversations_open(users=direct_to)["channel"]["id"]
+                direct = (dm_channel, client.chat_postMessage(channel=dm_channel, text=intro)["ts"])
             for message in thread_started(
-                engine, team_id=team_id, run_id=run_id, thread_ts=thread_ts, now=now
+                engine, team_id=team_id, run_id=run_id, thread_ts=thread_ts, now=now, direct=direct
             ):
                 client.chat_postMessage(
                     channel=message.channel_id, thread_ts=message.thread_ts, text=message.text
@@ -67,7 +73,11 @@ def _claim(session: Session, tz: ZoneInfo, now: datetime) -> list[tuple]:
             run.channel_id,
             saved_id(run),
             run.created_at,
-            thread_parent(run, session.get_one(Partnership, run.partnership_id), tz, now),
+            thread_parent(
+                run, partnership := session.get_one(Partnership, run.partnership_id), tz, now
+            ),
+            run.assignee_id if run.direct else None,
+            intro_text(run, parse_template(run.source), partnership.name),
         )
         for run in runs
     ]

@@ -65,12 +65,49 @@ def run_in_thread(
     replies handled at once (or by two replicas) take their turns."""
     query = select(AssessRun).where(
         AssessRun.team_id == team_id,
-        AssessRun.channel_id == channel_id,
-        AssessRun.thread_ts == thread_ts,
+        or_(
+            (col(AssessRun.channel_id) == channel_id) & (col(AssessRun.thread_ts) == thread_ts),
+            (col(AssessRun.dm_channel_id) == channel_id) & (col(AssessRun.dm_ts) == thread_ts),
+        ),
     )
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+def runs_in_direct(
+    session: Session, *, team_id: str, dm_channel_id: str, user_id: str, for_update: bool = False
+) -> list[AssessRun]:
+    """The person's runs still being answered in their direct conversation with the bot:
+    with one, a plain message there answers it."""
+    query = (
+        select(AssessRun)
+        .where(
+            AssessRun.team_id == team_id,
+            AssessRun.dm_channel_id == dm_channel_id,
+            AssessRun.assignee_id == user_id,
+            col(AssessRun.status).in_(ANSWERING),
+        )
+        .order_by(col(AssessRun.id))
+    )
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.exec(query))
+
+
+def run_of_direct_message(
+    session: Session, *, team_id: str, dm_channel_id: str, message_ts: str
+) -> AssessRun | None:
+    """The run whose answer a message in a direct conversation held (for its edits)."""
+    return session.exec(
+        select(AssessRun)
+        .join(AssessAnswer, col(AssessAnswer.run_id) == AssessRun.id)
+        .where(
+            AssessRun.team_id == team_id,
+            AssessRun.dm_channel_id == dm_channel_id,
+            AssessAnswer.message_ts == message_ts,
+        )
+    ).first()
 
 
 def run_numbered(session: Session, *, partnership: Partnership, number: int) -> AssessRun | None:
@@ -157,6 +194,9 @@ def answer_from_message(
         )
     ).first()
 
+
+# Runs their assignee can still answer.
+ANSWERING = (RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REVIEW)
 
 # Runs waiting on their assignee (not paused by them).
 WAITING = (RunStatus.OPEN, RunStatus.REVIEW)

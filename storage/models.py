@@ -304,6 +304,7 @@ class AssessRun(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("partnership_id", "number", name="uq_assess_run_partnership_number"),
         UniqueConstraint("team_id", "channel_id", "thread_ts", name="uq_assess_run_thread"),
+        UniqueConstraint("team_id", "dm_channel_id", "dm_ts", name="uq_assess_run_direct"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -316,7 +317,12 @@ class AssessRun(SQLModel, table=True):
     source: str = Field(sa_type=Text)
     assignee_id: str = Field(max_length=SLACK_ID)
     channel_id: str = Field(max_length=SLACK_ID)
-    thread_ts: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)  # the parent in channel_id
+    # Asked in the assignee's direct conversation with the bot (None: in the thread):
+    # the conversation and the run's first message there, whose thread is the run's own.
+    direct: bool = False  # asked in the direct conversation: set at the start
+    dm_channel_id: str | None = Field(default=None, max_length=SLACK_ID)
+    dm_ts: str | None = Field(default=None, max_length=32)
     status: str = Field(max_length=16)  # a RunStatus value
     current: int = 0  # the question being asked, from 0
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -324,6 +330,7 @@ class AssessRun(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     last_activity_at: datetime = Field(sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last time
 
 
 class AssessAnswer(SQLModel, table=True):

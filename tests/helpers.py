@@ -136,21 +136,38 @@ BASELINE_ANSWERS = [
     "We send a representative to the SSP and report on LAA targets.",
 ]
 
+# A questionnaire with no confidential question: it may run in a channel's thread.
+PULSE = (
+    "template add\nname: pulse\ntitle: Partnership pulse\nquestions:\n"
+    "  - title: Health\n    prompt: How healthy is the partnership?\n    kind: rating\n"
+    "    labels: [Poor, Weak, Fair, Good, Excellent]\n"
+)
+
 _ts = itertools.count(1_700_000_500)
 
 
 class Thread:
-    """A questionnaire's thread, as its people see it."""
+    """A questionnaire's conversation, as its people see it: a thread in a channel, or
+    (thread_ts None) the top level of a direct conversation, whose first `skip` posts
+    (the run's introduction) are left out of posts()."""
 
-    def __init__(self, slack: SlackDriver, fake, thread_ts: str, channel: str = "C1"):
-        self.slack, self.fake, self.ts, self.channel = slack, fake, thread_ts, channel
+    def __init__(
+        self, slack: SlackDriver, fake, thread_ts: str | None, channel: str = "C1", skip: int = 0
+    ):
+        self.slack, self.fake, self.ts, self.channel, self.skip = (
+            slack,
+            fake,
+            thread_ts,
+            channel,
+            skip,
+        )
 
     def posts(self) -> list[str]:
         return [
             c.body["text"]
             for c in self.fake.calls_to("chat.postMessage")
-            if c.body.get("thread_ts") == self.ts
-        ]
+            if c.body.get("thread_ts") == self.ts and c.body.get("channel") == self.channel
+        ][self.skip :]
 
     def say(
         self, text: str, user: str = CHAIR, *, event_id: str | None = None, ts: str | None = None
@@ -170,23 +187,18 @@ class Thread:
             "user": user,
             "text": text,
             "ts": ts or f"{next(_ts)}.000200",
-            "thread_ts": self.ts,
-            "channel_type": "channel",
-        }
+            "channel_type": "im" if self.channel.startswith("D") else "channel",
+        } | ({"thread_ts": self.ts} if self.ts else {})
         return self.slack.event(event, event_id=event_id)
 
     def edit(self, message_ts: str, text: str, user: str = CHAIR):
+        message = {"type": "message", "user": user, "text": text, "ts": message_ts}
         event = {
             "type": "message",
             "subtype": "message_changed",
             "channel": self.channel,
-            "message": {
-                "type": "message",
-                "user": user,
-                "text": text,
-                "ts": message_ts,
-                "thread_ts": self.ts,
-            },
+            "channel_type": "im" if self.channel.startswith("D") else "channel",
+            "message": message | ({"thread_ts": self.ts} if self.ts else {}),
             "previous_message": {"ts": message_ts},
             "ts": f"{next(_ts)}.000300",
         }

@@ -1,5 +1,6 @@
-"""Questionnaires in threads: signed slash commands and signed thread replies into the
-real app; the fake Slack records what the bot posted, and in which thread."""
+"""Questionnaires in direct messages (and, without confidential questions, in threads):
+signed slash commands and signed message events into the real app; the fake Slack
+records what the bot posted, and where."""
 
 import pytest
 from sqlmodel import Session, select
@@ -7,7 +8,7 @@ from sqlmodel import Session, select
 from bot.app import create_app
 from storage.models import AssessAnswer, AssessRun
 from tests.fake_slack import eventually
-from tests.helpers import BASELINE_ANSWERS, CHAIR, NOW, Thread
+from tests.helpers import BASELINE_ANSWERS, CHAIR, NOW, PULSE, Thread
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
@@ -23,29 +24,62 @@ def officer(slack):
     )
 
 
+DM = f"D{CHAIR}"  # what the fake Slack's conversations.open answers for the chair
+
+
 @pytest.fixture
 def thread(officer, slack, fake_slack) -> Thread:
+    """The baseline, asked in the chair's direct conversation with the bot."""
     reply = officer(f"start baseline for <@{CHAIR}|nick> due 12 November")
     assert "Starting questionnaire *1*" in reply.text, reply.text
-    posts = fake_slack.wait_for("chat.postMessage", count=2)
-    parent, first = posts[0], posts[1]
+    assert "in a direct message with me" in reply.text
+    parent, intro, first = fake_slack.wait_for("chat.postMessage", count=3)
     assert parent.body["channel"] == "C1" and "thread_ts" not in parent.body
-    assert first.body["thread_ts"] == parent.response["ts"]  # in the parent's thread
-    return Thread(slack, fake_slack, first.body["thread_ts"])
+    (opened,) = fake_slack.calls_to("conversations.open")
+    assert opened.body["users"] == CHAIR
+    assert intro.body["channel"] == first.body["channel"] == DM
+    assert "thread_ts" not in first.body  # the chair's only questionnaire: plain replies
+    return Thread(slack, fake_slack, None, channel=DM, skip=1)
 
 
-def test_start_posts_a_parent_and_the_first_question_in_its_thread(thread, fake_slack):
+def parent_updates(fake) -> list[str]:
+    return [c.body["text"] for c in fake.calls_to("chat.update") if c.body["channel"] == "C1"]
+
+
+def test_start_posts_a_parent_in_the_channel_and_asks_in_a_direct_message(thread, fake_slack):
     parent = fake_slack.calls_to("chat.postMessage")[0].body["text"]
     assert "*LSP baseline self-assessment* for *Spelthorne LSP* — questionnaire *1*" in parent
-    assert f"Answered by <@{CHAIR}> · 10 questions · due Fri 12 Nov 2027, 17:00 GMT" in parent
+    assert (
+        f"Answered by <@{CHAIR}> in a direct message with me · answered 0 of 10 · starting "
+        "· due Fri 12 Nov 2027" in parent
+    )
+    intro = fake_slack.calls_to("chat.postMessage")[1].body["text"]
+    assert "only officers and you will see them" in intro and "<#C1>" in intro
     (first,) = thread.posts()
-    assert first.startswith(f"<@{CHAIR}> *Question 1 of 10: Operations*")
+    assert first.startswith("*Question 1 of 10: Operations*")
     assert "How often does your LSP meet?" in first
 
 
+def test_the_parent_shows_progress_updated_in_place_and_never_an_answer(thread, fake_slack):
+    thread.say(BASELINE_ANSWERS[0])
+    thread.say(BASELINE_ANSWERS[1])
+    updates = eventually(lambda: parent_updates(fake_slack)[1:] or None, what="two updates")
+    assert "answered 2 of 10 · being answered · due Fri 12 Nov 2027" in updates[-1]
+    parent_ts = fake_slack.calls_to("chat.postMessage")[0].response["ts"]
+    assert {c.body["ts"] for c in fake_slack.calls_to("chat.update")} == {parent_ts}
+    assert not any("quarterly" in u or "rarely attends" in u for u in parent_updates(fake_slack))
+    thread.say("status")  # no change: no update
+    fake_slack.drained()
+    assert len(parent_updates(fake_slack)) == 2
+
+
 def channel_posts(fake) -> list[dict]:
-    """Top-level messages after the questionnaire's own parent."""
-    return [c.body for c in fake.calls_to("chat.postMessage") if "thread_ts" not in c.body][1:]
+    """Top-level channel messages after the questionnaire's own parent."""
+    return [
+        c.body
+        for c in fake.calls_to("chat.postMessage")
+        if "thread_ts" not in c.body and c.body["channel"] == "C1"
+    ][1:]
 
 
 def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engine):
@@ -56,21 +90,63 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
     summary = thread.posts()[-1]
     assert "*Your answers: LSP baseline self-assessment*" in summary
     assert "*1. Operations* — We meet quarterly" in summary
-    assert "*2. Structure and membership* — :lock: _answered in confidence_" in summary
-    assert "rarely attends" not in summary  # the confidential answer is not repeated in the channel
+    # Only the chair reads their direct conversation: their confidential answer is shown.
+    assert "*2. Structure and membership* — Four themed subgroups" in summary
     done = thread.say("submit")
     assert "Submitted" in done
-    # The channel is told just after the thread.
-    (channel_note,) = eventually(lambda: channel_posts(fake_slack), what="the channel note")
-    assert f"<@{CHAIR}> submitted questionnaire *1*" in channel_note["text"]
+    # Circulated in the parent's thread, without the confidential answer.
+    parent = fake_slack.calls_to("chat.postMessage")[0]
+    circulated = Thread(thread.slack, fake_slack, parent.response["ts"])
+    (note,) = eventually(circulated.posts, what="the circulated answers")
+    assert f"<@{CHAIR}> submitted questionnaire *1*" in note
+    assert "*1. Operations* — We meet quarterly" in note
+    assert "*2. Structure and membership* — :lock: _answered in confidence_" in note
+    assert "rarely attends" not in note
+    assert channel_posts(fake_slack) == []  # nothing else at the channel's top level
+    assert "answered 10 of 10 · submitted" in eventually(
+        lambda: (
+            parent_updates(fake_slack)[-1]
+            if "submitted" in parent_updates(fake_slack)[-1]
+            else None
+        ),
+        what="the parent's last update",
+    )
     with Session(engine) as session:
         assert session.exec(select(AssessRun.status)).one() == "submitted"
         assert len(session.exec(select(AssessAnswer)).all()) == 10
 
 
+@pytest.fixture
+def in_thread(officer, slack, fake_slack) -> Thread:
+    """A questionnaire with no confidential question, asked in the channel's thread."""
+    assert "added the questionnaire `pulse`" in officer(PULSE).text
+    reply = officer(f"start pulse for <@{CHAIR}|nick> in thread")
+    assert "in a thread in this channel" in reply.text, reply.text
+    parent, first = fake_slack.wait_for("chat.postMessage", count=2)
+    assert first.body["thread_ts"] == parent.response["ts"] and first.body["channel"] == "C1"
+    assert fake_slack.calls_to("conversations.open") == []
+    return Thread(slack, fake_slack, parent.response["ts"])
+
+
+def test_a_questionnaire_with_a_confidential_question_refuses_a_thread(officer, fake_slack):
+    refused = officer(f"start baseline for <@{CHAIR}|nick> in thread")
+    assert not refused.public
+    assert "in confidence (question 2, Structure and membership)" in refused.text
+    assert "everyone in this channel can read its thread" in refused.text
+    assert "Leave out `in thread`" in refused.text
+    assert "There is no questionnaire `1`" in officer("report 1").text  # nothing started
+
+
+def test_in_a_thread_it_runs_as_before(in_thread):
+    assert in_thread.posts()[0].startswith(f"<@{CHAIR}> *Question 1 of 1: Health*")
+    assert "*Your answers: Partnership pulse*" in in_thread.say("4")
+    assert "Submitted" in in_thread.say("submit")
+
+
 def test_replies_from_anyone_else_are_not_recorded_and_they_are_told_privately(
-    thread, fake_slack, engine
+    in_thread, fake_slack, engine
 ):
+    thread = in_thread
     thread.send("I think we meet monthly", user=MEMBER)
     (note,) = fake_slack.wait_for("chat.postEphemeral")
     assert note.body["user"] == MEMBER and note.body["thread_ts"] == thread.ts
@@ -91,6 +167,9 @@ def test_back_edit_status_pause_and_resume(thread):
     assert "*Question 2 of 10" in thread.say("Operations, third version.")
     assert "from 1 to 10" in thread.say("edit 11")
     assert "isn't optional" in thread.say("skip")
+    helped = thread.say("help")
+    assert "Reply here to answer the question I last asked" in helped
+    assert "You can also say:" in helped and "`edit 3`" in helped
 
 
 def test_a_restart_midway_resumes_at_the_right_question(thread, settings, engine, fake_slack):
@@ -98,7 +177,7 @@ def test_a_restart_midway_resumes_at_the_right_question(thread, settings, engine
         thread.say(answer)
     # A new process: a new app on the same database, the same fake Slack.
     restarted = SlackDriver(create_app(settings, engine, clock=lambda: NOW), team="T1")
-    after = Thread(restarted, fake_slack, thread.ts)
+    after = Thread(restarted, fake_slack, None, channel=DM, skip=1)
     assert "*Question 6 of 10: Role of district/borough councilors*" in after.say(
         BASELINE_ANSWERS[4]
     )
@@ -106,7 +185,7 @@ def test_a_restart_midway_resumes_at_the_right_question(thread, settings, engine
 
 def test_one_event_delivered_twice_is_recorded_once(thread, fake_slack, engine):
     first = thread.send(BASELINE_ANSWERS[0], event_id="EvSAME", ts="1700009999.000100")
-    fake_slack.wait_for("chat.postMessage", count=3)
+    fake_slack.wait_for("chat.postMessage", count=4)
     again = thread.send(BASELINE_ANSWERS[0], event_id="EvSAME", ts="1700009999.000100")
     assert first.status == again.status == 200
     fake_slack.drained()  # the retry's handling is over, whatever it did
@@ -120,7 +199,7 @@ def test_one_message_under_two_event_ids_is_recorded_once(thread, fake_slack, en
     shared channel, a redelivery after a reconnect): the message's own identity, its
     channel and ts, decides."""
     thread.send(BASELINE_ANSWERS[0], event_id="EvFIRST", ts="1700008888.000100")
-    fake_slack.wait_for("chat.postMessage", count=3)
+    fake_slack.wait_for("chat.postMessage", count=4)
     thread.send(BASELINE_ANSWERS[0], event_id="EvSECOND", ts="1700008888.000100")
     fake_slack.drained()
     assert len(thread.posts()) == 2
@@ -128,12 +207,20 @@ def test_one_message_under_two_event_ids_is_recorded_once(thread, fake_slack, en
         assert len(session.exec(select(AssessAnswer)).all()) == 1
 
 
-def test_editing_the_message_that_held_an_answer_updates_it(thread, engine):
-    thread.say("First version of operations.", ts="1700005555.000100")
-    thread.edit("1700005555.000100", "Second version of operations.")
-    eventually(lambda: "Updated your answer to question 1" in thread.posts()[-1], what="the update")
+@pytest.mark.parametrize(
+    "where, first, second",
+    [
+        ("thread", "First version of operations.", "Second version of operations."),
+        ("in_thread", "3", "5"),  # the pulse, in the channel's thread
+    ],
+)
+def test_editing_the_message_that_held_an_answer_updates_it(request, engine, where, first, second):
+    chat: Thread = request.getfixturevalue(where)
+    chat.say(first, ts="1700005555.000100")
+    chat.edit("1700005555.000100", second)
+    eventually(lambda: "Updated your answer to question 1" in chat.posts()[-1], what="the update")
     with Session(engine) as session:
-        assert session.exec(select(AssessAnswer.value)).one() == "Second version of operations."
+        assert session.exec(select(AssessAnswer.value)).one() == second
 
 
 def submit_all(thread: Thread):
@@ -166,18 +253,8 @@ def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
     submit_all(thread)
     slack.command("/partnership", "create Woking LSP", user=OFFICER, channel="C2")
     officer("start baseline", channel="C2")
-    first = eventually(
-        lambda: next(
-            (
-                c
-                for c in fake_slack.calls_to("chat.postMessage")
-                if c.body["channel"] == "C2" and c.body.get("thread_ts")
-            ),
-            None,
-        ),
-        what="Woking's first question",
-    )
-    woking = Thread(slack, fake_slack, first.body["thread_ts"], channel="C2")
+    woking = Thread(slack, fake_slack, None, channel=f"D{OFFICER}", skip=1)
+    eventually(woking.posts, what="Woking's first question")
     for answer in BASELINE_ANSWERS:
         woking.say(answer.replace("We", "Woking"), user=OFFICER)
     woking.say("submit", user=OFFICER)
@@ -194,14 +271,15 @@ def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
     assert "rarely attends" not in text and "(answered in confidence)" in text
 
 
-def test_cancel_closes_the_thread(officer, thread):
+def test_cancel_closes_the_questionnaire(officer, thread, fake_slack):
     assert "Only officers" in officer("cancel 1", user=MEMBER).text
     assert officer("cancel 1").public
     posted = eventually(
         lambda: [p for p in thread.posts() if "cancelled questionnaire" in p], what="the note"
     )
     assert "cancelled questionnaire *1*" in posted[0]
-    assert "cancelled; nothing more is recorded" in thread.say("An answer after all")
+    assert "cancelled" in eventually(lambda: parent_updates(fake_slack), what="the update")[-1]
+    assert "You have no questionnaire open with me" in thread.say("An answer after all")
 
 
 def test_templates_and_template_show(officer):
@@ -228,8 +306,8 @@ def test_a_new_template_can_be_added_and_started(officer, slack, fake_slack):
     )
     assert "added the questionnaire `pulse`" in officer(source).text
     officer("start pulse")
-    question = fake_slack.wait_for("chat.postMessage", count=2)[1]
-    pulse = Thread(slack, fake_slack, question.body["thread_ts"])
+    pulse = Thread(slack, fake_slack, None, channel=f"D{OFFICER}", skip=1)
+    eventually(pulse.posts, what="the first question")
     assert "Reply with a number" in pulse.posts()[0]
     assert ":warning:" in pulse.say("7", user=OFFICER)
     assert "*Your answers: Partnership pulse*" in pulse.say("4", user=OFFICER)
@@ -255,8 +333,8 @@ def test_bad_input_is_refused_with_what_to_type(officer, text, problem):
 def test_only_officers_start_questionnaires_for_other_people(officer, fake_slack):
     assert "Only officers" in officer(f"start baseline for <@{CHAIR}|nick>", user=MEMBER).text
     assert "Starting questionnaire" in officer("start baseline", user=MEMBER).text
-    first = fake_slack.wait_for("chat.postMessage", count=2)[1].body
-    assert first["text"].startswith(f"<@{MEMBER}> *Question 1 of 10")
+    first = fake_slack.wait_for("chat.postMessage", count=3)[2].body
+    assert first["channel"] == f"D{MEMBER}" and first["text"].startswith("*Question 1 of 10")
 
 
 def test_export_posts_the_run_without_confidential_answers(officer, thread, fake_slack):

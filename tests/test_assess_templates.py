@@ -468,7 +468,7 @@ def test_describe_answer_reads_ratings_with_their_label():
 
 
 def test_how_to_answer_each_kind():
-    assert how_to_answer(TEXT) == "Reply in this thread."
+    assert how_to_answer(TEXT) == "Reply with your answer."
     assert how_to_answer(YESNO) == "Reply yes or no."
     assert how_to_answer(RATING).startswith("Reply with a number: 1 Not in place · 2 Early days")
     assert how_to_answer(CHOICE) == (

@@ -52,7 +52,8 @@ def partnership(slack, fake_slack):
         "/assess", f"start baseline for <@{CHAIR}|nick> due 12 December", user=OFFICER
     )
     assert "Starting questionnaire *1*" in started.text
-    fake_slack.wait_for("chat.postMessage", count=2)  # the thread and its first question
+    # The parent, the intro in the chair's direct message and its first question.
+    fake_slack.wait_for("chat.postMessage", count=3)
     return officer
 
 
@@ -74,7 +75,8 @@ def test_a_chair_who_never_typed_a_command_sees_where_things_stand(partnership, 
     (button,) = [
         b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("type") == "button"
     ]
-    assert button["url"].startswith("https://test.slack.com/archives/C1/p")
+    # To the questionnaire's thread in the chair's direct message, where it is answered.
+    assert button["url"].startswith(f"https://test.slack.com/archives/D{CHAIR}/p")
     assert "home_add_deadline" not in shown  # forms are for officers
 
 

@@ -67,7 +67,8 @@ def test_sigterm_lets_work_after_the_ack_finish(env, fake_slack, tmp_path):
     assert status == 200 and "Starting questionnaire *1*" in answer
     assert bot.stop() == 0
     posts = [c.body["text"] for c in fake_slack.calls_to("chat.postMessage")]
-    assert len(posts) == 2 and "Question 1 of 10" in posts[1]
+    # The parent, the intro in the direct message, and question 1 there.
+    assert len(posts) == 3 and "Question 1 of 10" in posts[2]
 
 
 def test_startup_logs_mode_database_and_team_and_nothing_secret(bot):

@@ -62,8 +62,8 @@ def t1(slack, fake_slack, engine):
     officer("/event", "add Yak meeting on 12 March 2pm at Woking")
     officer("/deadline", "digest monday 9am")
     officer("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-    started = fake_slack.wait_for("chat.postMessage", count=2)
-    return started[1].body["thread_ts"]
+    started = fake_slack.wait_for("chat.postMessage", count=3)
+    return started[1].response["ts"]  # the run's own thread in the chair's direct message
 
 
 @pytest.mark.parametrize("command, text", T2_COMMANDS)
@@ -84,12 +84,12 @@ def test_a_reply_in_the_other_workspaces_thread_is_not_an_answer(t1, app, engine
     posts = len(fake_slack.calls_to("chat.postMessage"))
     event = {
         "type": "message",
-        "channel": "C1",
+        "channel": f"D{CHAIR}",
         "user": CHAIR,
         "text": "We meet quarterly",
         "ts": "1700009999.000100",
         "thread_ts": t1,
-        "channel_type": "channel",
+        "channel_type": "im",
     }
     assert SlackDriver(app, team="T2").event(event).status == 200
     # A T1 reply afterwards is answered; the T2 one before it never was.

@@ -19,9 +19,10 @@ EVENT_SCOPES = {  # None: the event needs no scope
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "message.im": "im:history",
 }
 # Slack subscribes to message events per kind of conversation; Bolt sees them all as "message".
-BOLT_TYPE = {"message.channels": "message", "message.groups": "message"}
+BOLT_TYPE = {"message.channels": "message", "message.groups": "message", "message.im": "message"}
 
 
 def declared_events():

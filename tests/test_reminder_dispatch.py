@@ -275,18 +275,18 @@ def test_a_digest_time_that_is_not_one_is_refused(officer, engine, text):
         assert session.exec(select(Reminder)).all() == []
 
 
-def test_an_idle_questionnaire_is_nudged_in_its_thread(
+def test_an_idle_questionnaire_is_nudged_where_it_is_answered(
     officer, dispatcher, clock, fake_slack, slack
 ):
     officer("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-    started = fake_slack.wait_for("chat.postMessage", count=2)
-    thread_ts = started[1].body["thread_ts"]
+    started = fake_slack.wait_for("chat.postMessage", count=3)
+    thread_ts = started[1].response["ts"]  # the run's own thread in the chair's direct message
     clock.now = NOW + timedelta(days=2, hours=23)
     assert dispatcher().run_due().sent == 0
     clock.now = NOW + timedelta(days=3, minutes=1)
     assert dispatcher().run_due().sent == 1
     (nudge,) = posts(fake_slack)
-    assert nudge["thread_ts"] == thread_ts
+    assert nudge["channel"] == f"D{CHAIR}" and nudge["thread_ts"] == thread_ts
     assert nudge["text"].startswith(
         f":wave: <@{CHAIR}>, a gentle nudge: no answer here for 3 days."
     )

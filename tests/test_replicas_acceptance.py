@@ -96,14 +96,15 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
         slack.command("/deadline", f'add "LAA exemplar proposals" {due:%H:%M} {due:%d %B %Y}')
         slack.command("/deadline", "remind 1 1m")
         slack.command("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-        thread_ts = fake_slack.wait_for("chat.postMessage", count=2)[1].body["thread_ts"]
+        # The parent, then the intro in the chair's direct message: its thread is the run's.
+        thread_ts = fake_slack.wait_for("chat.postMessage", count=3)[1].response["ts"]
 
         for n, answer in enumerate([*BASELINE_ANSWERS, "submit"]):
             asked = len(fake_slack.calls_to("chat.postMessage"))
             event = {
                 "type": "message",
-                "channel": "C1",
-                "channel_type": "channel",
+                "channel": f"D{CHAIR}",
+                "channel_type": "im",
                 "user": CHAIR,
                 "text": answer,
                 "ts": f"{int(time.time())}.{n:06d}",

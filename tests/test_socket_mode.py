@@ -49,7 +49,8 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
             assert "is now a chair" in command(socket, 1, f"role <@{CHAIR}|nick> chair")
             started = command(socket, 0, f"start baseline for <@{CHAIR}|nick>", "/assess")
             assert "Starting questionnaire *1*" in started
-            thread_ts = fake_slack.wait_for("chat.postMessage", count=2)[1].body["thread_ts"]
+            # The parent, the intro in the chair's direct message (its thread the run's), Q1.
+            thread_ts = fake_slack.wait_for("chat.postMessage", count=3)[1].response["ts"]
             # One slash_commands envelope delivered twice, to each connection: one deadline.
             added = command(socket, 0, 'add "Returns" 31 July', "/deadline", envelope_id="E1")
             assert "added deadline *1*" in added
@@ -57,8 +58,8 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
 
             answer = {
                 "type": "message",
-                "channel": "C1",
-                "channel_type": "channel",
+                "channel": f"D{CHAIR}",
+                "channel_type": "im",
                 "user": CHAIR,
                 "text": BASELINE_ANSWERS[0],
                 "ts": f"{int(time.time())}.000100",
@@ -74,7 +75,7 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
             }
             socket.send(1, "events_api", event)
             socket.send(0, "events_api", event, retry=1)  # Slack's retry, down the other one
-            fake_slack.wait_for("chat.postMessage", count=3)
+            fake_slack.wait_for("chat.postMessage", count=4)
             # The bots are other processes: a second answer to the retry, were one
             # coming, would come while the first is answered or soon after.
             fake_slack.drained(quiet=0.5)
@@ -84,7 +85,8 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
                 bot.wait(timeout=10)
 
     posted = Counter(c.body["text"] for c in fake_slack.calls_to("chat.postMessage"))
-    assert len(posted) == 3 and set(posted.values()) == {1}  # parent, question 1, question 2
+    # The parent, the intro, question 1, question 2: each once.
+    assert len(posted) == 4 and set(posted.values()) == {1}
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).all() == [BASELINE_ANSWERS[0]]
         assert session.exec(select(Deadline.title)).all() == ["Returns"]

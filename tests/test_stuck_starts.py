@@ -35,13 +35,16 @@ def test_the_next_round_posts_the_thread_and_asks_the_first_question(
     assert fake_slack.calls_to("chat.postMessage") == []
     clock.now = NOW + GRACE + timedelta(seconds=1)
     run()
-    parent, question = (c.body for c in fake_slack.calls_to("chat.postMessage"))
+    parent, intro, question = (c.body for c in fake_slack.calls_to("chat.postMessage"))
     assert "questionnaire *1*" in parent["text"] and parent["metadata"] == parent_metadata(run_id)
-    assert "Question 1 of 10" in question["text"] and question["thread_ts"]
+    # Asked in the chair's direct conversation, as the live path would have.
+    assert intro["channel"] == question["channel"] == f"D{CHAIR}"
+    assert "Question 1 of 10" in question["text"]
     finished = the_run(engine)
-    assert finished.status == RunStatus.OPEN and finished.thread_ts == question["thread_ts"]
+    assert finished.status == RunStatus.OPEN and finished.dm_channel_id == f"D{CHAIR}"
+    assert finished.thread_ts == fake_slack.calls_to("chat.postMessage")[0].response["ts"]
     run()
-    assert len(fake_slack.calls_to("chat.postMessage")) == 2  # nothing twice
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3  # nothing twice
 
 
 def test_a_parent_posted_but_not_recorded_is_used_not_posted_again(
@@ -54,6 +57,7 @@ def test_a_parent_posted_but_not_recorded_is_used_not_posted_again(
     )
     clock.now = NOW + GRACE + timedelta(seconds=1)
     dispatcher().run_due()
-    (question,) = (c.body for c in fake_slack.calls_to("chat.postMessage"))
-    assert question["thread_ts"] == posted_ts and "Question 1 of 10" in question["text"]
+    intro, question = (c.body for c in fake_slack.calls_to("chat.postMessage"))
+    assert intro["channel"] == question["channel"] == f"D{CHAIR}"  # no second parent
+    assert "Question 1 of 10" in question["text"]
     assert the_run(engine).thread_ts == posted_ts

@@ -4,6 +4,7 @@ friendly answer to @-mentions."""
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -26,12 +27,18 @@ MENTION_REPLY = (
 
 
 def register(
-    app: App, engine: Engine, clock: Callable[[], datetime], homes: Homes, *, installs: bool
+    app: App,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    homes: Homes,
+    *,
+    installs: bool,
+    tz: ZoneInfo,
 ) -> None:
     app.use(EachEventOnce(engine, clock))
 
     def on_message(event: dict, body: dict, client: WebClient) -> None:
-        message, step = _thread_message(event, body, clock())
+        message, step = _thread_message(event, body, clock(), tz)
         if message is not None:
             for reply in step(engine, message):
                 post(client, reply)
@@ -84,9 +91,10 @@ class EachEventOnce(Middleware):
         return next()
 
 
-def _thread_message(event: dict, body: dict, now: datetime):
-    """A person's reply in a thread, or their edit of one; None for anything else
-    (top-level messages, bots, joins and the other subtypes)."""
+def _thread_message(event: dict, body: dict, now: datetime, tz: ZoneInfo):
+    """A person's reply in a thread or in their direct conversation with the bot, or
+    their edit of one; None for anything else (top-level channel messages, bots, joins
+    and the other subtypes)."""
     subtype = event.get("subtype")
     if subtype == "message_changed":
         changed, step = event.get("message", {}), thread_edited
@@ -94,19 +102,24 @@ def _thread_message(event: dict, body: dict, now: datetime):
         changed, step = event, thread_reply
     else:
         return None, None
-    if changed.get("bot_id") or not changed.get("user") or not changed.get("thread_ts"):
+    direct = event.get("channel_type") == "im"  # message.im: needs im:history
+    if changed.get("bot_id") or not changed.get("user"):
+        return None, None
+    if not direct and not changed.get("thread_ts"):
         return None, None
     if changed.get("thread_ts") == changed.get("ts"):
         return None, None  # the thread's parent itself
     message = ThreadMessage(
         team_id=body.get("team_id", ""),
         channel_id=event.get("channel", ""),
-        thread_ts=changed["thread_ts"],
+        thread_ts=changed.get("thread_ts") or "",
         message_ts=changed.get("ts", ""),
         user_id=changed["user"],
         text=changed.get("text", ""),
         now=now,
         event_id=body.get("event_id"),
+        direct=direct,
+        tz=tz,
     )
     return message, step
 
@@ -129,6 +142,7 @@ def _token_gone(ack: Ack, event: dict) -> None:
 
 
 # Every event type handled here; app.yaml subscribes to these (message as
-# message.channels and message.groups, for public and private channels).
+# message.channels, message.groups and message.im, for public and private channels and
+# the bot's direct conversations).
 EVENT_TYPES = ("app_mention", "message", "app_home_opened")
 REVOCATION_EVENTS = ("tokens_revoked", "app_uninstalled")

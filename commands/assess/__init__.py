@@ -1,4 +1,4 @@
-"""`/assess`: self-assessment questionnaires answered in Slack threads."""
+"""`/assess`: self-assessment questionnaires answered in a direct message."""
 
 from sqlmodel import Session
 
@@ -13,16 +13,22 @@ from commands.assess.assess_actions import (
     status,
     template,
 )
+from commands.assess.reopen import reopen
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
 
-HELP = f"""*`/assess`* — self-assessment questionnaires, answered in a thread
+HELP = f"""*`/assess`* — self-assessment questionnaires, answered in a direct message with me
 • `/assess templates` — the questionnaires; `/assess template show baseline` — one's questions
-• `{START_EXAMPLE}` — start one in a thread (for yourself if no one is named)
+• `{START_EXAMPLE}` — ask someone (yourself if no one is named) in a direct message; \
+this channel sees the progress, and on submit the answers not in confidence
+• `… in thread` at the end — ask in this channel's thread instead, for a questionnaire \
+with no confidential question
 • `/assess status` — this partnership's questionnaires and how far each has got
 • `/assess report 2` — all the answers of questionnaire 2 (confidential ones only for officers \
 and the person answering)
+• `/assess reopen 2` — open a submitted one again to change answers, until its due date \
+(the person answering, or officers)
 • `/assess compare baseline` — completed baselines across partnerships, as a file
 • `/assess export 2` — questionnaire 2 as a file · `/assess cancel 2` — stop it (officers)
 • `/assess template add` followed by YAML on the next lines — a new questionnaire (officers)"""
@@ -43,4 +49,5 @@ ACTIONS: dict[str, Action] = {
     "compare": compare,
     "export": export,
     "cancel": cancel,
+    "reopen": reopen,
 }

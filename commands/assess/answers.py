@@ -11,6 +11,7 @@ from commands.family import Refusal
 from formatting.slack_text import escape, unescape
 
 _MAX_ANSWER = 3000
+SUMMARY_ANSWER = 400  # characters of each answer shown in a summary
 
 
 _RATING = re.compile(r"([1-5])(?!\d|[.,]\d|\s*[-–—]\s*\d)")
@@ -45,7 +46,7 @@ def how_to_answer(question: Question) -> str:
     elif question.kind == "choice":
         line = "Reply with the number or the name of one option: " + _numbered(question.options)
     else:
-        line = "Reply in this thread."
+        line = "Reply with your answer."
     if not question.optional:
         return line
     return (line if line.endswith((".", "?", "!")) else line + ".") + " Or `skip`."
@@ -99,3 +100,13 @@ def _fix(question: Question) -> str:
 
 def _numbered(items: tuple[str, ...]) -> str:
     return " · ".join(f"{number} {item}" for number, item in enumerate(items, start=1))
+
+
+def shown_answer(question: Question, value: str | None, *, confidential_visible: bool) -> str:
+    """An answer as mrkdwn; a confidential one only where the reader may see it."""
+    if question.confidential and not confidential_visible:
+        return ":lock: _answered in confidence_"
+    if value is None:
+        return "_skipped_"
+    shown = escape(describe_answer(question, value))
+    return shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.access import officers_only
+from commands.assess import direct
 from commands.assess.answer_files import answers_markdown
-from commands.assess.conversation import shown_answer, status_line
+from commands.assess.answers import shown_answer
+from commands.assess.conversation import status_line
 from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
 from commands.dates import parse_when
@@ -86,6 +88,15 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
         raise Refusal("Say which questionnaire to start.", f"For example: `{START_EXAMPLE}`")
     row = _template_row(session, ctx, name)
     parsed = parse_template(row.source)
+    rest, in_thread = _in_thread(rest)
+    if in_thread and (secret := [q for q in parsed.questions if q.confidential]):
+        raise Refusal(
+            f"`{escape(row.name)}` asks {len(secret)} question(s) in confidence "
+            f"(question {parsed.questions.index(secret[0]) + 1}, {escape(secret[0].title)}), "
+            "and everyone in this channel can read its thread, so it is asked only in a "
+            "direct message.",
+            f"Leave out `in thread`: `{START_EXAMPLE}`",
+        )
     assignee, due_text = _for_and_due(rest)
     assignee = assignee or ctx.user_id
     due = (
@@ -109,6 +120,7 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
             assignee_id=assignee,
             channel_id=ctx.channel_id,
             status=RunStatus.STARTING,
+            direct=not in_thread,
             due_at=due.instant if due else None,
             created_by=ctx.user_id,
             created_at=ctx.now,
@@ -116,17 +128,31 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
         ),
     )
     parent = thread_parent(run, partnership, ctx.tz, ctx.now)
+    if in_thread:
+        return Reply(
+            text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
+            f"{user_mention(assignee)} in a thread in this channel.",
+            thread=ThreadStart(run_id=saved_id(run), text=parent),
+        )
     return Reply(
         text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
-        f"{user_mention(assignee)} in a thread in this channel.",
-        thread=ThreadStart(run_id=saved_id(run), text=parent),
+        f"{user_mention(assignee)} in a direct message with me; this channel sees how far "
+        "it has got, and the answers not in confidence once it is submitted.",
+        thread=ThreadStart(
+            run_id=saved_id(run),
+            text=parent,
+            direct_to=assignee,
+            intro=direct.intro_text(run, parsed, partnership.name),
+        ),
     )
 
 
 def thread_parent(run: AssessRun, partnership: Partnership, tz: ZoneInfo, now: datetime) -> str:
-    """The message a run's thread hangs from (posted after the ack, or later by
+    """The message in the channel a run hangs from (posted after the ack, or later by
     scheduler.stuck_starts when the process died before it was)."""
     parsed = parse_template(run.source)
+    if run.direct:
+        return direct.parent_text(run, parsed, partnership.name, 0, tz)
     due_line = f" · due {when_and_left(run.due_at, now, tz)}" if run.due_at else ""
     return (
         f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "
@@ -154,7 +180,7 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 
 def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     parsed = parse_template(run.source)
     answers = store.answers_of(session, run=run)
     sees_all = (
@@ -197,7 +223,7 @@ def compare(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     parsed = parse_template(run.source)
     content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
     filename = f"questionnaire-{run.number}-{run.template_name}.md"
@@ -208,7 +234,7 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = _run(session, partnership, text)
+    run = numbered_run(session, partnership, text)
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
         return inform(f"Questionnaire {run.number} is already {run.status}.")
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
@@ -217,18 +243,21 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
     session.add(run)
     note = f":no_entry_sign: {user_mention(ctx.user_id)} cancelled questionnaire *{run.number}*."
-    posts = (
-        (
-            Post(
-                text=note + " Nothing more is recorded here.",
-                channel_id=run.channel_id,
-                thread_ts=run.thread_ts,
-            ),
-        )
-        if run.thread_ts
-        else ()
+    places: list[tuple[str, str | None]] = (
+        [(run.channel_id, run.thread_ts)] if run.thread_ts else []
     )
-    return Reply(text=note + " Its answers so far are kept.", public=True, posts=posts)
+    if run.dm_channel_id:  # the respondent is told where they were answering
+        places.append((run.dm_channel_id, None))
+    posts = [
+        Post(text=note + " Nothing more is recorded.", channel_id=where, thread_ts=thread)
+        for where, thread in places
+    ]
+    if run.dm_channel_id and run.thread_ts:
+        answered = len(store.answers_of(session, run=run))
+        posts.append(
+            direct.progress(run, parse_template(run.source), partnership.name, answered, ctx.tz)
+        )
+    return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
 
 
 def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
@@ -303,6 +332,12 @@ def _template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
     return row
 
 
+def _in_thread(text: str) -> tuple[str, bool]:
+    """`... in thread`: asked in the channel's thread rather than a direct message."""
+    rest, found = re.subn(r"\bin\s+(?:a\s+|the\s+)?thread\b", "", text, flags=re.IGNORECASE)
+    return " ".join(rest.split()), bool(found)
+
+
 def _for_and_due(text: str) -> tuple[str | None, str]:
     """`for @someone due 12 November`, either part optional."""
     users = find_user_mentions(text)
@@ -318,7 +353,8 @@ def _for_and_due(text: str) -> tuple[str | None, str]:
     return (users[0] if users else None), (due[1] if due else "")
 
 
-def _run(session: Session, partnership: Partnership, text: str) -> AssessRun:
+def numbered_run(session: Session, partnership: Partnership, text: str) -> AssessRun:
+    """The run `text` numbers in this partnership, or a Refusal saying how to find one."""
     number = whole_number(text)
     run = store.run_numbered(session, partnership=partnership, number=number) if number else None
     if run is None:

@@ -1,4 +1,5 @@
-"""A questionnaire as a conversation in a Slack thread: one question at a time.
+"""A questionnaire as a conversation, one question at a time: in the assignee's direct
+message with the bot (commands.assess.direct), or in a channel's thread when asked.
 
 Every step is a function of (session, message) that updates the run's row and returns
 the messages to post, so the database always says where a run is: a restart or a
@@ -11,19 +12,19 @@ In the thread the assignee can say `back`, `edit 3`, `skip` (optional questions)
 `status`, `pause`/`resume`, `help`, and `submit` once everything is answered.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.assess.answers import AnswerError, check_answer, describe_answer, how_to_answer
+from commands.assess import direct
+from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage.models import AssessRun, Partnership, RunStatus
-
-SUMMARY_ANSWER = 400  # characters of each answer shown in the thread's summary
 
 THREAD_HELP = """Reply in this thread to answer the question I last asked. You can also say:
 • `back` — the previous question again   • `edit 3` — change your answer to question 3
@@ -42,19 +43,57 @@ class ThreadMessage:
     text: str
     now: datetime
     event_id: str | None = None  # Slack's, for the dedupe of its retries
+    # In the bot's direct conversation with the person (thread_ts "" when not in a thread).
+    direct: bool = False
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
 
 
-def begin(session: Session, run: AssessRun, thread_ts: str, now: datetime) -> list[Post]:
-    """The run's thread exists: remember it and ask the first question."""
+def begin(
+    session: Session,
+    run: AssessRun,
+    thread_ts: str,
+    now: datetime,
+    dm: tuple[str, str] | None = None,
+) -> list[Post]:
+    """The run's parent (and direct conversation) exist: remember them, ask the first
+    question. In a direct conversation it is asked in the run's thread when the person
+    has another open there, so that a plain reply cannot be taken for the wrong one."""
     run.thread_ts, run.status, run.last_activity_at = thread_ts, RunStatus.OPEN, now
+    if dm is not None:
+        run.dm_channel_id, run.dm_ts = dm
     session.add(run)
-    return [_ask(run, _template(run), mention=True)]
+    first = _ask(run, _template(run), mention=dm is None)
+    if dm is not None and direct.alone(session, run):
+        first = replace(first, thread_ts=None)
+    return [first]
 
 
 def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
-    run = _thread_run(session, message)
+    run = _thread_run(session, message) if message.thread_ts else None
     if run is None:
-        return []  # not a questionnaire thread: none of our business
+        if not message.direct:
+            return []  # a thread that is not a questionnaire's: none of our business
+        # A plain message, or a reply in the thread of one of the questions.
+        found = direct.plain_message_run(
+            session,
+            team_id=message.team_id,
+            channel_id=message.channel_id,
+            user_id=message.user_id,
+            thread_ts=message.thread_ts,
+        )
+        if not isinstance(found, AssessRun):
+            return [found] if found else []
+        run = found
+    before = _progress_of(session, run)
+    posts = _reply(session, run, message)
+    if run.dm_channel_id:
+        posts = [direct.where_written(post, run, message.thread_ts) for post in posts]
+        if _progress_of(session, run) != before:
+            posts.append(_progress(session, run, message.tz))
+    return posts
+
+
+def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Post]:
     if message.user_id != run.assignee_id:
         return [
             _private(
@@ -88,7 +127,16 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
 
 def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
     """The assignee edited a message that held an answer: the answer follows."""
-    run = _thread_run(session, message)
+    run = (
+        store.run_of_direct_message(
+            session,
+            team_id=message.team_id,
+            dm_channel_id=message.channel_id,
+            message_ts=message.message_ts,
+        )
+        if message.direct and not message.thread_ts
+        else _thread_run(session, message)
+    )
     if run is None or message.user_id != run.assignee_id:
         return []
     answer = store.answer_from_message(session, run=run, message_ts=message.message_ts)
@@ -108,7 +156,8 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
             )
         ]
     _record(session, run, answer.position, value, message)
-    return [_say(run, f"Updated your answer to question {answer.position + 1}.")]
+    updated = _say(run, f"Updated your answer to question {answer.position + 1}.")
+    return [direct.where_written(updated, run, message.thread_ts)]
 
 
 def status_line(run: AssessRun, template: Template, answered: int) -> str:
@@ -211,8 +260,12 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
         ]
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
-    partnership = session.get(Partnership, run.partnership_id)
-    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
+    partnership = _partnership(session, run)
+    if run.dm_channel_id:  # circulated as the Surrey group did: all but the confidential
+        return [
+            _say(run, ":white_check_mark: Submitted. Thank you!"),
+            direct.circulated(run, template, partnership.name, answered),
+        ]
     return [
         _say(run, ":white_check_mark: Submitted. Thank you!"),
         Post(
@@ -236,6 +289,9 @@ def _status(session: Session, run: AssessRun, template: Template, rest: str) -> 
 
 
 def _help(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
+    if run.dm_channel_id:  # the same words, but where a direct message is answered
+        rest = THREAD_HELP.split("\n", 1)[1]
+        return [_say(run, f"{direct.DIRECT_HELP} You can also say:\n{rest}")]
     return [_say(run, THREAD_HELP)]
 
 
@@ -269,21 +325,12 @@ def question_text(template: Template, position: int, mention: str | None = None)
 
 def _summary(run: AssessRun, template: Template, answered: dict) -> Post:
     lines = [f"*Your answers: {escape(template.title)}*"]
+    private = run.dm_channel_id is not None  # only the respondent reads a direct message
     for position, question in enumerate(template.questions):
-        shown = shown_answer(question, answered[position].value, confidential_visible=False)
+        shown = shown_answer(question, answered[position].value, confidential_visible=private)
         lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
     lines.append("Reply `submit` to send it, or `edit 3` to change the answer to question 3.")
     return _say(run, "\n".join(lines))
-
-
-def shown_answer(question: Question, value: str | None, *, confidential_visible: bool) -> str:
-    """An answer as mrkdwn; a confidential one only where the reader may see it."""
-    if question.confidential and not confidential_visible:
-        return ":lock: _answered in confidence_"
-    if value is None:
-        return "_skipped_"
-    shown = escape(describe_answer(question, value))
-    return shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
 
 
 def _thread_run(session: Session, message: ThreadMessage) -> AssessRun | None:
@@ -316,7 +363,23 @@ def _template(run: AssessRun) -> Template:
 
 
 def _say(run: AssessRun, text: str) -> Post:
-    return Post(text=text, channel_id=run.channel_id, thread_ts=run.thread_ts)
+    channel, thread = direct.where(run)
+    return Post(text=text, channel_id=channel, thread_ts=thread)
+
+
+def _partnership(session: Session, run: AssessRun) -> Partnership:
+    partnership = session.get(Partnership, run.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
+    return partnership
+
+
+def _progress_of(session: Session, run: AssessRun) -> tuple[str, int]:
+    return run.status, len(store.answers_of(session, run=run))
+
+
+def _progress(session: Session, run: AssessRun, tz: ZoneInfo) -> Post:
+    answered = len(store.answers_of(session, run=run))
+    return direct.progress(run, _template(run), _partnership(session, run).name, answered, tz)
 
 
 def _private(run: AssessRun, user_id: str, text: str) -> Post:

@@ -20,11 +20,20 @@ log = logging.getLogger(__name__)
 
 
 def thread_started(
-    engine: Engine, *, team_id: str, run_id: int, thread_ts: str, now: datetime
+    engine: Engine,
+    *,
+    team_id: str,
+    run_id: int,
+    thread_ts: str,
+    now: datetime,
+    direct: tuple[str, str] | None = None,
 ) -> list[Post]:
+    """The run's parent is posted at thread_ts; with `direct`, (channel, ts) of its first
+    message in the assignee's direct conversation, where it is asked."""
+
     def work(session: Session) -> list[Post]:
         run = store.run_by_id(session, team_id=team_id, run_id=run_id)
-        return conversation.begin(session, run, thread_ts, now) if run else []
+        return conversation.begin(session, run, thread_ts, now, direct) if run else []
 
     return in_transaction(engine, work)
 
@@ -85,6 +94,6 @@ def _warning(message: ThreadMessage, text: str) -> Post:
     return Post(
         text=f":warning: {text}",
         channel_id=message.channel_id,
-        thread_ts=message.thread_ts,
+        thread_ts=message.thread_ts or None,  # "": at the top of a direct conversation
         private_to=message.user_id,
     )

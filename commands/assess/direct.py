@@ -1,0 +1,158 @@
+"""A questionnaire asked in the assignee's direct conversation with the bot.
+
+The channel sees one parent message with the progress, updated in place, and on
+`submit` the answers that are not in confidence, in the parent's thread. Confidential
+answers stay between the respondent and the bot; officers read them with
+`/assess report`, ephemeral. Nothing here puts a confidential answer in a channel.
+"""
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.assess.answers import shown_answer
+from commands.assess.templates import Template, parse_template
+from commands.reply import Post
+from formatting.slack_text import escape, user_mention
+from formatting.timefmt import uk_date
+from storage import assess as store
+from storage.models import AssessRun, RunStatus
+
+DIRECT_HELP = (
+    "Reply here to answer the question I last asked. If you have more than one "
+    "questionnaire open with me, reply in the thread of the one you're answering."
+)
+
+_STATE = {
+    RunStatus.STARTING: "starting",
+    RunStatus.OPEN: "being answered",
+    RunStatus.PAUSED: "paused",
+    RunStatus.REVIEW: "every question answered, waiting to be submitted",
+    RunStatus.SUBMITTED: "submitted",
+    RunStatus.CANCELLED: "cancelled",
+}
+
+
+def _state(run: AssessRun) -> str:
+    state = _STATE[RunStatus(run.status)]
+    if run.reopened_at is None:
+        return state
+    return "re-submitted" if run.status == RunStatus.SUBMITTED else f"reopened, {state}"
+
+
+def where(run: AssessRun) -> tuple[str, str | None]:
+    """The conversation the run's questions are asked in: (channel, thread)."""
+    if run.dm_channel_id:
+        return run.dm_channel_id, run.dm_ts
+    return run.channel_id, run.thread_ts
+
+
+def parent_text(
+    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo
+) -> str:
+    """The channel's parent message: who answers, how far, by when; never an answer."""
+    due = f" · due {uk_date(run.due_at, tz)}" if run.due_at else ""
+    return (
+        f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
+        f"questionnaire *{run.number}*\n"
+        f"Answered by {user_mention(run.assignee_id)} in a direct message with me · "
+        f"answered {answered} of {len(template.questions)} · {_state(run)}"
+        f"{due}\n"
+        f"Answers are circulated here when submitted, except those given in confidence."
+    )
+
+
+def intro_text(run: AssessRun, template: Template, partnership: str) -> str:
+    """The run's first message in the direct conversation; its thread is the run's own."""
+    private = (
+        " Answers marked :lock: are in confidence: only officers and you will see them."
+        if any(q.confidential for q in template.questions)
+        else ""
+    )
+    return (
+        f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* "
+        f"(questionnaire *{run.number}*), {len(template.questions)} questions. "
+        f"Your answers stay here until you `submit`; then those not in confidence are "
+        f"posted to <#{run.channel_id}>.{private}\n{DIRECT_HELP} Say `help` for more."
+    )
+
+
+def progress(
+    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo
+) -> Post:
+    """The parent, updated in place (chat.update)."""
+    return Post(
+        text=parent_text(run, template, partnership, answered, tz),
+        channel_id=run.channel_id,
+        update_ts=run.thread_ts,
+    )
+
+
+def circulated(run: AssessRun, template: Template, partnership: str, answers: dict) -> Post:
+    """On submit, to the parent's thread: each answer, or "answered in confidence"."""
+    lines = [
+        f":white_check_mark: {user_mention(run.assignee_id)} "
+        f"{'re-submitted' if run.reopened_at else 'submitted'} questionnaire "
+        f"*{run.number}* ({escape(template.title)}) for *{escape(partnership)}*:"
+    ]
+    for position, question in enumerate(template.questions):
+        value = answers[position].value if position in answers else None
+        shown = shown_answer(question, value, confidential_visible=False)
+        lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
+    lines.append(f"Officers see every answer in full with `/assess report {run.number}`.")
+    return Post(text="\n".join(lines), channel_id=run.channel_id, thread_ts=run.thread_ts)
+
+
+def which_one(runs: list[tuple[AssessRun, str]]) -> str:
+    """A plain message when several runs are open: never guess which it answers."""
+    listed = "\n".join(f"• *{escape(title)}* (questionnaire {run.number})" for run, title in runs)
+    return (
+        f"You have {len(runs)} questionnaires open with me, so I can't tell which that "
+        f"answers, and nothing was recorded. Reply in the thread of the one you're "
+        f"answering:\n{listed}"
+    )
+
+
+NOTHING_OPEN = (
+    "You have no questionnaire open with me. An officer starts one with "
+    "`/assess start baseline for @you` in the partnership's channel."
+)
+
+
+def alone(session: Session, run: AssessRun) -> bool:
+    """The only run its assignee has open in the direct conversation."""
+    assert run.dm_channel_id is not None
+    others = store.runs_in_direct(
+        session, team_id=run.team_id, dm_channel_id=run.dm_channel_id, user_id=run.assignee_id
+    )
+    return [r.id for r in others] == [run.id]
+
+
+def plain_message_run(
+    session: Session, *, team_id: str, channel_id: str, user_id: str, thread_ts: str
+) -> AssessRun | Post | None:
+    """The run a message in the direct conversation answers when it is not in a run's
+    thread: the person's one open run there. With several, what to tell them instead
+    (never a guess); with none, a hint, or nothing for a reply in some other thread."""
+    runs = store.runs_in_direct(
+        session, team_id=team_id, dm_channel_id=channel_id, user_id=user_id, for_update=True
+    )
+    if len(runs) == 1:
+        return runs[0]
+    if not runs and thread_ts:
+        return None
+    text = (
+        which_one([(run, parse_template(run.source).title) for run in runs])
+        if runs
+        else NOTHING_OPEN
+    )
+    return Post(text=text, channel_id=channel_id, thread_ts=thread_ts or None)
+
+
+def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
+    """A message in the direct conversation is answered where it was written: at the top
+    for a plain one, in the thread of a question for a reply there."""
+    if post.channel_id == run.dm_channel_id and thread_ts != run.dm_ts:
+        return replace(post, thread_ts=thread_ts or None)
+    return post

@@ -1,0 +1,64 @@
+"""`/assess reopen 2`: a submitted questionnaire opened again, until its due date, for
+its answers to be changed and submitted again."""
+
+from sqlmodel import Session
+
+from commands.access import officers_only
+from commands.assess import direct
+from commands.assess.assess_actions import numbered_run
+from commands.assess.templates import parse_template
+from commands.context import Context
+from commands.family import Refusal
+from commands.reply import Post, Reply
+from formatting.slack_text import user_mention
+from formatting.timefmt import uk_datetime
+from storage import assess as store
+from storage.models import AssessRun, Partnership, RunStatus
+
+
+def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    run = numbered_run(session, partnership, text)
+    if ctx.user_id != run.assignee_id and (
+        refusal := officers_only(session, ctx, partnership, "reopen someone else's answers")
+    ):
+        return refusal
+    if run.status != RunStatus.SUBMITTED:
+        raise Refusal(
+            f"Questionnaire {run.number} is {run.status}, not submitted: nothing to reopen.",
+            "`/assess status` shows where each stands.",
+        )
+    if run.due_at is not None and ctx.now >= run.due_at:
+        raise Refusal(
+            f"Questionnaire {run.number} was due {uk_datetime(run.due_at, ctx.tz)}; "
+            "after its due date its answers stay as submitted.",
+            f"`/assess report {run.number}` shows them.",
+        )
+    run.status, run.reopened_at, run.last_activity_at = RunStatus.REVIEW, ctx.now, ctx.now
+    session.add(run)
+    return Reply(
+        text=f":arrows_counterclockwise: {user_mention(ctx.user_id)} reopened questionnaire "
+        f"*{run.number}*: {user_mention(run.assignee_id)} can change answers until it is "
+        "submitted again.",
+        public=True,
+        posts=tuple(_told(session, ctx, run, partnership)),
+    )
+
+
+def _told(session: Session, ctx: Context, run: AssessRun, partnership: Partnership) -> list[Post]:
+    """The respondent, where they answer; and the channel's parent, updated in place."""
+    channel, thread = direct.where(run)
+    if run.dm_channel_id and direct.alone(session, run):
+        thread = None  # their only open one: plain messages answer it
+    told = [
+        Post(
+            text=f"Questionnaire *{run.number}* is open again. Say `edit 3` to change the "
+            "answer to question 3, then `submit` to send it again.",
+            channel_id=channel,
+            thread_ts=thread,
+        )
+    ]
+    if run.dm_channel_id and run.thread_ts:
+        answered = len(store.answers_of(session, run=run))
+        parsed = parse_template(run.source)
+        told.append(direct.progress(run, parsed, partnership.name, answered, ctx.tz))
+    return told
