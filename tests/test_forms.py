@@ -229,7 +229,9 @@ def test_buttons_are_only_trusted_as_far_as_the_database_agrees(
     assert "not in this workspace" in json.dumps(opened(fake_slack, count=3))
 
 
-def test_a_questionnaire_started_from_the_form_gets_its_thread(partnership_id, slack, fake_slack):
+def test_a_questionnaire_started_from_the_form_is_asked_in_a_direct_message(
+    partnership_id, slack, fake_slack
+):
     slack.click("home_start_questionnaire", str(partnership_id), user=OFFICER)
     view = opened(fake_slack)
     values = {
@@ -239,8 +241,11 @@ def test_a_questionnaire_started_from_the_form_gets_its_thread(partnership_id, s
     }
     assert not slack.submit(view, values, user=OFFICER).body
     posts = fake_slack.wait_for("chat.postMessage", count=2)
-    assert f"Answered by <@{MEMBER}> · 10 questions · due Sat 12 Dec 2026" in posts[0].body["text"]
-    assert posts[1].body["thread_ts"]
+    parent, first = (post.body for post in posts)
+    assert parent["channel"] == "C1"
+    assert f"Answered by <@{MEMBER}> in a direct message with me" in parent["text"]
+    assert "due Sat 12 Dec 2026" in parent["text"]
+    assert first["channel"] == f"D{MEMBER}"  # the fake's DM with the respondent
 
 
 def test_a_form_for_a_channel_unlinked_since_the_command_says_so(engine, fake_slack):
