@@ -16,7 +16,15 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import AssessAnswer, AssessRun, BudgetLine, Deadline, Fund, Reminder
+from storage.models import (
+    AssessAnswer,
+    AssessRun,
+    BudgetLine,
+    Deadline,
+    Fund,
+    Reminder,
+    ReminderState,
+)
 from tests.fake_slack import eventually
 from tests.helpers import BASELINE_ANSWERS, postgresql_only
 from tests.processes import BotProcess
@@ -70,8 +78,9 @@ class LoadBalancer:
 
 
 def soon_with_a_minute_to_spare() -> datetime:
-    """A deadline two minutes off (London time, whole minutes): its "1m" reminder then
-    falls due within a minute, while both replicas run."""
+    """Two minutes off (London time, whole minutes): a window opening then is announced
+    within a minute or two, while both replicas run. An opening is never moved off a
+    weekend (it announces the moment itself), so this holds on any day of the week."""
     now = datetime.now(LONDON)
     due = now.replace(second=0, microsecond=0) + timedelta(minutes=2)
     return due if due - now >= timedelta(seconds=70) else due + timedelta(minutes=1)
@@ -93,8 +102,10 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
         slack.command("/budget", 'fund "PtP credit" £6,000 from "South East Employers"')
         slack.command("/budget", 'plan "PtP credit" Joint training £5,600')
         due = soon_with_a_minute_to_spare()
-        slack.command("/deadline", f'add "LAA exemplar proposals" {due:%H:%M} {due:%d %B %Y}')
-        slack.command("/deadline", "remind 1 1m")
+        opens = f"{due:%H:%M} {due:%d %B %Y}"
+        slack.command(
+            "/deadline", f'window "PtP credit" from {opens} to 31 December {due.year + 1}'
+        )
         slack.command("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
         # The parent, then the intro in the chair's direct message: its thread is the run's.
         thread_ts = fake_slack.wait_for("chat.postMessage", count=3)[1].response["ts"]
@@ -113,9 +124,7 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
             slack.event_with_retries(event, event_id=f"EvANSWER{n}")
             fake_slack.wait_for("chat.postMessage", count=asked + 1)
 
-        eventually(
-            lambda: fake_slack.reminders_posted(), timeout=150, what="the deadline's reminder"
-        )
+        eventually(lambda: fake_slack.reminders_posted(), timeout=150, what="the window's opening")
         # Replicas are other processes: a second post of anything, were one coming,
         # would come while the first is answered or soon after.
         fake_slack.drained(quiet=1)
@@ -129,9 +138,9 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
     )
     assert [message for message, n in posted.items() if n > 1] == []
     assert len(fake_slack.reminders_posted()) == 1
-    assert counts(engine, Fund, BudgetLine, Deadline, Reminder, AssessRun, AssessAnswer) == [
-        *[1] * 5,
-        10,
-    ]
+    assert counts(engine, Fund, BudgetLine, Deadline, AssessRun, AssessAnswer) == [*[1] * 4, 10]
+    with Session(engine) as session:
+        sent = session.exec(select(Reminder.rung).where(Reminder.state == ReminderState.SENT))
+        assert list(sent) == ["opens"]
     with Session(engine) as session:
         assert session.exec(select(AssessRun.status)).one() == "submitted"
