@@ -306,20 +306,6 @@ def coming_in(session: Session, *, team_id: str, channel_id: str, limit: int) ->
     )
 
 
-def failures_of(session: Session, *, subject: str, subject_ids: Sequence[int]) -> dict[int, str]:
-    """The latest failure of each subject, for the lists that show them."""
-    rows = session.exec(
-        select(Reminder.subject_id, Reminder.outcome)
-        .where(
-            Reminder.subject == subject,
-            col(Reminder.subject_id).in_(subject_ids),
-            Reminder.state == ReminderState.FAILED,
-        )
-        .order_by(col(Reminder.finished_at))
-    )
-    return {subject_id: outcome or "unknown" for subject_id, outcome in rows}
-
-
 def _values(row: Reminder) -> dict:
     return {
         column.name: getattr(row, column.name)
