@@ -19,9 +19,10 @@ from sqlalchemy import func, literal, true, update
 from sqlmodel import Session, and_, col, or_, select
 
 from storage.insert_new import upsert
-from storage.models import ChannelClaim, Reminder
+from storage.models import Reminder
 from storage.outbox import claimable
 from storage.types import UTCDateTime
+from storage.upkeep_tables import ChannelClaim
 
 Channel = tuple[str, str]  # (team_id, channel_id)
 SAME_CHANNEL = and_(

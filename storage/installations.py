@@ -14,7 +14,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Text, delete, select
 from sqlmodel import Session, col
 
-from storage.models import WorkspaceUninstall
+from storage.upkeep_tables import WorkspaceUninstall
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet

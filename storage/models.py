@@ -6,41 +6,14 @@ it, so one installation can never read another's data.
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.columns import SLACK_ID, parent, reference, saved_id
 from storage.types import UTCDateTime
 
-SLACK_ID = 32  # Slack ids (T…, U…, C…) are short; leave room for enterprise ids.
-
-
-def parent(target: str, *, index: bool = False, primary_key: bool = False) -> Column:
-    """A required reference to a parent row, deleted with it."""
-    return Column(
-        Integer,
-        ForeignKey(target, ondelete="CASCADE"),
-        nullable=False,
-        index=index,
-        primary_key=primary_key,
-    )
-
-
-def reference(target: str) -> Column:
-    """An optional reference to another row, deleted with it."""
-    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=True)
-
-
-class _Saved(Protocol):
-    id: int | None
-
-
-def saved_id(row: _Saved) -> int:
-    """The id of a row read from the database or flushed to it: the model says
-    `int | None` only because a row has no id before its first flush."""
-    assert row.id is not None, f"{type(row).__name__} used before it was flushed"
-    return row.id
+__all__ = ["SLACK_ID", "saved_id"]  # used with the tables everywhere: one import
 
 
 class Role(StrEnum):
@@ -103,20 +76,6 @@ class Person(SQLModel, table=True):
     user_id: str = Field(max_length=SLACK_ID, primary_key=True)
     real_name: str = Field(max_length=200)
     looked_up_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class SlackEvent(SQLModel, table=True):
-    """Events API deliveries already handled.
-
-    Slack retries an event it thinks was missed (up to 3 times), possibly to another
-    replica, so the dedupe key has to live in the shared database, not in memory.
-    """
-
-    __tablename__ = "slack_event"
-
-    event_id: str = Field(max_length=64, primary_key=True)
-    team_id: str = Field(max_length=SLACK_ID)
-    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class Fund(SQLModel, table=True):
@@ -394,20 +353,6 @@ class Reminder(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ChannelClaim(SQLModel, table=True):
-    """Which dispatcher may post to a channel, and until when: one at a time, so that
-    replicas never take turns at Slack's per-channel rate limit (see
-    storage.channel_claims). After a post it is kept for the gap Slack asks between two
-    messages, so it paces the channel too."""
-
-    __tablename__ = "channel_claim"
-
-    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    claimed_by: str = Field(max_length=64)
-    claimed_until: datetime = Field(sa_type=UTCDateTime)
-
-
 class Digest(SQLModel, table=True):
     """A channel's weekly summary, set with `/deadline digest`."""
 
@@ -421,23 +366,3 @@ class Digest(SQLModel, table=True):
     at_time: str = Field(max_length=5)  # local "HH:MM"
     set_by: str = Field(max_length=SLACK_ID)
     set_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class HousekeepingRun(SQLModel, table=True):
-    """When a periodic job last ran. Every replica's clock asks; the one whose
-    conditional UPDATE moves `last_run_at` on runs the job (storage.pruning)."""
-
-    __tablename__ = "housekeeping_run"
-
-    job: str = Field(max_length=32, primary_key=True)
-    last_run_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class WorkspaceUninstall(SQLModel, table=True):
-    """A workspace that removed the app: its rows go once the retention period has
-    passed (PARTNERBOT_RETENTION_DAYS_AFTER_UNINSTALL), unless it installs it again."""
-
-    __tablename__ = "workspace_uninstall"
-
-    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    uninstalled_at: datetime = Field(sa_type=UTCDateTime)

@@ -8,14 +8,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage.insert_new import insert_new
 from storage.installations import oauth_metadata
-from storage.models import (
-    AssessRun,
-    HousekeepingRun,
-    Reminder,
-    ReminderState,
-    RunStatus,
-    WorkspaceUninstall,
-)
+from storage.models import AssessRun, Reminder, ReminderState, RunStatus
+from storage.upkeep_tables import HousekeepingRun, WorkspaceUninstall
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "last ran" for a job that never has
 FINISHED = (ReminderState.SENT, ReminderState.SKIPPED, ReminderState.FAILED)

@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from storage.insert_new import insert_new
-from storage.models import SlackEvent
+from storage.upkeep_tables import SlackEvent
 
 
 def claim_event(session: Session, *, event_id: str, team_id: str, now: datetime) -> bool:

@@ -48,7 +48,7 @@ def test_channel_chatter_leaves_no_trace(slack, engine, fake_slack):
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from storage.models import SlackEvent
+    from storage.upkeep_tables import SlackEvent
 
     top_level = {
         "type": "message",

@@ -16,9 +16,9 @@ from storage.models import (
     Reminder,
     ReminderState,
     RunStatus,
-    SlackEvent,
 )
 from storage.transaction import in_transaction
+from storage.upkeep_tables import SlackEvent
 from tests.fake_slack import eventually
 from tests.helpers import NOW
 from tests.processes import BotProcess

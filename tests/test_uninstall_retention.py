@@ -14,8 +14,8 @@ from bot.app import create_app
 from bot.config import load_settings
 from scheduler.housekeeping import housekeep
 from storage.installations import EncryptedInstallationStore
-from storage.models import WorkspaceUninstall
 from storage.transaction import in_transaction
+from storage.upkeep_tables import WorkspaceUninstall
 from tests.helpers import NOW, team_rows
 from tests.processes import BotProcess
 from tests.slack_requests import SlackDriver
