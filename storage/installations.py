@@ -14,6 +14,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Text, delete, select
 from sqlmodel import Session, col
 
+from storage.engine import write_lock_first
 from storage.upkeep_tables import WorkspaceUninstall
 
 if TYPE_CHECKING:
@@ -68,11 +69,14 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
 
     def save(self, installation: Installation) -> None:
         # The parent saves the bot row from this same (now sealed) installation, so its
-        # save_bot() is not sealed again here.
-        super().save(self._sealed(installation, self._fernet.encrypt))
-        with Session(self.engine) as session:  # a reinstall keeps everything
-            mark_installed(session, team_id=installation.team_id or "")
-            session.commit()
+        # save_bot() is not sealed again here. It reads, then writes: on SQLite, taking
+        # the write lock at BEGIN makes it wait for another writer instead of failing
+        # (an install answered 500 when the dispatcher wrote at the same moment).
+        with write_lock_first():
+            super().save(self._sealed(installation, self._fernet.encrypt))
+            with Session(self.engine) as session:  # a reinstall keeps everything
+                mark_installed(session, team_id=installation.team_id or "")
+                session.commit()
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Slack revoked the bot's token (tokens_revoked): slack_sdk deletes the bot row,
