@@ -2,10 +2,10 @@
 
 import json
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 
@@ -73,7 +73,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     verification = (
         None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
     )
-    app = _without_env_token(
+    bolt_logger = logging.getLogger("slack_bolt")
+    bolt_logger.addFilter(_not_token_skipped)  # once: the same function is not added twice
+    app = App(
         # Without a name Bolt takes its caller's file name from inspect.stack(), which
         # reads every loaded module: 8 MB of pages a worker shared with the master.
         name="partnerbot",
@@ -82,7 +84,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         oauth_settings=oauth_settings(settings, engine),
         # Bolt copies the root level onto its loggers unless given a base logger, and at
         # DEBUG it logs request and response bodies; bot.logs keeps this one quieter.
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
         # Ours replaces Bolt's check (see bot.verification) in the slot right after it.
         request_verification_enabled=False,
         before_authorize=verification,
@@ -110,13 +112,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     return app
 
 
-def _without_env_token(**options) -> App:
-    """Bolt's App, given our client alone. Bolt also reads SLACK_BOT_TOKEN from the
-    environment when it is not passed a token, and then warns at every start that the
-    client's token wins over it: here it sees only the client."""
-    token = os.environ.pop("SLACK_BOT_TOKEN", None)
-    try:
-        return App(**options)
-    finally:
-        if token is not None:
-            os.environ["SLACK_BOT_TOKEN"] = token
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    """Bolt, given our client, also reads SLACK_BOT_TOKEN from the environment and then
+    warns at every start that the client's token wins over it, as we mean it to."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()

@@ -5,6 +5,7 @@ file)."""
 
 import ast
 import inspect
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,12 @@ def test_the_app_is_built_without_reading_the_call_stack(settings, engine, monke
 
     monkeypatch.setattr(inspect, "stack", no_stack)
     assert create_app(settings, engine).name == "partnerbot"
+
+
+def test_building_the_app_does_not_warn_that_the_token_is_unused(
+    settings, engine, monkeypatch, caplog
+):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    with caplog.at_level(logging.WARNING, logger="slack_bolt"):
+        create_app(settings, engine)
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
