@@ -42,7 +42,7 @@ Send = Callable[[dict], Awaitable[None]]
 
 def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """What one gunicorn worker serves, built after the fork from the same environment
-    `partnerbot run` checked. Reminders are posted by one worker of the server's only
+    `partnerbot run` checked. Reminders are posted by just one of the server's workers
     (bot.reminder_service.dispatch_in_this_worker), beside its requests."""
     settings = load_settings()
     logs.configure(settings.log_level, settings.secrets())
