@@ -73,4 +73,4 @@ ACTIONS: dict[str, Action] = {
 }
 
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel"})
+WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo"})
