@@ -1,7 +1,7 @@
 """name keys without invisible format characters (zero-width space, soft hyphen, ...)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 07:40:00
 
 Partnership and fund names are compared by their key (storage.partnerships.name_key),

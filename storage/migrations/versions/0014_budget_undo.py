@@ -1,7 +1,7 @@
 """budget undo: an audit row says what it changed, and which row an undo reverses
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-05 07:23:02
 """
 

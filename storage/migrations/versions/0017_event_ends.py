@@ -1,7 +1,7 @@
 """event ends: an event entered with a time range (`9.15am-3.40pm`) keeps its end
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-05 07:30:00
 """
 

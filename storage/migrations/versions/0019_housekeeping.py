@@ -1,7 +1,7 @@
 """housekeeping: which replica runs the daily job, and workspaces that uninstalled
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-05 07:30:00
 """
 
