@@ -4,10 +4,13 @@ Figures are computed in SQL from the rows, never stored: a total can't drift fro
 entries it sums.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Integer, bindparam, case, func
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -21,6 +24,7 @@ from storage.models import (
     saved_id,
 )
 from storage.partnerships import name_key
+from storage.plain_rows import plain_rows
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,66 @@ def lines_of(
     if fund is None:
         return list(session.exec(_LINES, params=where))
     return list(session.exec(_FUND_LINES, params=where | {"fund_id": fund.id}))
+
+
+class LineShown(Protocol):
+    """What a line shows in Slack: a BudgetLine, or a row of listed_lines()."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def who(self) -> str | None: ...
+    @property
+    def days_hundredths(self) -> int | None: ...
+    @property
+    def day_rate_pence(self) -> int | None: ...
+    @property
+    def planned_pence(self) -> int: ...
+    @property
+    def spent_pence(self) -> int: ...
+    @property
+    def cancelled_at(self) -> datetime | None: ...
+
+
+class ListedLine(LineShown, Protocol):
+    @property
+    def fund_name(self) -> str: ...
+
+
+def _listed_lines_query(*, one_fund: bool):
+    line = BudgetLine
+    shown = [
+        col(column)
+        for column in (line.number, line.description, line.stage, line.who, line.days_hundredths)
+        + (line.day_rate_pence, line.planned_pence, line.spent_pence, line.cancelled_at)
+    ]
+    query = (
+        select_rows(*shown, col(Fund.name).label("fund_name"))
+        .join(Fund, col(Fund.id) == col(line.fund_id))
+        .where(
+            col(line.team_id) == bindparam("team_id"),
+            col(line.partnership_id) == bindparam("partnership_id"),
+        )
+        .order_by(col(line.number))
+    )
+    return query.where(col(line.fund_id) == bindparam("fund_id")) if one_fund else query
+
+
+_LISTED, _FUND_LISTED = _listed_lines_query(one_fund=False), _listed_lines_query(one_fund=True)
+
+
+def listed_lines(
+    session: Session, *, partnership: Partnership, fund: Fund | None = None
+) -> Sequence[ListedLine]:
+    """lines_of() as plain rows of what a list shows, each with its fund's name."""
+    where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
+    if fund is None:
+        return plain_rows(session, _LISTED, where)
+    return plain_rows(session, _FUND_LISTED, where | {"fund_id": fund.id})
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         store.Links(Change.PLAN, line_id=line.id),
     )
     return confirm(
-        f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund)}\n"
+        f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund.name)}\n"
         + remaining_sentence(session, partnership, fund)
     )
 
@@ -199,7 +199,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
 def lines(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     name = joined(tokenize(text))
     fund = existing_fund(session, partnership, name) if name else None
-    rows = store.lines_of(session, partnership=partnership, fund=fund)
+    rows = store.listed_lines(session, partnership=partnership, fund=fund)
     where = f"*{escape(fund.name)}*" if fund else f"*{escape(partnership.name)}*"
     if not rows:
         return inform(

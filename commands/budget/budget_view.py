@@ -1,13 +1,14 @@
 """How budgets read in Slack: one section per fund with aligned figures, then totals."""
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from commands.reply import MAX_BLOCKS, context, fields, header, line_sections
 from formatting.money import format_money
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
-from storage.budgets import FundFigures
-from storage.models import BudgetAudit, BudgetLine, Fund, Partnership
+from storage.budgets import FundFigures, LineShown, ListedLine
+from storage.models import BudgetAudit, Fund, Partnership
 
 NEARLY_SPENT = 10  # percent left below which a fund is flagged
 FIRST_FUND = '/budget fund "PtP credit" £6,000 from "South East Employers"'
@@ -67,8 +68,8 @@ def totals_line(funds: list[FundFigures]) -> str:
     )
 
 
-def line_text(line: BudgetLine, fund: Fund) -> str:
-    details = [f"*{escape(fund.name)}*"]
+def line_text(line: LineShown, fund_name: str) -> str:
+    details = [f"*{escape(fund_name)}*"]
     if line.stage:
         details.append(f"stage {escape(line.stage)}")
     if line.who:
@@ -81,11 +82,11 @@ def line_text(line: BudgetLine, fund: Fund) -> str:
     return f"~{text}~ _cancelled_" if line.cancelled_at else text
 
 
-def lines_blocks(title: str, rows: list[tuple[BudgetLine, Fund]]) -> list[dict]:
+def lines_blocks(title: str, rows: Sequence[ListedLine]) -> list[dict]:
     return [
         header(title),
         *line_sections(
-            (line_text(line, fund) for line, fund in rows),
+            (line_text(line, line.fund_name) for line in rows),
             max_blocks=MAX_BLOCKS - 1,
             more="…and {n} more lines than one message holds: `/budget export` has them all.",
         ),

@@ -1,0 +1,17 @@
+"""Reads that only show what they find: plain rows, not ORM objects.
+
+A view reads a few columns of each row and changes nothing, so the session's identity
+map, its per-row loading and its change tracking are work for nothing. These run on
+the session's own connection, in its transaction; anything that writes goes through
+the session as usual.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Executable, Row
+from sqlmodel import Session
+
+
+def plain_rows(session: Session, statement: Executable, params: Mapping[str, Any]) -> Sequence[Row]:
+    return session.connection().execute(statement, params).all()
