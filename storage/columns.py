@@ -25,7 +25,8 @@ def reference(target: str) -> Column:
 
 
 class _Saved(Protocol):
-    id: int | None
+    @property
+    def id(self) -> int | None: ...
 
 
 def saved_id(row: _Saved) -> int:

@@ -2,11 +2,13 @@
 removed softly (the row stays, so reminders and history can still refer to it); and
 about each channel's weekly digest of them."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import and_, bindparam, case, func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -16,8 +18,8 @@ from storage.models import (
     Partnership,
     Reminder,
     ReminderState,
-    saved_id,
 )
+from storage.plain_rows import plain_rows
 from storage.types import UTCDateTime
 
 Dated = Deadline | Event
@@ -107,12 +109,50 @@ def deadlines_of(
     return list(session.exec(_DEADLINES[everything], params=_scope(partnership, now)))
 
 
-@dataclass(frozen=True)
-class Listed(Generic[DatedT]):
-    """The first rows of a list, how many there are in all, and the latest failure of
-    each one's reminders (by id) for the note the list shows beside it."""
+class DeadlineShown(Protocol):
+    """What a list shows of a deadline: a Deadline, or a plain row of first_deadlines()."""
 
-    rows: list[DatedT]
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def opens_at(self) -> datetime | None: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def done_at(self) -> datetime | None: ...
+
+
+class EventShown(Protocol):
+    """What a list shows of an event: an Event, or a plain row of listed_events()."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime | None: ...
+    @property
+    def place(self) -> str | None: ...
+
+
+ShownT = TypeVar("ShownT", DeadlineShown, EventShown)
+
+
+@dataclass(frozen=True)
+class Listed(Generic[ShownT]):
+    """The first rows of a list, as plain rows of what it shows, how many there are in
+    all, and the latest failure of each one's reminders (by id) for the note the list
+    shows beside it."""
+
+    rows: Sequence[ShownT]
     total: int
     failed: dict[int, str]
 
@@ -133,18 +173,21 @@ def _latest_failure(model: type[Dated], subject: str):
 
 
 def _first_deadlines_query(everything: bool):
-    columns = (Deadline, func.count().over(), _latest_failure(Deadline, "deadline"))
-    return _soonest_first(select(*columns), everything).limit(bindparam("limit"))
+    d = Deadline
+    shown = [col(c) for c in (d.id, d.number, d.title, d.opens_at, d.due_at, d.done_at)]
+    failure = _latest_failure(Deadline, "deadline").label("failure")
+    query = select_rows(*shown, func.count().over().label("total"), failure)
+    return _soonest_first(query, everything).limit(bindparam("limit"))
 
 
 def first_deadlines(
     session: Session, *, partnership: Partnership, now: datetime, everything: bool, limit: int
-) -> Listed[Deadline]:
+) -> Listed[DeadlineShown]:
     """The first `limit` of deadlines_of(), how many there are in all and their
     reminders' failures: one query."""
     params = _scope(partnership, now) | {"limit": limit}
-    rows = session.exec(_FIRST_DEADLINES[everything], params=params).all()
-    return _listed(rows, rows[0][1] if rows else 0)
+    rows = plain_rows(session, _FIRST_DEADLINES[everything], params)
+    return _listed(rows, rows[0].total if rows else 0)
 
 
 def _scope(partnership: Partnership, now: datetime) -> dict:
@@ -152,8 +195,8 @@ def _scope(partnership: Partnership, now: datetime) -> dict:
 
 
 def _listed(rows, total: int) -> Listed:
-    failed = {saved_id(row[0]): row[-1] for row in rows if row[-1] is not None}
-    return Listed([row[0] for row in rows], total, failed)
+    failed = {row.id: row.failure for row in rows if row.failure is not None}
+    return Listed(rows, total, failed)
 
 
 def _soonest_first(query, everything: bool):
@@ -183,36 +226,39 @@ def sort_instant(deadline: Deadline, now: datetime) -> datetime:
     return deadline.due_at
 
 
-def _events_query(everything: bool, *, failures: bool):
-    columns = (Event, _latest_failure(Event, "event")) if failures else (Event,)
-    query = select(*columns).where(
-        Event.team_id == bindparam("team_id"),
-        Event.partnership_id == bindparam("partnership_id"),
+def _events_query(query, everything: bool):
+    query = query.where(
+        col(Event.team_id) == bindparam("team_id"),
+        col(Event.partnership_id) == bindparam("partnership_id"),
         col(Event.removed_at).is_(None),
     )
     if not everything:
-        query = query.where(Event.starts_at >= bindparam("now", type_=UTCDateTime))
+        query = query.where(col(Event.starts_at) >= bindparam("now", type_=UTCDateTime))
     return query.order_by(col(Event.starts_at), col(Event.number))
 
 
-_EVENTS = {
-    (everything, failures): _events_query(everything, failures=failures)
-    for everything in _BOTH
-    for failures in _BOTH
-}
+def _listed_events_query(everything: bool):
+    e = Event
+    shown = [col(c) for c in (e.id, e.number, e.title, e.starts_at, e.ends_at, e.place)]
+    failure = _latest_failure(Event, "event").label("failure")
+    return _events_query(select_rows(*shown, failure), everything)
+
+
+_EVENTS = {everything: _events_query(select(Event), everything) for everything in _BOTH}
+_LISTED_EVENTS = {everything: _listed_events_query(everything) for everything in _BOTH}
 
 
 def events_of(
     session: Session, *, partnership: Partnership, now: datetime, everything: bool = False
 ) -> list[Event]:
-    return list(session.exec(_EVENTS[everything, False], params=_scope(partnership, now)))
+    return list(session.exec(_EVENTS[everything], params=_scope(partnership, now)))
 
 
 def listed_events(
     session: Session, *, partnership: Partnership, now: datetime, everything: bool
-) -> Listed[Event]:
-    """events_of(), with their reminders' failures: one query."""
-    rows = session.exec(_EVENTS[everything, True], params=_scope(partnership, now)).all()
+) -> Listed[EventShown]:
+    """events_of() as plain rows, with their reminders' failures: one query."""
+    rows = plain_rows(session, _LISTED_EVENTS[everything], _scope(partnership, now))
     return _listed(rows, len(rows))
 
 

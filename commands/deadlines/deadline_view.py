@@ -1,16 +1,19 @@
 """How deadlines read: the list in Slack, and the items of the calendar file."""
 
+from collections.abc import Sequence
+
 from commands import reminder_plans, schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.slack_text import escape
+from storage.deadlines import DeadlineShown
 from storage.models import Deadline, Event, Partnership, Reminder, saved_id
 
 
 def listing(
     partnership: Partnership,
-    rows: list[Deadline],
+    rows: Sequence[DeadlineShown],
     total: int,
     failed: dict[int, str],
     ctx: Context,
@@ -27,7 +30,7 @@ def listing(
     return inform(f"{total} deadlines for {escape(partnership.name)}", blocks)
 
 
-def line(deadline: Deadline, failure: str, ctx: Context) -> str:
+def line(deadline: DeadlineShown, failure: str, ctx: Context) -> str:
     head = f"`#{deadline.number}` {schedule.title(deadline.title)} — "
     if deadline.opens_at is None:
         text = head + schedule.shown(deadline.due_at, ctx)

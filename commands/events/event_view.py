@@ -1,16 +1,19 @@
 """How events read in Slack."""
 
+from collections.abc import Sequence
+
 from commands import schedule
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
 from formatting.slack_text import escape
 from formatting.timefmt import span_and_left
-from storage.models import Event, Partnership, saved_id
+from storage.deadlines import EventShown
+from storage.models import Partnership, saved_id
 
 
 def listing(
     partnership: Partnership,
-    rows: list[Event],
+    rows: Sequence[EventShown],
     failed: dict[int, str],
     ctx: Context,
     everything: bool,
@@ -27,7 +30,7 @@ def listing(
     return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
 
 
-def describe(event: Event, ctx: Context) -> str:
+def describe(event: EventShown, ctx: Context) -> str:
     place = f" at {escape(event.place)}" if event.place else ""
     when = span_and_left(event.starts_at, event.ends_at, ctx.now, ctx.tz)
     return f"{schedule.title(event.title)} — {when}{place}"
