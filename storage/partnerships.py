@@ -4,14 +4,18 @@ Keyword-only, and every one takes the team: a caller cannot forget the workspace
 """
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, and_, col, select
 
 from storage.insert_new import insert_new
 from storage.models import ChannelLink, HomeViewer, Membership, Partnership, Role, saved_id
+from storage.plain_rows import plain_rows
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
@@ -113,21 +117,29 @@ _CHANNELS = (
     .order_by(col(ChannelLink.linked_at), ChannelLink.channel_id)
 )
 _MEMBERS = (
-    select(Membership)
+    select_rows(col(Membership.user_id), col(Membership.role))
     .where(
-        Membership.team_id == bindparam("team_id"),
-        Membership.partnership_id == bindparam("partnership_id"),
+        col(Membership.team_id) == bindparam("team_id"),
+        col(Membership.partnership_id) == bindparam("partnership_id"),
     )
     .order_by(col(Membership.changed_at), Membership.user_id)
 )
 
 
 def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
-    return list(session.exec(_CHANNELS, params=_scope(partnership)))
+    return [row.channel_id for row in plain_rows(session, _CHANNELS, _scope(partnership))]
 
 
-def members_of(session: Session, *, partnership: Partnership) -> list[Membership]:
-    return list(session.exec(_MEMBERS, params=_scope(partnership)))
+class Member(Protocol):
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...  # a Role value
+
+
+def members_of(session: Session, *, partnership: Partnership) -> Sequence[Member]:
+    """Plain rows: who, and in what role, in the order they joined."""
+    return plain_rows(session, _MEMBERS, _scope(partnership))
 
 
 def _scope(partnership: Partnership) -> dict:

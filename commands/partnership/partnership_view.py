@@ -1,16 +1,17 @@
 """How partnerships read in Slack: one partnership's card, and the workspace's list."""
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections, section
 from formatting.slack_text import channel_mention, escape, user_mention
 from formatting.timefmt import uk_date
-from storage.models import Membership, Partnership, Role
-from storage.partnerships import PartnershipSummary
+from storage.models import Partnership, Role
+from storage.partnerships import Member, PartnershipSummary
 
 
 def card(
-    partnership: Partnership, channels: list[str], members: list[Membership], tz: ZoneInfo
+    partnership: Partnership, channels: list[str], members: Sequence[Member], tz: ZoneInfo
 ) -> Reply:
     by_role = {role: [m.user_id for m in members if m.role == role] for role in Role}
     people = [
