@@ -5,7 +5,7 @@ entries it sums.
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -38,6 +38,15 @@ class FundFigures:
     @property
     def remaining(self) -> int:
         return self.total - self.committed - self.spent
+
+    def with_new_line(self, line: BudgetLine) -> "FundFigures":
+        """What reading the figures again gives once `line` (just planned on this fund:
+        active, nothing spent) is saved, without reading them again."""
+        return replace(
+            self,
+            committed=self.committed + max(line.planned_pence, 0),
+            days_hundredths=self.days_hundredths + (line.days_hundredths or 0),
+        )
 
 
 _FUNDS = (
@@ -223,29 +232,19 @@ def lines_of(
 class LineShown(Protocol):
     """What a line shows in Slack: a BudgetLine, or a row of listed_lines()."""
 
-    @property
-    def number(self) -> int: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def stage(self) -> str | None: ...
-    @property
-    def who(self) -> str | None: ...
-    @property
-    def days_hundredths(self) -> int | None: ...
-    @property
-    def day_rate_pence(self) -> int | None: ...
-    @property
-    def planned_pence(self) -> int: ...
-    @property
-    def spent_pence(self) -> int: ...
-    @property
-    def cancelled_at(self) -> datetime | None: ...
+    number: int
+    description: str
+    stage: str | None
+    who: str | None
+    days_hundredths: int | None
+    day_rate_pence: int | None
+    planned_pence: int
+    spent_pence: int
+    cancelled_at: datetime | None
 
 
 class ListedLine(LineShown, Protocol):
-    @property
-    def fund_name(self) -> str: ...
+    fund_name: str
 
 
 def _listed_lines_query(*, one_fund: bool):

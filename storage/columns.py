@@ -25,8 +25,7 @@ def reference(target: str) -> Column:
 
 
 class _Saved(Protocol):
-    @property
-    def id(self) -> int | None: ...
+    id: int | None
 
 
 def saved_id(row: _Saved) -> int:

@@ -112,35 +112,23 @@ def deadlines_of(
 class DeadlineShown(Protocol):
     """What a list shows of a deadline: a Deadline, or a plain row of first_deadlines()."""
 
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def opens_at(self) -> datetime | None: ...
-    @property
-    def due_at(self) -> datetime: ...
-    @property
-    def done_at(self) -> datetime | None: ...
+    id: int | None
+    number: int
+    title: str
+    opens_at: datetime | None
+    due_at: datetime
+    done_at: datetime | None
 
 
 class EventShown(Protocol):
     """What a list shows of an event: an Event, or a plain row of listed_events()."""
 
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def starts_at(self) -> datetime: ...
-    @property
-    def ends_at(self) -> datetime | None: ...
-    @property
-    def place(self) -> str | None: ...
+    id: int | None
+    number: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str | None
 
 
 ShownT = TypeVar("ShownT", DeadlineShown, EventShown)

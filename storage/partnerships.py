@@ -131,10 +131,8 @@ def channels_of(session: Session, *, partnership: Partnership) -> list[str]:
 
 
 class Member(Protocol):
-    @property
-    def user_id(self) -> str: ...
-    @property
-    def role(self) -> str: ...  # a Role value
+    user_id: str
+    role: str  # a Role value
 
 
 def members_of(session: Session, *, partnership: Partnership) -> Sequence[Member]:

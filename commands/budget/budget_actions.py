@@ -22,6 +22,7 @@ from commands.budget.budget_common import (
     existing_line,
     named_fund,
     remaining_sentence,
+    remaining_text,
 )
 from commands.budget.budget_csv import budget_csv
 from commands.budget.budget_parse import (
@@ -125,7 +126,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     )
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund.name)}\n"
-        + remaining_sentence(session, partnership, fund)
+        + remaining_text(figures.with_new_line(line))
     )
 
 

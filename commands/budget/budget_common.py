@@ -16,9 +16,12 @@ MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 
 
 def remaining_sentence(session: Session, partnership: Partnership, fund: Fund) -> str:
-    figures = figures_of(session, partnership, fund)
+    return remaining_text(figures_of(session, partnership, fund))
+
+
+def remaining_text(figures: store.FundFigures) -> str:
     warning = budget_view.flag(figures)
-    sentence = f"*{escape(fund.name)}* has {format_money(figures.remaining)} remaining."
+    sentence = f"*{escape(figures.fund.name)}* has {format_money(figures.remaining)} remaining."
     return f"{sentence} {warning}" if warning else sentence
 
 
