@@ -8,7 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import BudgetLine
+from commands.budget.budget_common import remaining_text
+from storage.budgets import figures
+from storage.budgets import find_fund as find
+from storage.models import BudgetLine, Partnership
 from tests.helpers import budget_rows
 from tests.slack_requests import SlackDriver
 
@@ -84,6 +87,21 @@ def test_plan_replies_with_number_and_new_remaining(surrey):
     assert "planned line *1*" in reply.text
     assert "Venue and refreshments" in reply.text and "stage 3" in reply.text
     assert "*Pooled fund* has £10,000 remaining." in reply.text
+
+
+def test_plan_says_what_reading_the_figures_afresh_says(surrey, engine):
+    """The reply works out what is left from the figures it read before the new line."""
+    for words in ["Workshop 2 days @ £650", "Seminar £9,000", "Venue £2,000 --allow-overcommit"]:
+        reply = surrey(f'plan "Pooled fund" {words}')
+        with Session(engine) as session:
+            partnership = session.exec(select(Partnership)).one()
+            (fresh,) = figures(
+                session,
+                partnership=partnership,
+                fund=find(session, partnership=partnership, name="Pooled fund"),
+            )
+            assert remaining_text(fresh) in reply.text
+            assert fresh.days_hundredths == 200
 
 
 def test_overcommitting_is_refused_unless_allowed(surrey, engine):
