@@ -15,7 +15,7 @@ choices that are ours:
   DTSTART; without one, a DATE-TIME event ends where it starts). An event has its
   real end when it was entered with one.
 - Alarms are absolute times (TRIGGER;VALUE=DATE-TIME), the very instants the bot
-  reminds the channel at, worked out by commands.reminder_plans: on the local calendar,
+  reminds the channel at, worked out by reminders.planning: on the local calendar,
   off weekends and bank holidays. A duration before the start would drift by an hour
   across a clock change and ignore bank holidays.
 - UIDs are stable (the row's id and workspace), so importing again updates, not
