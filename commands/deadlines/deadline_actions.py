@@ -171,6 +171,8 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return refusal
     was = deadline.due_at
     deadline.due_at, deadline.opens_at = due.instant, opens_at
+    if deadline.repeats:  # the series goes on from where it was moved to
+        deadline.series_due_at, deadline.series_opens_at = due.instant, opens_at
     session.add(deadline)
     planning.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
@@ -266,6 +268,8 @@ def _next_year_note(opens: When, closes: When, ctx: Context) -> str:
 
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:
     lock_partnership(session, partnership=partnership)
+    if fields["repeats"]:  # the first of a series: the rest count their months from it
+        fields |= {"series_due_at": fields["due_at"], "series_opens_at": fields.get("opens_at")}
     deadline = Deadline(
         team_id=partnership.team_id,
         partnership_id=saved_id(partnership),
