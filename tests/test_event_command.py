@@ -2,6 +2,8 @@
 ranges read the way an officer types them, with "now" fixed at Tue 24 Nov 2026, 14:30
 GMT (tests.conftest.NOW)."""
 
+from functools import partial
+
 import pytest
 from sqlmodel import Session, select
 
@@ -14,11 +16,7 @@ OFFICER = "U1OFFICER"
 @pytest.fixture
 def officer(slack):
     assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
-
-    def run(command: str, text: str):
-        return slack.command(command, text, user=OFFICER)
-
-    return run
+    return partial(slack.command, user=OFFICER)
 
 
 def test_event_places_are_not_times(officer):
