@@ -9,11 +9,11 @@ from commands.budget.budget_actions import (
     history,
     lines,
     plan,
-    show,
     spend,
 )
 from commands.budget.budget_money import contribute, fund
 from commands.budget.budget_undo import undo
+from commands.budget.budget_years import carry, show, year
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
@@ -70,7 +70,9 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
     "undo": undo,
+    "year": year,
+    "carry": carry,
 }
 
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo"})
+WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo", "carry"})
