@@ -39,7 +39,7 @@ def parse_year(text: str, now: datetime) -> int:
         raise ParseError(
             f"{shown} is outside the years partnerbot keeps "
             f"({year_name(FIRST_YEAR)} to {year_name(latest)}).",
-            "Check the year and type it again.",
+            f"Check the year and type it again. {_HOW}",
         )
     return first
 
