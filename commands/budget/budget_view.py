@@ -59,7 +59,9 @@ def budget_blocks(
             context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
         )
     blocks.append(context(totals_line(funds)))
-    blocks += line_sections(map(other_year_line, others), max_blocks=OTHER_YEARS_BLOCKS)
+    if others:
+        years = ["*Other financial years*", *map(other_year_line, others)]
+        blocks += line_sections(years, max_blocks=OTHER_YEARS_BLOCKS)
     flagged = [f"{f.fund.name}: {flag(f).split(' ', 1)[1]}" for f in funds if flag(f)]
     text = f"Budget of {escape(partnership.name)} for {year_name(year)}: " + totals_line(funds)
     if flagged:

@@ -27,17 +27,16 @@ from storage.partnerships import lock_partnership
 CARRY_EXAMPLE = '/budget carry "Pooled fund" 2010/11'
 
 
-def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    """The financial year we are in."""
-    return year_shown(session, partnership, year_of(ctx.now))
-
-
 def year(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    """`/budget year 2010/11`: that year's figures, with its dates."""
+    """`/budget year 2010/11` (or `/budget show 2010/11`): that year's figures, with its
+    dates; the year we are in when none is named."""
     words = plain_words(text)
     return year_shown(
         session, partnership, parse_year(words, ctx.now) if words else year_of(ctx.now)
     )
+
+
+show = year
 
 
 def year_shown(session: Session, partnership: Partnership, year: int) -> Reply:
