@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from formatting.fin_year import year_of
 from formatting.money import format_money
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
@@ -63,7 +64,7 @@ def digest_text(session: Session, partnership: Partnership, now: datetime, tz: Z
     sections = [
         _dates(agenda_items(session, partnership, now, tz, until=now + AHEAD), tz),
         _questionnaires(session, partnership),
-        _low_funds(session, partnership),
+        _low_funds(session, partnership, year_of(now)),
     ]
     text = f":newspaper: *Weekly digest: {escape(partnership.name)}*\n" + "\n\n".join(sections)
     # Only the questionnaires and funds can still be long (hundreds of them): the last
@@ -108,10 +109,11 @@ def _questionnaires(session: Session, partnership: Partnership) -> str:
     return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")
 
 
-def _low_funds(session: Session, partnership: Partnership) -> str:
+def _low_funds(session: Session, partnership: Partnership, year: int) -> str:
+    """Funds nearly spent in this financial year, as `/budget` counts them."""
     lines = [
         f"• *{escape(f.fund.name)}*: {format_money(f.remaining)} left of {format_money(f.total)}"
-        for f in budgets.figures(session, partnership=partnership)
+        for f in budgets.figures(session, partnership=partnership, year=year)
         if f.total > 0 and f.remaining < f.total * LOW
     ]
     return "*Funds under 10% left*\n" + ("\n".join(lines) or "None.")
