@@ -4,6 +4,7 @@ that is not a date at all. Run by hand; prints per-input medians and the total.
     .venv/bin/python bench/date_parsing.py
 """
 
+import contextlib
 import statistics
 import sys
 import time
@@ -46,10 +47,8 @@ def median_ms(text: str) -> float:
     times = []
     for _ in range(ROUNDS):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(DateError):  # a refusal is timed like an answer
             parse_when(text, now=NOW, tz=LONDON, default_time=FIVE_PM)
-        except DateError:
-            pass
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
