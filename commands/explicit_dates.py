@@ -13,6 +13,7 @@ dateparser does with commands.dates' settings (tests/test_dates.py compares the 
 import calendar
 import re
 from datetime import datetime
+from typing import Literal
 
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -78,7 +79,7 @@ def _day_month_year(match: re.Match[str]) -> tuple[int, int, int | None]:
     return int(match["day"]), _MONTHS[match["month"].lower()], year
 
 
-def _clock(match: re.Match[str], tag: str) -> tuple[int, int] | None | bool:
+def _clock(match: re.Match[str], tag: str) -> tuple[int, int] | None | Literal[False]:
     """(hour, minute); None if no time there; False if not a time of day (`13pm`)."""
     if match[f"{tag}hour24"]:
         hour, minute = int(match[f"{tag}hour24"]), int(match[f"{tag}minute24"])
