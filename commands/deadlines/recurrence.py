@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands import reminder_plans
+from reminders import planning
 from storage import deadlines as store
 from storage.models import Deadline, Partnership
 from storage.partnerships import lock_partnership
@@ -95,7 +95,7 @@ def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -
     )
     deadline.repeats = None
     session.add_all([deadline, following])
-    reminder_plans.replan(session, following, tz, now)
+    planning.replan(session, following, tz, now)
     return following
 
 
