@@ -91,6 +91,7 @@ class Shell:
                 channel_id=self.channel_id,
                 now=self._clock(),
                 tz=self._settings.tz,
+                public_url=self._settings.public_url,
             )
             reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
             return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
