@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage.models import (
     AssessAnswer,
     AssessRun,
+    AssessSubmittedAnswer,
     AssessTemplate,
     BudgetAudit,
     BudgetLine,
@@ -106,6 +107,10 @@ def forget_member(
             or_(col(AssessAnswer.answered_by) == user_id, col(AssessAnswer.run_id).in_(assigned)),
         )
     ).rowcount
+    # What they submitted before (a reopened questionnaire's earlier versions) goes too.
+    session.exec(
+        delete(AssessSubmittedAnswer).where(col(AssessSubmittedAnswer.run_id).in_(assigned))
+    )
     _stop_runs(session, assigned, now)
     renamed = session.exec(
         delete(Membership).where(
