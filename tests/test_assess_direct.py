@@ -2,7 +2,9 @@
 every output the bot has, several questionnaires open at once, edits in the direct
 conversation. Signed commands and events in; the fake Slack records every call out."""
 
+import io
 import json
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +20,22 @@ OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
 DM = f"D{CHAIR}"
 AFTER_DUE = datetime(2026, 12, 13, tzinfo=UTC)  # the baseline here is due 12 December
 SECRET = "rarely attends"  # in the answer to question 2, which is in confidence
+FILES_AND_REPORTS = (
+    "report 1",
+    "status",
+    "export 1",
+    "export 1 docx",
+    "compare baseline",
+    "compare baseline xlsx",
+)
+
+
+def readable(content: bytes) -> str:
+    """A file as text: a .docx or .xlsx is a zip of XML, searched member by member."""
+    if content.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(content)) as files:
+            return " ".join(files.read(name).decode(errors="replace") for name in files.namelist())
+    return content.decode(errors="replace")
 
 
 @pytest.fixture
@@ -45,7 +63,7 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     replies = {
         (user, text): officer("/assess", text, user=user)
         for user in (OFFICER, CHAIR, MEMBER)
-        for text in ("report 1", "status", "export 1", "compare baseline")
+        for text in FILES_AND_REPORTS
     }
     for user in (OFFICER, CHAIR, MEMBER):
         open_home(slack, user)
@@ -57,10 +75,12 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     carrying = [
         (call.method, call.body.get("channel"))
         for call in fake_slack.calls
-        if SECRET in json.dumps(call.body, default=lambda b: b.decode(errors="replace"))
+        if SECRET in json.dumps(call.body, default=readable)
     ]
     assert carrying and set(carrying) == {("chat.postMessage", DM)}, carrying
-    assert any(c.method == "files.completeUploadExternal" for c in fake_slack.calls)
+    # Every file was posted, and is read here as text: the search above saw inside it.
+    files = [readable(call.body["content"]) for call in fake_slack.calls_to("upload")]
+    assert len(files) == 3 * 4 and all("We meet quarterly" in text for text in files)
     assert any(c.method == "views.publish" for c in fake_slack.calls)
     # ...and only the officers' and the respondent's own reports, which only they see.
     shown = {key for key, reply in replies.items() if SECRET in reply.everything}
