@@ -2,7 +2,6 @@
 rounds of the same template compared, and the files that show both (Markdown, Word,
 CSV, Excel). Signed commands and events in; the fake Slack records every call out."""
 
-import csv
 import io
 
 import pytest
@@ -154,7 +153,3 @@ def test_compare_as_a_workbook_names_who_submitted_and_who_has_not(
 
 def docx_text(content: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(content)).paragraphs if p.text]
-
-
-def csv_rows(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
