@@ -26,7 +26,6 @@ from commands.reply import (
     header,
     inform,
     line_sections,
-    refuse,
 )
 from commands.schedule import DEADLINE_TIME
 from formatting.slack_text import (
@@ -73,7 +72,7 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
     if word.lower() == "add":
         # The YAML from its first line on, so error line numbers count within it.
         source = text.lstrip()[len(word) :].lstrip()
-        return _add_template(session, ctx, partnership, source)
+        return add_template(session, ctx, partnership, source)
     raise Refusal(
         "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
     )
@@ -203,7 +202,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
 
 
-def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
+def add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
     if not source.strip():
         raise Refusal(
             "Give the questionnaire as YAML after `/assess template add`, starting on a new line.",
@@ -211,8 +210,8 @@ def _add_template(session: Session, ctx: Context, partnership: Partnership, sour
         )
     try:
         parsed = parse_template(unescape(source))
-    except TemplateError as error:
-        return refuse(error.problem, error.fix or "Fix that line and send it again.")
+    except TemplateError as error:  # raised: a file shared in the channel names itself
+        raise Refusal(error.problem, error.fix or "Fix that line and send it again.") from None
     if refusal := officers_only(session, ctx, partnership, "add questionnaires"):
         return refusal
     _ensure_builtins(session, ctx)
