@@ -3,6 +3,7 @@ event in; the bot reads the file through the fake Slack (files.info, then url_pr
 with its token) and answers as it does to YAML pasted after `/assess template add`."""
 
 import itertools
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -124,3 +125,18 @@ def test_other_files_and_the_bots_own_are_left_alone(channel, slack, fake_slack,
     assert fake_slack.calls_to("download") == []
     assert not fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("chat.postEphemeral")
     assert templates(engine) == []
+
+
+def test_the_readmes_example_template_is_shared_as_a_file(channel, slack, fake_slack, engine):
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split("#### Questionnaire templates", 1)[1].split("```yaml\n")[1]
+    example = example.split("```")[0]
+    share(slack, fake_slack, "essay.yaml", example.replace("kind: rating  ", "kind: essay"))
+    assert (
+        "In *essay.yaml*: Line 17, questions[3].kind: `essay` is not one of text, rating, "
+        "yesno, choice." in told(fake_slack, "chat.postEphemeral")
+    )
+    share(slack, fake_slack, "health.yaml", example)
+    assert "added the questionnaire `health` (Partnership health check, 5 questions)" in told(
+        fake_slack, "chat.postMessage"
+    )

@@ -32,7 +32,8 @@ and the person answering)
 side, as a CSV (`… xlsx` for Excel)
 • `/assess export 2` — questionnaire 2 as submitted, as a Markdown file (`… docx` for Word) \
 · `/assess cancel 2` — stop it (officers)
-• `/assess template add` followed by YAML on the next lines — a new questionnaire (officers)"""
+• `/assess template add` followed by YAML on the next lines, or a `.yaml` file shared in \
+this channel — a new questionnaire (officers); the README shows the format"""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
