@@ -2,9 +2,6 @@
 every output the bot has, several questionnaires open at once, edits in the direct
 conversation. Signed commands and events in; the fake Slack records every call out."""
 
-import io
-import json
-import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +10,15 @@ from sqlmodel import Session, select
 from bot.app import create_app
 from storage.models import AssessAnswer
 from tests.fake_slack import eventually
-from tests.helpers import BASELINE_ANSWERS, CHAIR, PULSE, Thread, open_home
+from tests.helpers import (
+    BASELINE_ANSWERS,
+    CHAIR,
+    PULSE,
+    Thread,
+    calls_carrying,
+    open_home,
+    readable,
+)
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
@@ -28,14 +33,6 @@ FILES_AND_REPORTS = (
     "compare baseline",
     "compare baseline xlsx",
 )
-
-
-def readable(content: bytes) -> str:
-    """A file as text: a .docx or .xlsx is a zip of XML, searched member by member."""
-    if content.startswith(b"PK"):
-        with zipfile.ZipFile(io.BytesIO(content)) as files:
-            return " ".join(files.read(name).decode(errors="replace") for name in files.namelist())
-    return content.decode(errors="replace")
 
 
 @pytest.fixture
@@ -72,12 +69,7 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     fake_slack.drained()
 
     # Only the respondent's direct conversation carries it in a Web API call...
-    carrying = [
-        (call.method, call.body.get("channel"))
-        for call in fake_slack.calls
-        if SECRET in json.dumps(call.body, default=readable)
-    ]
-    assert carrying and set(carrying) == {("chat.postMessage", DM)}, carrying
+    assert calls_carrying(fake_slack, SECRET) == {("chat.postMessage", DM)}
     # Every file was posted, and is read here as text: the search above saw inside it.
     files = [readable(call.body["content"]) for call in fake_slack.calls_to("upload")]
     assert len(files) == 3 * 4 and all("We meet quarterly" in text for text in files)

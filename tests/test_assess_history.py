@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import AssessSubmittedAnswer
 from tests.fake_slack import eventually
-from tests.helpers import CHAIR, Thread
+from tests.helpers import CHAIR, Thread, calls_carrying
+from tests.slack_checks import message_problems
 
 OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
 DM = f"D{CHAIR}"
@@ -97,7 +98,9 @@ def test_a_reopened_questionnaire_keeps_both_versions_and_says_what_changed(offi
 def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, chat, fake_slack):
     answer_round(officer, chat, ["2", "Housing", SECRET])
     answer_round(officer, chat, ["4", "Housing and transport", SECRET_NOW])
-    report = officer("report 2").everything
+    reply = officer("report 2")
+    assert message_problems(reply.text, reply.body["blocks"]) == []
+    report = reply.everything
     assert "Round 2" in report and "compared with round 1 (questionnaire 1)" in report
     assert "_Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
     assert "_Since round 1 (questionnaire 1): rewritten; it said: “Housing”_" in report
@@ -121,6 +124,13 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     assert "Submitted: Tue 24 Nov 2026, 14:30 GMT" in paragraphs
     assert "Since round 1 (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
     assert paragraphs[-2:] == ["Which partners hold back?", "in confidence"]
+
+    # Both rounds' confidential answers, followed through every call the bot made, its
+    # files and a comparison included: only the respondent's direct conversation.
+    officer("compare health xlsx", user=MEMBER)
+    fake_slack.wait_for("upload", count=3)
+    for secret in (SECRET, SECRET_NOW):
+        assert calls_carrying(fake_slack, secret) == {("chat.postMessage", DM)}
 
 
 def test_compare_as_a_workbook_names_who_submitted_and_who_has_not(
