@@ -28,6 +28,7 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",
+    "files:read",
     "users:read",
     "im:write",
     "im:history",

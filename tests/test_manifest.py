@@ -20,6 +20,7 @@ EVENT_SCOPES = {  # None: the event needs no scope
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
+    "file_shared": "files:read",
 }
 # Slack subscribes to message events per kind of conversation; Bolt sees them all as "message".
 BOLT_TYPE = {"message.channels": "message", "message.groups": "message", "message.im": "message"}
