@@ -28,6 +28,7 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",
+    "canvases:write",
     "users:read",
     "im:write",
     "im:history",
