@@ -111,11 +111,13 @@ def _refused(client, respond, engine, clock, team_id, channel_id, paper, exc) ->
     error = exc.response.get("error") or "unknown"
     log.warning("could not write the meeting pack's canvas: %s", error)
     if exc.response.status_code == 429 or error == "ratelimited":
-        wait = exc.response.headers.get("Retry-After") or "60"
+        # The client has already waited out Retry-After twice (bot.slack_api).
+        wait = str(exc.response.headers.get("Retry-After") or "60")
+        seconds = f"{wait} second" + ("" if wait == "1" else "s") if wait.isdigit() else "a minute"
         respond(
             text=":hourglass: Slack allows only about 20 canvas changes a minute, and that "
             f"many have just been made, so nothing was written. Type `/partnership pack` "
-            f"again in {escape(str(wait))} seconds.",
+            f"again in {seconds}.",
             response_type="ephemeral",
         )
     elif error in _NOT_THERE:

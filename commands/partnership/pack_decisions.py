@@ -28,7 +28,7 @@ def _cover(figures: FundFigures) -> Inline:
     return (
         f"agree how to meet the {format_money(-figures.remaining)} by which ",
         Strong(figures.fund.name),
-        " is overcommitted, or which planned lines to cancel;",
+        " is overcommitted, or which planned lines to cancel",
     )
 
 
@@ -45,7 +45,7 @@ def _use(figures: FundFigures, facts: Facts) -> Inline:
     return (
         f"decide how to use the {format_money(figures.remaining)} of ",
         Strong(figures.fund.name),
-        f" not yet committed{also}: {what} {_when(closes, facts.now, facts)};",
+        f" not yet committed{also}: {what} {_when(closes, facts.now, facts)}",
     )
 
 
@@ -63,7 +63,7 @@ def _chase(facts: Facts) -> list[Inline]:
         (
             f"ask for {run.template_name} {run.number} from ",
             who(run.assignee_id),
-            f", due {_when(run.due_at, facts.now, facts)} and not yet submitted;",
+            f", due {_when(run.due_at, facts.now, facts)} and not yet submitted",
         )
         for run in late
         if run.due_at is not None
