@@ -149,3 +149,34 @@ def test_no_answer_is_ever_in_the_pack_only_who_has_submitted(engine):
     assert "1 of 1 submitted" in text
     for answer in BASELINE_ANSWERS:
         assert answer[:30] not in text
+
+
+def test_decisions_name_overcommitment_money_a_window_would_lose_and_overdue_questionnaires(
+    engine,
+):
+    started_run(engine)  # the chair's baseline, due 12 December: overdue a month later
+    later = replace(CTX, now=datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
+    for command, text in [
+        ("/budget", 'fund "PtP credit" £6,000 from "South East Employers"'),
+        ("/budget", 'plan "PtP credit" Facilitator for the team day 2 days @ £650'),
+        ("/budget", "fund Pooled fund £1,000"),
+        ("/budget", 'plan "Pooled fund" Venue £1,250 --allow-overcommit'),
+        ("/deadline", 'window "PtP credit applications" from 1 December to 29 January'),
+    ]:
+        assert dispatch(engine, CTX, command, text).ok, text
+    text = paper(engine, later)
+    assert (
+        "1. agree how to meet the £250 by which **Pooled fund** is overcommitted, "
+        "or which planned lines to cancel"
+    ) in text
+    assert (
+        "2. decide how to use the £4,700 of **PtP credit** not yet committed (and £1,300 "
+        "committed but not yet spent): the window PtP credit applications closes "
+        "Fri 29 Jan 2027, 17:00 GMT (in 25 days)"
+    ) in text
+    assert (
+        f"3. ask for baseline 1 from ![](@{CHAIR}), due Sat 12 Dec 2026, 17:00 GMT "
+        "(23 days ago) and not yet submitted"
+    ) in text
+    assert "- **Pooled fund**: overcommitted by £250" in text
+    assert "**PtP credit applications** (funding window): open now, closes Fri 29 Jan 2027" in text

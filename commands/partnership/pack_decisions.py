@@ -45,12 +45,12 @@ def _use(figures: FundFigures, facts: Facts) -> Inline:
     return (
         f"decide how to use the {format_money(figures.remaining)} of ",
         Strong(figures.fund.name),
-        f" not yet committed{also}: {what} {_when(closes, facts.now, facts)}",
+        f" not yet committed{also}: {what} {_when(closes, facts)}",
     )
 
 
-def _when(instant: datetime, now: datetime, facts: Facts) -> str:
-    return when_and_left(instant, now, facts.tz)
+def _when(instant: datetime, facts: Facts) -> str:
+    return when_and_left(instant, facts.now, facts.tz)
 
 
 def _chase(facts: Facts) -> list[Inline]:
@@ -63,7 +63,7 @@ def _chase(facts: Facts) -> list[Inline]:
         (
             f"ask for {run.template_name} {run.number} from ",
             who(run.assignee_id),
-            f", due {_when(run.due_at, facts.now, facts)} and not yet submitted",
+            f", due {_when(run.due_at, facts)} and not yet submitted",
         )
         for run in late
         if run.due_at is not None
