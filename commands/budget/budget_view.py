@@ -19,21 +19,13 @@ def format_days(hundredths: int) -> str:
 
 
 def flag(figures: FundFigures) -> str:
-    """Why a fund needs attention, or '': concern() with its mark."""
-    words = concern(figures)
-    if not words:
-        return ""
-    return f":{'red_circle' if figures.remaining < 0 else 'warning'}: {words}"
-
-
-def concern(figures: FundFigures) -> str:
-    """Why a fund needs attention, in words alone (the meeting pack has no emoji), or ''."""
+    """Why a fund needs attention, or ''."""
     if figures.remaining < 0:
-        return f"overcommitted by {format_money(-figures.remaining)}"
+        return f":red_circle: overcommitted by {format_money(-figures.remaining)}"
     if figures.total > 0 and figures.remaining == 0:
-        return "nothing left"
+        return ":warning: nothing left"
     if figures.total > 0 and figures.remaining * 100 < figures.total * NEARLY_SPENT:
-        return f"under {NEARLY_SPENT}% left"
+        return f":warning: under {NEARLY_SPENT}% left"
     return ""
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.budget.budget_view import concern, format_days
+from commands.budget.budget_view import flag, format_days
 from commands.partnership.pack_paper import (
     Block,
     Channel,
@@ -126,10 +126,15 @@ def budget(facts: Facts) -> list[Block]:
     rows = [_fund_row(f) for f in facts.funds]
     rows.append(_totals_row(facts.funds))
     flagged: list[Inline] = [
-        (Strong(f.fund.name), f": {concern(f)}") for f in facts.funds if concern(f)
+        (Strong(f.fund.name), f": {concern(f)}") for f in facts.funds if flag(f)
     ]
     attention: list[Block] = [Para(("Needs attention:",)), Items(tuple(flagged))] if flagged else []
     return [*head, Table(("Fund", "Total", "Committed", "Spent", "Left"), tuple(rows)), *attention]
+
+
+def concern(figures: FundFigures) -> str:
+    """`/budget`'s flag in words alone: `overcommitted by £250`, `under 10% left`."""
+    return flag(figures).split(" ", 1)[1]
 
 
 def _fund_row(figures: FundFigures) -> tuple[Inline, ...]:
