@@ -29,6 +29,7 @@ BOT_SCOPES = (
     "commands",
     "files:write",
     "files:read",
+    "canvases:write",
     "users:read",
     "im:write",
     "im:history",

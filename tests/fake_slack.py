@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from tests.fake_canvases import FakeCanvases
+
 QUIET = 0.1  # seconds without a call after which the bot is taken to be idle
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
 
@@ -94,6 +96,7 @@ class FakeSlack:
         self.tokens: dict[str, dict] = {"xoxb-test-token": TEAM}  # bot token -> its workspace
         self.people: dict[str, str] = {}  # user id -> real name, for users.info
         self.files: dict[str, dict] = {}  # file id -> files.info's file, with its "content"
+        self.canvases = FakeCanvases()  # the channels' canvases, as the last write left them
         self._responders: dict[str, Responder] = {}
         self._holds: dict[str, tuple[threading.Event, float]] = {}  # method -> (gate, timeout)
         self._lock = threading.Lock()
@@ -145,6 +148,14 @@ class FakeSlack:
     def respond(self, method: str, responder: Responder) -> None:
         """Override the answer to one Web API method (e.g. to return errors)."""
         self._responders[method] = responder
+
+    def refuse_canvases(self, error: str, status: int = 200, headers: dict | None = None) -> None:
+        """Both canvas methods answer `error`, as Slack does for a free team
+        (`not_allowed`, `team_tier_cannot_create_channel_canvases`) or over its rate
+        limit (`ratelimited`, status 429 with Retry-After)."""
+        answer = (status, {"ok": False, "error": error}, headers or {})
+        for method in ("conversations.canvases.create", "canvases.edit"):
+            self.respond(method, lambda call: answer)
 
     def hold(self, method: str, timeout: float = 30) -> threading.Event:
         """Calls to `method` wait (at most `timeout` s) until the returned event is set,
@@ -228,6 +239,8 @@ class FakeSlack:
             return 200, self._file_info(call.body.get("file", ""))
         if call.method == "conversations.open":  # a direct conversation: D + the user id
             return 200, {"ok": True, "channel": {"id": "D" + call.body.get("users", "")}}
+        if call.method in ("conversations.canvases.create", "canvases.edit"):
+            return 200, self.canvases.answer(call.method, call.body, f"F{self._ts}")
         if call.method == "chat.getPermalink":
             channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
             link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"

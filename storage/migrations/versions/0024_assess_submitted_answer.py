@@ -2,7 +2,7 @@
 reopened one keeps what it said before
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-05 12:10:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0024"
-down_revision: str | None = "0020"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
