@@ -1,20 +1,20 @@
-"""The weekly digest's words: a channel's next fortnight, open questionnaires and funds
-running low. Posted on schedule (scheduler/digest_message.py) and at once with
+"""The weekly digest: a channel's next fortnight, open questionnaires and funds running
+low, posted at the day and time set with `/deadline digest` and at once with
 `/deadline digest now`: one text for both."""
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.agenda import Item, agenda_items
 from formatting.fin_year import year_of
 from formatting.money import format_money
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
-from storage import assess, budgets
-from storage.models import Partnership, RunStatus
+from reminders.agenda import Item, agenda_items
+from storage import assess, budgets, outbox
+from storage.models import Digest, Partnership, Reminder, RunStatus, saved_id
 
 AHEAD = timedelta(days=14)
 LOW = 0.10  # a fund with less than this share left is shown
@@ -23,6 +23,40 @@ OPEN_RUNS = (RunStatus.STARTING, RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REV
 # refuses a message over 40,000 characters (300 dates in full came to 65,501).
 DETAILED_DATES = 40
 SEE_ALL = "`/deadline list all` and `/event list all` show every one."
+DIGEST_FRESH = timedelta(hours=6)  # a digest posted later than this is stale: skip to the next
+
+
+def next_digest(digest: Digest, after: datetime, tz: ZoneInfo) -> Reminder:
+    """The weekly digest's next post strictly after `after`, at its local day and time."""
+    hour, minute = map(int, digest.at_time.split(":"))
+    day = after.astimezone(tz).date()
+    while True:
+        moment = datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+        if day.weekday() == digest.weekday and moment > after:
+            break
+        day += timedelta(days=1)
+    return Reminder(
+        team_id=digest.team_id,
+        partnership_id=digest.partnership_id,
+        subject="digest",
+        subject_id=saved_id(digest),
+        rung="weekly",
+        due_at=moment,
+        expires_at=moment + DIGEST_FRESH,
+        channel_id=digest.channel_id,
+    )
+
+
+def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:
+    digest = session.get(Digest, reminder.subject_id)
+    if digest is None:
+        return None  # turned off
+    # Plan the following week now, in the claiming transaction, so the chain of digests
+    # never breaks, whatever becomes of this one.
+    outbox.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
+    partnership = session.get(Partnership, digest.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
+    return digest_text(session, partnership, now, tz)
 
 
 def digest_text(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> str:
