@@ -13,6 +13,7 @@ from storage.calendar_feeds import CalendarFeed, revoke_feeds
 from storage.models import (
     AssessAnswer,
     AssessRun,
+    AssessSubmittedAnswer,
     AssessTemplate,
     BudgetAudit,
     BudgetLine,
@@ -109,6 +110,10 @@ def forget_member(
             or_(col(AssessAnswer.answered_by) == user_id, col(AssessAnswer.run_id).in_(assigned)),
         )
     ).rowcount
+    # What they submitted before (a reopened questionnaire's earlier versions) goes too.
+    session.exec(
+        delete(AssessSubmittedAnswer).where(col(AssessSubmittedAnswer.run_id).in_(assigned))
+    )
     _stop_runs(session, assigned, now)
     revoke_feeds(session, partnership=partnership, user_id=user_id)  # their URL stops
     renamed = session.exec(

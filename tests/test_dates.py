@@ -8,11 +8,12 @@ from dateparser.date import DateDataParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.dates import PARSER_SETTINGS, DateError, format_offsets, parse_offsets, parse_when
+from commands.dates import PARSER_SETTINGS, DateError, parse_offsets, parse_when
 from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from commands.time_ranges import split_range
 from formatting.timefmt import time_left, uk_datetime
+from reminders.ladder import format_offsets
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
