@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.calendar_feeds import CalendarFeed, revoke_feeds
 from storage.models import (
     AssessAnswer,
     AssessRun,
+    AssessSubmittedAnswer,
     AssessTemplate,
     BudgetAudit,
     BudgetLine,
@@ -44,9 +46,11 @@ USER_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     AssessRun: ("assignee_id", "created_by"),
     AssessAnswer: ("answered_by",),
     Digest: ("set_by",),
+    CalendarFeed: ("user_id",),
 }
-# Left out of a copy: a questionnaire's own YAML is not about the person.
-NOT_PERSONAL = {"team_id", "source", "name_key"}
+# Left out of a copy: a questionnaire's own YAML is not about the person, nor is a
+# digest of a feed's token.
+NOT_PERSONAL = {"team_id", "source", "name_key", "token_sha256"}
 AUDIT_TEXT = ("action", "old_value", "new_value")  # free text that may hold a mention
 
 
@@ -55,6 +59,7 @@ class Answered:
     run: AssessRun
     partnership: str
     answers: list[AssessAnswer]
+    submitted: list[AssessSubmittedAnswer]  # each submission's answers, by version
 
 
 def rows_about(session: Session, *, team_id: str, user_id: str) -> dict[str, list[dict]]:
@@ -83,7 +88,20 @@ def answers_of(session: Session, *, team_id: str, user_id: str) -> list[Answered
         .where(col(AssessAnswer.run_id).in_([run.id for run, _ in runs]))
         .order_by(col(AssessAnswer.position))
     ).all()
-    return [Answered(run, name, [a for a in answers if a.run_id == run.id]) for run, name in runs]
+    submitted = session.exec(
+        select(AssessSubmittedAnswer)
+        .where(col(AssessSubmittedAnswer.run_id).in_([run.id for run, _ in runs]))
+        .order_by(col(AssessSubmittedAnswer.version), col(AssessSubmittedAnswer.position))
+    ).all()
+    return [
+        Answered(
+            run,
+            name,
+            [a for a in answers if a.run_id == run.id],
+            [s for s in submitted if s.run_id == run.id],
+        )
+        for run, name in runs
+    ]
 
 
 def forget_member(
@@ -106,7 +124,12 @@ def forget_member(
             or_(col(AssessAnswer.answered_by) == user_id, col(AssessAnswer.run_id).in_(assigned)),
         )
     ).rowcount
+    # What they submitted before (a reopened questionnaire's earlier versions) goes too.
+    session.exec(
+        delete(AssessSubmittedAnswer).where(col(AssessSubmittedAnswer.run_id).in_(assigned))
+    )
     _stop_runs(session, assigned, now)
+    revoke_feeds(session, partnership=partnership, user_id=user_id)  # their URL stops
     renamed = session.exec(
         delete(Membership).where(
             col(Membership.partnership_id) == partnership.id, col(Membership.user_id) == user_id

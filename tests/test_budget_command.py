@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from commands.budget.budget_common import remaining_text
+from formatting.fin_year import year_of
 from storage.budgets import figures
 from storage.budgets import find_fund as find
 from storage.models import BudgetLine, Partnership
-from tests.helpers import budget_rows
+from tests.helpers import NOW, budget_rows
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U2MEMBER"
@@ -86,7 +87,7 @@ def test_plan_replies_with_number_and_new_remaining(surrey):
     reply = surrey('plan "Pooled fund" Venue and refreshments £2,000 stage 3')
     assert "planned line *1*" in reply.text
     assert "Venue and refreshments" in reply.text and "stage 3" in reply.text
-    assert "*Pooled fund* has £10,000 remaining." in reply.text
+    assert "*Pooled fund* has £10,000 remaining in 2026/27." in reply.text
 
 
 def test_plan_says_what_reading_the_figures_afresh_says(surrey, engine):
@@ -95,12 +96,9 @@ def test_plan_says_what_reading_the_figures_afresh_says(surrey, engine):
         reply = surrey(f'plan "Pooled fund" {words}')
         with Session(engine) as session:
             partnership = session.exec(select(Partnership)).one()
-            (fresh,) = figures(
-                session,
-                partnership=partnership,
-                fund=find(session, partnership=partnership, name="Pooled fund"),
-            )
-            assert remaining_text(fresh) in reply.text
+            fund = find(session, partnership=partnership, name="Pooled fund")
+            (fresh,) = figures(session, partnership=partnership, fund=fund, year=year_of(NOW))
+            assert remaining_text(fresh, year_of(NOW)) in reply.text
             assert fresh.days_hundredths == 200
 
 
