@@ -4,12 +4,14 @@ answers already left out there."""
 
 import io
 
-from docx import Document
-
 from commands.assess.answer_files import Export
 
 
 def export_docx(export: Export, names: dict[str, str]) -> bytes:
+    # Imported here: only this export needs python-docx (and the lxml it loads), which
+    # every worker would otherwise hold.
+    from docx import Document
+
     document = Document()
     document.core_properties.title = export.title
     document.add_heading(export.title, level=0)

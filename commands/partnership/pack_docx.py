@@ -4,11 +4,10 @@ not available (free teams, canvases turned off): the same paper, so the same fig
 Word has no Slack mentions: people are named by their Slack real name (looked up with
 users.info by the bot, bot.real_names), channels by their id."""
 
-import io
+from __future__ import annotations
 
-from docx import Document
-from docx.table import Table as WordTable
-from docx.text.paragraph import Paragraph
+import io
+from typing import TYPE_CHECKING
 
 from commands.partnership.pack_paper import (
     Block,
@@ -23,9 +22,17 @@ from commands.partnership.pack_paper import (
     Table,
 )
 
+if TYPE_CHECKING:
+    from docx.table import Table as WordTable
+    from docx.text.paragraph import Paragraph
+
 
 def to_docx(paper: Paper, names: dict[str, str]) -> bytes:
     """The paper as a .docx; `names` maps Slack user ids to real names."""
+    # Imported here: only this export needs python-docx (and the lxml it loads), which
+    # every worker would otherwise hold.
+    from docx import Document
+
     document = Document()
     document.core_properties.title = paper.title
     document.add_heading(paper.title, level=0)
