@@ -2,7 +2,7 @@
 second entry
 
 Revision ID: 0021
-Revises: 0023 (until the lead chains the branches)
+Revises: 0020
 Create Date: 2026-12-05 12:20:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0021"
-down_revision: str | None = "0023"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
