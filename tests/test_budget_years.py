@@ -125,6 +125,13 @@ def test_money_and_lines_count_in_the_year_named_or_their_own(calderdale, engine
     with Session(engine) as session:
         years = session.exec(select(BudgetLine.financial_year).order_by(BudgetLine.number)).all()
     assert years == [2009, 2009, 2010]
+    history = calderdale("history").everything
+    assert "planned line 3 on LSP pooled budget: Support team of four from 1 April 2010 for " in (
+        history
+    )
+    assert "a contribution of £60,000 to LSP pooled budget from Calderdale Council for 2009/10" in (
+        history
+    )
     # The same sum from the same partner for two years is each year's share, not a typo.
     assert calderdale(f'contribute "{FUND}" £60,000 from "Calderdale Council" for 2011/12').public
 
@@ -212,6 +219,7 @@ def test_a_year_not_yet_started_has_nothing_to_carry(calderdale, engine):
         ("year 10/11", "give it in full"),
         ("lines 2010/2012", "`2010/2012` is not a financial year"),
         ("export xlsx 2010/12", "`2010/12` is not a financial year"),
+        ("chart 2010/12", "`2010/12` is not a financial year"),
     ],
 )
 def test_a_year_that_is_not_one_is_refused_with_what_to_type(calderdale, engine, text, said):
