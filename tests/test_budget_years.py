@@ -9,11 +9,16 @@ gives the total, not each partner's share: the shares below are ours and add up 
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from bot.app import create_app
+from commands.budget.budget_fy import FIRST_YEAR, parse_year
+from commands.budget.budget_parse import ParseError
+from formatting.fin_year import LONDON, year_name, year_of
 from storage.models import BudgetAudit, BudgetLine, FundEntry
-from tests.helpers import budget_rows
+from tests.helpers import NOW, budget_rows
 from tests.slack_requests import SlackDriver
 
 OFFICER, SECOND = "U1OFFICER", "U3SECOND"
@@ -120,6 +125,13 @@ def test_money_and_lines_count_in_the_year_named_or_their_own(calderdale, engine
     with Session(engine) as session:
         years = session.exec(select(BudgetLine.financial_year).order_by(BudgetLine.number)).all()
     assert years == [2009, 2009, 2010]
+    history = calderdale("history").everything
+    assert "planned line 3 on LSP pooled budget: Support team of four from 1 April 2010 for " in (
+        history
+    )
+    assert "a contribution of £60,000 to LSP pooled budget from Calderdale Council for 2009/10" in (
+        history
+    )
     # The same sum from the same partner for two years is each year's share, not a typo.
     assert calderdale(f'contribute "{FUND}" £60,000 from "Calderdale Council" for 2011/12').public
 
@@ -207,6 +219,7 @@ def test_a_year_not_yet_started_has_nothing_to_carry(calderdale, engine):
         ("year 10/11", "give it in full"),
         ("lines 2010/2012", "`2010/2012` is not a financial year"),
         ("export xlsx 2010/12", "`2010/12` is not a financial year"),
+        ("chart 2010/12", "`2010/12` is not a financial year"),
     ],
 )
 def test_a_year_that_is_not_one_is_refused_with_what_to_type(calderdale, engine, text, said):
@@ -246,3 +259,24 @@ def test_undo_of_money_for_another_year_names_that_year(calderdale, engine):
         last = session.exec(select(BudgetAudit).order_by(col(BudgetAudit.id).desc())).first()
     assert last is not None and last.change == "undo"
     assert entry_years(engine)[-1] == (2010, "contribution", -50_000)
+
+
+@given(st.integers(min_value=FIRST_YEAR, max_value=2036))
+def test_a_year_reads_back_as_it_is_written(first):
+    assert parse_year(year_name(first), NOW) == first
+    assert parse_year(f"{first}-{first + 1}", NOW) == first
+    assert year_of(datetime(first, 4, 1, tzinfo=LONDON)) == first
+    assert year_of(datetime(first + 1, 3, 31, 23, 59, tzinfo=LONDON)) == first
+
+
+@pytest.mark.parametrize(
+    ("text", "year"), [("1999/00", 1999), ("2010–11", 2010), ("2010 / 2011", 2010)]
+)
+def test_years_across_a_century_and_typed_dashes_are_read(text, year):
+    assert parse_year(text, NOW) == year
+
+
+@pytest.mark.parametrize("text", ["1999/2001", "2010/10", "2010/1", "201/11", "2010", "x"])
+def test_what_is_not_a_year_is_refused(text):
+    with pytest.raises(ParseError):
+        parse_year(text, NOW)

@@ -43,7 +43,8 @@ end with a year (`/budget lines 2010/11`) or `all` for others
 • `/budget export` — this financial year's budget as a spreadsheet (CSV) in this channel, \
 with totals per fund and the whole history; `/budget export xlsx` for an Excel workbook, \
 `/budget export 2010/11` for another year
-• `/budget chart` — a picture of each fund this financial year: spent, committed and left
+• `/budget chart` — a picture of each fund this financial year (or `/budget chart 2010/11`): \
+spent, committed and left
 Years: money and lines count in the financial year (1 April to 31 March) of the day they \
 are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
 too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.

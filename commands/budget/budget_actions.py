@@ -25,7 +25,13 @@ from commands.budget.budget_common import (
     remaining_text,
 )
 from commands.budget.budget_csv import budget_csv
-from commands.budget.budget_fy import parse_year, year_in_full, year_or_all, year_or_current
+from commands.budget.budget_fy import (
+    named_or_current,
+    parse_year,
+    year_in_full,
+    year_or_all,
+    year_or_current,
+)
 from commands.budget.budget_parse import (
     ParseError,
     Token,
@@ -118,7 +124,8 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         session,
         ctx,
         partnership,
-        f"planned line {line.number} on {fund.name}: {description}",
+        f"planned line {line.number} on {fund.name}: {description}"
+        + (f" for {year_name(year)}" if year != year_of(ctx.now) else ""),
         None,
         format_money(cost.planned),
         store.Links(Change.PLAN, line_id=line.id),
@@ -280,7 +287,7 @@ _EXPORTS = {
 
 
 def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    year = year_of(ctx.now)
+    year = named_or_current(text, ctx.now)
     funds = store.figures(session, partnership=partnership, year=year)
     if not funds:
         return inform(budget_view.fund_names_hint([]))

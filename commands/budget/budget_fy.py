@@ -8,7 +8,7 @@ from datetime import datetime
 
 from commands.budget.budget_parse import ParseError, Token
 from formatting.fin_year import year_dates, year_name, year_of
-from formatting.slack_text import escape
+from formatting.slack_text import escape, plain_words
 
 FIRST_YEAR = 1990  # older is a typo (`1010/11`), not a record
 YEARS_AHEAD = 10  # a budget planned further ahead than this is a typo too
@@ -88,3 +88,9 @@ def year_or_all(tokens: list[Token], now: datetime) -> tuple[list[Token], int | 
     if tokens and not tokens[-1].quoted and _YEARISH.fullmatch(tokens[-1].text):
         return tokens[:-1], parse_year(tokens[-1].text, now)
     return tokens, year_of(now)
+
+
+def named_or_current(text: str, now: datetime) -> int:
+    """The year `text` names (`2010/11`), or the one `now` falls in when it is empty."""
+    words = plain_words(text)
+    return parse_year(words, now) if words else year_of(now)

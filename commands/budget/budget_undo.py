@@ -52,7 +52,7 @@ def undo(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     if row.change == Change.ENTRY:
         return _reverse_entry(session, ctx, partnership, row, allow_overcommit)
     if row.change == Change.CARRY:
-        return reverse_carry(session, ctx, partnership, row, allow_overcommit)
+        return _reverse_carry(session, ctx, partnership, row, allow_overcommit)
     if row.change == Change.FUND:
         return refuse(
             f"Your last change here created a fund ({escape(row.action)}); funds are kept "
@@ -70,12 +70,12 @@ def _reverse_entry(
     fund, year = fund_of(session, entry), entry.financial_year
     before = figures_of(session, partnership, fund, year)
     if entry.amount_pence > 0 and before.remaining - entry.amount_pence < 0 and not allowed:
-        return would_overcommit(fund, before.total - entry.amount_pence)
-    reversal = reversing_entry(session, ctx, fund, entry)
+        return _would_overcommit(fund, before.total - entry.amount_pence)
+    reversal = _reversing_entry(session, ctx, fund, entry)
     after = figures_of(session, partnership, fund, year)
     named = year if year != year_of(entry.created_at) else None
     what = paid_in_words(entry.kind, entry.amount_pence, fund.name, entry.source, named)
-    audit_undo(
+    _audit_undo(
         session,
         ctx,
         partnership,
@@ -102,7 +102,7 @@ def _reverse_line_change(
     if row.change == Change.CANCEL:
         remaining = figures_of(session, partnership, fund, line.financial_year).remaining
         if remaining - max(line.planned_pence - line.spent_pence, 0) < 0 and not allowed:
-            return would_overcommit(fund, None)
+            return _would_overcommit(fund, None)
         line.cancelled_at, line.cancelled_by, done = None, None, "restored"
         values = ("cancelled", f"{format_money(line.planned_pence)} planned")
     elif row.change == Change.PLAN:
@@ -116,7 +116,7 @@ def _reverse_line_change(
         )
         values = (format_money(row.new_pence or 0), format_money(row.old_pence))
     session.add(line)
-    audit_undo(
+    _audit_undo(
         session,
         ctx,
         partnership,
@@ -131,7 +131,7 @@ def _reverse_line_change(
     )
 
 
-def reverse_carry(
+def _reverse_carry(
     session: Session, ctx: Context, partnership: Partnership, row: BudgetAudit, allowed: bool
 ) -> Reply:
     """Both of a carry's entries reversed: the money back out of the later year (unless it
@@ -141,10 +141,10 @@ def reverse_carry(
     fund, later, earlier = fund_of(session, into), into.financial_year, out.financial_year
     before = figures_of(session, partnership, fund, later)
     if before.remaining - into.amount_pence < 0 and not allowed:
-        return would_overcommit(fund, before.total - into.amount_pence)
-    back_out, back_in = (reversing_entry(session, ctx, fund, entry) for entry in (into, out))
+        return _would_overcommit(fund, before.total - into.amount_pence)
+    back_out, back_in = (_reversing_entry(session, ctx, fund, entry) for entry in (into, out))
     moved = format_money(into.amount_pence)
-    audit_undo(
+    _audit_undo(
         session,
         ctx,
         partnership,
@@ -155,12 +155,12 @@ def reverse_carry(
     return confirm(
         f":leftwards_arrow_with_hook: {by(ctx)} undid their carry of {moved} in "
         f"*{escape(fund.name)}* from {year_name(earlier)} into {year_name(later)}, with two "
-        "reversing entries; all four stay in `/budget history`.\n"
+        "reversing entries. Both stay in `/budget history`.\n"
         + remaining_sentence(session, partnership, fund, earlier)
     )
 
 
-def reversing_entry(session: Session, ctx: Context, fund: Fund, entry: FundEntry) -> FundEntry:
+def _reversing_entry(session: Session, ctx: Context, fund: Fund, entry: FundEntry) -> FundEntry:
     """An equal and opposite entry, in the same financial year."""
     return store.add_entry(
         session,
@@ -192,12 +192,12 @@ def _changed_since(line: BudgetLine, row: BudgetAudit) -> Reply | None:
     )
 
 
-def would_overcommit(fund: Fund, total: int | None) -> Reply:
+def _would_overcommit(fund: Fund, total: int | None) -> Reply:
     holding = f": it would hold {format_money(total)}" if total is not None else ""
     return refuse(f"Undoing that would overcommit *{escape(fund.name)}*{holding}.", _OVERCOMMIT_FIX)
 
 
-def audit_undo(
+def _audit_undo(
     session: Session,
     ctx: Context,
     partnership: Partnership,

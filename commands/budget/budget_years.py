@@ -11,13 +11,13 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.budget import budget_view
 from commands.budget.budget_common import audit, by, existing_fund, figures_of
-from commands.budget.budget_fy import parse_year, year_in_full
+from commands.budget.budget_fy import named_or_current, parse_year, year_in_full
 from commands.budget.budget_parse import ParseError, joined, tokenize
 from commands.context import Context
 from commands.reply import Reply, confirm, inform, refuse
 from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
-from formatting.slack_text import escape, plain_words
+from formatting.slack_text import escape
 from storage import budgets as store
 from storage import fund_years
 from storage.budgets import Links
@@ -30,10 +30,7 @@ CARRY_EXAMPLE = '/budget carry "Pooled fund" 2010/11'
 def year(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     """`/budget year 2010/11` (or `/budget show 2010/11`): that year's figures, with its
     dates; the year we are in when none is named."""
-    words = plain_words(text)
-    return year_shown(
-        session, partnership, parse_year(words, ctx.now) if words else year_of(ctx.now)
-    )
+    return year_shown(session, partnership, named_or_current(text, ctx.now))
 
 
 show = year
