@@ -64,6 +64,8 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     }
     for user in (OFFICER, CHAIR, MEMBER):
         open_home(slack, user)
+    assert "meeting pack" in officer("/partnership", "pack").text  # the channel's canvas
+    fake_slack.wait_for("conversations.canvases.create")
     clock.at(2026, 11, 30, 9, 0)  # the weekly digest
     dispatcher().run_due()
     fake_slack.drained()
