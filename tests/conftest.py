@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -34,6 +35,31 @@ from tests.fake_time import LONDON, FakeTime
 from tests.helpers import BACKENDS, NOW
 from tests.processes import bot_environment
 from tests.slack_requests import BOT_TOKEN, SlackDriver
+
+# Hypothesis's default deadline (200 ms an example) is a timing assertion: on a loaded
+# machine it failed examples that were right, only slow. How fast is for bench/.
+hypothesis_settings.register_profile("partnerbot", deadline=None)
+hypothesis_settings.load_profile("partnerbot")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that start `partnerbot` first, the slowest of them first of all.
+
+    Under pytest-xdist the run ends when the last worker does: a two-minute process test
+    handed out near the end kept one worker busy long after the other had finished.
+    Started first, the long tests overlap the many short ones. The order within a module
+    is kept, and the sort is stable, so tests otherwise run as collected."""
+    items.sort(key=lambda item: (item.get_closest_marker("process") is None, -_weight(item)))
+
+
+# The process tests that take a minute or more between them (--durations), longest
+# first: pytest-xdist's default `load` hands the first tests out in turn to each worker.
+_SLOWEST_MODULES = ("test_outage.py", "test_reminder_replicas.py", "test_replicas_acceptance.py")
+
+
+def _weight(item) -> int:
+    return _SLOWEST_MODULES.index(item.path.name) + 1 if item.path.name in _SLOWEST_MODULES else 0
+
 
 PG_ADMIN_URL = os.environ.get(
     "PARTNERBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

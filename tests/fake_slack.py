@@ -107,8 +107,9 @@ class FakeSlack:
         # Message timestamps follow this clock when a test sets it (Slack's ts is the time).
         self.clock: Callable[[], datetime] | None = None
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        # shutdown() waits up to one poll interval, and nearly every test stops a fake.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
         )
 
     @property
