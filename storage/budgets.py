@@ -119,7 +119,8 @@ def _figures_query(*, one_fund: bool):
         .group_by(col(FundEntry.fund_id))
         .subquery()
     )
-    active = col(BudgetLine.cancelled_at).is_(None)
+    # A line waiting for approval is not committed until it is approved.
+    active = col(BudgetLine.cancelled_at).is_(None) & ~col(BudgetLine.pending)
     outstanding = case(
         (
             active & (BudgetLine.planned_pence > BudgetLine.spent_pence),

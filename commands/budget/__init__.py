@@ -13,6 +13,7 @@ from commands.budget.budget_actions import (
     spend,
 )
 from commands.budget.budget_money import contribute, fund
+from commands.budget.budget_signoff import approvals, approve, reject
 from commands.budget.budget_undo import undo
 from commands.context import Context
 from commands.family import Action, route
@@ -38,6 +39,12 @@ unless `--allow-overcommit`)
 • `/budget export` — the whole budget as a spreadsheet (CSV) in this channel, with totals \
 per fund and the history; `/budget export xlsx` for an Excel workbook
 • `/budget chart` — a picture of each fund: spent, committed and left
+• `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
+approval and is not committed until then; `/budget approvals` shows the setting and what \
+waits, `/budget approvals off` stops it
+• `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
+buttons): a chair, or an officer other than the one who asked; the asker may reject \
+(withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
 `--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
@@ -70,7 +77,12 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
     "undo": undo,
+    "approvals": approvals,
+    "approve": approve,
+    "reject": reject,
 }
 
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo"})
+WRITES = frozenset(
+    {"fund", "contribute", "plan", "spend", "cancel", "undo", "approvals", "approve", "reject"}
+)

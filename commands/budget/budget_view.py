@@ -29,7 +29,10 @@ def flag(figures: FundFigures) -> str:
     return ""
 
 
-def budget_blocks(partnership: Partnership, funds: list[FundFigures]) -> tuple[str, list[dict]]:
+def budget_blocks(
+    partnership: Partnership, funds: list[FundFigures], note: str = ""
+) -> tuple[str, list[dict]]:
+    """The funds, then their totals; `note` (the sign-off setting) under the totals."""
     blocks = [header(f"Budget: {partnership.name}")]
     shown = funds[: MAX_BLOCKS - 3]
     for figures in shown:
@@ -47,12 +50,12 @@ def budget_blocks(partnership: Partnership, funds: list[FundFigures]) -> tuple[s
         blocks.append(
             context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
         )
-    blocks.append(context(totals_line(funds)))
+    blocks.append(context(totals_line(funds) + (f"\n{note}" if note else "")))
     flagged = [f"{f.fund.name}: {flag(f).split(' ', 1)[1]}" for f in funds if flag(f)]
     text = f"Budget of {escape(partnership.name)}: " + totals_line(funds)
     if flagged:
         text += " Needs attention: " + escape("; ".join(flagged)) + "."
-    return text, blocks
+    return (f"{text} {note}" if note else text), blocks
 
 
 def totals_line(funds: list[FundFigures]) -> str:
@@ -78,6 +81,8 @@ def line_text(line: BudgetLine, fund: Fund) -> str:
     details.append(f"planned {format_money(line.planned_pence)}")
     details.append(f"spent {format_money(line.spent_pence)}")
     text = f"`#{line.number}` {escape(line.description)} — " + " · ".join(details)
+    if line.pending:
+        return f"{text} · _pending approval, not committed_"
     return f"~{text}~ _cancelled_" if line.cancelled_at else text
 
 
