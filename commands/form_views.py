@@ -211,7 +211,8 @@ def _plan_text(values: Values) -> str:
     for option in ("stage", "who"):
         if value := _value(values, option):
             text += f" {option} {escape(value)}"
-    ticked = next(iter(values.get("confirm", {}).values()), {}).get("selected_options") or []
+    state: dict = next(iter(values.get("confirm", {}).values()), {})
+    ticked = state.get("selected_options") or []
     flags = {flag for flag, _, _ in CONFIRMS} & {option["value"] for option in ticked}
     return f"plan {text}" + "".join(f" --{flag}" for flag in sorted(flags))
 

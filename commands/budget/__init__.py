@@ -12,12 +12,14 @@ from commands.budget.budget_actions import (
     show,
     spend,
 )
+from commands.budget.budget_alerts import after_change
 from commands.budget.budget_money import contribute, fund
 from commands.budget.budget_signoff import approvals, approve, reject
 from commands.budget.budget_undo import undo
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
+from formatting.slack_text import split_first
 
 HELP = """*`/budget`* — funds, planned spend and what is left
 • `/budget` — each fund's total, committed, spent and remaining, with warnings
@@ -42,6 +44,9 @@ per fund and the history; `/budget export xlsx` for an Excel workbook
 • `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
 approval and is not committed until then; `/budget approvals` shows the setting and what \
 waits, `/budget approvals off` stops it
+• Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
+beyond its plan, money still uncommitted four weeks before a funding window or the \
+financial year (31 March) closes
 • `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
 buttons): a chair, or an officer other than the one who asked; the asker may reject \
 (withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
@@ -53,7 +58,7 @@ for officers; anyone in the channel can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    return route(
+    reply = route(
         session,
         ctx,
         text,
@@ -63,6 +68,9 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
         help_text=HELP,
         writes=WRITES,
     )
+    if reply.ok and split_first(text)[0].lower() in MOVES_MONEY:
+        return after_change(session, ctx, reply)
+    return reply
 
 
 ACTIONS: dict[str, Action] = {
@@ -81,6 +89,11 @@ ACTIONS: dict[str, Action] = {
     "approve": approve,
     "reject": reject,
 }
+
+# The changes that can set off an alert: checked right after them (budget_alerts).
+MOVES_MONEY = frozenset(
+    {"fund", "contribute", "plan", "spend", "cancel", "undo", "approve", "reject"}
+)
 
 # The actions that change something (commands.family.route).
 WRITES = frozenset(
