@@ -193,3 +193,13 @@ def test_bad_input_is_refused_privately_and_writes_nothing(budget, engine, text,
     reply = budget(text, user=CHAIR if text.startswith("approve") else OFFICER)
     assert not reply.public and said in reply.text, reply.text
     assert budget_rows(engine) == before
+
+
+def test_forgetting_someone_takes_them_out_of_requests_and_decisions(budget, slack, engine):
+    budget('plan "PtP credit" Seminar £4,000')
+    budget("approve 1", user=CHAIR)
+    forgot = slack.command("/partnership", f"forget <@{CHAIR}|nick> confirm", user=OFFICER)
+    assert forgot.public, forgot.text
+    with Session(engine) as session:
+        request = session.exec(select(BudgetApproval)).one()
+        assert request.decided_by != CHAIR and request.requested_by == OFFICER
