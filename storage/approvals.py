@@ -66,37 +66,35 @@ def add_request(
     return request
 
 
-def get_request(
-    session: Session, *, partnership: Partnership, number: int
-) -> tuple[BudgetApproval, BudgetLine, Fund] | None:
-    row = session.exec(
+def _requests(partnership: Partnership):
+    """A partnership's requests, each with its line and the line's fund."""
+    return (
         select(BudgetApproval, BudgetLine, Fund)
         .join(BudgetLine, col(BudgetLine.id) == BudgetApproval.line_id)
         .join(Fund, col(Fund.id) == BudgetLine.fund_id)
         .where(
             BudgetApproval.team_id == partnership.team_id,
             BudgetApproval.partnership_id == partnership.id,
-            BudgetApproval.number == number,
         )
-    ).first()
+    )
+
+
+def get_request(
+    session: Session, *, partnership: Partnership, number: int
+) -> tuple[BudgetApproval, BudgetLine, Fund] | None:
+    query = _requests(partnership).where(BudgetApproval.number == number)
+    row = session.exec(query).first()
     return (row[0], row[1], row[2]) if row else None
 
 
 def pending_requests(
     session: Session, *, partnership: Partnership
 ) -> list[tuple[BudgetApproval, BudgetLine, Fund]]:
-    rows = session.exec(
-        select(BudgetApproval, BudgetLine, Fund)
-        .join(BudgetLine, col(BudgetLine.id) == BudgetApproval.line_id)
-        .join(Fund, col(Fund.id) == BudgetLine.fund_id)
-        .where(
-            BudgetApproval.team_id == partnership.team_id,
-            BudgetApproval.partnership_id == partnership.id,
-            BudgetApproval.state == ApprovalState.PENDING,
-        )
-        .order_by(col(BudgetApproval.number))
-    )
-    return [(a, line, fund) for a, line, fund in rows]
+    query = _requests(partnership).where(BudgetApproval.state == ApprovalState.PENDING)
+    return [
+        (a, line, fund)
+        for a, line, fund in session.exec(query.order_by(col(BudgetApproval.number)))
+    ]
 
 
 def pending_for_line(session: Session, *, line: BudgetLine) -> BudgetApproval | None:

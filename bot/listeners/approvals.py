@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
-from functools import partial
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -19,11 +18,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
-from bot import delivery
 from bot.config import Settings
 from bot.home_tab import Homes
 from bot.listeners import message_payload
-from commands.budget.budget_signoff import APPROVE_ACTION, REJECT_ACTION, reject_form
+from bot.listeners.modals import carry_out
+from commands.budget.budget_signoff import APPROVE_ACTION, MAX_REASON, REJECT_ACTION
+from commands.budget.budget_view import reject_form
 from commands.context import Context
 from commands.dispatch import dispatch
 from commands.reply import Reply
@@ -55,27 +55,11 @@ def register(
         """The request's message becomes the decision; a refusal goes to the clicker."""
         # Replaced with text alone, the message loses its buttons: decided once.
         payload = message_payload(reply)
-        if reply.ok:
-            WebhookClient(response_url).send(replace_original=True, **payload)
-        else:
+        if not reply.ok:
             WebhookClient(response_url).send(response_type="ephemeral", **payload)
-
-        def respond(text: str, response_type: str = "ephemeral") -> None:
-            client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=text)
-
-        refresh = partial(
-            homes.refresh_later, client, team_id=ctx.team_id, channel_id=ctx.channel_id
-        )
-        delivery.deliver_now(
-            client,
-            respond,
-            engine,
-            clock,
-            team_id=ctx.team_id,
-            channel_id=ctx.channel_id,
-            reply=reply,
-            then=refresh if reply.ok else None,
-        )
+            return
+        WebhookClient(response_url).send(replace_original=True, **payload)
+        carry_out(client, ctx, reply, engine, clock, homes)
 
     def on_approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()  # at once: the command below answers through the response_url
@@ -90,7 +74,7 @@ def register(
             "number": action.get("value", ""),
             "response_url": body["response_url"],
         }
-        view = reject_form(metadata["number"], REASON_FORM, json.dumps(metadata))
+        view = reject_form(metadata["number"], REASON_FORM, json.dumps(metadata), MAX_REASON)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:  # e.g. the trigger expired (3 s)

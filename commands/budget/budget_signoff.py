@@ -106,8 +106,8 @@ def ask(
         "type": "actions",
         "block_id": f"approval_{request.number}",
         "elements": [
-            _button("Approve", APPROVE_ACTION, request.number, "primary"),
-            _button("Reject", REJECT_ACTION, request.number, "danger"),
+            budget_view.approval_button("Approve", APPROVE_ACTION, request.number, "primary"),
+            budget_view.approval_button("Reject", REJECT_ACTION, request.number, "danger"),
         ],
     }
     return request, confirm(text, [section(text), buttons])
@@ -346,38 +346,3 @@ def _request_words(request: BudgetApproval, line: BudgetLine, fund: Fund) -> str
 
 def _rule_words(pence: int | None) -> str:
     return "off" if pence is None else f"over {format_money(pence)}"
-
-
-def _button(label: str, action_id: str, number: int, style: str) -> dict:
-    return {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action_id,
-        "value": str(number),
-        "style": style,
-    }
-
-
-def reject_form(number: str, callback_id: str, metadata: str) -> dict:
-    """The Reject button's modal: a rejection needs its reason, as the command does."""
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": "Reject a request"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": metadata,
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": {"type": "plain_text", "text": f"Why is request {number[:9]} rejected?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "max_length": MAX_REASON,
-                    "placeholder": {"type": "plain_text", "text": "e.g. the venue is booked"},
-                },
-            }
-        ],
-    }

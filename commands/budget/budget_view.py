@@ -124,3 +124,38 @@ def fund_names_hint(funds: list[Fund]) -> str:
     if not funds:
         return f"There are no funds yet: `{FIRST_FUND}`."
     return "Funds here: " + ", ".join(f"*{escape(f.name)}*" for f in funds) + "."
+
+
+def approval_button(label: str, action_id: str, number: int, style: str) -> dict:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": str(number),
+        "style": style,
+    }
+
+
+def reject_form(number: str, callback_id: str, metadata: str, max_length: int) -> dict:
+    """The Reject button's modal: a rejection needs its reason, as the command does."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": "Reject a request"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": metadata,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": f"Why is request {number[:9]} rejected?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": max_length,
+                    "placeholder": {"type": "plain_text", "text": "e.g. the venue is booked"},
+                },
+            }
+        ],
+    }
