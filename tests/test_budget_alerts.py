@@ -47,8 +47,7 @@ def test_a_fund_over_90_percent_is_announced_once_and_again_if_it_recurs(budget,
     budget('plan "PtP credit" Venue £500')
     (posted,) = alerts(fake_slack, "over 90%")
     assert posted == (
-        ":warning: *PtP credit* is over 90% spent or committed: £5,500 of £6,000 (91%), "
-        "£500 left."
+        ":warning: *PtP credit* is over 90% spent or committed: £5,500 of £6,000 (91%), £500 left."
     )
     budget('plan "PtP credit" Flyers £100')
     budget("spend 1 £4,000")
@@ -122,9 +121,7 @@ def test_the_same_hour_is_checked_once_across_replicas(budget, slack, fake_slack
     assert hourly(engine, fake_slack, NOW + timedelta(minutes=1)) == []
 
 
-def test_money_uncommitted_four_weeks_before_the_financial_year_closes(
-    budget, fake_slack, engine
-):
+def test_money_uncommitted_four_weeks_before_the_financial_year_closes(budget, fake_slack, engine):
     fake_slack.drained()
     assert hourly(engine, fake_slack, datetime(2027, 3, 3, 9, tzinfo=LONDON)) == []  # 4 weeks+
     (posted,) = hourly(engine, fake_slack, datetime(2027, 3, 4, 9, tzinfo=LONDON))
