@@ -97,7 +97,7 @@ def test_four_eyes_the_asker_and_members_cannot_approve(budget, engine):
     again = budget("approve 1", user=SECOND)
     assert not again.public and "Request 1 was approved by <@U2CHAIR> already" in again.text
     history = budget("history").everything
-    assert "approved request 1: line 1" in history
+    assert "approved request 1: line 1 on PtP credit: Seminar" in history
     assert "planned line 1 on PtP credit: Seminar (waiting for approval)" in history
 
 
@@ -148,6 +148,22 @@ def test_a_rejection_needs_a_reason_and_the_asker_may_withdraw(budget, engine):
     assert budget_rows(engine) == before
     withdrawn = budget("reject 1 booked elsewhere")
     assert withdrawn.public and "withdrew request *1*" in withdrawn.text
+    history = budget("history").everything
+    assert "withdrew request 1: line 1 on PtP credit: Seminar (awaiting approval → booked" in (
+        history
+    )
+
+
+def test_names_and_reasons_are_escaped_once_everywhere(budget, engine):
+    budget('plan "PtP credit" Hire <Kassam> & co £4,000')
+    budget("approve 1", user=CHAIR)
+    budget('plan "PtP credit" Hall £1,500')
+    reason = "x" * 280 + " <!channel>"
+    rejected = budget(f"reject 2 {reason.replace('<', '&lt;').replace('>', '&gt;')}", user=CHAIR)
+    assert rejected.public and "&lt;!channel&gt;" in rejected.text
+    history = budget("history").everything
+    assert "Hire &lt;Kassam&gt; &amp; co" in history and "&amp;lt;" not in history
+    assert "<!channel>" not in history
 
 
 def test_a_spend_over_the_threshold_waits_and_undo_withdraws_it(budget, engine):

@@ -99,7 +99,10 @@ def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Ale
 def _uncommitted(
     session: Session, partnership: Partnership, closes: list[tuple[str, str]], now: datetime
 ) -> list[Alert]:
-    funds = [f for f in figures(session, partnership=partnership) if f.remaining > 0]
+    # Nothing closing: only the rows of breaches past are cleared; no figures to read.
+    funds = (
+        [f for f in figures(session, partnership=partnership) if f.remaining > 0] if closes else []
+    )
     left = sum(f.remaining for f in funds)
     by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
     breaches = {

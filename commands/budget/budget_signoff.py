@@ -130,9 +130,7 @@ def approve(session: Session, ctx: Context, partnership: Partnership, text: str)
     session.add(line)
     store.decide(session, request, state=ApprovalState.APPROVED, user_id=ctx.user_id, now=ctx.now)
     what = _request_words(request, line, fund)
-    _audit_decision(
-        session, ctx, partnership, f"approved request {request.number}: {what}", values, line
-    )
+    _audit_decision(session, ctx, partnership, "approved", (request, line, fund), values)
     return confirm(
         f":white_check_mark: {by(ctx)} approved request *{request.number}* from "
         f"{user_mention(request.requested_by)}: {what}.\n"
@@ -158,12 +156,7 @@ def reject(session: Session, ctx: Context, partnership: Partnership, text: str) 
     _turn_down(session, ctx, request, line, state, reason)
     done = "withdrew" if own else "rejected"
     _audit_decision(
-        session,
-        ctx,
-        partnership,
-        f"{done} request {request.number}: {what}",
-        ("awaiting approval", f"{done}: {reason}"),
-        line,
+        session, ctx, partnership, done, (request, line, fund), ("awaiting approval", reason)
     )
     return confirm(
         f":no_entry_sign: {by(ctx)} {done} request *{request.number}* from "
@@ -327,11 +320,19 @@ def _audit_decision(
     session: Session,
     ctx: Context,
     partnership: Partnership,
-    action: str,
+    done: str,
+    decided: tuple[BudgetApproval, BudgetLine, Fund],
     values: tuple[str, str],
-    line: BudgetLine,
 ) -> None:
-    audit(session, ctx, partnership, action, *values, Links(Change.DECISION, line_id=line.id))
+    """History holds plain text (it is escaped when shown), as every audit row does."""
+    request, line, fund = decided
+    if request.kind == "plan":
+        what = f"line {line.number} on {fund.name}: {line.description}"
+    else:
+        what = f"{format_money(request.amount_pence)} spent on line {line.number} ({fund.name})"
+    old, new = (value[:300] for value in values)  # the columns' size
+    action = f"{done} request {request.number}: {what}"
+    audit(session, ctx, partnership, action, old, new, Links(Change.DECISION, line_id=line.id))
 
 
 def _request_words(request: BudgetApproval, line: BudgetLine, fund: Fund) -> str:
