@@ -43,7 +43,12 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"That is {len(text):,} characters long; commands take at most {MAX_INPUT:,}.",
             f"Type `{command} help` to see what it expects.",
         )
-    text = without_control(text)
+    return run(engine, ctx, command, handler, without_control(text))
+
+
+def run(engine: Engine, ctx: Context, command: str, handler: Handler, text: str) -> Reply:
+    """One handler in one transaction, with every failure as a polite refusal: for a
+    command's text, and for a file shared in a channel (a template's YAML)."""
     try:
         return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
     except IntegrityError:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.columns import SLACK_ID, parent, reference, saved_id
+from storage.columns import SLACK_ID, bare_reference, parent, reference, saved_id
 from storage.types import UTCDateTime
 
 __all__ = ["SLACK_ID", "saved_id"]  # used with the tables everywhere: one import
@@ -97,6 +97,7 @@ class Fund(SQLModel, table=True):
 class EntryKind(StrEnum):
     ALLOCATION = "allocation"  # money granted to the fund (e.g. the £6,000 PtP credit)
     CONTRIBUTION = "contribution"  # a partner paying into a pooled fund
+    CARRY = "carry"  # unspent money moved from one financial year into the next
 
 
 class FundEntry(SQLModel, table=True):
@@ -110,6 +111,8 @@ class FundEntry(SQLModel, table=True):
     kind: str = Field(max_length=16)  # an EntryKind value
     amount_pence: int = Field(sa_type=BigInteger)
     source: str | None = Field(default=None, max_length=200)
+    # The financial year it counts in, by the year it starts (2010 for 2010/11).
+    financial_year: int
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -137,6 +140,7 @@ class BudgetLine(SQLModel, table=True):
     spent_pence: int = Field(default=0, sa_type=BigInteger)
     # Over the partnership's approval threshold and not yet approved: not committed.
     pending: bool = False
+    financial_year: int  # as FundEntry.financial_year
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, max_length=SLACK_ID)
     created_by: str = Field(max_length=SLACK_ID)
@@ -160,6 +164,11 @@ class BudgetAudit(SQLModel, table=True):
     # What the change did, so that `/budget undo` can reverse it (None on older rows).
     change: str | None = Field(default=None, max_length=16)  # a Change value
     entry_id: int | None = Field(default=None, sa_column=reference("fund_entry.id"))
+    # A carry's second entry: entry_id is the money into the next year, this the money
+    # out of the year carried from. No ON DELETE: SQLite can add this column in place
+    # only with a column-level reference, whose ON DELETE SQLAlchemy cannot read back;
+    # audit rows go first anyway (storage.pruning deletes children first).
+    pair_entry_id: int | None = Field(default=None, sa_column=bare_reference("fund_entry.id"))
     line_id: int | None = Field(default=None, sa_column=reference("budget_line.id"))
     old_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend before
     new_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend after
@@ -175,6 +184,7 @@ class Change(StrEnum):
     PLAN = "plan"
     SPEND = "spend"
     CANCEL = "cancel"
+    CARRY = "carry"
     UNDO = "undo"
     REQUEST = "request"  # a spend waiting for approval: undone, it is withdrawn
     DECISION = "decision"  # an approval or rejection: not undone by `/budget undo`
@@ -319,6 +329,24 @@ class AssessAnswer(SQLModel, table=True):
     answered_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class AssessSubmittedAnswer(SQLModel, table=True):
+    """Each answer as it stood at each submission: a reopened questionnaire changes
+    assess_answer, and this keeps what was submitted before (version 1, 2, ...)."""
+
+    __tablename__ = "assess_submitted_answer"
+    __table_args__ = (
+        UniqueConstraint("run_id", "version", "position", name="uq_assess_submitted_answer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    run_id: int = Field(sa_column=parent("assess_run.id", index=True))
+    version: int  # the run's first submission is 1
+    position: int  # the question's index, from 0
+    value: str | None = Field(default=None, sa_type=Text)  # None when skipped
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class ReminderState(StrEnum):
     PENDING = "pending"  # planned, or waiting to try again (not_before)
     POSTING = "posting"  # claimed by a dispatcher until claimed_at + its lease
@@ -378,3 +406,15 @@ class Digest(SQLModel, table=True):
     at_time: str = Field(max_length=5)  # local "HH:MM"
     set_by: str = Field(max_length=SLACK_ID)
     set_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChannelCanvas(SQLModel, table=True):
+    """The canvas `/partnership pack` wrote as a channel's canvas: Slack allows one per
+    channel (conversations.canvases.create), so the next pack edits it (canvases.edit)."""
+
+    __tablename__ = "channel_canvas"
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    canvas_id: str = Field(max_length=SLACK_ID)
+    written_at: datetime = Field(sa_type=UTCDateTime)

@@ -47,7 +47,8 @@ def test_a_fund_over_90_percent_is_announced_once_and_again_if_it_recurs(budget,
     budget('plan "PtP credit" Venue £500')
     (posted,) = alerts(fake_slack, "over 90%")
     assert posted == (
-        ":warning: *PtP credit* is over 90% spent or committed: £5,500 of £6,000 (91%), £500 left."
+        ":warning: *PtP credit* is over 90% spent or committed in 2026/27: £5,500 of £6,000 "
+        "(91%), £500 left."
     )
     budget('plan "PtP credit" Flyers £100')
     budget("spend 1 £4,000")
@@ -99,8 +100,9 @@ def test_money_uncommitted_four_weeks_before_a_window_closes(budget, slack, fake
     assert posted.startswith(
         ":hourglass_flowing_sand: *PtP credit applications* closes Thu 10 Dec 2026, 17:00 GMT"
     )
-    assert "£5,000 of *Spelthorne LSP*'s budget is still uncommitted: *PtP credit* £5,000" in (
-        posted
+    assert (
+        "£5,000 of *Spelthorne LSP*'s 2026/27 budget is still uncommitted: *PtP credit* £5,000"
+        in (posted)
     )
     assert hourly(engine, fake_slack, NOW + timedelta(hours=1)) == []  # once per breach
     budget('plan "PtP credit" Everything else £5,000')
@@ -126,4 +128,4 @@ def test_money_uncommitted_four_weeks_before_the_financial_year_closes(budget, f
     assert hourly(engine, fake_slack, datetime(2027, 3, 3, 9, tzinfo=LONDON)) == []  # 4 weeks+
     (posted,) = hourly(engine, fake_slack, datetime(2027, 3, 4, 9, tzinfo=LONDON))
     assert "The financial year 2026/27 closes Wed 31 Mar 2027 (in 27 days)" in posted
-    assert "£6,000 of *Spelthorne LSP*'s budget is still uncommitted" in posted
+    assert "£6,000 of *Spelthorne LSP*'s 2026/27 budget is still uncommitted" in posted

@@ -12,8 +12,6 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
-from commands.assess.answer_files import answers_markdown
-from commands.assess.answers import shown_answer
 from commands.assess.conversation import status_line
 from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
@@ -24,12 +22,10 @@ from commands.reply import (
     Post,
     Reply,
     ThreadStart,
-    Upload,
     confirm,
     header,
     inform,
     line_sections,
-    refuse,
 )
 from commands.schedule import DEADLINE_TIME
 from formatting.slack_text import (
@@ -43,8 +39,8 @@ from formatting.slack_text import (
 )
 from formatting.timefmt import time_left, uk_date, when_and_left
 from storage import assess as store
-from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus, saved_id
-from storage.partnerships import lock_partnership, role_of
+from storage.models import AssessRun, AssessTemplate, Partnership, RunStatus, saved_id
+from storage.partnerships import lock_partnership
 
 START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
 
@@ -63,7 +59,7 @@ def list_templates(session: Session, ctx: Context, partnership: Partnership, tex
 def template(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     word, rest = split_first(text)
     if word.lower() == "show" and rest:
-        row = _template_row(session, ctx, plain_words(rest))
+        row = template_row(session, ctx, plain_words(rest))
         parsed = parse_template(row.source)
         lines = [
             f"*{i + 1}. {escape(q.title)}* ({_kind(q)}) — {escape(q.prompt)}"
@@ -76,7 +72,7 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
     if word.lower() == "add":
         # The YAML from its first line on, so error line numbers count within it.
         source = text.lstrip()[len(word) :].lstrip()
-        return _add_template(session, ctx, partnership, source)
+        return add_template(session, ctx, partnership, source)
     raise Refusal(
         "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
     )
@@ -86,7 +82,7 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
     name, rest = split_first(plain_words(text))
     if not name:
         raise Refusal("Say which questionnaire to start.", f"For example: `{START_EXAMPLE}`")
-    row = _template_row(session, ctx, name)
+    row = template_row(session, ctx, name)
     parsed = parse_template(row.source)
     rest, in_thread = _in_thread(rest)
     if in_thread and (secret := [q for q in parsed.questions if q.confidential]):
@@ -179,66 +175,12 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
     )
 
 
-def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
-    parsed = parse_template(run.source)
-    answers = store.answers_of(session, run=run)
-    sees_all = (
-        ctx.user_id == run.assignee_id
-        or role_of(session, partnership=partnership, user_id=ctx.user_id) == Role.OFFICER
-    )
-    lines = [
-        f"*{i + 1}. {escape(q.title)}*\n"
-        + (
-            shown_answer(q, answers[i].value, confidential_visible=sees_all)
-            if i in answers
-            else "_not yet answered_"
-        )
-        for i, q in enumerate(parsed.questions)
-    ]
-    title = f"{parsed.title} ({run.number}): {partnership.name}"
-    return inform(
-        f"Answers of questionnaire {run.number}",
-        [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
-    )
-
-
-def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    row = _template_row(session, ctx, plain_words(text))
-    runs = store.submitted_runs(session, team_id=ctx.team_id, template_name=row.name)
-    if not runs:
-        raise Refusal(
-            f"No one has submitted `{escape(row.name)}` yet.",
-            "`/assess status` shows how far each has got.",
-        )
-    parsed = parse_template(row.source)
-    answers = [(run, p, store.answers_of(session, run=run)) for run, p in runs]
-    content = answers_markdown(parsed, answers)
-    filename = f"compare-{row.name}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.md"
-    return inform(
-        f":bar_chart: Posting *{filename}*: {len(runs)} submitted {escape(parsed.title)} "
-        "side by side (confidential answers left out).",
-        upload=Upload(filename=filename, title=f"{parsed.title}: compared", content=content),
-    )
-
-
-def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
-    parsed = parse_template(run.source)
-    content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
-    filename = f"questionnaire-{run.number}-{run.template_name}.md"
-    return inform(
-        f":page_facing_up: Posting *{filename}* (confidential answers left out).",
-        upload=Upload(filename=filename, title=f"{parsed.title} ({run.number})", content=content),
-    )
-
-
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     run = numbered_run(session, partnership, text)
-    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return inform(f"Questionnaire {run.number} is already {run.status}.")
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
         return refusal
+    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
+        return inform(f"Questionnaire {run.number} is already {run.status}.")
     run.status = RunStatus.CANCELLED
     run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
     session.add(run)
@@ -260,7 +202,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
 
 
-def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
+def add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
     if not source.strip():
         raise Refusal(
             "Give the questionnaire as YAML after `/assess template add`, starting on a new line.",
@@ -268,8 +210,8 @@ def _add_template(session: Session, ctx: Context, partnership: Partnership, sour
         )
     try:
         parsed = parse_template(unescape(source))
-    except TemplateError as error:
-        return refuse(error.problem, error.fix or "Fix that line and send it again.")
+    except TemplateError as error:  # raised: a file shared in the channel names itself
+        raise Refusal(error.problem, error.fix or "Fix that line and send it again.") from None
     if refusal := officers_only(session, ctx, partnership, "add questionnaires"):
         return refusal
     _ensure_builtins(session, ctx)
@@ -320,7 +262,7 @@ def _all_templates(session: Session, ctx: Context) -> list[AssessTemplate]:
     return store.templates_of(session, team_id=ctx.team_id)
 
 
-def _template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
+def template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
     rows = _all_templates(session, ctx)
     row = next((t for t in rows if t.name == name.lower()), None)
     if row is None:

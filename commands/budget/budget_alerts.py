@@ -20,6 +20,7 @@ from sqlmodel import Session
 from commands.access import channel_partnership
 from commands.context import Context
 from commands.reply import Post, Reply
+from formatting.fin_year import LONDON, year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape
 from formatting.timefmt import time_left, uk_date, uk_datetime
@@ -48,7 +49,9 @@ def after_change(session: Session, ctx: Context, reply: Reply) -> Reply:
     partnership = channel_partnership(session, ctx)
     if partnership is None:
         return reply
-    breaches = _fund_breaches(figures(session, partnership=partnership))
+    # The year `/budget` shows: a fund's money is counted by financial year.
+    year = year_of(ctx.now)
+    breaches = _fund_breaches(figures(session, partnership=partnership, year=year), year)
     for line, fund in store.lines_ahead(session, partnership=partnership):
         breaches[f"ahead:{line.id}"] = (
             f":warning: Spend on line *{line.number}* ({escape(line.description)}, "
@@ -70,8 +73,9 @@ def hourly_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Aler
 
 def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Alert]:
     """Hourly: money uncommitted four weeks before a window or the financial year closes,
-    in every partnership; each breach recorded, to be posted once."""
-    windows: dict[int, list[tuple[str, str]]] = {}
+    in every partnership; each breach recorded, to be posted once. The money is that of
+    the financial year the window (or the year) closes in."""
+    windows: dict[int, list[Closing]] = {}
     for deadline, partnership in store.windows_closing(
         session, after=now, until=now + BEFORE_CLOSE
     ):
@@ -79,41 +83,46 @@ def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Ale
             f"*{escape(deadline.title)}* closes {uk_datetime(deadline.due_at, tz)} "
             f"({time_left(deadline.due_at, now, tz)})"
         )
-        windows.setdefault(saved_id(partnership), []).append((f"window:{deadline.id}", closing))
-    year_end = _year_end(now, tz)
+        due = Closing(f"window:{deadline.id}", closing, year_of(deadline.due_at))
+        windows.setdefault(saved_id(partnership), []).append(due)
+    year = year_of(now)
+    year_end = _year_end(year)
     alerts = []
     for partnership in store.partnerships_with_money(session):
         closes = list(windows.get(saved_id(partnership), []))
         if year_end - now <= BEFORE_CLOSE:
-            closes.append(
-                (
-                    f"yearend:{year_end.year}",
-                    f"The financial year {year_end.year - 1}/{year_end.year % 100:02d} closes "
-                    f"{uk_date(year_end, tz)} ({time_left(year_end, now, tz)})",
-                )
+            closing = (
+                f"The financial year {year_name(year)} closes {uk_date(year_end, tz)} "
+                f"({time_left(year_end, now, tz)})"
             )
+            closes.append(Closing(f"yearend:{year}", closing, year))
         alerts += _uncommitted(session, partnership, closes, now)
     return alerts
 
 
+@dataclass(frozen=True)
+class Closing:
+    key: str
+    text: str  # what closes, and when
+    year: int  # the financial year whose money is meant
+
+
 def _uncommitted(
-    session: Session, partnership: Partnership, closes: list[tuple[str, str]], now: datetime
+    session: Session, partnership: Partnership, closes: list[Closing], now: datetime
 ) -> list[Alert]:
-    # Nothing closing: only the rows of breaches past are cleared; no figures to read.
-    funds = (
-        [f for f in figures(session, partnership=partnership) if f.remaining > 0] if closes else []
-    )
-    left = sum(f.remaining for f in funds)
-    by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
-    breaches = {
-        key: (
-            f":hourglass_flowing_sand: {closing}, and {format_money(left)} of "
-            f"*{escape(partnership.name)}*'s budget is still uncommitted: {by_fund}. "
-            "Money not committed by then may be redistributed."
-        )
-        for key, closing in closes
-        if left > 0
-    }
+    breaches = {}
+    # Nothing closing: only the rows of breaches past are cleared; no figures are read.
+    for year in {close.year for close in closes}:
+        funds = [f for f in figures(session, partnership=partnership, year=year) if f.remaining > 0]
+        left = sum(f.remaining for f in funds)
+        by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
+        for close in closes if left > 0 else ():
+            if close.year == year:
+                breaches[close.key] = (
+                    f":hourglass_flowing_sand: {close.text}, and {format_money(left)} of "
+                    f"*{escape(partnership.name)}*'s {year_name(year)} budget is still "
+                    f"uncommitted: {by_fund}. Money not committed by then may be redistributed."
+                )
     texts = _settle(session, partnership, _BEFORE_CLOSE, breaches, now)
     channels = channels_of(session, partnership=partnership)
     if not channels:
@@ -121,15 +130,16 @@ def _uncommitted(
     return [Alert(partnership.team_id, channels[0], text) for text in texts]
 
 
-def _fund_breaches(funds: list[FundFigures]) -> dict[str, str]:
+def _fund_breaches(funds: list[FundFigures], year: int) -> dict[str, str]:
     breaches = {}
     for each in funds:
         used = each.committed + each.spent
         if each.total > 0 and used * 100 > each.total * NEARLY_ALL:
-            breaches[f"fund90:{each.fund.id}"] = (
+            breaches[f"fund90:{each.fund.id}:{year}"] = (
                 f":warning: *{escape(each.fund.name)}* is over {NEARLY_ALL}% spent or "
-                f"committed: {format_money(used)} of {format_money(each.total)} "
-                f"({used * 100 // each.total}%), {format_money(each.remaining)} left."
+                f"committed in {year_name(year)}: {format_money(used)} of "
+                f"{format_money(each.total)} ({used * 100 // each.total}%), "
+                f"{format_money(each.remaining)} left."
             )
     return breaches
 
@@ -149,8 +159,6 @@ def _settle(
     return [text for key, text in breaches.items() if key not in known]
 
 
-def _year_end(now: datetime, tz: ZoneInfo) -> datetime:
-    """The end of the financial year `now` is in: the last moment of 31 March, local."""
-    local = now.astimezone(tz).date()
-    year = local.year if local.month <= 3 else local.year + 1
-    return datetime.combine(date(year, 3, 31), time(23, 59, 59), tzinfo=tz)
+def _year_end(year: int) -> datetime:
+    """The last moment of financial year `year` (2026 for 2026/27): 31 March, London."""
+    return datetime.combine(date(year + 1, 3, 31), time(23, 59, 59), tzinfo=LONDON)

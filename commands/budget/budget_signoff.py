@@ -134,7 +134,7 @@ def approve(session: Session, ctx: Context, partnership: Partnership, text: str)
     return confirm(
         f":white_check_mark: {by(ctx)} approved request *{request.number}* from "
         f"{user_mention(request.requested_by)}: {what}.\n"
-        + remaining_sentence(session, partnership, fund)
+        + remaining_sentence(session, partnership, fund, line.financial_year)
     )
 
 
@@ -285,7 +285,7 @@ def _would_overcommit(
     """Figures may have moved since the request: approving must not overcommit silently."""
     if line.cancelled_at is not None:
         raise ParseError(f"Line {line.number} was cancelled, so there is nothing to approve.")
-    remaining = figures_of(session, partnership, fund).remaining
+    remaining = figures_of(session, partnership, fund, line.financial_year).remaining
     # A line uses the larger of its plan and its spend (committed is what is not spent).
     if request.kind == "plan":
         more = max(line.planned_pence, line.spent_pence)

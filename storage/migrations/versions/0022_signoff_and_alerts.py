@@ -1,7 +1,7 @@
 """budget sign-off (approval threshold, requests, pending lines) and alerts posted once
 
 Revision ID: 0022
-Revises: 0023 (main took 0023 after 0020 first; the number stays as assigned)
+Revises: 0025 (main took 0021 and 0023-0025 first; the number stays as assigned)
 Create Date: 2026-12-05 12:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0022"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
