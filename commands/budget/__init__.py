@@ -47,18 +47,18 @@ end with a year (`/budget lines 2010/11`) or `all` for others
 with totals per fund and the whole history; `/budget export xlsx` for an Excel workbook, \
 `/budget export 2010/11` for another year
 • `/budget chart` — a picture of each fund this financial year: spent, committed and left
-Years: money and lines count in the financial year (1 April to 31 March) of the day they \
-are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
-too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
 • `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
 approval and is not committed until then; `/budget approvals` shows the setting and what \
 waits, `/budget approvals off` stops it
-• Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
-beyond its plan, money still uncommitted four weeks before a funding window or the \
-financial year (31 March) closes
 • `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
 buttons): a chair, or an officer other than the one who asked; the asker may reject \
 (withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
+• Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
+beyond its plan, money still uncommitted four weeks before a funding window or the \
+financial year (31 March) closes
+Years: money and lines count in the financial year (1 April to 31 March) of the day they \
+are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
+too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
 `--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
