@@ -1,7 +1,7 @@
 """budget sign-off (approval threshold, requests, pending lines) and alerts posted once
 
-Revision ID: 0022
-Revises: 0025 (main took 0021 and 0023-0025 first; the number stays as assigned)
+Revision ID: 0026
+Revises: 0025 (assigned 0022; numbered 0026 to keep the chain in number order)
 Create Date: 2026-12-05 12:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0022"
+revision: str = "0026"
 down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
