@@ -7,14 +7,17 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot import metrics
 from bot.config import Settings, load_settings
 from bot.slack_api import installation_store
+from commands.budget.budget_alerts import hourly_alerts
 from commands.context import Clock, utc_now
 from commands.deadlines.recurrence import roll_on_passed
 from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
@@ -50,9 +53,10 @@ def start_reminders(
     settings: Settings, engine: Engine, clock: Clock = utc_now
 ) -> Callable[[], None]:
     """Dispatch until the returned stop() (also run at exit)."""
+    clients = reminder_clients(settings, engine)
     dispatcher = Dispatcher(
         engine,
-        reminder_clients(settings, engine),
+        clients,
         tz=settings.tz,
         clock=clock,
         lease=timedelta(seconds=settings.reminder_lease),
@@ -63,6 +67,7 @@ def start_reminders(
         # A repeating deadline that passed (unmarked) gets its next occurrence.
         in_transaction(engine, lambda s: roll_on_passed(s, settings.tz, now))
         in_transaction(engine, lambda s: housekeep(s, now=now, retention=settings.retention))
+        post_closing_alerts(engine, clients, now=now, tz=settings.tz)
 
     scheduler = start_clock(
         dispatcher, housekeeping=housekeeping, on_summary=metrics.count_reminders
@@ -76,6 +81,20 @@ def start_reminders(
 
     atexit.register(stop)
     return stop
+
+
+def post_closing_alerts(
+    engine: Engine, clients: Callable[[str], WebClient], *, now: datetime, tz: ZoneInfo
+) -> None:
+    """Hourly: money still uncommitted as a window or the financial year closes. Each
+    breach is recorded before it is posted, so a failed post is logged, not repeated:
+    an alert is worth less than a channel told the same thing every hour."""
+    alerts = in_transaction(engine, lambda s: hourly_alerts(s, now=now, tz=tz))
+    for alert in alerts:
+        try:
+            clients(alert.team_id).chat_postMessage(channel=alert.channel_id, text=alert.text)
+        except SlackApiError as exc:
+            log.warning("could not post a budget alert: %s", exc.response.get("error"))
 
 
 def dispatch_in_this_worker() -> Callable[[], None]:

@@ -24,6 +24,12 @@ from storage.partnerships import channels_of, partnership_for_channel, role_of
 
 Values = dict[str, dict]  # view.state.values: block_id -> action_id -> element state
 
+# The typed command's flags, as ticks a form user can give: (flag, label, what it means).
+CONFIRMS = (
+    ("confirm", "Yes, record it", "an amount over ten times the whole budget is meant"),
+    ("allow-overcommit", "Go past what the fund holds", "record it even if it overcommits"),
+)
+
 
 class FieldErrors(ValueError):
     """What is wrong, by the block it is shown next to."""
@@ -41,6 +47,9 @@ class Form:
     to_text: Callable[[Values], str]  # the command's text from the submitted values
     refusals_at: str  # the block a refusal from the command is shown next to
     nothing_to_choose: str = ""  # what to do first, when a list to choose from is empty
+    # The block of a "Yes, record it" tick: the typed command's `--confirm`, which a form
+    # user cannot type. A refusal asking for `--confirm` is shown next to it.
+    confirm_at: str = ""
 
 
 def form_view(
@@ -102,8 +111,18 @@ def submitted_command(kind: str, values: Values) -> tuple[str, str]:
 
 def refusal_errors(kind: str, refusal_text: str) -> dict[str, str]:
     """A command's refusal, as plain text next to the form's field it is about."""
-    text = refusal_text.replace(":warning: ", "").replace("*", "").replace("`", "")
-    return {FORMS[kind].refusals_at: text[:300]}
+    form = FORMS[kind]
+    for flag, label, _ in CONFIRMS if form.confirm_at else ():
+        if f"--{flag}" in refusal_text:
+            problem = refusal_text.split("\n", 1)[0]
+            told = f"{_shown(problem)} If that is right, tick “{label}” and save again."
+            return {form.confirm_at: told[:300]}
+    return {form.refusals_at: _shown(refusal_text)[:300]}
+
+
+def _shown(mrkdwn: str) -> str:
+    """A refusal as the plain text a form shows next to a field."""
+    return mrkdwn.replace(":warning: ", "").replace("*", "").replace("`", "")
 
 
 def channel_of(metadata: str) -> str:
@@ -141,6 +160,18 @@ def _plan_fields(session: Session, partnership: Partnership, user_id: str) -> li
         _input("amount", "Cost", _text_input(60, "£2,000, or 2 days @ £650")),
         _input("stage", "Stage", _text_input(120, "1"), optional=True),
         _input("who", "Who", _text_input(120, "Lead Facilitator"), optional=True),
+        _input(
+            "confirm",
+            "When the bot asks",
+            {
+                "type": "checkboxes",
+                "options": [
+                    {"text": _plain(label), "description": _plain(meaning), "value": flag}
+                    for flag, label, meaning in CONFIRMS
+                ],
+            },
+            optional=True,
+        ),
     ]
 
 
@@ -180,7 +211,10 @@ def _plan_text(values: Values) -> str:
     for option in ("stage", "who"):
         if value := _value(values, option):
             text += f" {option} {escape(value)}"
-    return f"plan {text}"
+    state: dict = next(iter(values.get("confirm", {}).values()), {})
+    ticked = state.get("selected_options") or []
+    flags = {flag for flag, _, _ in CONFIRMS} & {option["value"] for option in ticked}
+    return f"plan {text}" + "".join(f" --{flag}" for flag in sorted(flags))
 
 
 def _assess_text(values: Values) -> str:
@@ -273,6 +307,7 @@ FORMS = {
         "there are no funds to plan spend from yet. Create a fund first: in the "
         'partnership\'s channel type /budget fund "Pooled fund" £10,000 from "Surrey '
         'County Council", then plan spend from it.',
+        confirm_at="confirm",
     ),
     "assess": Form(
         "Start a questionnaire",

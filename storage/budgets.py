@@ -132,6 +132,7 @@ def outstanding_pence():
     return case(
         (
             col(BudgetLine.cancelled_at).is_(None)
+            & ~col(BudgetLine.pending)  # waiting for approval: not committed until approved
             & (BudgetLine.planned_pence > BudgetLine.spent_pence),
             BudgetLine.planned_pence - BudgetLine.spent_pence,
         ),
@@ -151,7 +152,7 @@ def _figures_query(*, one_fund: bool, one_year: bool):
         .group_by(col(FundEntry.fund_id))
         .subquery()
     )
-    active = col(BudgetLine.cancelled_at).is_(None)
+    active = col(BudgetLine.cancelled_at).is_(None) & ~col(BudgetLine.pending)
     outstanding = outstanding_pence()
     lines = (
         select(

@@ -138,6 +138,8 @@ class BudgetLine(SQLModel, table=True):
     day_rate_pence: int | None = Field(default=None, sa_type=BigInteger)
     planned_pence: int = Field(sa_type=BigInteger)
     spent_pence: int = Field(default=0, sa_type=BigInteger)
+    # Over the partnership's approval threshold and not yet approved: not committed.
+    pending: bool = False
     financial_year: int  # as FundEntry.financial_year
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, max_length=SLACK_ID)
@@ -184,6 +186,8 @@ class Change(StrEnum):
     CANCEL = "cancel"
     CARRY = "carry"
     UNDO = "undo"
+    REQUEST = "request"  # a spend waiting for approval: undone, it is withdrawn
+    DECISION = "decision"  # an approval or rejection: not undone by `/budget undo`
 
 
 class Deadline(SQLModel, table=True):

@@ -30,6 +30,7 @@ from storage.models import (
     ReminderState,
     RunStatus,
 )
+from storage.signoff_tables import ApprovalRule, BudgetApproval
 
 USER_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     Partnership: ("created_by",),
@@ -46,6 +47,8 @@ USER_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     AssessRun: ("assignee_id", "created_by"),
     AssessAnswer: ("answered_by",),
     Digest: ("set_by",),
+    ApprovalRule: ("set_by",),
+    BudgetApproval: ("requested_by", "decided_by"),
     CalendarFeed: ("user_id",),
 }
 # Left out of a copy: a questionnaire's own YAML is not about the person, nor is a

@@ -145,7 +145,7 @@ def test_plan_spend_offers_the_funds_and_refuses_an_overcommitment_at_the_amount
         "who": {"type": "plain_text_input", "value": "Lead Facilitator"},
     }
     refused = slack.submit(view, values, user=OFFICER)
-    assert "That would overcommit PtP credit" in refused.body["errors"]["amount"]
+    assert "That would overcommit PtP credit" in refused.body["errors"]["confirm"]
     values["amount"]["value"] = "1200.50"
     assert not slack.submit(view, values, user=OFFICER).body
     fake_slack.wait_for("chat.postMessage")
@@ -274,3 +274,31 @@ def test_with_no_funds_plan_spend_says_to_create_a_fund_rather_than_an_empty_for
 
 def test_the_open_the_thread_link_button_is_acknowledged(slack, fake_slack):
     assert slack.click("home_open_thread_7", "", user=OFFICER).status == 200
+
+
+def test_the_plan_form_confirms_an_amount_out_of_proportion_with_its_own_tick(
+    partnership_id, slack, fake_slack, engine
+):
+    """The 10x check asks for `--confirm`, which only the typed command takes: the form
+    has its own "Yes, record it" tick, and its refusal says to tick it."""
+    slack.command("/budget", "plan", user=OFFICER)
+    view = opened(fake_slack)
+    assert view_problems(view) == []
+    values = plan_values("Regional conference", "£70,000")
+    refused = slack.submit(view, values, user=OFFICER).body["errors"]
+    assert "--confirm" not in refused["confirm"]
+    assert "I read £70,000, which is 11 times" in refused["confirm"]
+    assert "tick “Yes, record it” and save again" in refused["confirm"]
+    ticked = {"type": "checkboxes", "selected_options": [{"value": "confirm"}]}
+    # Confirmed, it meets the next check as the command would: overcommitment, which the
+    # second tick allows.
+    overcommitted = slack.submit(view, values | {"confirm": ticked}, user=OFFICER).body
+    assert "That would overcommit PtP credit" in overcommitted["errors"]["confirm"]
+    assert "tick “Go past what the fund holds”" in overcommitted["errors"]["confirm"]
+    with Session(engine) as session:
+        assert session.exec(select(BudgetLine)).all() == []
+    both = [{"value": "confirm"}, {"value": "allow-overcommit"}]
+    ticked = {"type": "checkboxes", "selected_options": both}
+    assert not slack.submit(view, values | {"confirm": ticked}, user=OFFICER).body
+    with Session(engine) as session:
+        assert session.exec(select(BudgetLine.planned_pence)).one() == 7_000_000

@@ -117,7 +117,8 @@ def test_hostile_names_and_answers_come_back_inert_and_escaped_once(
     officer("/event", f"add {names['event']} on 12 March 2pm at {names['place']}")
     officer("/deadline", "digest monday 9am")
     officer("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    # The fund's 90% alert, the questionnaire's parent, its intro and question 1.
+    fake_slack.wait_for("chat.postMessage", count=4)
     Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1).say(names["answer"])
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).one() == unescape(names["answer"])

@@ -110,6 +110,12 @@ def _tell_channel(client, ctx: Context, reply: Reply, engine, clock, homes: Home
         client.chat_postMessage(channel=ctx.channel_id, **payload)
     else:
         client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, **payload)
+    carry_out(client, ctx, reply, engine, clock, homes)
+
+
+def carry_out(client, ctx: Context, reply: Reply, engine, clock, homes: Homes) -> None:
+    """What a reply to an interaction carries (files, posts, alerts), then the Homes of
+    the partnership's members; a problem is told to the person who clicked or saved."""
 
     def respond(text: str, response_type: str = "ephemeral") -> None:
         client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=text)

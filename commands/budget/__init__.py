@@ -11,12 +11,15 @@ from commands.budget.budget_actions import (
     plan,
     spend,
 )
+from commands.budget.budget_alerts import after_change
 from commands.budget.budget_money import contribute, fund
+from commands.budget.budget_signoff import approvals, approve, reject
 from commands.budget.budget_undo import undo
 from commands.budget.budget_years import carry, show, year
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
+from formatting.slack_text import split_first
 
 HELP = """*`/budget`* — funds, planned spend and what is left
 • `/budget` — this financial year's funds: total, committed, spent and remaining, with \
@@ -45,6 +48,15 @@ with totals per fund and the whole history; `/budget export xlsx` for an Excel w
 `/budget export 2010/11` for another year
 • `/budget chart` — a picture of each fund this financial year (or `/budget chart 2010/11`): \
 spent, committed and left
+• `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
+approval and is not committed until then; `/budget approvals` shows the setting and what \
+waits, `/budget approvals off` stops it
+• `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
+buttons): a chair, or an officer other than the one who asked; the asker may reject \
+(withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
+• Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
+beyond its plan, money still uncommitted four weeks before a funding window or the \
+financial year (31 March) closes
 Years: money and lines count in the financial year (1 April to 31 March) of the day they \
 are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
 too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
@@ -56,7 +68,7 @@ for officers; anyone in the channel can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    return route(
+    reply = route(
         session,
         ctx,
         text,
@@ -66,6 +78,9 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
         help_text=HELP,
         writes=WRITES,
     )
+    if reply.ok and split_first(text)[0].lower() in MOVES_MONEY:
+        return after_change(session, ctx, reply)
+    return reply
 
 
 ACTIONS: dict[str, Action] = {
@@ -82,7 +97,28 @@ ACTIONS: dict[str, Action] = {
     "undo": undo,
     "year": year,
     "carry": carry,
+    "approvals": approvals,
+    "approve": approve,
+    "reject": reject,
 }
 
+# The changes that can set off an alert: checked right after them (budget_alerts).
+MOVES_MONEY = frozenset(
+    {"fund", "contribute", "plan", "spend", "cancel", "undo", "approve", "reject"}
+)
+
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo", "carry"})
+WRITES = frozenset(
+    {
+        "fund",
+        "contribute",
+        "plan",
+        "spend",
+        "cancel",
+        "undo",
+        "carry",
+        "approvals",
+        "approve",
+        "reject",
+    }
+)

@@ -9,7 +9,7 @@ from functools import partial
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget import budget_checks, budget_view
+from commands.budget import budget_checks, budget_signoff, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
 from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
@@ -51,7 +51,7 @@ from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
 from storage.listed_lines import listed_lines
-from storage.models import BudgetLine, Change, Partnership, saved_id
+from storage.models import BudgetLine, Change, Fund, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 HISTORY_SHOWN = 100
@@ -102,6 +102,8 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             "Plan less, add money with `/budget fund` or `/budget contribute`, or add "
             "`--allow-overcommit` at the end to record it anyway.",
         )
+    limit = budget_signoff.threshold(session, partnership)
+    waits = limit is not None and cost.planned > limit
     line = store.add_line(
         session,
         BudgetLine(
@@ -118,6 +120,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             financial_year=year,
             created_by=ctx.user_id,
             created_at=ctx.now,
+            pending=waits,
         ),
     )
     audit(
@@ -125,11 +128,16 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         ctx,
         partnership,
         f"planned line {line.number} on {fund.name}: {description}"
-        + (f" for {year_name(year)}" if year != year_of(ctx.now) else ""),
+        + (f" for {year_name(year)}" if year != year_of(ctx.now) else "")
+        + (" (waiting for approval)" if waits else ""),
         None,
         format_money(cost.planned),
         store.Links(Change.PLAN, line_id=line.id),
     )
+    if waits:
+        return budget_signoff.ask(session, ctx, line, fund, "plan", cost.planned, allow_overcommit)[
+            1
+        ]
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund.name)}\n"
         + remaining_text(figures.with_new_line(line), year)
@@ -162,7 +170,12 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         )
     ):
         return refusal
+    if refusal := budget_signoff.pending_refusal(session, line, "change"):
+        return refusal
     old = line.spent_pence
+    limit = budget_signoff.threshold(session, partnership)
+    if limit is not None and pence > limit and pence > old:  # a correction down never waits
+        return _ask_to_spend(session, ctx, partnership, line, fund, pence)
     line.spent_pence = pence
     session.add(line)
     audit(
@@ -182,11 +195,35 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     )
 
 
+def _ask_to_spend(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    line: BudgetLine,
+    fund: Fund,
+    pence: int,
+) -> Reply:
+    """Over the threshold: the spend is recorded only once approved."""
+    request, reply = budget_signoff.ask(session, ctx, line, fund, "spend", pence)
+    audit(
+        session,
+        ctx,
+        partnership,
+        f"asked approval (request {request.number}) of spend on line {line.number} ({fund.name})",
+        format_money(line.spent_pence),
+        f"{format_money(pence)} once approved",
+        store.Links(Change.REQUEST, line_id=line.id),
+    )
+    return reply
+
+
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     line, fund = existing_line(session, partnership, text)
     if line.cancelled_at is not None:
         return inform(f"Line {line.number} is already cancelled.")
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
+        return refusal
+    if refusal := budget_signoff.pending_refusal(session, line, "be cancelled"):
         return refusal
     lock_partnership(session, partnership=partnership)
     line.cancelled_at, line.cancelled_by = ctx.now, ctx.user_id

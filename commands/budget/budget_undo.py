@@ -13,6 +13,7 @@ from commands.access import officers_only
 from commands.budget.budget_common import audit, by, figures_of, fund_of, remaining_sentence
 from commands.budget.budget_money import paid_in_words
 from commands.budget.budget_parse import ParseError
+from commands.budget.budget_signoff import withdraw_by_undo, withdraw_for_line
 from commands.context import Context
 from commands.reply import Reply, confirm, refuse
 from formatting.fin_year import year_name, year_of
@@ -49,6 +50,15 @@ def undo(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             'Older changes are corrected instead: `/budget fund "PtP credit" -£2,000`, '
             '`/budget contribute "Pooled fund" -£1,000 from "Partner"`, `/budget spend 3 £0`.',
         )
+    if row.change == Change.DECISION:
+        return refuse(
+            f"Your last change here was a decision on someone's request ({escape(row.action)}); "
+            "sign-off decisions are not undone.",
+            "Change the line itself: `/budget cancel 3`, or `/budget spend 3 £…` (which asks "
+            "for approval again if it is over the threshold).",
+        )
+    if row.change == Change.REQUEST:
+        return withdraw_by_undo(session, ctx, partnership, row)
     if row.change == Change.ENTRY:
         return _reverse_entry(session, ctx, partnership, row, allow_overcommit)
     if row.change == Change.CARRY:
@@ -106,6 +116,7 @@ def _reverse_line_change(
         line.cancelled_at, line.cancelled_by, done = None, None, "restored"
         values = ("cancelled", f"{format_money(line.planned_pence)} planned")
     elif row.change == Change.PLAN:
+        withdraw_for_line(session, ctx, line)  # a plan still waiting for approval
         line.cancelled_at, line.cancelled_by, done = ctx.now, ctx.user_id, "cancelled"
         values = (f"{format_money(line.planned_pence)} planned", "cancelled")
     else:  # SPEND: back to what was recorded before

@@ -37,9 +37,14 @@ OTHER_YEARS_BLOCKS = 3  # ~25 years a block: more than any partnership has had
 
 
 def budget_blocks(
-    partnership: Partnership, funds: list[FundFigures], year: int, others: list[YearFigures]
+    partnership: Partnership,
+    funds: list[FundFigures],
+    year: int,
+    others: list[YearFigures],
+    note: str = "",
 ) -> tuple[str, list[dict]]:
-    """One financial year's funds, then a line for each other year with money."""
+    """One financial year's funds, then a line for each other year with money; `note`
+    (the sign-off setting) under the totals."""
     blocks = [
         header(f"Budget {year_name(year)}: {partnership.name}"),
         context(f"Financial year {year_name(year)}: {year_dates(year)}"),
@@ -60,7 +65,7 @@ def budget_blocks(
         blocks.append(
             context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
         )
-    blocks.append(context(totals_line(funds)))
+    blocks.append(context(totals_line(funds) + (f"\n{note}" if note else "")))
     if others:
         years = ["*Other financial years*", *map(other_year_line, others)]
         blocks += line_sections(years, max_blocks=OTHER_YEARS_BLOCKS)
@@ -70,7 +75,7 @@ def budget_blocks(
         text += " Needs attention: " + escape("; ".join(flagged)) + "."
     if others:
         text += " Other years: " + ", ".join(year_name(y.year) for y in others) + "."
-    return text, blocks
+    return (f"{text} {note}" if note else text), blocks
 
 
 def totals_line(funds: list[FundFigures]) -> str:
@@ -108,6 +113,8 @@ def line_text(line: LineShown, fund_name: str, with_year: bool = False) -> str:
     details.append(f"planned {format_money(line.planned_pence)}")
     details.append(f"spent {format_money(line.spent_pence)}")
     text = f"`#{line.number}` {escape(line.description)} — " + " · ".join(details)
+    if line.pending:
+        return f"{text} · _pending approval, not committed_"
     return f"~{text}~ _cancelled_" if line.cancelled_at else text
 
 
@@ -149,3 +156,38 @@ def fund_names_hint(funds: list[Fund]) -> str:
     if not funds:
         return f"There are no funds yet: `{FIRST_FUND}`."
     return "Funds here: " + ", ".join(f"*{escape(f.name)}*" for f in funds) + "."
+
+
+def approval_button(label: str, action_id: str, number: int, style: str) -> dict:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": str(number),
+        "style": style,
+    }
+
+
+def reject_form(number: str, callback_id: str, metadata: str, max_length: int) -> dict:
+    """The Reject button's modal: a rejection needs its reason, as the command does."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": "Reject a request"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": metadata,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": f"Why is request {number[:9]} rejected?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": max_length,
+                    "placeholder": {"type": "plain_text", "text": "e.g. the venue is booked"},
+                },
+            }
+        ],
+    }

@@ -9,7 +9,7 @@ next, audited as one change so that `/budget undo` reverses both or neither.
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget import budget_view
+from commands.budget import budget_signoff, budget_view
 from commands.budget.budget_common import audit, by, existing_fund, figures_of
 from commands.budget.budget_fy import named_or_current, parse_year, year_in_full
 from commands.budget.budget_parse import ParseError, joined, tokenize
@@ -41,7 +41,8 @@ def year_shown(session: Session, partnership: Partnership, year: int) -> Reply:
     if not funds:
         return inform(budget_view.fund_names_hint([]))
     others = [y for y in fund_years.years_of(session, partnership=partnership) if y.year != year]
-    return inform(*budget_view.budget_blocks(partnership, funds, year, others))
+    signoff = budget_signoff.setting_line(session, partnership)
+    return inform(*budget_view.budget_blocks(partnership, funds, year, others, signoff))
 
 
 def carry(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

@@ -1,0 +1,120 @@
+"""Queries of budget sign-off: a partnership's approval threshold and the requests
+waiting for a second person's approval. Call the writers under lock_partnership()."""
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import BudgetLine, Fund, Partnership, saved_id
+from storage.signoff_tables import ApprovalRule, ApprovalState, BudgetApproval
+
+
+def rule_of(session: Session, *, partnership: Partnership) -> ApprovalRule | None:
+    return session.get(ApprovalRule, partnership.id)
+
+
+def set_rule(
+    session: Session, *, partnership: Partnership, pence: int | None, user_id: str, now: datetime
+) -> None:
+    """Set the threshold, or (None) stop asking for approval."""
+    rule = rule_of(session, partnership=partnership)
+    if pence is None:
+        if rule is not None:
+            session.delete(rule)
+        return
+    rule = rule or ApprovalRule(
+        partnership_id=saved_id(partnership),
+        team_id=partnership.team_id,
+        threshold_pence=pence,
+        set_by=user_id,
+        set_at=now,
+    )
+    rule.threshold_pence, rule.set_by, rule.set_at = pence, user_id, now
+    session.add(rule)
+    session.flush()
+
+
+def add_request(
+    session: Session,
+    *,
+    line: BudgetLine,
+    kind: str,
+    pence: int,
+    allow_overcommit: bool,
+    user_id: str,
+    now: datetime,
+) -> BudgetApproval:
+    highest = session.exec(
+        select(func.max(BudgetApproval.number)).where(
+            BudgetApproval.partnership_id == line.partnership_id
+        )
+    ).one()
+    request = BudgetApproval(
+        team_id=line.team_id,
+        partnership_id=line.partnership_id,
+        number=(highest or 0) + 1,
+        line_id=saved_id(line),
+        kind=kind,
+        amount_pence=pence,
+        allow_overcommit=allow_overcommit,
+        requested_by=user_id,
+        requested_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _requests(partnership: Partnership):
+    """A partnership's requests, each with its line and the line's fund."""
+    return (
+        select(BudgetApproval, BudgetLine, Fund)
+        .join(BudgetLine, col(BudgetLine.id) == BudgetApproval.line_id)
+        .join(Fund, col(Fund.id) == BudgetLine.fund_id)
+        .where(
+            BudgetApproval.team_id == partnership.team_id,
+            BudgetApproval.partnership_id == partnership.id,
+        )
+    )
+
+
+def get_request(
+    session: Session, *, partnership: Partnership, number: int
+) -> tuple[BudgetApproval, BudgetLine, Fund] | None:
+    query = _requests(partnership).where(BudgetApproval.number == number)
+    row = session.exec(query).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def pending_requests(
+    session: Session, *, partnership: Partnership
+) -> list[tuple[BudgetApproval, BudgetLine, Fund]]:
+    query = _requests(partnership).where(BudgetApproval.state == ApprovalState.PENDING)
+    return [
+        (a, line, fund)
+        for a, line, fund in session.exec(query.order_by(col(BudgetApproval.number)))
+    ]
+
+
+def pending_for_line(session: Session, *, line: BudgetLine) -> BudgetApproval | None:
+    return session.exec(
+        select(BudgetApproval).where(
+            BudgetApproval.line_id == line.id, BudgetApproval.state == ApprovalState.PENDING
+        )
+    ).first()
+
+
+def decide(
+    session: Session,
+    request: BudgetApproval,
+    *,
+    state: ApprovalState,
+    user_id: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    request.state, request.decided_by, request.decided_at = state, user_id, now
+    request.reason = reason
+    session.add(request)
+    session.flush()
