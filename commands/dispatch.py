@@ -44,8 +44,15 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"Type `{command} help` to see what it expects.",
         )
     text = without_control(text)
+    return run_in_transaction(engine, command, lambda session: handler(session, ctx, text))
+
+
+def run_in_transaction(engine: Engine, command: str, work: Callable[[Session], Reply]) -> Reply:
+    """`work` in one transaction, kept only if it succeeds; a database or other failure
+    becomes a polite reply about `command`. Workflow steps (commands.workflow_steps) run
+    here too."""
     try:
-        return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
+        return in_transaction(engine, work, keep=_accepted)
     except IntegrityError:
         log.warning("command %s clashed with a concurrent change", command)
         return refuse(

@@ -15,6 +15,7 @@ from datetime import date
 from sqlmodel import Session
 
 from commands.assess.templates import builtin_sources
+from commands.reply import as_plain
 from commands.schedule import MAX_TITLE
 from formatting.slack_limits import OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
 from formatting.slack_text import escape, plain_words
@@ -102,8 +103,7 @@ def submitted_command(kind: str, values: Values) -> tuple[str, str]:
 
 def refusal_errors(kind: str, refusal_text: str) -> dict[str, str]:
     """A command's refusal, as plain text next to the form's field it is about."""
-    text = refusal_text.replace(":warning: ", "").replace("*", "").replace("`", "")
-    return {FORMS[kind].refusals_at: text[:300]}
+    return {FORMS[kind].refusals_at: as_plain(refusal_text)[:300]}
 
 
 def channel_of(metadata: str) -> str:

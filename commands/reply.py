@@ -16,7 +16,7 @@ from formatting.slack_limits import (
     SECTION_TEXT,
     truncate,
 )
-from formatting.slack_text import escape, plain_words
+from formatting.slack_text import escape, plain_words, unescape
 
 MAX_BLOCKS = MESSAGE_BLOCKS
 MAX_SECTION_TEXT = SECTION_TEXT
@@ -107,6 +107,12 @@ def refuse(problem: str, fix: str = "") -> Reply:
     """A private refusal: what was wrong, then what to type instead."""
     text = f":warning: {problem}" + (f"\n{fix}" if fix else "")
     return Reply(text=truncate(text, MAX_TEXT), ok=False)
+
+
+def as_plain(mrkdwn: str) -> str:
+    """A reply as plain text, for where Slack shows no formatting (a form's field
+    error, a workflow step's error): no emoji code, bold or code marks, entities decoded."""
+    return unescape(mrkdwn.replace(":warning: ", "").replace("*", "").replace("`", ""))
 
 
 def open_form(kind: str, example: str) -> Reply:
