@@ -7,13 +7,12 @@ from commands.assess.assess_actions import (
     cancel,
     compare,
     export,
-    list_templates,
     report,
     start,
     status,
-    template,
 )
 from commands.assess.reopen import reopen
+from commands.assess.template_actions import list_templates, template
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply

@@ -15,7 +15,8 @@ from commands.assess import direct
 from commands.assess.answer_files import answers_markdown
 from commands.assess.answers import shown_answer
 from commands.assess.conversation import status_line
-from commands.assess.templates import TemplateError, builtin_sources, parse_template
+from commands.assess.template_actions import template_row
+from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.dates import parse_when
 from commands.family import Refusal
@@ -25,11 +26,9 @@ from commands.reply import (
     Reply,
     ThreadStart,
     Upload,
-    confirm,
     header,
     inform,
     line_sections,
-    refuse,
 )
 from commands.schedule import DEADLINE_TIME
 from formatting.slack_text import (
@@ -37,56 +36,22 @@ from formatting.slack_text import (
     find_user_mentions,
     plain_words,
     split_first,
-    unescape,
     user_mention,
     whole_number,
 )
 from formatting.timefmt import time_left, uk_date, when_and_left
 from storage import assess as store
-from storage.models import AssessRun, AssessTemplate, Partnership, Role, RunStatus, saved_id
+from storage.models import AssessRun, Partnership, Role, RunStatus, saved_id
 from storage.partnerships import lock_partnership, role_of
 
 START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
-
-
-def list_templates(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    rows = _all_templates(session, ctx)
-    lines = [
-        f"• `{t.name}` — {escape(t.title)}" + (" _(built in)_" if t.builtin else "") for t in rows
-    ]
-    return inform(
-        "Questionnaires: " + ", ".join(t.name for t in rows),
-        [header("Questionnaires"), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
-    )
-
-
-def template(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    word, rest = split_first(text)
-    if word.lower() == "show" and rest:
-        row = _template_row(session, ctx, plain_words(rest))
-        parsed = parse_template(row.source)
-        lines = [
-            f"*{i + 1}. {escape(q.title)}* ({_kind(q)}) — {escape(q.prompt)}"
-            for i, q in enumerate(parsed.questions)
-        ]
-        return inform(
-            f"{escape(parsed.title)}: {len(parsed.questions)} questions",
-            [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
-        )
-    if word.lower() == "add":
-        # The YAML from its first line on, so error line numbers count within it.
-        source = text.lstrip()[len(word) :].lstrip()
-        return _add_template(session, ctx, partnership, source)
-    raise Refusal(
-        "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
-    )
 
 
 def start(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     name, rest = split_first(plain_words(text))
     if not name:
         raise Refusal("Say which questionnaire to start.", f"For example: `{START_EXAMPLE}`")
-    row = _template_row(session, ctx, name)
+    row = template_row(session, ctx, name)
     parsed = parse_template(row.source)
     rest, in_thread = _in_thread(rest)
     if in_thread and (secret := [q for q in parsed.questions if q.confidential]):
@@ -174,7 +139,12 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"{len(runs)} questionnaires in {escape(partnership.name)}",
         [
             header(f"Questionnaires: {partnership.name}"),
-            *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 1,
+                more="…and {n} more than one message holds: `/assess report <number>` shows "
+                "any one, `/assess compare <questionnaire>` every submitted one as a file.",
+            ),
         ],
     )
 
@@ -199,12 +169,21 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
     title = f"{parsed.title} ({run.number}): {partnership.name}"
     return inform(
         f"Answers of questionnaire {run.number}",
-        [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+        [
+            header(title),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 1,
+                more="…and {n} more questions than one message holds: "
+                f"`/assess export {run.number}` posts every answer as a file "
+                "(confidential ones left out).",
+            ),
+        ],
     )
 
 
 def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    row = _template_row(session, ctx, plain_words(text))
+    row = template_row(session, ctx, plain_words(text))
     runs = store.submitted_runs(session, team_id=ctx.team_id, template_name=row.name)
     if not runs:
         raise Refusal(
@@ -260,78 +239,6 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
 
 
-def _add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
-    if not source.strip():
-        raise Refusal(
-            "Give the questionnaire as YAML after `/assess template add`, starting on a new line.",
-            "`/assess template show baseline` shows the questions of the built-in one.",
-        )
-    try:
-        parsed = parse_template(unescape(source))
-    except TemplateError as error:
-        return refuse(error.problem, error.fix or "Fix that line and send it again.")
-    if refusal := officers_only(session, ctx, partnership, "add questionnaires"):
-        return refusal
-    _ensure_builtins(session, ctx)
-    if store.template_named(session, team_id=ctx.team_id, name=parsed.name):
-        raise Refusal(
-            f"There is already a questionnaire called `{escape(parsed.name)}`.",
-            "Give yours another `name:`.",
-        )
-    store.add_template(
-        session,
-        AssessTemplate(
-            team_id=ctx.team_id,
-            name=parsed.name,
-            title=parsed.title,
-            source=unescape(source),
-            created_by=ctx.user_id,
-            created_at=ctx.now,
-        ),
-    )
-    return confirm(
-        f":clipboard: {user_mention(ctx.user_id)} added the questionnaire `{escape(parsed.name)}` "
-        f"({escape(parsed.title)}, {len(parsed.questions)} questions). "
-        f"Start it with `/assess start {escape(parsed.name)}`."
-    )
-
-
-def _ensure_builtins(session: Session, ctx: Context) -> None:
-    """Built-in questionnaires are copied into each workspace the first time it asks."""
-    for name, source in builtin_sources().items():
-        if store.template_named(session, team_id=ctx.team_id, name=name) is None:
-            parsed = parse_template(source)
-            store.add_template(
-                session,
-                AssessTemplate(
-                    team_id=ctx.team_id,
-                    name=name,
-                    title=parsed.title,
-                    source=source,
-                    builtin=True,
-                    created_by="partnerbot",
-                    created_at=ctx.now,
-                ),
-            )
-
-
-def _all_templates(session: Session, ctx: Context) -> list[AssessTemplate]:
-    _ensure_builtins(session, ctx)
-    return store.templates_of(session, team_id=ctx.team_id)
-
-
-def _template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
-    rows = _all_templates(session, ctx)
-    row = next((t for t in rows if t.name == name.lower()), None)
-    if row is None:
-        known = ", ".join(f"`{t.name}`" for t in rows)
-        raise Refusal(
-            f"There is no questionnaire called `{escape(name) or '(nothing)'}`.",
-            f"Questionnaires here: {known}.",
-        )
-    return row
-
-
 def _in_thread(text: str) -> tuple[str, bool]:
     """`... in thread`: asked in the channel's thread rather than a direct message."""
     rest, found = re.subn(r"\bin\s+(?:a\s+|the\s+)?thread\b", "", text, flags=re.IGNORECASE)
@@ -374,12 +281,3 @@ def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
         f"{progress}{due} · "
         f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
     )
-
-
-def _kind(question) -> str:
-    flags = (
-        [question.kind]
-        + (["confidential"] if question.confidential else [])
-        + (["optional"] if question.optional else [])
-    )
-    return ", ".join(flags)
