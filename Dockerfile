@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY commands commands
 COPY formatting formatting
+COPY reminders reminders
 COPY scheduler scheduler
 COPY storage storage
 RUN /opt/partnerbot/bin/pip install --no-cache-dir . \

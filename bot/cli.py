@@ -15,7 +15,7 @@ from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client, installation_store
 from commands.context import utc_now
-from commands.reminder_plans import plan_all
+from reminders.planning import plan_all
 from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
 from storage.installations import mark_installed

@@ -9,7 +9,6 @@ also runs what must run once per server, the reminder dispatcher (OneWorker).
 
 import errno
 import fcntl
-import gc
 import logging
 import os
 import shutil
@@ -113,10 +112,6 @@ def serve(
         "accesslog": None,
         # One path per host by default: two servers on one machine would share it.
         "control_socket_disable": True,
-        # A worker's garbage collector then leaves alone the objects the master loaded
-        # (the app's modules), so their pages stay shared instead of being copied into
-        # every worker: what Python's gc.freeze() documentation advises before a fork.
-        "pre_fork": lambda server, worker: gc.freeze(),
         "child_exit": lambda server, worker: metrics.worker_exited(worker.pid),
     }
     if in_one_worker is not None:

@@ -26,7 +26,7 @@ from commands.dispatch import COMMANDS, dispatch
 from commands.reply import Post, Reply, Upload, could_not_post
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
-from scheduler.reminder_wording import compose
+from reminders.wording import compose
 from storage import outbox
 from storage.transaction import in_transaction
 

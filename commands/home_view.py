@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.agenda import agenda
 from commands.assess.direct import where
 from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
@@ -20,6 +19,7 @@ from commands.reply import context, divider, header, section
 from formatting.money import format_money
 from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
+from reminders.agenda import agenda
 from storage import assess, budgets
 from storage.models import AssessRun, Partnership, Role, RunStatus
 from storage.partnerships import partnerships_of_user

@@ -6,13 +6,13 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
-from commands import reminder_plans
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, format_offsets, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
+from reminders import planning
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
 from storage.models import Deadline, Partnership, Reminder
@@ -151,7 +151,7 @@ def remove(
         return refusal
     row.removed_at, row.removed_by = ctx.now, ctx.user_id
     session.add(row)
-    reminder_plans.replan(session, row, ctx.tz, ctx.now)
+    planning.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":wastebasket: {user_mention(ctx.user_id)} removed {noun} *{row.number}* "
         f"{title(row.title)}."
@@ -179,7 +179,7 @@ def remind(
         return refusal
     row.reminders = ladder
     session.add(row)
-    reminder_plans.replan(session, row, ctx.tz, ctx.now)
+    planning.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":bell: {noun.capitalize()} *{row.number}* {title(row.title)}: "
         f"{describe_ladder(ladder, default_text)}." + reminders_note(session, row, ctx)
@@ -192,7 +192,7 @@ def _a(noun: str) -> str:
 
 def reminders_note(session: Session, row: Dated, ctx: Context) -> str:
     """The reminders a date now has, as a confirmation should repeat them."""
-    coming = reminder_plans.planned(row, ctx.tz, ctx.now, reminder_plans.nation_of(session, row))
+    coming = planning.planned(row, ctx.tz, ctx.now, planning.nation_of(session, row))
     if not coming:
         return ""
     times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in sorted(coming, key=_due))

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from commands.context import Clock
-from scheduler import nudges, reminder_wording
+from reminders import nudge, wording
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
 from scheduler.stuck_starts import finish_stuck_starts
 from storage import channel_claims, outbox
@@ -176,7 +176,7 @@ class Dispatcher:
 
     def _settle(self, session: Session) -> None:
         now = self.clock()
-        nudges.sweep(session, now)
+        nudge.sweep(session, now)
         outbox.settle_missed(session, now=now)
 
     def _next_due(self, session: Session) -> datetime | None:
@@ -210,7 +210,7 @@ class Dispatcher:
         claimed = outbox.claim(session, worker=token, now=now, lease=self.lease, channels=channels)
         batch = []
         for reminder in claimed:
-            text = reminder_wording.compose(session, reminder, now, self.tz)
+            text = wording.compose(session, reminder, now, self.tz)
             if text is None:
                 self._finish(
                     session,

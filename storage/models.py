@@ -199,6 +199,13 @@ class Deadline(SQLModel, table=True):
     # "month", "quarter" or "year": the latest occurrence of a series carries it; once
     # done or passed, the next occurrence is added and carries it on.
     repeats: str | None = Field(default=None, max_length=8)
+    # Where the series counts its months from (the date as added or last moved), so a
+    # 31st that fell on 28 February comes back on 31 March: every occurrence carries it.
+    series_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    series_opens_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Bumped by every change (storage.calendar_feeds): calendars take a higher SEQUENCE
+    # as "this item changed" (RFC 5545), and keep showing the old one otherwise.
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: str | None = Field(default=None, max_length=SLACK_ID)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -225,6 +232,7 @@ class Event(SQLModel, table=True):
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     place: str | None = Field(default=None, max_length=200)
     reminders: str | None = Field(default=None, max_length=100)
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # as Deadline's
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_by: str | None = Field(default=None, max_length=SLACK_ID)
     created_by: str = Field(max_length=SLACK_ID)

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session, select
 
-from commands.agenda import agenda_items
 from commands.dispatch import dispatch
+from reminders.agenda import agenda_items
 from storage.models import Partnership
 from tests.helpers import CTX
 from tests.slack_checks import message_problems

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, col, select
 
-from commands.deadlines.recurrence import after, roll_on_passed, take_repeat
+from commands.deadlines.recurrence import occurrence, roll_on_passed, take_repeat
 from formatting.timefmt import uk_datetime
 from storage.models import Deadline, Reminder, ReminderState
 from tests.fake_slack import eventually
@@ -20,11 +20,10 @@ OFFICER = "U1OFFICER"
 
 
 def series(start: datetime, repeats: str, count: int) -> list[str]:
-    shown, moment = [], start
-    for _ in range(count):
-        moment = after(moment, repeats, LONDON)
-        shown.append(uk_datetime(moment, LONDON))
-    return shown
+    return [
+        uk_datetime(occurrence(start, periods, repeats, LONDON), LONDON)
+        for periods in range(1, count + 1)
+    ]
 
 
 def test_a_quarter_end_stays_a_quarter_end_at_the_same_local_time():
@@ -43,8 +42,8 @@ def test_months_keep_their_day_or_the_last_one_there_is():
     ]
     assert series(datetime(2027, 1, 30, 17, tzinfo=UTC), "month", 2) == [
         "Sun 28 Feb 2027, 17:00 GMT",
-        # Each occurrence follows the one before: from February's last day, the last day.
-        "Wed 31 Mar 2027, 17:00 BST",
+        # Counted from the first date, not from February's last day.
+        "Tue 30 Mar 2027, 17:00 BST",
     ]
     assert series(datetime(2028, 2, 29, 17, tzinfo=UTC), "year", 1) == [
         "Wed 28 Feb 2029, 17:00 GMT"
@@ -129,6 +128,26 @@ def test_a_repeating_window_moves_both_ends(officer, engine):
         following = session.exec(select(Deadline).where(Deadline.number == 2)).one()
     assert uk_datetime(following.opens_at, LONDON) == "Wed 31 May 2028, 09:00 BST"
     assert uk_datetime(following.due_at, LONDON) == "Sat 30 Sep 2028, 17:00 BST"
+
+
+def test_a_29th_comes_back_on_the_29th_after_february(officer, engine):
+    officer("/deadline", 'add "Monthly return" 5pm 29 January 2027 every month')
+    for number in (1, 2, 3):
+        assert officer("/deadline", f"done {number}").public
+    assert [row[1] for row in rows(engine)] == [
+        "Fri 29 Jan 2027, 17:00 GMT",
+        "Sun 28 Feb 2027, 17:00 GMT",
+        "Mon 29 Mar 2027, 17:00 BST",
+        "Thu 29 Apr 2027, 17:00 BST",
+    ]
+
+
+def test_a_series_moved_goes_on_from_where_it_was_moved(officer, engine):
+    officer("/deadline", 'add "Monthly return" 5pm 29 January 2027 every month')
+    officer("/deadline", "done 1")
+    assert officer("/deadline", "move 2 5pm 26 February 2027").public
+    officer("/deadline", "done 2")
+    assert rows(engine)[-1][1] == "Fri 26 Mar 2027, 17:00 GMT"
 
 
 @pytest.mark.process

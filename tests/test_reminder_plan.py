@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from commands.reminder_plans import before, deadline_rungs, plan_all
+from reminders.planning import before, deadline_rungs, plan_all
 from storage.models import Deadline, Partnership, Reminder, ReminderState
 from tests.helpers import NOW
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from commands import reminder_plans, schedule
+from commands import schedule
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, When
@@ -21,6 +21,7 @@ from commands.reply import (
     open_form,
 )
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from reminders import planning
 from storage import deadlines as store
 from storage.models import Deadline, Partnership, saved_id
 from storage.partnerships import lock_partnership
@@ -156,7 +157,7 @@ def done(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return refusal
     deadline.done_at, deadline.done_by = ctx.now, ctx.user_id
     session.add(deadline)
-    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
+    planning.replan(session, deadline, ctx.tz, ctx.now)
     following = ""
     if deadline.repeats and (after := recurrence.roll_on(session, deadline, ctx.tz, ctx.now)):
         following = (
@@ -200,8 +201,10 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         return refusal
     was = deadline.due_at
     deadline.due_at, deadline.opens_at = due.instant, opens_at
+    if deadline.repeats:  # the series goes on from where it was moved to
+        deadline.series_due_at, deadline.series_opens_at = due.instant, opens_at
     session.add(deadline)
-    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
+    planning.replan(session, deadline, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved deadline *{deadline.number}* "
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
@@ -295,6 +298,8 @@ def _next_year_note(opens: When, closes: When, ctx: Context) -> str:
 
 def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) -> Deadline:
     lock_partnership(session, partnership=partnership)
+    if fields["repeats"]:  # the first of a series: the rest count their months from it
+        fields |= {"series_due_at": fields["due_at"], "series_opens_at": fields.get("opens_at")}
     deadline = Deadline(
         team_id=partnership.team_id,
         partnership_id=saved_id(partnership),
@@ -305,7 +310,7 @@ def _insert(session: Session, ctx: Context, partnership: Partnership, **fields) 
         **fields,
     )
     session.add(deadline)
-    reminder_plans.replan(session, deadline, ctx.tz, ctx.now)
+    planning.replan(session, deadline, ctx.tz, ctx.now)
     return deadline
 
 

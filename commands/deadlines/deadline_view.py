@@ -1,10 +1,11 @@
 """How deadlines read: the list in Slack, and the items of the calendar file."""
 
-from commands import reminder_plans, schedule
+from commands import schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.slack_text import escape
+from reminders import planning
 from storage.models import Deadline, Event, Partnership, Reminder, saved_id
 
 
@@ -66,16 +67,16 @@ def detail(deadline: Deadline, planned: list[Reminder], ctx: Context) -> Reply:
 
 def _rung(name: str) -> str:
     return {
-        reminder_plans.MORNING: "the morning of the day",
-        reminder_plans.OPENS: "when it opens",
-        reminder_plans.CLOSED: "once it has closed",
+        planning.MORNING: "the morning of the day",
+        planning.OPENS: "when it opens",
+        planning.CLOSED: "once it has closed",
     }.get(name, f"{name} before")
 
 
 def calendar_items(
     deadlines: list[Deadline], events: list[Event], ctx: Context, nation: str
 ) -> list[CalendarItem]:
-    """Alarms are the reminders' own instants (reminder_plans), so a calendar alerts
+    """Alarms are the reminders' own instants (reminders.planning), so a calendar alerts
     when the channel is reminded, across clock changes and bank holidays alike."""
     items = [
         item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx, nation)
@@ -94,8 +95,8 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         end=None,
         alarms=tuple(
             rung.due_at
-            for rung in reminder_plans.deadline_rungs(deadline, ctx.tz, nation)
-            if rung.name not in (reminder_plans.OPENS, reminder_plans.CLOSED)
+            for rung in planning.deadline_rungs(deadline, ctx.tz, nation)
+            if rung.name not in (planning.OPENS, planning.CLOSED)
         ),
     )
     if deadline.opens_at is None:
@@ -118,5 +119,5 @@ def _event_item(event: Event, ctx: Context, nation: str) -> CalendarItem:
         start=event.starts_at,
         end=event.ends_at,
         location=event.place or "",
-        alarms=tuple(rung.due_at for rung in reminder_plans.event_rungs(event, ctx.tz, nation)),
+        alarms=tuple(rung.due_at for rung in planning.event_rungs(event, ctx.tz, nation)),
     )

@@ -15,7 +15,7 @@ choices that are ours:
   DTSTART; without one, a DATE-TIME event ends where it starts). An event has its
   real end when it was entered with one.
 - Alarms are absolute times (TRIGGER;VALUE=DATE-TIME), the very instants the bot
-  reminds the channel at, worked out by commands.reminder_plans: on the local calendar,
+  reminds the channel at, worked out by reminders.planning: on the local calendar,
   off weekends and bank holidays. A duration before the start would drift by an hour
   across a clock change and ignore bank holidays.
 - UIDs are stable (the row's id and workspace), so importing again updates, not
@@ -24,11 +24,15 @@ choices that are ours:
 The module builds bytes and does no I/O.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from icalendar import Alarm, Calendar, Event, vText
+if TYPE_CHECKING:
+    from icalendar import Alarm, Event
 
 _PRODID = "-//partnerbot//partnerbot//EN"
 
@@ -53,6 +57,9 @@ class CalendarItem:
 
 def calendar_ics(items: list[CalendarItem], *, name: str, now: datetime) -> bytes:
     """The items as one VCALENDAR, UTF-8 bytes."""
+    # Imported here: only an export needs it, and every worker would hold it otherwise.
+    from icalendar import Calendar, vText
+
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
     calendar.add("version", "2.0")
@@ -79,6 +86,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _event(item: CalendarItem, stamp: datetime) -> Event:
+    from icalendar import Event
+
     start = _utc(item.start)
     event = Event()
     event.add("uid", _clean_text(item.uid))
@@ -100,6 +109,8 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
 
 
 def _alarm(moment: datetime, summary: str) -> Alarm:
+    from icalendar import Alarm
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", summary)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands import reminder_plans
+from reminders import planning
 from storage import deadlines as store
 from storage.models import Deadline, Partnership
 from storage.partnerships import lock_partnership
@@ -34,16 +34,35 @@ def take_repeat(text: str) -> tuple[str, str | None]:
     return text[: match.start()], word
 
 
-def after(instant: datetime, repeats: str, tz: ZoneInfo) -> datetime:
-    """The next occurrence: the same local time and day, months on; a month's last day
-    stays the last (31 March, 30 June, 30 September, 31 December)."""
-    local = instant.astimezone(tz)
-    month_index = local.month - 1 + MONTHS[repeats]
+def occurrence(first: datetime, periods: int, repeats: str, tz: ZoneInfo) -> datetime:
+    """The series' occurrence `periods` months, quarters or years after its `first`: the
+    same local time and day, or the month's last day when it has fewer days. Counted
+    from the first date, not the one before, so 29 January comes back on 28 February
+    and then 29 March; a first date on a month's last day stays on the last (31 March,
+    30 June, 30 September, 31 December)."""
+    local = first.astimezone(tz)
+    month_index = local.month - 1 + MONTHS[repeats] * periods
     year, month = local.year + month_index // 12, month_index % 12 + 1
     last = calendar.monthrange(year, month)[1]
     was_last = local.day == calendar.monthrange(local.year, local.month)[1]
     day = last if was_last else min(local.day, last)
     return local.replace(year=year, month=month, day=day, tzinfo=tz).astimezone(UTC)
+
+
+def after(
+    instant: datetime, repeats: str, tz: ZoneInfo, *, first: datetime | None = None
+) -> datetime:
+    """The series' first occurrence later than `instant` (its series starting at
+    `first`, or at `instant` itself)."""
+    first = first or instant
+    return occurrence(first, _periods_after(first, instant, repeats, tz), repeats, tz)
+
+
+def _periods_after(first: datetime, instant: datetime, repeats: str, tz: ZoneInfo) -> int:
+    periods = 1
+    while occurrence(first, periods, repeats, tz) <= instant:
+        periods += 1
+    return periods
 
 
 def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -> Deadline | None:
@@ -56,27 +75,27 @@ def roll_on(session: Session, deadline: Deadline, tz: ZoneInfo, now: datetime) -
     session.refresh(deadline, attribute_names=["repeats"])
     if deadline.repeats is None:
         return None
-    due, opens = deadline.due_at, deadline.opens_at
-    while True:
-        due, opens = after(due, deadline.repeats, tz), opens and after(opens, deadline.repeats, tz)
-        if due > now:
-            break
+    first_due = deadline.series_due_at or deadline.due_at
+    first_opens = deadline.series_opens_at or deadline.opens_at
+    periods = _periods_after(first_due, max(deadline.due_at, now), deadline.repeats, tz)
     following = Deadline(
         team_id=deadline.team_id,
         partnership_id=deadline.partnership_id,
         number=store.next_number(session, Deadline, partnership=partnership),
         title=deadline.title,
         channel_id=deadline.channel_id,
-        opens_at=opens,
-        due_at=due,
+        opens_at=first_opens and occurrence(first_opens, periods, deadline.repeats, tz),
+        due_at=occurrence(first_due, periods, deadline.repeats, tz),
         reminders=deadline.reminders,
         repeats=deadline.repeats,
+        series_due_at=first_due,
+        series_opens_at=first_opens,
         created_by=deadline.created_by,
         created_at=now,
     )
     deadline.repeats = None
     session.add_all([deadline, following])
-    reminder_plans.replan(session, following, tz, now)
+    planning.replan(session, following, tz, now)
     return following
 
 

@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from commands import reminder_plans, schedule, time_ranges
+from commands import schedule, time_ranges
 from commands.access import officers_only
 from commands.context import Context
 from commands.dates import DateError, When
 from commands.events import event_view
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
+from reminders import planning
 from storage import deadlines as store
 from storage.models import Event, Partnership, saved_id
 from storage.partnerships import lock_partnership
@@ -61,7 +62,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         created_at=ctx.now,
     )
     session.add(event)
-    reminder_plans.replan(session, event, ctx.tz, ctx.now)
+    planning.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":round_pushpin: {user_mention(ctx.user_id)} added event *{event.number}*: "
         f"{event_view.describe(event, ctx)}"
@@ -105,7 +106,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     event.starts_at, event.ends_at = starts.instant, ends_at
     event.place = place or event.place
     session.add(event)
-    reminder_plans.replan(session, event, ctx.tz, ctx.now)
+    planning.replan(session, event, ctx.tz, ctx.now)
     return confirm(
         f":arrows_clockwise: {user_mention(ctx.user_id)} moved event *{event.number}*: "
         f"{event_view.describe(event, ctx)} "

@@ -2,12 +2,12 @@
 
 from sqlmodel import Session
 
-from commands import reminder_plans
 from commands.access import channel_partnership, not_linked, officers_only
 from commands.context import Context
 from commands.reply import Reply, confirm, inform, refuse
-from commands.working_days import NATION_NAMES, nation_named
 from formatting.slack_text import escape, plain_words, user_mention
+from reminders import planning
+from reminders.working_days import NATION_NAMES, nation_named
 from storage import deadlines as dated
 from storage.deadlines import Dated
 
@@ -37,7 +37,7 @@ def nation(session: Session, ctx: Context, text: str) -> Reply:
     rows: list[Dated] = [*dated.deadlines_of(session, partnership=partnership, now=ctx.now)]
     rows += dated.events_of(session, partnership=partnership, now=ctx.now)
     for row in rows:  # the reminders still to come move with the new bank holidays
-        reminder_plans.replan(session, row, ctx.tz, ctx.now)
+        planning.replan(session, row, ctx.tz, ctx.now)
     return confirm(
         f":flag-gb: {user_mention(ctx.user_id)} set *{escape(partnership.name)}* to "
         f"{NATION_NAMES[chosen]}: reminders that would fall on its bank holidays or a "

@@ -1,5 +1,5 @@
 """The weekly digest's words: a channel's next fortnight, open questionnaires and funds
-running low. Posted on schedule (scheduler/digest_message.py) and at once with
+running low. Posted on schedule (reminders/digest_post.py) and at once with
 `/deadline digest now`: one text for both."""
 
 from collections import Counter
@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.agenda import Item, agenda_items
 from formatting.money import format_money
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
+from reminders.agenda import Item, agenda_items
 from storage import assess, budgets
 from storage.models import Partnership, RunStatus
 

@@ -5,7 +5,7 @@ transaction, so adding, moving, finishing or removing a date changes its reminde
 atomically. Whole days count on the local calendar ("1d before 17:00" is 17:00 the day
 before, even across a clock change); hours and minutes are exact. A reminder that
 would fall on a weekend or a bank holiday of the partnership's nation comes on the
-working day before, at the same local time (commands.working_days); the date it
+working day before, at the same local time (reminders.working_days); the date it
 reminds of never moves.
 """
 
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.dates import format_offsets, parse_offsets
-from commands.working_days import DEFAULT_NATION, on_a_working_day
+from reminders.working_days import DEFAULT_NATION, on_a_working_day
 from storage import outbox
 from storage.deadlines import Dated
 from storage.models import Deadline, Digest, Event, Partnership, Reminder, saved_id

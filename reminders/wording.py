@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands import reminder_plans
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import slack_date, uk_date, uk_datetime, when_and_left
-from scheduler import digest_message, nudges
+from reminders import digest_post, nudge, planning
 from storage.models import Deadline, Event, Reminder
 
 LATE_NOTE = ":warning: _Late: I was offline when this reminder was due._\n"
@@ -22,8 +21,8 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
     writer = {
         "deadline": _deadline,
         "event": _event,
-        "run": nudges.compose,
-        "digest": digest_message.compose,
+        "run": nudge.compose,
+        "digest": digest_post.compose,
     }[reminder.subject]
     text = writer(session, reminder, now, tz)
     if text is None:
@@ -41,12 +40,12 @@ def _deadline(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo)
         f"\n{slack_date(deadline.due_at, uk_datetime(deadline.due_at, tz))} · "
         f"set by {user_mention(deadline.created_by)} · deadline {deadline.number}"
     )
-    if reminder.rung == reminder_plans.OPENS:
+    if reminder.rung == planning.OPENS:
         closes = uk_date(deadline.due_at, tz)
         return f":large_green_circle: Applications open today for {title}, closing {closes}." + (
             footer
         )
-    if reminder.rung == reminder_plans.CLOSED:
+    if reminder.rung == planning.CLOSED:
         return f":red_circle: {title} closed {uk_datetime(deadline.due_at, tz)}." + footer
     if deadline.opens_at is not None:
         return f":hourglass_flowing_sand: Applications for {title} close {due}." + footer

@@ -1,13 +1,13 @@
 """The weekly digest, posted at the day and time set with `/deadline digest`; its words
-are commands.digest's, the same as `/deadline digest now` posts."""
+are reminders.digest's, the same as `/deadline digest now` posts."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.digest import digest_text
-from commands.reminder_plans import next_digest
+from reminders.digest import digest_text
+from reminders.planning import next_digest
 from storage import outbox
 from storage.models import Digest, Partnership, Reminder
 
