@@ -147,16 +147,16 @@ def has_opened_home(session: Session, *, team_id: str, user_id: str) -> bool:
     return session.get(HomeViewer, (team_id, user_id)) is not None
 
 
+# Members who have opened the Home tab: the join both refreshes start from.
+_MEMBERS_VIEWING = select(Membership.user_id).join(
+    HomeViewer,
+    and_(
+        col(HomeViewer.team_id) == Membership.team_id,
+        col(HomeViewer.user_id) == Membership.user_id,
+    ),
+)
 _HOME_VIEWERS = (
-    select(Membership.user_id)
-    .join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
-    .join(
-        HomeViewer,
-        and_(
-            col(HomeViewer.team_id) == Membership.team_id,
-            col(HomeViewer.user_id) == Membership.user_id,
-        ),
-    )
+    _MEMBERS_VIEWING.join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
     .where(
         ChannelLink.team_id == bindparam("team_id"),
         ChannelLink.channel_id == bindparam("channel_id"),
@@ -172,20 +172,12 @@ def home_viewers_of(session: Session, *, team_id: str, channel_id: str) -> list[
 
 
 _RECENT_HOME_VIEWERS = (
-    select(HomeViewer.user_id)
-    .join(
-        Membership,
-        and_(
-            col(Membership.team_id) == HomeViewer.team_id,
-            col(Membership.user_id) == HomeViewer.user_id,
-        ),
-    )
-    .where(
+    _MEMBERS_VIEWING.where(
         Membership.team_id == bindparam("team_id"),
         Membership.partnership_id == bindparam("partnership_id"),
         HomeViewer.last_opened_at >= bindparam("since"),
     )
-    .order_by(col(HomeViewer.last_opened_at).desc(), HomeViewer.user_id)
+    .order_by(col(HomeViewer.last_opened_at).desc(), Membership.user_id)
     .limit(bindparam("limit"))
 )
 
