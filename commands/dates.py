@@ -21,6 +21,7 @@ from commands import date_phrases
 from commands.family import Refusal
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
+from reminders.ladder import offset_of
 
 MAX_LENGTH = 200
 
@@ -229,33 +230,16 @@ def parse_offsets(text: str) -> list[timedelta]:
     """A reminder ladder like `14d 7d 1d 2h 30m`, largest first; DateError if malformed."""
     offsets = set()
     for token in text.lower().replace(",", " ").split():  # plain text, as parse_when
-        match = re.fullmatch(r"(\d{1,3})([dhm])", token)
-        if match is None:
+        offset = offset_of(token)
+        if offset is None:
             raise DateError(
                 f"`{escape(token)}` is not a reminder time.",
                 "Give days, hours or minutes before, such as `14d 7d 1d 2h 30m`, or `none`.",
             )
-        amount, unit = int(match[1]), match[2]
-        offsets.add(
-            timedelta(days=amount)
-            if unit == "d"
-            else timedelta(hours=amount)
-            if unit == "h"
-            else timedelta(minutes=amount)
-        )
+        offsets.add(offset)
     if not offsets or len(offsets) > 10 or max(offsets) > timedelta(days=365):
         raise DateError(
             "Give between one and ten reminder times, none more than 365d before.",
             "For example: `14d 7d 1d 2h 30m`, or `none`.",
         )
     return sorted(offsets, reverse=True)
-
-
-def format_offsets(offsets: list[timedelta]) -> str:
-    def one(offset: timedelta) -> str:
-        minutes = int(offset.total_seconds() // 60)
-        if minutes % 1440 == 0:
-            return f"{minutes // 1440}d"
-        return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
-
-    return " ".join(map(one, offsets))

@@ -16,6 +16,7 @@ from commands.assess.direct import where
 from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
+from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
@@ -87,7 +88,7 @@ def _partnership(
     permalink: Permalink,
 ) -> list[dict]:
     blocks = [header(partnership.name), context(f"You are {_a(role)} {role}.")]
-    blocks += _funds(session, partnership)
+    blocks += _funds(session, partnership, year_of(now))
     coming = agenda(session, partnership, now, tz, limit=NEXT_DATES)
     blocks.append(section("*Coming up*\n" + ("\n".join(coming) or "Nothing coming up.")))
     blocks += _runs(session, partnership, user_id, permalink)
@@ -108,8 +109,9 @@ def threads_to_link(session: Session, *, team_id: str, user_id: str) -> list[tup
     ]
 
 
-def _funds(session: Session, partnership: Partnership) -> list[dict]:
-    funds = budgets.figures(session, partnership=partnership)
+def _funds(session: Session, partnership: Partnership, year: int) -> list[dict]:
+    """The funds in this financial year, as `/budget` shows them."""
+    funds = budgets.figures(session, partnership=partnership, year=year)
     if not funds:
         return [section("*Budget*\nNo funds yet.")]
     lines = [
@@ -118,7 +120,7 @@ def _funds(session: Session, partnership: Partnership) -> list[dict]:
         f"*{format_money(f.remaining)} left*" + (f"  {flag(f)}" if flag(f) else "")
         for f in funds
     ]
-    heading = "*Budget*\n"
+    heading = f"*Budget* {year_name(year)}\n"
     shown = fit_lines(
         lines,
         SECTION_TEXT - len(heading),

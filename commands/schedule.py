@@ -8,11 +8,12 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.context import Context
-from commands.dates import DateError, format_offsets, parse_offsets, parse_when
+from commands.dates import DateError, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
 from reminders import planning
+from reminders.ladder import format_offsets
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
 from storage.models import Deadline, Partnership, Reminder

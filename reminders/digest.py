@@ -1,19 +1,20 @@
-"""The weekly digest's words: a channel's next fortnight, open questionnaires and funds
-running low. Posted on schedule (reminders/digest_post.py) and at once with
+"""The weekly digest: a channel's next fortnight, open questionnaires and funds running
+low, posted at the day and time set with `/deadline digest` and at once with
 `/deadline digest now`: one text for both."""
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from formatting.fin_year import year_of
 from formatting.money import format_money
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
 from reminders.agenda import Item, agenda_items
-from storage import assess, budgets
-from storage.models import Partnership, RunStatus
+from storage import assess, budgets, outbox
+from storage.models import Digest, Partnership, Reminder, RunStatus, saved_id
 
 AHEAD = timedelta(days=14)
 LOW = 0.10  # a fund with less than this share left is shown
@@ -22,6 +23,40 @@ OPEN_RUNS = (RunStatus.STARTING, RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REV
 # refuses a message over 40,000 characters (300 dates in full came to 65,501).
 DETAILED_DATES = 40
 SEE_ALL = "`/deadline list all` and `/event list all` show every one."
+DIGEST_FRESH = timedelta(hours=6)  # a digest posted later than this is stale: skip to the next
+
+
+def next_digest(digest: Digest, after: datetime, tz: ZoneInfo) -> Reminder:
+    """The weekly digest's next post strictly after `after`, at its local day and time."""
+    hour, minute = map(int, digest.at_time.split(":"))
+    day = after.astimezone(tz).date()
+    while True:
+        moment = datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+        if day.weekday() == digest.weekday and moment > after:
+            break
+        day += timedelta(days=1)
+    return Reminder(
+        team_id=digest.team_id,
+        partnership_id=digest.partnership_id,
+        subject="digest",
+        subject_id=saved_id(digest),
+        rung="weekly",
+        due_at=moment,
+        expires_at=moment + DIGEST_FRESH,
+        channel_id=digest.channel_id,
+    )
+
+
+def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:
+    digest = session.get(Digest, reminder.subject_id)
+    if digest is None:
+        return None  # turned off
+    # Plan the following week now, in the claiming transaction, so the chain of digests
+    # never breaks, whatever becomes of this one.
+    outbox.add_missing(session, [next_digest(digest, reminder.due_at, tz)])
+    partnership = session.get(Partnership, digest.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
+    return digest_text(session, partnership, now, tz)
 
 
 def digest_text(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> str:
@@ -29,7 +64,7 @@ def digest_text(session: Session, partnership: Partnership, now: datetime, tz: Z
     sections = [
         _dates(agenda_items(session, partnership, now, tz, until=now + AHEAD), tz),
         _questionnaires(session, partnership),
-        _low_funds(session, partnership),
+        _low_funds(session, partnership, year_of(now)),
     ]
     text = f":newspaper: *Weekly digest: {escape(partnership.name)}*\n" + "\n\n".join(sections)
     # Only the questionnaires and funds can still be long (hundreds of them): the last
@@ -74,10 +109,11 @@ def _questionnaires(session: Session, partnership: Partnership) -> str:
     return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")
 
 
-def _low_funds(session: Session, partnership: Partnership) -> str:
+def _low_funds(session: Session, partnership: Partnership, year: int) -> str:
+    """Funds nearly spent in this financial year, as `/budget` counts them."""
     lines = [
         f"• *{escape(f.fund.name)}*: {format_money(f.remaining)} left of {format_money(f.total)}"
-        for f in budgets.figures(session, partnership=partnership)
+        for f in budgets.figures(session, partnership=partnership, year=year)
         if f.total > 0 and f.remaining < f.total * LOW
     ]
     return "*Funds under 10% left*\n" + ("\n".join(lines) or "None.")

@@ -1,5 +1,2 @@
-"""The clock: APScheduler triggers that wake reminder dispatchers.
-
-Empty until the reminders issue lands; the package exists so the import direction
-(bot -> commands, scheduler -> storage) is fixed from the start.
-"""
+"""The clock: APScheduler wakes the dispatcher, which posts the reminders that
+reminders/ planned and worded; and the daily housekeeping."""

@@ -1,5 +1,5 @@
 """The daily housekeeping job: keep nothing longer than it is needed (UK GDPR's storage
-limitation), and keep the Slack event-id table from growing for ever.
+limitation), and keep the Slack event-id and channel-claim tables from growing for ever.
 
 Every replica's clock calls it hourly; the one that claims the day's run does the work.
 """
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from storage.channel_claims import forget_lapsed
 from storage.pruning import (
     claim_job,
     mark_uninstalled,
@@ -35,6 +36,8 @@ class Retention:
     cancelled_questionnaires: timedelta = timedelta(days=365)
     # After app_uninstalled, every row of the workspace; zero: at once.
     after_uninstall: timedelta = timedelta(days=30)
+    # A claim lasts a lease or a post's gap (seconds); one lapsed a day ago is long done.
+    lapsed_claims: timedelta = timedelta(days=1)
 
 
 def housekeep(session: Session, *, now: datetime, retention: Retention) -> dict[str, int] | None:
@@ -50,6 +53,7 @@ def housekeep(session: Session, *, now: datetime, retention: Retention) -> dict[
         "cancelled_questionnaires": prune_cancelled_runs(
             session, before=now - retention.cancelled_questionnaires
         ),
+        "channel_claims": forget_lapsed(session, before=now - retention.lapsed_claims),
     }
     # Counts only: what was deleted is never logged.
     log.info("housekeeping: %s", _counts(pruned))

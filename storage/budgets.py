@@ -81,6 +81,7 @@ def add_entry(
     kind: str,
     pence: int,
     source: str | None,
+    year: int,
     user_id: str,
     now: datetime,
 ) -> FundEntry:
@@ -90,6 +91,7 @@ def add_entry(
         kind=kind,
         amount_pence=pence,
         source=source,
+        financial_year=year,
         created_by=user_id,
         created_at=now,
     )
@@ -98,35 +100,50 @@ def add_entry(
     return entry
 
 
-def entries_of(session: Session, *, partnership: Partnership) -> list[tuple[FundEntry, Fund]]:
+def entries_of(
+    session: Session, *, partnership: Partnership, year: int
+) -> list[tuple[FundEntry, Fund]]:
+    """The money into a partnership's funds that counts in one financial year."""
     return list(
         session.exec(
             select(FundEntry, Fund)
             .join(Fund, col(Fund.id) == FundEntry.fund_id)
-            .where(Fund.team_id == partnership.team_id, Fund.partnership_id == partnership.id)
+            .where(
+                Fund.team_id == partnership.team_id,
+                Fund.partnership_id == partnership.id,
+                FundEntry.financial_year == year,
+            )
             .order_by(col(FundEntry.created_at), col(FundEntry.id))
         )
     )
 
 
-def _figures_query(*, one_fund: bool):
-    """Each fund with its total, committed, spent and planned days: one statement."""
-    partnership_id = bindparam("partnership_id", type_=Integer)
-    totals = (
-        select(col(FundEntry.fund_id).label("fund_id"), func.sum(FundEntry.amount_pence))
-        .join(Fund, col(Fund.id) == FundEntry.fund_id)
-        .where(Fund.partnership_id == partnership_id)
-        .group_by(col(FundEntry.fund_id))
-        .subquery()
-    )
-    active = col(BudgetLine.cancelled_at).is_(None)
-    outstanding = case(
+def outstanding_pence():
+    """What a line still commits: planned and not yet spent, on an active line."""
+    return case(
         (
-            active & (BudgetLine.planned_pence > BudgetLine.spent_pence),
+            col(BudgetLine.cancelled_at).is_(None)
+            & (BudgetLine.planned_pence > BudgetLine.spent_pence),
             BudgetLine.planned_pence - BudgetLine.spent_pence,
         ),
         else_=0,
     )
+
+
+def _figures_query(*, one_fund: bool, one_year: bool):
+    """Each fund with its total, committed, spent and planned days: one statement."""
+    partnership_id = bindparam("partnership_id", type_=Integer)
+    year = bindparam("year", type_=Integer)
+    totals = (
+        select(col(FundEntry.fund_id).label("fund_id"), func.sum(FundEntry.amount_pence))
+        .join(Fund, col(Fund.id) == FundEntry.fund_id)
+        .where(Fund.partnership_id == partnership_id)
+        .where(*([FundEntry.financial_year == year] if one_year else []))
+        .group_by(col(FundEntry.fund_id))
+        .subquery()
+    )
+    active = col(BudgetLine.cancelled_at).is_(None)
+    outstanding = outstanding_pence()
     lines = (
         select(
             col(BudgetLine.fund_id).label("fund_id"),
@@ -135,6 +152,7 @@ def _figures_query(*, one_fund: bool):
             func.sum(case((active, func.coalesce(BudgetLine.days_hundredths, 0)), else_=0)),
         )
         .where(BudgetLine.partnership_id == partnership_id)
+        .where(*([BudgetLine.financial_year == year] if one_year else []))
         .group_by(col(BudgetLine.fund_id))
         .subquery()
     )
@@ -149,18 +167,31 @@ def _figures_query(*, one_fund: bool):
 
 
 # Built once: the statement is the same every time, and building it costs more than
-# running it.
-_FIGURES, _FUND_FIGURES = _figures_query(one_fund=False), _figures_query(one_fund=True)
+# running it. Keyed by (one fund?, one financial year?).
+_FIGURES = {
+    (fund, year): _figures_query(one_fund=fund, one_year=year)
+    for fund in (False, True)
+    for year in (False, True)
+}
 
 
 def figures(
-    session: Session, *, partnership: Partnership, fund: Fund | None = None
+    session: Session,
+    *,
+    partnership: Partnership,
+    fund: Fund | None = None,
+    year: int | None = None,
 ) -> list[FundFigures]:
     """Each fund's total, committed, spent and planned days, in fund order (or only
-    `fund`'s), summed in the database."""
+    `fund`'s), summed in the database: in financial year `year` (2010 for 2010/11), or
+    over every year when None."""
     where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
-    query = _FIGURES if fund is None else _FUND_FIGURES
-    rows = session.exec(query, params=where | ({} if fund is None else {"fund_id": fund.id}))
+    if fund is not None:
+        where["fund_id"] = fund.id
+    if year is not None:
+        where["year"] = year
+    query = _FIGURES[fund is not None, year is not None]
+    rows = session.exec(query, params=where)
     return [FundFigures(each, *(int(n or 0) for n in sums)) for each, *sums in rows]
 
 
@@ -191,7 +222,7 @@ def get_line(session: Session, *, partnership: Partnership, number: int) -> Budg
     ).first()
 
 
-def _lines_query(*, one_fund: bool):
+def _lines_query(*, one_fund: bool, one_year: bool):
     query = (
         select(BudgetLine, Fund)
         .join(Fund, col(Fund.id) == BudgetLine.fund_id)
@@ -201,19 +232,32 @@ def _lines_query(*, one_fund: bool):
         )
         .order_by(col(BudgetLine.number))
     )
+    if one_year:
+        query = query.where(BudgetLine.financial_year == bindparam("year"))
     return query.where(BudgetLine.fund_id == bindparam("fund_id")) if one_fund else query
 
 
-_LINES, _FUND_LINES = _lines_query(one_fund=False), _lines_query(one_fund=True)
+_LINES = {
+    (fund, year): _lines_query(one_fund=fund, one_year=year)
+    for fund in (False, True)
+    for year in (False, True)
+}
 
 
 def lines_of(
-    session: Session, *, partnership: Partnership, fund: Fund | None = None
+    session: Session,
+    *,
+    partnership: Partnership,
+    fund: Fund | None = None,
+    year: int | None = None,
 ) -> list[tuple[BudgetLine, Fund]]:
+    """The lines, by number: of one fund or all, in one financial year or all."""
     where = {"team_id": partnership.team_id, "partnership_id": partnership.id}
-    if fund is None:
-        return list(session.exec(_LINES, params=where))
-    return list(session.exec(_FUND_LINES, params=where | {"fund_id": fund.id}))
+    if fund is not None:
+        where["fund_id"] = fund.id
+    if year is not None:
+        where["year"] = year
+    return list(session.exec(_LINES[fund is not None, year is not None], params=where))
 
 
 @dataclass(frozen=True)
@@ -222,6 +266,7 @@ class Links:
 
     change: str  # a Change value
     entry_id: int | None = None
+    pair_entry_id: int | None = None  # a carry's money out of the year carried from
     line_id: int | None = None
     old_pence: int | None = None
     new_pence: int | None = None
@@ -277,10 +322,10 @@ def last_undoable(
     ).first()
 
 
-def paid_in_by(session: Session, *, fund: Fund, kind: str, source: str | None) -> int:
-    """What one source (None: every source) has paid into a fund as `kind`, net of
-    corrections, in pence."""
-    where = [FundEntry.fund_id == fund.id, FundEntry.kind == kind]
+def paid_in_by(session: Session, *, fund: Fund, kind: str, source: str | None, year: int) -> int:
+    """What one source (None: every source) has paid into a fund as `kind` for financial
+    year `year`, net of corrections, in pence."""
+    where = [FundEntry.fund_id == fund.id, FundEntry.kind == kind, FundEntry.financial_year == year]
     if source is not None:
         where.append(FundEntry.source == source)
     total = session.exec(select(func.sum(FundEntry.amount_pence)).where(*where)).one()
@@ -312,6 +357,7 @@ def same_entry_since(
     kind: str,
     pence: int,
     source: str | None,
+    year: int,
     since: datetime,
 ) -> FundEntry | None:
     """The newest entry like this one recorded since `since`: a payment typed twice?"""
@@ -322,6 +368,7 @@ def same_entry_since(
             FundEntry.fund_id == fund.id,
             FundEntry.kind == kind,
             FundEntry.amount_pence == pence,
+            FundEntry.financial_year == year,
             same_source,
             col(FundEntry.created_at) >= since,
         )

@@ -15,7 +15,7 @@ each wait for the other.
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, true, update
+from sqlalchemy import delete, func, literal, true, update
 from sqlmodel import Session, and_, col, or_, select
 
 from storage.insert_new import upsert
@@ -108,6 +108,14 @@ def renew(session: Session, *, token: str, channel: Channel, until: datetime) ->
         .returning(col(ChannelClaim.team_id))
     ).first()
     return renewed is not None
+
+
+def forget_lapsed(session: Session, *, before: datetime) -> int:
+    """Claims that ran out before `before`: nobody holds them, and a channel with no
+    row is free just the same, so the table keeps only channels posted to lately."""
+    return session.exec(
+        delete(ChannelClaim).where(col(ChannelClaim.claimed_until) < before)
+    ).rowcount
 
 
 def next_free(session: Session, *, now: datetime, lease: timedelta) -> datetime | None:

@@ -24,6 +24,11 @@ def reference(target: str) -> Column:
     return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=True)
 
 
+def bare_reference(target: str) -> Column:
+    """An optional reference to another row that must be deleted first."""
+    return Column(Integer, ForeignKey(target), nullable=True)
+
+
 class _Saved(Protocol):
     id: int | None
 

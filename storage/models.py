@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.columns import SLACK_ID, parent, reference, saved_id
+from storage.columns import SLACK_ID, bare_reference, parent, reference, saved_id
 from storage.types import UTCDateTime
 
 __all__ = ["SLACK_ID", "saved_id"]  # used with the tables everywhere: one import
@@ -98,6 +98,7 @@ class Fund(SQLModel, table=True):
 class EntryKind(StrEnum):
     ALLOCATION = "allocation"  # money granted to the fund (e.g. the £6,000 PtP credit)
     CONTRIBUTION = "contribution"  # a partner paying into a pooled fund
+    CARRY = "carry"  # unspent money moved from one financial year into the next
 
 
 class FundEntry(SQLModel, table=True):
@@ -111,6 +112,8 @@ class FundEntry(SQLModel, table=True):
     kind: str = Field(max_length=16)  # an EntryKind value
     amount_pence: int = Field(sa_type=BigInteger)
     source: str | None = Field(default=None, max_length=200)
+    # The financial year it counts in, by the year it starts (2010 for 2010/11).
+    financial_year: int
     created_by: str = Field(max_length=SLACK_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -136,6 +139,7 @@ class BudgetLine(SQLModel, table=True):
     day_rate_pence: int | None = Field(default=None, sa_type=BigInteger)
     planned_pence: int = Field(sa_type=BigInteger)
     spent_pence: int = Field(default=0, sa_type=BigInteger)
+    financial_year: int  # as FundEntry.financial_year
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, max_length=SLACK_ID)
     created_by: str = Field(max_length=SLACK_ID)
@@ -159,6 +163,11 @@ class BudgetAudit(SQLModel, table=True):
     # What the change did, so that `/budget undo` can reverse it (None on older rows).
     change: str | None = Field(default=None, max_length=16)  # a Change value
     entry_id: int | None = Field(default=None, sa_column=reference("fund_entry.id"))
+    # A carry's second entry: entry_id is the money into the next year, this the money
+    # out of the year carried from. No ON DELETE: SQLite can add this column in place
+    # only with a column-level reference, whose ON DELETE SQLAlchemy cannot read back;
+    # audit rows go first anyway (storage.pruning deletes children first).
+    pair_entry_id: int | None = Field(default=None, sa_column=bare_reference("fund_entry.id"))
     line_id: int | None = Field(default=None, sa_column=reference("budget_line.id"))
     old_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend before
     new_pence: int | None = Field(default=None, sa_type=BigInteger)  # spend after
@@ -174,6 +183,7 @@ class Change(StrEnum):
     PLAN = "plan"
     SPEND = "spend"
     CANCEL = "cancel"
+    CARRY = "carry"
     UNDO = "undo"
 
 

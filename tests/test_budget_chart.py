@@ -124,14 +124,16 @@ def test_the_chart_comes_with_its_figures_as_a_table_and_as_alt_text(officer, fa
     assert "with its figures as a table" in officer("chart").text
     (complete,) = fake_slack.wait_for("files.completeUploadExternal")
     table = complete.body["initial_comment"]
-    assert table.startswith("*Budget of Surrey LSP cluster*: the figures in the chart\n```")
+    assert table.startswith(
+        "*Budget of Surrey LSP cluster, 2026/27*: the figures in the chart\n```"
+    )
     rows = table.split("```")[1].splitlines()
     assert rows[0].split() == ["Fund", "Total", "Committed", "Spent", "Left"]
     assert rows[1].split() == ["Pooled", "fund", "£11,650", "£12,000", "£0", "-£350"]
     assert rows[2].startswith("Ed &amp; &lt;b&gt;Skills&lt;/b&gt;")  # inert, as typed
     (asked,) = fake_slack.calls_to("files.getUploadURLExternal")
     alt = asked.body["alt_txt"]
-    assert alt.startswith("Bar chart, Budget of Surrey LSP cluster: 2 funds")
+    assert alt.startswith("Bar chart, Budget of Surrey LSP cluster, 2026/27: 2 funds")
     assert (
         "Pooled fund: £11,650 total, £12,000 committed, £0 spent, -£350 left (overcommitted)."
         in alt

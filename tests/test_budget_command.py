@@ -83,7 +83,7 @@ def test_plan_replies_with_number_and_new_remaining(surrey):
     reply = surrey('plan "Pooled fund" Venue and refreshments £2,000 stage 3')
     assert "planned line *1*" in reply.text
     assert "Venue and refreshments" in reply.text and "stage 3" in reply.text
-    assert "*Pooled fund* has £10,000 remaining." in reply.text
+    assert "*Pooled fund* has £10,000 remaining in 2026/27." in reply.text
 
 
 def test_overcommitting_is_refused_unless_allowed(surrey, engine):

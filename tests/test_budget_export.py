@@ -87,7 +87,8 @@ def test_the_xlsx_has_a_sheet_per_section_with_real_numbers(surrey, fake_slack):
     assert "budget-surrey-lsp-officer-group-2026-11-24.xlsx" in reply.text
     (upload,) = fake_slack.wait_for("upload")
     book = openpyxl.load_workbook(io.BytesIO(upload.body["content"]))
-    assert book.sheetnames == ["Funds", "Money in", "Lines", "History"]
+    assert book.sheetnames == ["Financial year", "Funds", "Money in", "Lines", "History"]
+    assert [c.value for c in book["Financial year"][2]] == ["2026/27", "1 Apr 2026", "31 Mar 2027"]
     funds = book["Funds"]
     assert [c.value for c in funds[1]][:2] == ["Fund", "Total (£)"]
     assert funds["B2"].value == 12_000 and funds["B2"].number_format == POUNDS

@@ -58,7 +58,8 @@ def test_demo_holds_the_seed_budgets(tmp_path):
     assert "£13,150 in, £13,150 committed, £0 spent, £0 remaining · 19 days planned" in out
     # Oxfordshire: six LSPs pooling £4,000 each; Calderdale: £147k pooled.
     assert "*Total* £24,000" in out
-    assert "*Total* £147,000" in out
+    # by financial year: shown today with a line for each year that has money
+    assert "*2009/10* (1 Apr 2009 to 31 Mar 2010): £147,000 in, £147,000 committed" in out
     assert "Facilitator for the October team day — *PtP credit*" in out
 
 

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.dates import DateError, format_offsets, parse_offsets, parse_when
+from commands.dates import DateError, parse_offsets, parse_when
 from commands.family import Refusal
 from commands.time_ranges import split_range
 from formatting.timefmt import time_left, uk_datetime
+from reminders.ladder import format_offsets
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)

@@ -3,7 +3,7 @@ schedule posts. "Now" is Tue 24 Nov 2026, 14:30 GMT."""
 
 from sqlmodel import Session, select
 
-from reminders import digest_post
+from reminders import digest
 from storage.models import Reminder
 from tests.fake_time import LONDON
 from tests.helpers import NOW
@@ -31,7 +31,7 @@ def test_an_officer_posts_the_digest_the_schedule_would(slack, engine):
     assert "*Pooled fund*: £500 left of £6,000" in posted.text
     with Session(engine) as session:
         reminder = session.exec(select(Reminder).where(Reminder.subject == "digest")).one()
-        assert posted.text == digest_post.compose(session, reminder, NOW, LONDON)
+        assert posted.text == digest.compose(session, reminder, NOW, LONDON)
         session.rollback()  # compose plans the following week: not wanted here
 
 

@@ -18,7 +18,7 @@ from storage.models import (
     RunStatus,
 )
 from storage.transaction import in_transaction
-from storage.upkeep_tables import SlackEvent
+from storage.upkeep_tables import ChannelClaim, SlackEvent
 from tests.fake_slack import eventually
 from tests.helpers import NOW
 from tests.processes import BotProcess
@@ -105,11 +105,34 @@ def test_prunes_only_what_is_past_its_retention(engine):
 
     pruned = in_transaction(engine, lambda s: housekeep(s, now=NOW, retention=Retention()))
 
-    assert pruned == {"event_ids": 1, "finished_reminders": 2, "cancelled_questionnaires": 1}
+    assert pruned == {
+        "event_ids": 1,
+        "finished_reminders": 2,
+        "cancelled_questionnaires": 1,
+        "channel_claims": 0,
+    }
     assert kept(engine, SlackEvent.event_id) == ["Ev-new"]
     assert kept(engine, AssessRun.id) == [recent_cancelled, old_submitted]
     assert kept(engine, AssessAnswer.run_id) == [recent_cancelled, old_submitted]
     assert kept(engine, Reminder.state) == ["pending", "skipped"]
+
+
+def test_claims_that_lapsed_over_a_day_ago_go_and_the_rest_stay(engine):
+    with Session(engine) as session:
+        for channel, until in [
+            ("C-stale", NOW - DAY - timedelta(minutes=1)),  # goes
+            ("C-lapsed-lately", NOW - DAY + timedelta(minutes=1)),
+            ("C-held", NOW + timedelta(seconds=30)),
+        ]:
+            session.add(
+                ChannelClaim(team_id="T1", channel_id=channel, claimed_by="A", claimed_until=until)
+            )
+        session.commit()
+
+    pruned = in_transaction(engine, lambda s: housekeep(s, now=NOW, retention=Retention()))
+
+    assert pruned is not None and pruned["channel_claims"] == 1
+    assert kept(engine, ChannelClaim.channel_id) == ["C-held", "C-lapsed-lately"]
 
 
 def test_retention_is_configurable(engine):
@@ -125,7 +148,12 @@ def test_retention_is_configurable(engine):
         }
     )
     pruned = in_transaction(engine, lambda s: housekeep(s, now=NOW, retention=settings.retention))
-    assert pruned == {"event_ids": 1, "finished_reminders": 1, "cancelled_questionnaires": 0}
+    assert pruned == {
+        "event_ids": 1,
+        "finished_reminders": 1,
+        "cancelled_questionnaires": 0,
+        "channel_claims": 0,
+    }
 
 
 @pytest.mark.parametrize(

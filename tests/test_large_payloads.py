@@ -16,7 +16,7 @@ from commands.dispatch import dispatch
 from commands.form_views import FORMS, command_form
 from commands.home_view import home_view
 from formatting.slack_limits import FILE_ALT_TEXT
-from reminders import digest_post
+from reminders import digest
 from storage.models import AssessRun, Deadline, Event, Reminder
 from tests.helpers import CTX, NOW
 from tests.slack_checks import message_problems, shown, view_problems
@@ -129,7 +129,7 @@ def test_every_form_fits_slack(engine, ctx, kind):
 def test_the_weekly_digest_fits_slack(engine, ctx):
     with Session(engine) as session:
         reminder = session.exec(select(Reminder).where(Reminder.subject == "digest")).one()
-        text = digest_post.compose(session, reminder, NOW, ctx.tz)
+        text = digest.compose(session, reminder, NOW, ctx.tz)
     assert text is not None and message_problems(text, []) == []
     days = re.findall(r"^• \*\w{3} \d+ \w{3}\*: (.*)$", text, re.MULTILINE)
     counted = Counter()

@@ -113,3 +113,24 @@ def test_0013_rekeys_names_with_invisible_characters(engine):
     assert keys["Al\u200bpha LSP"] == "al\u200bpha lsp"  # kept: "alpha lsp" was taken
     refused = dispatch(engine, CTX, "/partnership", "create Beta LSP")
     assert not refused.ok and "already exists" in refused.text
+
+
+def test_0021_puts_older_money_in_the_financial_year_of_its_london_date(engine):
+    """31 Mar 2010 23:30 UTC was 1 Apr 00:30 in London: 2010/11; an hour before, 2009/10."""
+    assert dispatch(engine, CTX, "/partnership", "create Calderdale Forward").public
+    assert dispatch(engine, CTX, "/budget", 'fund "LSP pooled budget" £6,000').public
+    _migrate(engine, command.downgrade, "0020")
+    with engine.begin() as connection:
+        for at in ("2010-03-31 22:30:00", "2010-03-31 23:30:00"):
+            connection.exec_driver_sql(
+                "INSERT INTO fund_entry (team_id, fund_id, kind, amount_pence, created_by, "
+                f"created_at) SELECT team_id, id, 'contribution', 10000, created_by, '{at}' FROM fund"
+            )
+    _migrate(engine, command.upgrade, "head")
+    with engine.connect() as connection:
+        years = connection.exec_driver_sql(
+            "SELECT financial_year FROM fund_entry ORDER BY id"
+        ).scalars()
+        assert list(years) == [2026, 2009, 2010]
+    shown = dispatch(engine, CTX, "/budget", "year 2009/10")
+    assert "£100 in" in shown.text and "Other years: 2010/11, 2026/27." in shown.text

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from reminders.planning import before, deadline_rungs, plan_all
+from reminders.deadline import deadline_rungs
+from reminders.ladder import before
+from reminders.planning import plan_all
 from storage.models import Deadline, Partnership, Reminder, ReminderState
 from tests.helpers import NOW
 

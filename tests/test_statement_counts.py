@@ -14,10 +14,13 @@ from tests.helpers import CTX
 
 READS = [
     ("/budget", ""),
+    ("/budget", "year 2026/27"),
     ("/budget", "lines"),
     ("/budget", 'lines "Pooled fund"'),
+    ("/budget", "lines all"),
     ("/budget", "history"),
     ("/budget", "export"),
+    ("/budget", "export xlsx 2026/27"),
     ("/deadline", "list"),
     ("/deadline", "list all"),
     ("/deadline", "ical"),
@@ -39,6 +42,7 @@ def partnership(engine):
         ("/partnership", "create Spelthorne LSP"),
         ("/budget", 'fund "Pooled fund" £100,000 from "Surrey County Council"'),
         ("/budget", 'fund "PtP credit" £6,000 from "South East Employers"'),
+        ("/budget", 'fund "PtP credit" £6,000 from "South East Employers" for 2025/26'),
         ("/assess", "start baseline"),
     ]:
         assert dispatch(engine, ctx, command, words).ok, words

@@ -9,17 +9,19 @@ from commands.budget.budget_actions import (
     history,
     lines,
     plan,
-    show,
     spend,
 )
 from commands.budget.budget_money import contribute, fund
 from commands.budget.budget_undo import undo
+from commands.budget.budget_years import carry, show, year
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
 
 HELP = """*`/budget`* — funds, planned spend and what is left
-• `/budget` — each fund's total, committed, spent and remaining, with warnings
+• `/budget` — this financial year's funds: total, committed, spent and remaining, with \
+warnings, and a line for each other year that has money
+• `/budget year 2010/11` — that financial year (1 Apr 2010 to 31 Mar 2011) the same way
 • `/budget fund "PtP credit" £6,000 from "South East Employers"` — a fund, or more money \
 for one; with no amount, an empty pooled fund
 • `/budget contribute "Pooled fund" £4,000 from "Oxfordshire County Council"` — a partner's \
@@ -33,11 +35,18 @@ reversing entry; both stay in the history
 • Corrections: `/budget fund "PtP credit" -£2,000`, `/budget contribute "Pooled fund" \
 -£1,000 from "Partner"`, `/budget spend 3 £0` (refused if they would overcommit a fund, \
 unless `--allow-overcommit`)
-• `/budget lines` or `/budget lines "Pooled fund"` — the lines, numbered
+• `/budget lines` or `/budget lines "Pooled fund"` — this financial year's lines, numbered; \
+end with a year (`/budget lines 2010/11`) or `all` for others
+• `/budget carry "Pooled fund" 2010/11` — what that fund has left unspent and uncommitted in \
+2010/11, carried into 2011/12: an entry out of one year and one into the next, undone together
 • `/budget history` — who changed what, newest first
-• `/budget export` — the whole budget as a spreadsheet (CSV) in this channel, with totals \
-per fund and the history; `/budget export xlsx` for an Excel workbook
-• `/budget chart` — a picture of each fund: spent, committed and left
+• `/budget export` — this financial year's budget as a spreadsheet (CSV) in this channel, \
+with totals per fund and the whole history; `/budget export xlsx` for an Excel workbook, \
+`/budget export 2010/11` for another year
+• `/budget chart` — a picture of each fund this financial year: spent, committed and left
+Years: money and lines count in the financial year (1 April to 31 March) of the day they \
+are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
+too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
 Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
 digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
 `--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
@@ -70,7 +79,9 @@ ACTIONS: dict[str, Action] = {
     "export": export,
     "chart": chart,
     "undo": undo,
+    "year": year,
+    "carry": carry,
 }
 
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo"})
+WRITES = frozenset({"fund", "contribute", "plan", "spend", "cancel", "undo", "carry"})

@@ -24,6 +24,7 @@ from commands.budget.budget_common import (
     remaining_sentence,
 )
 from commands.budget.budget_csv import budget_csv
+from commands.budget.budget_fy import parse_year, year_in_full, year_or_all, year_or_current
 from commands.budget.budget_parse import (
     ParseError,
     Token,
@@ -38,6 +39,7 @@ from commands.budget.budget_sheet import budget_sections, people_in
 from commands.budget.budget_xlsx import budget_xlsx
 from commands.context import Context
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
+from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
@@ -45,13 +47,6 @@ from storage.models import BudgetLine, Change, Partnership, saved_id
 from storage.partnerships import lock_partnership
 
 HISTORY_SHOWN = 100
-
-
-def show(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    funds = store.figures(session, partnership=partnership)
-    if not funds:
-        return inform(budget_view.fund_names_hint([]))
-    return inform(*budget_view.budget_blocks(partnership, funds))
 
 
 def plan(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -69,8 +64,9 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     # Locked before the figures are read: the checks below are made on them. Read once,
     # for the fund's name, the second look and what is left.
     lock_partnership(session, partnership=partnership)
-    funds = store.figures(session, partnership=partnership)
-    fund_name, rest = match_fund(tokenize(text), [f.fund.name for f in funds])
+    tokens, year = year_or_current(tokenize(text), ctx.now)
+    funds = store.figures(session, partnership=partnership, year=year)
+    fund_name, rest = match_fund(tokens, [f.fund.name for f in funds])
     if not fund_name:
         raise ParseError(
             "Say which fund, what for, and the cost.",
@@ -93,7 +89,8 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     if cost.planned > remaining and not allow_overcommit:
         return refuse(
             f"That would overcommit *{escape(fund.name)}*: the line is "
-            f"{format_money(cost.planned)} and the fund has {format_money(remaining)} left.",
+            f"{format_money(cost.planned)} and the fund has {format_money(remaining)} left "
+            f"in {year_name(year)}.",
             "Plan less, add money with `/budget fund` or `/budget contribute`, or add "
             "`--allow-overcommit` at the end to record it anyway.",
         )
@@ -110,6 +107,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             days_hundredths=cost.days_hundredths,
             day_rate_pence=cost.day_rate,
             planned_pence=cost.planned,
+            financial_year=year,
             created_by=ctx.user_id,
             created_at=ctx.now,
         ),
@@ -125,7 +123,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     )
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund)}\n"
-        + remaining_sentence(session, partnership, fund)
+        + remaining_sentence(session, partnership, fund, year)
     )
 
 
@@ -148,7 +146,10 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     lock_partnership(session, partnership=partnership)
     if not confirmed and (
         refusal := budget_checks.out_of_proportion(
-            store.figures(session, partnership=partnership), pence, "spend", text
+            store.figures(session, partnership=partnership, year=line.financial_year),
+            pence,
+            "spend",
+            text,
         )
     ):
         return refusal
@@ -167,7 +168,8 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     return confirm(
         f":receipt: {by(ctx)} recorded {format_money(pence)} spent on line *{line.number}* "
         f"({escape(line.description)}; planned {format_money(line.planned_pence)}, "
-        f"was {format_money(old)} spent).\n" + remaining_sentence(session, partnership, fund)
+        f"was {format_money(old)} spent).\n"
+        + remaining_sentence(session, partnership, fund, line.financial_year)
     )
 
 
@@ -192,22 +194,29 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return confirm(
         f":wastebasket: {by(ctx)} cancelled line *{line.number}* ({escape(line.description)}); "
         f"its {format_money(line.planned_pence)} is no longer committed. "
-        "It stays in `/budget history`.\n" + remaining_sentence(session, partnership, fund)
+        "It stays in `/budget history`.\n"
+        + remaining_sentence(session, partnership, fund, line.financial_year)
     )
 
 
 def lines(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    name = joined(tokenize(text))
+    """The lines of the current financial year, of a year named last, or of `all`."""
+    tokens, year = year_or_all(tokenize(text), ctx.now)
+    name = joined(tokens)
     fund = existing_fund(session, partnership, name) if name else None
-    rows = store.lines_of(session, partnership=partnership, fund=fund)
+    rows = store.lines_of(session, partnership=partnership, fund=fund, year=year)
     where = f"*{escape(fund.name)}*" if fund else f"*{escape(partnership.name)}*"
+    when = f"in {year_name(year)}" if year is not None else "in any year"
     if not rows:
         return inform(
-            f"No lines are planned on {where} yet. "
-            '`/budget plan "Pooled fund" Venue £2,000` plans one.'
+            f"No lines are planned on {where} {when} yet. "
+            '`/budget plan "Pooled fund" Venue £2,000` plans one; `/budget lines all` lists '
+            "every year's."
         )
-    title = f"Lines on {fund.name}" if fund else f"Budget lines: {partnership.name}"
-    return inform(f"{len(rows)} lines on {where}", budget_view.lines_blocks(title, rows))
+    title = f"{'Lines on ' + fund.name if fund else 'Budget lines: ' + partnership.name}"
+    title += f", {year_name(year)}" if year is not None else ", all years"
+    blocks = budget_view.lines_blocks(title, rows, with_year=year is None)
+    return inform(f"{len(rows)} lines on {where} {when}", blocks)
 
 
 def history(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -219,30 +228,46 @@ def history(session: Session, ctx: Context, partnership: Partnership, text: str)
 
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    kind = plain_words(text).lower() or "csv"
-    if kind not in _EXPORTS:
-        raise ParseError(
-            f"`/budget export` makes a CSV or an Excel workbook, not `{escape(kind)}`.",
-            "Type `/budget export` for a CSV, or `/budget export xlsx` for Excel.",
-        )
+    """One financial year's funds, money in and lines (this one unless another is named),
+    with the whole history."""
+    kind, year = _export_kind_and_year(text, ctx)
     sections = budget_sections(
-        store.figures(session, partnership=partnership),
-        store.entries_of(session, partnership=partnership),
-        store.lines_of(session, partnership=partnership),
+        year,
+        store.figures(session, partnership=partnership, year=year),
+        store.entries_of(session, partnership=partnership, year=year),
+        store.lines_of(session, partnership=partnership, year=year),
         store.history_of(session, partnership=partnership, limit=None)[0],
     )
     suffix, make = _EXPORTS[kind]
     day = f"{ctx.now.astimezone(ctx.tz):%Y-%m-%d}"
     filename = f"budget-{file_slug(partnership.name)}-{day}.{suffix}"
     return inform(
-        f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel).",
+        f":bar_chart: Posting *{escape(filename)}* to this channel (opens in Excel): "
+        f"{year_in_full(year)}, with every change in the history.",
         upload=Upload(
             filename=filename,
-            title=f"Budget of {partnership.name}",
+            title=f"Budget of {partnership.name}, {year_name(year)}",
             named=partial(make, sections, ctx.tz),
             people=people_in(sections),
         ),
     )
+
+
+def _export_kind_and_year(text: str, ctx: Context) -> tuple[str, int]:
+    """`csv` or `xlsx`, and a financial year, in either order; each may be left out."""
+    kind, year = "csv", year_of(ctx.now)
+    for word in plain_words(text).lower().split():
+        if word in _EXPORTS:
+            kind = word
+        elif word[:1].isdigit():
+            year = parse_year(word, ctx.now)
+        else:
+            raise ParseError(
+                f"`/budget export` makes a CSV or an Excel workbook, not `{escape(word)}`.",
+                "Type `/budget export` for a CSV, or `/budget export xlsx` for Excel; add a "
+                "financial year for another year's: `/budget export xlsx 2010/11`.",
+            )
+    return kind, year
 
 
 _EXPORTS = {
@@ -253,11 +278,12 @@ _EXPORTS = {
 
 
 def chart(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    funds = store.figures(session, partnership=partnership)
+    year = year_of(ctx.now)
+    funds = store.figures(session, partnership=partnership, year=year)
     if not funds:
         return inform(budget_view.fund_names_hint([]))
     filename = f"budget-{file_slug(partnership.name)}.png"
-    title = f"Budget of {partnership.name}"
+    title = f"Budget of {partnership.name}, {year_name(year)}"
     bars = [Bar(f.fund.name, f.total, f.committed, f.spent) for f in funds]
     return inform(
         f":bar_chart: Posting the budget chart of *{escape(partnership.name)}* to this channel, "

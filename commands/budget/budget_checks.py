@@ -48,14 +48,16 @@ def paid_twice(
     kind: str,
     pence: int,
     source: str | None,
+    year: int,
     total: int,
     command: str,
     text: str,
 ) -> Reply | None:
-    """Refused: the same amount into the same fund from the same source within a day."""
+    """Refused: the same amount into the same fund from the same source for the same
+    financial year within a day (the same sum for two years is each year's share)."""
     since = ctx.now - SAME_PAYMENT_WITHIN
     earlier = store.same_entry_since(
-        session, fund=fund, kind=kind, pence=pence, source=source, since=since
+        session, fund=fund, kind=kind, pence=pence, source=source, year=year, since=since
     )
     if earlier is None:
         return None

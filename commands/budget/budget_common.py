@@ -8,6 +8,7 @@ from sqlmodel import Session
 from commands.budget import budget_view
 from commands.budget.budget_parse import ParseError, parse_line_number
 from commands.context import Context
+from formatting.fin_year import year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention
 from storage import budgets as store
@@ -17,15 +18,21 @@ from storage.partnerships import name_key
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
 
 
-def remaining_sentence(session: Session, partnership: Partnership, fund: Fund) -> str:
-    figures = figures_of(session, partnership, fund)
+def remaining_sentence(session: Session, partnership: Partnership, fund: Fund, year: int) -> str:
+    figures = figures_of(session, partnership, fund, year)
     warning = budget_view.flag(figures)
-    sentence = f"*{escape(fund.name)}* has {format_money(figures.remaining)} remaining."
+    sentence = (
+        f"*{escape(fund.name)}* has {format_money(figures.remaining)} remaining in "
+        f"{year_name(year)}."
+    )
     return f"{sentence} {warning}" if warning else sentence
 
 
-def figures_of(session: Session, partnership: Partnership, fund: Fund) -> store.FundFigures:
-    (figures,) = store.figures(session, partnership=partnership, fund=fund)
+def figures_of(
+    session: Session, partnership: Partnership, fund: Fund, year: int
+) -> store.FundFigures:
+    """One fund's figures in one financial year."""
+    (figures,) = store.figures(session, partnership=partnership, fund=fund, year=year)
     return figures
 
 

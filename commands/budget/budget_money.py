@@ -8,6 +8,7 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.budget import budget_checks, budget_view
 from commands.budget.budget_common import audit, by, check_name, existing_fund, figures_of
+from commands.budget.budget_fy import year_or_current
 from commands.budget.budget_parse import (
     ParseError,
     amount_of,
@@ -18,6 +19,7 @@ from commands.budget.budget_parse import (
 )
 from commands.context import Context
 from commands.reply import Reply, confirm, refuse
+from formatting.fin_year import year_name, year_of
 from formatting.money import format_money, looks_like_amount
 from formatting.slack_text import escape, take_flag
 from storage import budgets as store
@@ -29,7 +31,8 @@ from storage.partnerships import lock_partnership
 def fund(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     example = budget_view.FIRST_FUND
     flags, text = _Flags.taken(text)
-    head, source = split_source(tokenize(text), required=False, example=example)
+    tokens, year = year_or_current(tokenize(text), ctx.now)
+    head, source = split_source(tokens, required=False, example=example)
     pence = None
     if len(head) > 1 and not head[-1].quoted and looks_like_amount(head[-1].text):
         pence, head = amount_of(head[-1], negative=True), head[:-1]
@@ -52,14 +55,15 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             f":moneybag: {by(ctx)} created the fund *{escape(name)}*, empty for now. "
             f'Partners pay in with `/budget contribute "{escape(name)}" £4,000 from "Partner"`.'
         )
-    payment = _Payment(EntryKind.ALLOCATION, pence, source, "fund", text)
+    payment = _Payment(EntryKind.ALLOCATION, pence, source, year, "fund", text)
     return _checked_pay_in(session, ctx, partnership, fund, payment, flags)
 
 
 def contribute(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     example = '/budget contribute "Pooled fund" £4,000 from "Oxfordshire County Council"'
     flags, text = _Flags.taken(text)
-    head, partner = split_source(tokenize(text), required=True, example=example)
+    tokens, year = year_or_current(tokenize(text), ctx.now)
+    head, partner = split_source(tokens, required=True, example=example)
     if len(head) < 2 or head[-1].quoted or not looks_like_amount(head[-1].text):
         raise ParseError(
             "Give the fund, then the amount, then who it is from.", f"For example: `{example}`"
@@ -70,7 +74,7 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
-    payment = _Payment(EntryKind.CONTRIBUTION, pence, partner, "contribute", text)
+    payment = _Payment(EntryKind.CONTRIBUTION, pence, partner, year, "contribute", text)
     return _checked_pay_in(session, ctx, partnership, fund, payment, flags)
 
 
@@ -100,6 +104,7 @@ class _Payment:
     kind: EntryKind
     pence: int
     source: str | None
+    year: int  # the financial year it counts in
     command: str  # as typed, for the `--confirm` hint
     text: str
 
@@ -108,7 +113,7 @@ def _second_look(
     session: Session, ctx: Context, partnership: Partnership, fund: Fund, payment: _Payment
 ) -> Reply | None:
     """A refusal if the amount is out of all proportion, or already paid in today."""
-    funds = store.figures(session, partnership=partnership)
+    funds = store.figures(session, partnership=partnership, year=payment.year)
     total = next(f.total for f in funds if f.fund.id == fund.id)
     return budget_checks.out_of_proportion(
         funds, payment.pence, payment.command, payment.text
@@ -119,6 +124,7 @@ def _second_look(
         kind=payment.kind,
         pence=payment.pence,
         source=payment.source,
+        year=payment.year,
         total=total,
         command=payment.command,
         text=payment.text,
@@ -147,19 +153,23 @@ def _correction_refused(
     and not into overcommitment unless `--allow-overcommit`."""
     if payment.pence >= 0:
         return None
-    paid = store.paid_in_by(session, fund=fund, kind=payment.kind, source=payment.source)
+    paid = store.paid_in_by(
+        session, fund=fund, kind=payment.kind, source=payment.source, year=payment.year
+    )
     source = f" from {payment.source}" if payment.source else ""
     if paid + payment.pence < 0:
         return refuse(
             f"*{escape(fund.name)}* has {format_money(paid)} in {payment.kind.value}s"
-            f"{escape(source)}, so a correction can take off at most that, not "
+            f"{escape(source)} for {year_name(payment.year)}, so a correction can take off at "
+            "most that, not "
             f"{format_money(-payment.pence)}.",
             "`/budget history` shows what was paid in, and by whom.",
         )
-    figures = figures_of(session, partnership, fund)
+    figures = figures_of(session, partnership, fund, payment.year)
     if figures.remaining + payment.pence < 0 and not flags.allow_overcommit:
         return refuse(
-            f"That would overcommit *{escape(fund.name)}*: it would hold "
+            f"That would overcommit *{escape(fund.name)}* in {year_name(payment.year)}: it "
+            "would hold "
             f"{format_money(figures.total + payment.pence)}, with "
             f"{format_money(figures.committed)} committed and {format_money(figures.spent)} "
             "spent.",
@@ -173,13 +183,21 @@ def _pay_in(
     session: Session, ctx: Context, partnership: Partnership, fund: Fund, payment: _Payment
 ) -> Reply:
     """Money into a fund: the entry, its audit row, and the confirmation."""
-    kind, pence, source = payment.kind, payment.pence, payment.source
-    before = figures_of(session, partnership, fund).total
+    kind, pence, source, year = payment.kind, payment.pence, payment.source, payment.year
+    before = figures_of(session, partnership, fund, year).total
     entry = store.add_entry(
-        session, fund=fund, kind=kind, pence=pence, source=source, user_id=ctx.user_id, now=ctx.now
+        session,
+        fund=fund,
+        kind=kind,
+        pence=pence,
+        source=source,
+        year=year,
+        user_id=ctx.user_id,
+        now=ctx.now,
     )
-    after = figures_of(session, partnership, fund)
-    what = paid_in_words(kind, pence, fund.name, source)
+    after = figures_of(session, partnership, fund, year)
+    named = year if year != year_of(ctx.now) else None
+    what = paid_in_words(kind, pence, fund.name, source, named)
     audit(
         session,
         ctx,
@@ -191,14 +209,23 @@ def _pay_in(
     )
     return confirm(
         f":moneybag: {by(ctx)} recorded {escape(what)}. *{escape(fund.name)}* now holds "
-        f"{format_money(after.total)}, with {format_money(after.remaining)} remaining."
+        f"{format_money(after.total)} for {year_name(year)}, with "
+        f"{format_money(after.remaining)} remaining."
     )
 
 
-def paid_in_words(kind: str, pence: int, fund_name: str, source: str | None) -> str:
-    """`an allocation of £6,000 to PtP credit from SEE`, or a correction's words."""
+def paid_in_words(
+    kind: str, pence: int, fund_name: str, source: str | None, year: int | None
+) -> str:
+    """`an allocation of £6,000 to PtP credit from SEE`, or a correction's words; with
+    `for 2010/11` when the money counts in a year other than the one it was recorded in
+    (`year`; None when it is that one)."""
     source_words = f" from {source}" if source else ""
+    for_year = f" for {year_name(year)}" if year is not None else ""
     if pence < 0:
-        return f"a correction of {format_money(pence)} to the {kind}s to {fund_name}{source_words}"
+        return (
+            f"a correction of {format_money(pence)} to the {kind}s to {fund_name}"
+            f"{source_words}{for_year}"
+        )
     article = "an" if kind == EntryKind.ALLOCATION else "a"
-    return f"{article} {kind} of {format_money(pence)} to {fund_name}{source_words}"
+    return f"{article} {kind} of {format_money(pence)} to {fund_name}{source_words}{for_year}"

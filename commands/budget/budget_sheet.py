@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from formatting.fin_year import year_dates, year_name
 from storage.budgets import FundFigures
 from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry
 
@@ -47,14 +48,19 @@ _Row = TypeVar("_Row", FundEntry, BudgetLine)
 
 
 def budget_sections(
+    year: int,
     funds: list[FundFigures],
     entries: list[tuple[FundEntry, Fund]],
     lines: list[tuple[BudgetLine, Fund]],
     history: list[BudgetAudit],
 ) -> list[Section]:
-    """Every row, read while the transaction is open; names are filled in later."""
+    """One financial year's rows (and the whole history), read while the transaction is
+    open; names are filled in later. The year comes first, so no one mistakes whose
+    figures these are."""
     fund_headings = ["Fund", "Total (£)", "Committed (£)", "Spent (£)", "Remaining (£)"]
+    first, last = year_dates(year).split(" to ")
     return [
+        Section("Financial year", ["Year", "From", "To"], [[year_name(year), first, last]]),
         Section(
             "Funds",
             [*fund_headings, "Planned days"],

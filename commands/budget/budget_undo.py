@@ -15,6 +15,7 @@ from commands.budget.budget_money import paid_in_words
 from commands.budget.budget_parse import ParseError
 from commands.context import Context
 from commands.reply import Reply, confirm, refuse
+from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, take_flag
 from storage import budgets as store
@@ -50,6 +51,8 @@ def undo(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         )
     if row.change == Change.ENTRY:
         return _reverse_entry(session, ctx, partnership, row, allow_overcommit)
+    if row.change == Change.CARRY:
+        return reverse_carry(session, ctx, partnership, row, allow_overcommit)
     if row.change == Change.FUND:
         return refuse(
             f"Your last change here created a fund ({escape(row.action)}); funds are kept "
@@ -64,22 +67,15 @@ def _reverse_entry(
 ) -> Reply:
     entry = session.get(FundEntry, row.entry_id)
     assert entry is not None, "an entry audit row refers to its entry"
-    fund = fund_of(session, entry)
-    before = figures_of(session, partnership, fund)
+    fund, year = fund_of(session, entry), entry.financial_year
+    before = figures_of(session, partnership, fund, year)
     if entry.amount_pence > 0 and before.remaining - entry.amount_pence < 0 and not allowed:
-        return _would_overcommit(fund, before.total - entry.amount_pence)
-    reversal = store.add_entry(
-        session,
-        fund=fund,
-        kind=entry.kind,
-        pence=-entry.amount_pence,
-        source=entry.source,
-        user_id=ctx.user_id,
-        now=ctx.now,
-    )
-    after = figures_of(session, partnership, fund)
-    what = paid_in_words(entry.kind, entry.amount_pence, fund.name, entry.source)
-    _audit_undo(
+        return would_overcommit(fund, before.total - entry.amount_pence)
+    reversal = reversing_entry(session, ctx, fund, entry)
+    after = figures_of(session, partnership, fund, year)
+    named = year if year != year_of(entry.created_at) else None
+    what = paid_in_words(entry.kind, entry.amount_pence, fund.name, entry.source, named)
+    audit_undo(
         session,
         ctx,
         partnership,
@@ -104,9 +100,9 @@ def _reverse_line_change(
     if refusal := _changed_since(line, row):
         return refusal
     if row.change == Change.CANCEL:
-        remaining = figures_of(session, partnership, fund).remaining
+        remaining = figures_of(session, partnership, fund, line.financial_year).remaining
         if remaining - max(line.planned_pence - line.spent_pence, 0) < 0 and not allowed:
-            return _would_overcommit(fund, None)
+            return would_overcommit(fund, None)
         line.cancelled_at, line.cancelled_by, done = None, None, "restored"
         values = ("cancelled", f"{format_money(line.planned_pence)} planned")
     elif row.change == Change.PLAN:
@@ -120,7 +116,7 @@ def _reverse_line_change(
         )
         values = (format_money(row.new_pence or 0), format_money(row.old_pence))
     session.add(line)
-    _audit_undo(
+    audit_undo(
         session,
         ctx,
         partnership,
@@ -131,7 +127,50 @@ def _reverse_line_change(
     return confirm(
         f":leftwards_arrow_with_hook: {by(ctx)} undid their change ({escape(row.action)}) and "
         f"{done} line *{line.number}* ({escape(line.description)}). Both stay in "
-        "`/budget history`.\n" + remaining_sentence(session, partnership, fund)
+        "`/budget history`.\n" + remaining_sentence(session, partnership, fund, line.financial_year)
+    )
+
+
+def reverse_carry(
+    session: Session, ctx: Context, partnership: Partnership, row: BudgetAudit, allowed: bool
+) -> Reply:
+    """Both of a carry's entries reversed: the money back out of the later year (unless it
+    is committed there now) and back into the earlier one."""
+    into, out = session.get(FundEntry, row.entry_id), session.get(FundEntry, row.pair_entry_id)
+    assert into is not None and out is not None, "a carry audit row refers to both entries"
+    fund, later, earlier = fund_of(session, into), into.financial_year, out.financial_year
+    before = figures_of(session, partnership, fund, later)
+    if before.remaining - into.amount_pence < 0 and not allowed:
+        return would_overcommit(fund, before.total - into.amount_pence)
+    back_out, back_in = (reversing_entry(session, ctx, fund, entry) for entry in (into, out))
+    moved = format_money(into.amount_pence)
+    audit_undo(
+        session,
+        ctx,
+        partnership,
+        row,
+        (f"{moved} in {year_name(later)}", f"{moved} in {year_name(earlier)}"),
+        Links(Change.UNDO, entry_id=back_out.id, pair_entry_id=back_in.id, undoes_id=row.id),
+    )
+    return confirm(
+        f":leftwards_arrow_with_hook: {by(ctx)} undid their carry of {moved} in "
+        f"*{escape(fund.name)}* from {year_name(earlier)} into {year_name(later)}, with two "
+        "reversing entries; all four stay in `/budget history`.\n"
+        + remaining_sentence(session, partnership, fund, earlier)
+    )
+
+
+def reversing_entry(session: Session, ctx: Context, fund: Fund, entry: FundEntry) -> FundEntry:
+    """An equal and opposite entry, in the same financial year."""
+    return store.add_entry(
+        session,
+        fund=fund,
+        kind=entry.kind,
+        pence=-entry.amount_pence,
+        source=entry.source,
+        year=entry.financial_year,
+        user_id=ctx.user_id,
+        now=ctx.now,
     )
 
 
@@ -153,12 +192,12 @@ def _changed_since(line: BudgetLine, row: BudgetAudit) -> Reply | None:
     )
 
 
-def _would_overcommit(fund: Fund, total: int | None) -> Reply:
+def would_overcommit(fund: Fund, total: int | None) -> Reply:
     holding = f": it would hold {format_money(total)}" if total is not None else ""
     return refuse(f"Undoing that would overcommit *{escape(fund.name)}*{holding}.", _OVERCOMMIT_FIX)
 
 
-def _audit_undo(
+def audit_undo(
     session: Session,
     ctx: Context,
     partnership: Partnership,

@@ -3,10 +3,12 @@
 from zoneinfo import ZoneInfo
 
 from commands.reply import MAX_BLOCKS, context, fields, header, line_sections
+from formatting.fin_year import year_dates, year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
 from storage.budgets import FundFigures
+from storage.fund_years import YearFigures
 from storage.models import BudgetAudit, BudgetLine, Fund, Partnership
 
 NEARLY_SPENT = 10  # percent left below which a fund is flagged
@@ -29,9 +31,18 @@ def flag(figures: FundFigures) -> str:
     return ""
 
 
-def budget_blocks(partnership: Partnership, funds: list[FundFigures]) -> tuple[str, list[dict]]:
-    blocks = [header(f"Budget: {partnership.name}")]
-    shown = funds[: MAX_BLOCKS - 3]
+OTHER_YEARS_BLOCKS = 3  # ~25 years a block: more than any partnership has had
+
+
+def budget_blocks(
+    partnership: Partnership, funds: list[FundFigures], year: int, others: list[YearFigures]
+) -> tuple[str, list[dict]]:
+    """One financial year's funds, then a line for each other year with money."""
+    blocks = [
+        header(f"Budget {year_name(year)}: {partnership.name}"),
+        context(f"Financial year {year_name(year)}: {year_dates(year)}"),
+    ]
+    shown = funds[: MAX_BLOCKS - 4 - OTHER_YEARS_BLOCKS]
     for figures in shown:
         title = f"*{escape(figures.fund.name)}*"
         if warning := flag(figures):
@@ -48,10 +59,15 @@ def budget_blocks(partnership: Partnership, funds: list[FundFigures]) -> tuple[s
             context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
         )
     blocks.append(context(totals_line(funds)))
+    if others:
+        years = ["*Other financial years*", *map(other_year_line, others)]
+        blocks += line_sections(years, max_blocks=OTHER_YEARS_BLOCKS)
     flagged = [f"{f.fund.name}: {flag(f).split(' ', 1)[1]}" for f in funds if flag(f)]
-    text = f"Budget of {escape(partnership.name)}: " + totals_line(funds)
+    text = f"Budget of {escape(partnership.name)} for {year_name(year)}: " + totals_line(funds)
     if flagged:
         text += " Needs attention: " + escape("; ".join(flagged)) + "."
+    if others:
+        text += " Other years: " + ", ".join(year_name(y.year) for y in others) + "."
     return text, blocks
 
 
@@ -67,8 +83,20 @@ def totals_line(funds: list[FundFigures]) -> str:
     )
 
 
-def line_text(line: BudgetLine, fund: Fund) -> str:
+def other_year_line(figures: YearFigures) -> str:
+    """`• *2010/11* (1 Apr 2010 to 31 Mar 2011): £147,000 in, … · `/budget year 2010/11``"""
+    name = year_name(figures.year)
+    return (
+        f"• *{name}* ({year_dates(figures.year)}): {format_money(figures.total)} in, "
+        f"{format_money(figures.committed)} committed, {format_money(figures.spent)} spent, "
+        f"{format_money(figures.remaining)} remaining · `/budget year {name}`"
+    )
+
+
+def line_text(line: BudgetLine, fund: Fund, with_year: bool = False) -> str:
     details = [f"*{escape(fund.name)}*"]
+    if with_year:
+        details.insert(0, year_name(line.financial_year))
     if line.stage:
         details.append(f"stage {escape(line.stage)}")
     if line.who:
@@ -81,11 +109,13 @@ def line_text(line: BudgetLine, fund: Fund) -> str:
     return f"~{text}~ _cancelled_" if line.cancelled_at else text
 
 
-def lines_blocks(title: str, rows: list[tuple[BudgetLine, Fund]]) -> list[dict]:
+def lines_blocks(
+    title: str, rows: list[tuple[BudgetLine, Fund]], with_year: bool = False
+) -> list[dict]:
     return [
         header(title),
         *line_sections(
-            (line_text(line, fund) for line, fund in rows),
+            (line_text(line, fund, with_year) for line, fund in rows),
             max_blocks=MAX_BLOCKS - 1,
             more="…and {n} more lines than one message holds: `/budget export` has them all.",
         ),

@@ -5,7 +5,9 @@ from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.slack_text import escape
-from reminders import planning
+from reminders.deadline import MORNING, deadline_rungs
+from reminders.event import event_rungs
+from reminders.window import CLOSED, OPENS
 from storage.models import Deadline, Event, Partnership, Reminder, saved_id
 
 
@@ -67,9 +69,9 @@ def detail(deadline: Deadline, planned: list[Reminder], ctx: Context) -> Reply:
 
 def _rung(name: str) -> str:
     return {
-        planning.MORNING: "the morning of the day",
-        planning.OPENS: "when it opens",
-        planning.CLOSED: "once it has closed",
+        MORNING: "the morning of the day",
+        OPENS: "when it opens",
+        CLOSED: "once it has closed",
     }.get(name, f"{name} before")
 
 
@@ -95,8 +97,8 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         end=None,
         alarms=tuple(
             rung.due_at
-            for rung in planning.deadline_rungs(deadline, ctx.tz, nation)
-            if rung.name not in (planning.OPENS, planning.CLOSED)
+            for rung in deadline_rungs(deadline, ctx.tz, nation)
+            if rung.name not in (OPENS, CLOSED)
         ),
     )
     if deadline.opens_at is None:
@@ -119,5 +121,5 @@ def _event_item(event: Event, ctx: Context, nation: str) -> CalendarItem:
         start=event.starts_at,
         end=event.ends_at,
         location=event.place or "",
-        alarms=tuple(rung.due_at for rung in planning.event_rungs(event, ctx.tz, nation)),
+        alarms=tuple(rung.due_at for rung in event_rungs(event, ctx.tz, nation)),
     )

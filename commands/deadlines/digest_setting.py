@@ -10,8 +10,7 @@ from commands.dates import DateError
 from commands.reply import Reply, confirm, inform
 from formatting.slack_text import escape, plain_words, user_mention
 from formatting.timefmt import when_and_left
-from reminders import planning
-from reminders.digest import digest_text
+from reminders.digest import digest_text, next_digest
 from storage import deadlines as store
 from storage import outbox
 from storage.models import Digest, Partnership, saved_id
@@ -48,7 +47,7 @@ def digest(session: Session, ctx: Context, partnership: Partnership, text: str) 
     row.partnership_id, row.weekday, row.at_time = saved_id(partnership), weekday, at_time
     row.set_by, row.set_at = ctx.user_id, ctx.now
     store.save_digest(session, row)
-    following = planning.next_digest(row, ctx.now, ctx.tz)
+    following = next_digest(row, ctx.now, ctx.tz)
     outbox.replace_pending(session, subject="digest", subject_id=saved_id(row), wanted=[following])
     return confirm(
         f":newspaper: {user_mention(ctx.user_id)} set this channel's weekly digest of "
