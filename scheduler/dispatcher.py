@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from commands.context import Clock
 from reminders import nudge, wording
-from reminders.planning import CLOSED, OPENS
+from reminders.window import CLOSED, OPENS
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
 from scheduler.stuck_starts import finish_stuck_starts
 from storage import channel_claims, outbox
