@@ -28,6 +28,8 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",
+    "files:read",
+    "canvases:write",
     "users:read",
     "im:write",
     "im:history",

@@ -3,6 +3,8 @@
 import argparse
 import logging
 import multiprocessing
+import signal
+import socket
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -43,7 +45,8 @@ def run(settings: Settings) -> None:
     # gunicorn reads WEB_CONCURRENCY when it is imported: only once settings checked it.
     from bot.server import listen, make_run_directory, serve
 
-    listener = None if settings.socket_mode else listen(settings.port)
+    # Socket Mode listens too: calendars fetch their feeds over HTTP (bot.feed_server).
+    listener = listen(settings.port)
     migrate(settings.database_url)
     # Reminders for whatever has none yet (rows written before this version, or by
     # hand): once here, not once in every worker.
@@ -67,22 +70,12 @@ def run(settings: Settings) -> None:
     # Imported only now: /metrics counts across workers only if prometheus_client is
     # first imported after make_run_directory().
     if settings.socket_mode:
-        from bot.app import create_app
-        from bot.reminder_service import start_reminders, watch_queue_depth
-        from bot.socket_mode import OncePerEnvelope
-
-        assert settings.app_token is not None  # socket_mode means it is set
-        app = create_app(settings, engine)
-        start_reminders(settings, engine)
-        watch_queue_depth(engine)
-        OncePerEnvelope(app, settings.app_token, engine, utc_now).start()
+        _run_socket_mode(settings, engine, listener)
     else:
         engine.dispose()  # each worker makes its own after the fork
         run_directory = make_run_directory()
         from bot.reminder_service import dispatch_in_this_worker
         from bot.web import worker_app
-
-        assert listener is not None  # bound above unless in socket mode
 
         serve(
             worker_app,
@@ -91,6 +84,32 @@ def run(settings: Settings) -> None:
             run_directory=run_directory,
             in_one_worker=dispatch_in_this_worker,
         )
+
+
+def _run_socket_mode(settings: Settings, engine: Engine, listener: socket.socket) -> None:
+    from bot.app import create_app
+    from bot.feed_server import FeedServer
+    from bot.reminder_service import start_reminders, watch_queue_depth
+    from bot.socket_mode import OncePerEnvelope
+
+    assert settings.app_token is not None  # socket_mode means it is set
+    app = create_app(settings, engine)
+    web = FeedServer(engine, listener, settings.tz).start()
+    start_reminders(settings, engine)
+    watch_queue_depth(engine)
+    handler = OncePerEnvelope(app, settings.app_token, engine, utc_now)
+    # SIGTERM ends the wait below like Ctrl-C does, so the server closes its socket
+    # and the reminder clock (atexit) lets a round in flight finish.
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        handler.start()
+    finally:
+        handler.close()
+        web.close()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def shell(settings: Settings) -> None:

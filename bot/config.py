@@ -45,6 +45,7 @@ class Settings:
     client_secret: str | None = None
     token_key: str | None = None  # encrypts the stored bot tokens
     retention: Retention = Retention()  # what the daily housekeeping deletes, and when
+    public_url: str | None = None  # where calendars fetch feeds; no trailing slash
 
     @property
     def socket_mode(self) -> bool:
@@ -80,6 +81,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         reminder_lease=_lease(get("REMINDER_LEASE_SECONDS") or "60"),
         **_oauth(get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET"), get("PARTNERBOT_TOKEN_KEY")),
         retention=_retention(get),
+        public_url=_public_url(get("PARTNERBOT_PUBLIC_URL")),
     )
 
 
@@ -162,6 +164,18 @@ def _api_url(value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError("SLACK_API_URL", f"{value!r} is not an http(s) URL")
     return value if value.endswith("/") else value + "/"
+
+
+def _public_url(value: str | None) -> str | None:
+    """Calendar clients are given it inside feed URLs: an http(s) address with no query."""
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+        raise ConfigError(
+            "PARTNERBOT_PUBLIC_URL", f"{value!r} is not an address such as https://bot.example.org"
+        )
+    return value.rstrip("/")
 
 
 def _database_url(value: str) -> str:

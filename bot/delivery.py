@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.canvas_delivery import write_canvas
 from bot.real_names import real_names
 from commands.assess.threads import thread_started
 from commands.reply import DirectFiles, Post, Reply, ThreadStart, could_not_post
@@ -48,7 +49,7 @@ def deliver_later(
     then: Callable[[], None] | None = None,
 ) -> None:
     """deliver_now() on the pool, after the ack, if there is anything to do."""
-    if reply.upload or reply.posts or reply.thread or reply.direct or then:
+    if reply.upload or reply.posts or reply.thread or reply.direct or reply.canvas or then:
         pool.submit(
             deliver_now,
             client,
@@ -76,6 +77,16 @@ def deliver_now(
     """Post what the reply carries, then run `then` (once the thread exists, say)."""
     if reply.upload or reply.posts or reply.thread or reply.direct:
         _deliver(client, respond, engine, clock, team_id, channel_id, reply)
+    if reply.canvas:  # it says itself what went wrong, if anything
+        write_canvas(
+            client,
+            respond,
+            engine,
+            clock,
+            team_id=team_id,
+            channel_id=channel_id,
+            paper=reply.canvas,
+        )
     if then is not None:
         then()
 

@@ -91,6 +91,7 @@ class Shell:
                 channel_id=self.channel_id,
                 now=self._clock(),
                 tz=self._settings.tz,
+                public_url=self._settings.public_url,
             )
             reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
             return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
@@ -122,6 +123,10 @@ class Shell:
         if reply.direct is not None:  # Slack sends these in a direct message
             shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
         shown += map(self._show, reply.posts)
+        if reply.canvas is not None:  # Slack would show it as the channel's canvas
+            markdown = reply.canvas.markdown.encode()
+            name = reply.canvas.fallback.filename.removesuffix(".docx") + ".md"
+            shown.append(f"[the channel's canvas] {self._save(name, markdown)}")
         if reply.thread is not None:
             parent_ts = self._next_ts()
             shown.append(self._show(Post(text=reply.thread.text, channel_id=self.channel_id)))

@@ -1,4 +1,5 @@
-"""HTTP mode's ASGI app: Slack's requests into Bolt, a health check and /metrics.
+"""HTTP mode's ASGI app: Slack's requests into Bolt, a health check, /metrics and the
+calendar feeds (which Socket Mode serves with it too: bot.feed_server).
 
 The body is read on the event loop, within a size and a time limit; only a whole
 request, its signature checked on the raw bytes, takes one of the threads that run
@@ -12,16 +13,21 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot import logs, metrics
 from bot.app import create_app
 from bot.config import load_settings
 from bot.reminder_service import watch_queue_depth
 from bot.verification import slack_request
+from commands.context import Clock, utc_now
+from commands.deadlines.feed_actions import FEED_PATH, feed_calendar
 from storage.engine import is_reachable, make_engine
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ BODY_SECONDS = 10
 # database calls of well under a millisecond, so more threads would only queue for
 # the GIL; slow work (Web API calls) runs after the ack on the app's own threads.
 REQUEST_THREADS = 4
+LONDON = ZoneInfo("Europe/London")  # PARTNERBOT_TZ's default, for tests' apps
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -48,21 +55,35 @@ def worker_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     logs.configure(settings.log_level, settings.secrets())
     engine = make_engine(settings.database_url)
     application = create_asgi_app(
-        create_app(settings, engine), engine, signing_secret=settings.signing_secret or ""
+        create_app(settings, engine),
+        engine,
+        signing_secret=settings.signing_secret or "",
+        tz=settings.tz,
     )
     watch_queue_depth(engine)
     return application
 
 
 def create_asgi_app(
-    bolt_app: App, engine: Engine, *, signing_secret: str
+    bolt_app: App | None,
+    engine: Engine,
+    *,
+    signing_secret: str,
+    tz: ZoneInfo = LONDON,
+    clock: Clock = utc_now,
 ) -> Callable[..., Awaitable[None]]:
+    """Without a Bolt app (Socket Mode) it serves all but Slack's requests."""
     threads = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="request")
 
     def in_thread(work: Callable, *args) -> Awaitable:
         return asyncio.get_running_loop().run_in_executor(threads, work, *args)
 
+    def calendar(token: str) -> bytes | None:
+        return in_transaction(engine, lambda session: feed_calendar(session, token, clock(), tz))
+
     def slack(method: str, path: str) -> Callable[[BoltRequest], BoltResponse] | None:
+        if bolt_app is None:
+            return None
         if method == "POST" and path == SLACK_PATH:
             return bolt_app.dispatch
         flow = bolt_app.oauth_flow
@@ -83,6 +104,8 @@ def create_asgi_app(
             if await in_thread(is_reachable, engine):
                 return await _respond(send, 200, b"ok")
             return await _respond(send, 503, b"database unreachable")
+        if scope["method"] == "GET" and path.startswith(FEED_PATH) and path.endswith(".ics"):
+            return await _feed(send, in_thread(calendar, path[len(FEED_PATH) : -len(".ics")]))
         handler = slack(scope["method"], path)
         if handler is None:
             return await _respond(send, 404, b"not found")
@@ -104,6 +127,19 @@ def create_asgi_app(
         metrics.REQUESTS.labels(str(response.status)).inc()
 
     return application
+
+
+async def _feed(send: Send, calendar: Awaitable[bytes | None]) -> None:
+    try:
+        content = await calendar
+    except OperationalError:
+        log.warning("a calendar feed was asked for while the database was unreachable")
+        return await _respond(send, 503, b"database unreachable")
+    if content is None:  # unknown or revoked alike: a guesser learns nothing
+        return await _respond(send, 404, b"not found")
+    # `private`: a shared cache must never keep one officer's calendar for another.
+    headers = [(b"content-type", b"text/calendar; charset=utf-8"), (b"cache-control", b"private")]
+    await _send(send, 200, content, headers)
 
 
 class _ClientGone(Exception):

@@ -20,3 +20,5 @@ class Context:
     channel_id: str
     now: datetime  # timezone-aware; passed in so time logic stays a pure function
     tz: ZoneInfo  # the partnership's local time, Europe/London by default
+    # Where people's calendars reach the bot (PARTNERBOT_PUBLIC_URL), for feed URLs.
+    public_url: str | None = None

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from commands import date_phrases
+from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
@@ -65,7 +66,7 @@ _CLOCK_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b|\b(\d{1,2})\s*(am|pm
 # or 9999 shifted by a time zone) and nothing a partnership records belongs there.
 YEARS = (1900, 2200)
 _LEADING = re.compile(r"^(?:on|by|at|from|until|till|to)\s+(?:the\s+)?", re.IGNORECASE)
-_SETTINGS = {
+PARSER_SETTINGS = {
     "DATE_ORDER": "DMY",
     "PREFER_DATES_FROM": "future",
     "RETURN_TIME_AS_PERIOD": True,  # tells us whether a time of day was given
@@ -114,30 +115,26 @@ def parse_when(
         cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
     _check_looks_like_a_date(shown, cleaned)
     has_time = _check_clock_time(shown, cleaned)
-    local_now = now.astimezone(tz)
-    settings = _SETTINGS | {"RELATIVE_BASE": local_now.replace(tzinfo=None)}
-    data = dateparser.date.DateDataParser(languages=["en"], settings=settings).get_date_data(
-        cleaned
-    )
-    if data.date_obj is None:
+    read, period = _read(cleaned, now.astimezone(tz).replace(tzinfo=None))
+    if read is None:
         raise DateError(f"I can't read `{shown}` as a date.", _EXAMPLES)
-    if data.period == "year":
+    if period == "year":
         raise DateError(f"`{shown}` is a whole year; give a day, such as `31 July`.")
-    parsed, assumed = data.date_obj, ""
+    parsed, assumed = read, ""
     if not YEARS[0] <= parsed.year <= YEARS[1]:
         raise DateError(
             f"`{shown}` is in the year {parsed.year}; I keep dates from {YEARS[0]} to {YEARS[1]}.",
             _EXAMPLES,
         )
-    if has_time and data.period != "time":  # dateparser dropped the time it could not use
+    if has_time and period != "time":  # dateparser dropped the time it could not use
         raise DateError(f"I can't read the time of day in `{shown}`.", _TIMES)
-    if data.period == "month":
+    if period == "month":
         parsed, assumed = _month_day(parsed, month_end)
     _check_weekday(cleaned, parsed.date())
     if parsed.tzinfo is not None:  # "9am EST": the writer named a zone; honour it
         instant = parsed.astimezone(UTC)
     else:
-        if data.period != "time":
+        if period != "time":
             parsed = datetime.combine(parsed.date(), default_time)
             assumed = assumed or f"no time given, so {default_time:%H:%M}"
         instant = _localise(parsed, tz)
@@ -148,6 +145,18 @@ def parse_when(
         )
     notes = "; ".join(n for n in (*phrases.notes, assumed) if n)
     return When(instant, notes, _is_yearless(cleaned))
+
+
+def _read(cleaned: str, local_now: datetime) -> tuple[datetime | None, str | None]:
+    """The date and how precise it is ("time", "day", "month", "year"): the common
+    explicit forms directly (commands.explicit_dates, a thousandth of the time), the
+    rest by dateparser."""
+    if explicit := read_explicit(cleaned, local_now):
+        return explicit
+    settings = PARSER_SETTINGS | {"RELATIVE_BASE": local_now}
+    parser = dateparser.date.DateDataParser(languages=["en"], settings=settings)
+    data = parser.get_date_data(cleaned)
+    return data.date_obj, data.period
 
 
 def _rewrite(cleaned: str, today: date) -> date_phrases.Rewritten:

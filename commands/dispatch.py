@@ -43,16 +43,15 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
             f"That is {len(text):,} characters long; commands take at most {MAX_INPUT:,}.",
             f"Type `{command} help` to see what it expects.",
         )
-    text = without_control(text)
-    return run_in_transaction(engine, command, lambda session: handler(session, ctx, text))
+    return run(engine, ctx, command, handler, without_control(text))
 
 
-def run_in_transaction(engine: Engine, command: str, work: Callable[[Session], Reply]) -> Reply:
-    """`work` in one transaction, kept only if it succeeds; a database or other failure
-    becomes a polite reply about `command`. Workflow steps (commands.workflow_steps) run
-    here too."""
+def run(engine: Engine, ctx: Context, command: str, handler: Handler, text: str) -> Reply:
+    """One handler in one transaction, with every failure as a polite refusal: for a
+    command's text, for a file shared in a channel (a template's YAML), and for a
+    workflow step (commands.workflow_steps)."""
     try:
-        return in_transaction(engine, work, keep=_accepted)
+        return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
     except IntegrityError:
         log.warning("command %s clashed with a concurrent change", command)
         return refuse(

@@ -98,6 +98,19 @@ class ThreadStart:
 
 
 @dataclass(frozen=True)
+class CanvasPaper:
+    """A paper for the channel's canvas (`/partnership pack`): created with
+    conversations.canvases.create, or brought up to date with canvases.edit when
+    `canvas_id` is the one written here before. Where Slack has no canvases for the
+    workspace, `fallback`, the same paper as a file, is posted instead."""
+
+    title: str
+    markdown: str
+    canvas_id: str | None
+    fallback: Upload
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str  # mrkdwn; the notification and fallback text when there are blocks
     blocks: list[dict] = field(default_factory=list)
@@ -108,6 +121,7 @@ class Reply:
     thread: ThreadStart | None = None
     form: str | None = None  # a commands.form_views kind: open that form (where Slack can)
     direct: DirectFiles | None = None
+    canvas: CanvasPaper | None = None
 
 
 def refuse(problem: str, fix: str = "") -> Reply:

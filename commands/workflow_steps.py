@@ -24,7 +24,7 @@ from commands.budget.budget_actions import spend
 from commands.budget.budget_common import line_number_of
 from commands.context import Context
 from commands.deadlines.deadline_actions import ADD_EXAMPLE, add_titled
-from commands.dispatch import MAX_INPUT, run_in_transaction
+from commands.dispatch import MAX_INPUT, run
 from commands.family import route
 from commands.reply import Reply, refuse
 from commands.schedule import check_title
@@ -68,13 +68,13 @@ def run_step(
         team_id=team_id, user_id=actor, channel_id=text_input(inputs, "channel"), now=now, tz=tz
     )
 
-    def work(session: Session) -> Reply:
+    def work(session: Session, ctx: Context, text: str) -> Reply:
         # The family's router: the channel's partnership (or a refusal), and its
         # refusals worded as the command words them.
         return route(
             session,
             ctx,
-            "step",
+            text,
             command=step.command,
             actions={"step": partial(_with_inputs, step.action, inputs)},
             default="step",
@@ -82,7 +82,7 @@ def run_step(
             writes=frozenset({"step"}),
         )
 
-    return run_in_transaction(engine, step.command, work)
+    return run(engine, ctx, step.command, work, "step")
 
 
 def actor_of(inputs: Inputs) -> str | None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from formatting.slack_text import escape
-from formatting.timefmt import slack_date, uk_datetime, when_and_left
+from formatting.timefmt import slack_date, span_and_left, uk_span
 from reminders.ladder import Rung, ladder_offsets, ladder_rungs, on_working_days
 from reminders.working_days import DEFAULT_NATION
 from storage.models import Event, Reminder
@@ -27,8 +27,10 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
     if event is None or event.removed_at:
         return None
     place = f" at {escape(event.place)}" if event.place else ""
+    # With its end, the time it takes: "Fri 12 Mar 2027, 10:00–12:30 GMT".
+    when = span_and_left(event.starts_at, event.ends_at, now, tz)
+    shown = uk_span(event.starts_at, event.ends_at, tz)
     return (
-        f":round_pushpin: *{escape(event.title)}* starts {when_and_left(event.starts_at, now, tz)}"
-        f"{place}.\n{slack_date(event.starts_at, uk_datetime(event.starts_at, tz))} · "
-        f"event {event.number}"
+        f":round_pushpin: *{escape(event.title)}* {'is on' if event.ends_at else 'starts'} {when}"
+        f"{place}.\n{slack_date(event.starts_at, shown)} · event {event.number}"
     )

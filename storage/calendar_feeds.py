@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapper, object_session
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.columns import SLACK_ID, parent
-from storage.models import Deadline, Event, Membership, Partnership, Role
+from storage.models import Deadline, Event, Membership, Partnership, Role, saved_id
 from storage.types import UTCDateTime
 
 
@@ -60,7 +60,7 @@ def replace_feed(
     session.add(
         CalendarFeed(
             team_id=partnership.team_id,
-            partnership_id=partnership.id,
+            partnership_id=saved_id(partnership),
             user_id=user_id,
             token_sha256=digest(token),
             created_at=now,
@@ -70,7 +70,7 @@ def replace_feed(
 
 def revoke_feeds(session: Session, *, partnership: Partnership, user_id: str) -> int:
     """Deletes the person's feeds of the partnership; also for `/partnership forget`."""
-    return session.exec(  # type: ignore[call-overload]
+    return session.exec(
         delete(CalendarFeed).where(
             col(CalendarFeed.team_id) == partnership.team_id,
             col(CalendarFeed.partnership_id) == partnership.id,
@@ -99,8 +99,26 @@ def _bump_sequence(_mapper: Mapper, _connection, target: Deadline | Event) -> No
     rename, done, remove, new reminders): in SQL, so two changes at once both count."""
     session = object_session(target)
     if session is not None and session.is_modified(target, include_collections=False):
-        target.sequence = type(target).sequence + 1  # type: ignore[assignment]
+        target.sequence = type(target).sequence + 1
 
 
 for _model in (Deadline, Event):
     event.listen(_model, "before_update", _bump_sequence)
+
+
+def calendar_rows(
+    session: Session, *, partnership: Partnership
+) -> tuple[list[Deadline], list[Event]]:
+    """Every deadline and event of the partnership, removed ones too: a feed marks
+    those cancelled, so subscribed calendars drop them."""
+    deadlines = session.exec(
+        select(Deadline)
+        .where(Deadline.team_id == partnership.team_id, Deadline.partnership_id == partnership.id)
+        .order_by(col(Deadline.due_at), col(Deadline.number))
+    )
+    events = session.exec(
+        select(Event)
+        .where(Event.team_id == partnership.team_id, Event.partnership_id == partnership.id)
+        .order_by(col(Event.starts_at), col(Event.number))
+    )
+    return list(deadlines), list(events)

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.calendar_feeds import CalendarFeed, revoke_feeds
 from storage.models import (
     AssessAnswer,
     AssessRun,
+    AssessSubmittedAnswer,
     AssessTemplate,
     BudgetAudit,
     BudgetLine,
@@ -44,9 +46,11 @@ USER_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     AssessRun: ("assignee_id", "created_by"),
     AssessAnswer: ("answered_by",),
     Digest: ("set_by",),
+    CalendarFeed: ("user_id",),
 }
-# Left out of a copy: a questionnaire's own YAML is not about the person.
-NOT_PERSONAL = {"team_id", "source", "name_key"}
+# Left out of a copy: a questionnaire's own YAML is not about the person, nor is a
+# digest of a feed's token.
+NOT_PERSONAL = {"team_id", "source", "name_key", "token_sha256"}
 AUDIT_TEXT = ("action", "old_value", "new_value")  # free text that may hold a mention
 
 
@@ -106,7 +110,12 @@ def forget_member(
             or_(col(AssessAnswer.answered_by) == user_id, col(AssessAnswer.run_id).in_(assigned)),
         )
     ).rowcount
+    # What they submitted before (a reopened questionnaire's earlier versions) goes too.
+    session.exec(
+        delete(AssessSubmittedAnswer).where(col(AssessSubmittedAnswer.run_id).in_(assigned))
+    )
     _stop_runs(session, assigned, now)
+    revoke_feeds(session, partnership=partnership, user_id=user_id)  # their URL stops
     renamed = session.exec(
         delete(Membership).where(
             col(Membership.partnership_id) == partnership.id, col(Membership.user_id) == user_id

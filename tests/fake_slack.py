@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from tests.fake_canvases import FakeCanvases
+
 QUIET = 0.1  # seconds without a call after which the bot is taken to be idle
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
 
@@ -93,6 +95,8 @@ class FakeSlack:
         self.messages: dict[str, list[dict]] = {}  # what chat.postMessage stored, by channel
         self.tokens: dict[str, dict] = {"xoxb-test-token": TEAM}  # bot token -> its workspace
         self.people: dict[str, str] = {}  # user id -> real name, for users.info
+        self.files: dict[str, dict] = {}  # file id -> files.info's file, with its "content"
+        self.canvases = FakeCanvases()  # the channels' canvases, as the last write left them
         self._responders: dict[str, Responder] = {}
         self._holds: dict[str, tuple[threading.Event, float]] = {}  # method -> (gate, timeout)
         self._lock = threading.Lock()
@@ -144,6 +148,14 @@ class FakeSlack:
     def respond(self, method: str, responder: Responder) -> None:
         """Override the answer to one Web API method (e.g. to return errors)."""
         self._responders[method] = responder
+
+    def refuse_canvases(self, error: str, status: int = 200, headers: dict | None = None) -> None:
+        """Both canvas methods answer `error`, as Slack does for a free team
+        (`not_allowed`, `team_tier_cannot_create_channel_canvases`) or over its rate
+        limit (`ratelimited`, status 429 with Retry-After)."""
+        answer = (status, {"ok": False, "error": error}, headers or {})
+        for method in ("conversations.canvases.create", "canvases.edit"):
+            self.respond(method, lambda call: answer)
 
     def hold(self, method: str, timeout: float = 30) -> threading.Event:
         """Calls to `method` wait (at most `timeout` s) until the returned event is set,
@@ -225,8 +237,12 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "user_not_found"}
             name = self.people[user_id]
             return 200, {"ok": True, "user": {"id": user_id, "real_name": name}}
+        if call.method == "files.info":
+            return 200, self._file_info(call.body.get("file", ""))
         if call.method == "conversations.open":  # a direct conversation: D + the user id
             return 200, {"ok": True, "channel": {"id": "D" + call.body.get("users", "")}}
+        if call.method in ("conversations.canvases.create", "canvases.edit"):
+            return 200, self.canvases.answer(call.method, call.body, f"F{self._ts}")
         if call.method == "chat.getPermalink":
             channel, ts = call.body.get("channel"), call.body.get("message_ts", "")
             link = f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"
@@ -245,6 +261,36 @@ class FakeSlack:
                 "files": [{"id": f["id"], "title": f.get("title")} for f in files],
             }
         return 200, {"ok": True}
+
+    def share_file(self, file_id: str, name: str, content: bytes, user: str) -> None:
+        """A file someone shared: files.info describes it, and its url_private serves
+        its bytes to a request with the bot's token, as Slack's does."""
+        self.files[file_id] = {"name": name, "content": content, "user": user}
+
+    def _file_info(self, file_id: str) -> dict:
+        if file_id not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        file = self.files[file_id]
+        return {
+            "ok": True,
+            "file": {
+                "id": file_id,
+                "name": file["name"],
+                "user": file["user"],
+                "size": len(file["content"]),
+                "filetype": file["name"].rsplit(".", 1)[-1],
+                "url_private": self.url.replace("/api/", f"/files-pri/{file_id}/{file['name']}"),
+            },
+        }
+
+    def _download(self, path: str, token: str | None) -> tuple[int, bytes]:
+        """GET of a url_private: the file's bytes with the bot's token, a login page
+        (HTML, status 200, as Slack answers) without it."""
+        self._answer(Call("download", {"path": path}, token))
+        file = self.files.get(path.split("/")[2], {})
+        if token not in self.tokens or not file:
+            return 200, b"<!DOCTYPE html><html>Sign in to Slack</html>"
+        return 200, file["content"]
 
     def _install(self, call: Call) -> dict:
         """The OAuth code exchange: code "code-T2" installs into workspace T2, and
@@ -346,6 +392,9 @@ class FakeSlack:
             def do_GET(self) -> None:  # noqa: N802 (some Web API methods are GETs)
                 path, _, query = self.path.partition("?")
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ") or None
+                if path.startswith("/files-pri/"):
+                    self._send(*fake._download(path, token))
+                    return
                 status, answer, headers = fake._answer(
                     Call(path.rsplit("/", 1)[-1], dict(parse_qsl(query)), token)
                 )

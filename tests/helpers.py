@@ -6,9 +6,11 @@ from the fakes beside it), never from one another or from conftest.py.
 
 import asyncio
 import gzip
+import io
 import itertools
 import json
 import os
+import zipfile
 from datetime import UTC, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -259,3 +261,20 @@ def team_rows(engine, team: str) -> dict[str, list[dict]]:
                 found = connection.execute(select(table).where(table.c.team_id == team))
                 rows[table.name] = sorted((dict(r._mapping) for r in found), key=repr)
     return rows
+
+
+def readable(content: bytes) -> str:
+    """A file as text: a .docx or .xlsx is a zip of XML, searched member by member."""
+    if content.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(content)) as files:
+            return " ".join(files.read(name).decode(errors="replace") for name in files.namelist())
+    return content.decode(errors="replace")
+
+
+def calls_carrying(fake, secret: str) -> set[tuple[str, str | None]]:
+    """(method, channel) of every Web API call, file upload included, that holds `secret`."""
+    return {
+        (call.method, call.body.get("channel"))
+        for call in fake.calls
+        if secret in json.dumps(call.body, default=readable)
+    }

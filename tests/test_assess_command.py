@@ -2,6 +2,9 @@
 signed slash commands and signed message events into the real app; the fake Slack
 records what the bot posted, and where."""
 
+import csv
+import io
+
 import pytest
 from sqlmodel import Session, select
 
@@ -259,16 +262,17 @@ def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
         woking.say(answer.replace("We", "Woking"), user=OFFICER)
     woking.say("submit", user=OFFICER)
     reply = officer("compare baseline")
-    assert "2 submitted" in reply.text
+    assert "2 partnerships submitted: *Spelthorne LSP*, *Woking LSP*." in reply.text
     (upload,) = fake_slack.wait_for("upload")
-    text = upload.body["content"].decode()
-    assert (
-        "## 1. Operations" in text
-        and "### Spelthorne LSP (questionnaire 1)" in text
-        and "### Woking LSP" in text
-    )
-    assert "Woking meet quarterly" in text and "We meet quarterly" in text
-    assert "rarely attends" not in text and "(answered in confidence)" in text
+    rows = list(csv.reader(io.StringIO(upload.body["content"].decode("utf-8-sig"))))
+    assert rows[1] == ["Question", "Spelthorne LSP", "Woking LSP"]
+    by_question = {row[0]: row[1:] for row in rows[2:]}
+    assert by_question["1. Operations"] == [
+        BASELINE_ANSWERS[0],
+        "Woking meet quarterly; the council leader chairs.",
+    ]
+    assert by_question["2. Structure and membership"] == ["in confidence", "in confidence"]
+    assert "rarely attends" not in upload.body["content"].decode()
 
 
 def test_cancel_closes_the_questionnaire(officer, thread, fake_slack):
@@ -321,7 +325,7 @@ def test_a_new_template_can_be_added_and_started(officer, slack, fake_slack):
         ("start baseline due soon", "isn't a date"),
         ("start baseline for <@U9|a> <@U8|b>", "Name one person"),
         ("report 7", "There is no questionnaire `7`"),
-        ("compare baseline", "No one has submitted"),
+        ("compare baseline", "No partnership has submitted `baseline` yet"),
         ("frob", "`/assess` has no `frob` option"),
     ],
 )
@@ -344,7 +348,7 @@ def test_export_posts_the_run_without_confidential_answers(officer, thread, fake
     (upload,) = fake_slack.wait_for("upload")
     text = upload.body["content"].decode()
     assert "# LSP baseline self-assessment" in text and "We meet quarterly" in text
-    assert "rarely attends" not in text and "(answered in confidence)" in text
+    assert "rarely attends" not in text and "in confidence" in text
 
 
 def test_a_reply_whose_handling_failed_is_recorded_when_slack_retries_it(

@@ -2,7 +2,6 @@
 every output the bot has, several questionnaires open at once, edits in the direct
 conversation. Signed commands and events in; the fake Slack records every call out."""
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,13 +10,29 @@ from sqlmodel import Session, select
 from bot.app import create_app
 from storage.models import AssessAnswer
 from tests.fake_slack import eventually
-from tests.helpers import BASELINE_ANSWERS, CHAIR, PULSE, Thread, open_home
+from tests.helpers import (
+    BASELINE_ANSWERS,
+    CHAIR,
+    PULSE,
+    Thread,
+    calls_carrying,
+    open_home,
+    readable,
+)
 from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
 DM = f"D{CHAIR}"
 AFTER_DUE = datetime(2026, 12, 13, tzinfo=UTC)  # the baseline here is due 12 December
 SECRET = "rarely attends"  # in the answer to question 2, which is in confidence
+FILES_AND_REPORTS = (
+    "report 1",
+    "status",
+    "export 1",
+    "export 1 docx",
+    "compare baseline",
+    "compare baseline xlsx",
+)
 
 
 @pytest.fixture
@@ -45,7 +60,7 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     replies = {
         (user, text): officer("/assess", text, user=user)
         for user in (OFFICER, CHAIR, MEMBER)
-        for text in ("report 1", "status", "export 1", "compare baseline")
+        for text in FILES_AND_REPORTS
     }
     for user in (OFFICER, CHAIR, MEMBER):
         open_home(slack, user)
@@ -54,13 +69,10 @@ def test_a_confidential_answer_reaches_only_the_respondent_and_the_officers(
     fake_slack.drained()
 
     # Only the respondent's direct conversation carries it in a Web API call...
-    carrying = [
-        (call.method, call.body.get("channel"))
-        for call in fake_slack.calls
-        if SECRET in json.dumps(call.body, default=lambda b: b.decode(errors="replace"))
-    ]
-    assert carrying and set(carrying) == {("chat.postMessage", DM)}, carrying
-    assert any(c.method == "files.completeUploadExternal" for c in fake_slack.calls)
+    assert calls_carrying(fake_slack, SECRET) == {("chat.postMessage", DM)}
+    # Every file was posted, and is read here as text: the search above saw inside it.
+    files = [readable(call.body["content"]) for call in fake_slack.calls_to("upload")]
+    assert len(files) == 3 * 4 and all("We meet quarterly" in text for text in files)
     assert any(c.method == "views.publish" for c in fake_slack.calls)
     # ...and only the officers' and the respondent's own reports, which only they see.
     shown = {key for key, reply in replies.items() if SECRET in reply.everything}

@@ -4,10 +4,12 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateparser.date import DateDataParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.dates import DateError, parse_offsets, parse_when
+from commands.dates import PARSER_SETTINGS, DateError, parse_offsets, parse_when
+from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from commands.time_ranges import split_range
 from formatting.timefmt import time_left, uk_datetime
@@ -232,3 +234,53 @@ def test_reading_a_time_range_is_total(text):
         assert "is not a time of day" in refusal.problem
     else:
         assert split.end is None or split.text != text
+
+
+# The explicit forms commands.explicit_dates reads without dateparser, and near misses.
+_CLOCKS = ["5pm", "5 PM", "9:15am", "12am", "12pm", "0am", "13pm", "17:00", "00:00", "24:00"]
+_CLOCKS += ["9:60", "23:59", "10am"]
+_MONTH_WORDS = ["July", "jul", "SEPT", "sep", "February", "Feb", "june", "March", "Dec"]
+_WEEKDAY_WORDS = ["", "", "Friday ", "fri ", "Monday, ", "SUNDAY ", "tue ", "Wed, "]
+_EXPLICIT = st.builds(
+    lambda before, on, weekday, date, after: f"{before}{on}{weekday}{date}{after}",
+    st.sampled_from(["", *(f"{c} " for c in _CLOCKS)]),
+    st.sampled_from(["", "on ", "On "]),
+    st.sampled_from(_WEEKDAY_WORDS),
+    st.one_of(
+        st.builds(
+            lambda the, day, suffix, month, year: f"{the}{day}{suffix} {month}{year}",
+            st.sampled_from(["", "the ", "The "]),
+            st.integers(0, 32),
+            st.sampled_from(["", "st", "nd", "rd", "th"]),
+            st.sampled_from(_MONTH_WORDS),
+            st.sampled_from(["", " 2027", " 2028", " 1899", " 2201", " 0000"]),
+        ),
+        st.builds(
+            lambda day, sep, month, year: f"{day}{sep}{month}{sep}{year}",
+            st.sampled_from(["0", "3", "03", "29", "31", "32"]),
+            st.sampled_from(["/", "."]),
+            st.sampled_from(["0", "2", "02", "4", "12", "13"]),
+            st.sampled_from(["2027", "2028", "1900"]),
+        ),
+    ),
+    st.sampled_from(["", *(f" {c}" for c in _CLOCKS)]),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_EXPLICIT, st.datetimes(datetime(2025, 1, 1), datetime(2029, 12, 31)))
+def test_explicit_dates_are_read_exactly_as_dateparser_reads_them(text, local_now):
+    read = read_explicit(text, local_now)
+    if read is not None:  # what it does not read goes to dateparser itself
+        data = DateDataParser(
+            languages=["en"], settings=PARSER_SETTINGS | {"RELATIVE_BASE": local_now}
+        ).get_date_data(text)
+        assert read == (data.date_obj, data.period)
+
+
+def test_the_dates_officers_type_most_are_read_without_dateparser():
+    local_now = datetime(2026, 11, 24, 14, 30)
+    for typed in ["5pm 31 July", "5pm on 31 July", "31 July 2027", "18 September 10am"]:
+        assert read_explicit(typed, local_now) is not None, typed
+    for typed in ["03/04/2027", "3.4.2027 9am", "Friday 11 June 2027 9:00am", "10 June 9:15am"]:
+        assert read_explicit(typed, local_now) is not None, typed

@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from tests.helpers import CTX
 from tests.processes import (
     SLACK_TIMEOUT,
     BotProcess,
+    free_port,
     http_request,
     post_command,
     run_cli,
@@ -144,20 +147,37 @@ def test_slow_clients_hold_no_thread_and_are_cut_off(env, tmp_path):
         bot.stop()
 
 
-def test_socket_mode_is_chosen_when_an_app_token_is_set(env, fake_slack, tmp_path):
-    """With SLACK_APP_TOKEN, `run` opens a Socket Mode connection instead of serving HTTP."""
-    socket_env = env | {"SLACK_APP_TOKEN": "xapp-test-token"}
+def test_socket_mode_is_chosen_when_an_app_token_is_set_and_serves_feeds_on_port(
+    env, engine, fake_slack, tmp_path
+):
+    """With SLACK_APP_TOKEN, `run` opens a Socket Mode connection instead of serving
+    Slack over HTTP; its own small server answers the health check and the calendar
+    feeds on PORT, and SIGTERM stops it all cleanly."""
+    ctx = replace(CTX, public_url="https://bot.example.org")
+    dispatch(engine, ctx, "/partnership", "create Spelthorne LSP")
+    dispatch(engine, ctx, "/deadline", 'add "Returns" 5pm 31 July 2027')
+    feed = re.search(r"/calendar/\S+\.ics", dispatch(engine, ctx, "/deadline", "feed").text)
+    assert feed is not None
+    port = free_port()
+    socket_env = env | {"SLACK_APP_TOKEN": "xapp-test-token", "PORT": str(port)}
     del socket_env["SLACK_SIGNING_SECRET"]  # not needed without HTTP
     process = spawn_bot(socket_env, tmp_path / "socket.log")
     try:
         (call,) = fake_slack.wait_for("apps.connections.open", timeout=15)[:1]
         assert call.token == "xapp-test-token"
+        base = f"http://127.0.0.1:{port}"
+        assert http_request("GET", base + "/healthz") == (200, "ok")
+        status, calendar = http_request("GET", base + feed[0])
+        assert status == 200 and "SUMMARY:Deadline: Returns" in calendar
+        assert http_request("GET", base + "/slack/events")[0] == 404
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        stopped = process.wait(timeout=10)
+    assert stopped == 0
     logs = (tmp_path / "socket.log").read_text()
-    assert "mode=socket" in logs
+    assert "mode=socket" in logs and "Traceback" not in logs
     assert "xapp-test-token" not in logs and "xoxb-test-token" not in logs
+    assert feed[0] not in logs  # a feed's URL is its secret
 
 
 def test_metrics_count_requests_commands_and_reminders(env, engine, fake_slack, tmp_path):

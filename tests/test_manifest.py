@@ -21,6 +21,7 @@ EVENT_SCOPES = {  # None: the event needs no scope
     "message.groups": "groups:history",
     "message.im": "im:history",
     "function_executed": None,  # the custom steps under `functions:` (bot.listeners.custom_steps)
+    "file_shared": "files:read",
 }
 # Slack subscribes to message events per kind of conversation; Bolt sees them all as "message".
 BOLT_TYPE = {"message.channels": "message", "message.groups": "message", "message.im": "message"}
@@ -46,6 +47,7 @@ def test_declared_events_are_exactly_the_handled_ones():
 def test_scopes_cover_commands_events_and_replies():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write"} <= scopes  # replies, and exported files
+    assert "canvases:write" in scopes  # /partnership pack
     assert {EVENT_SCOPES[event] for event in declared_events()} - {None} <= scopes
 
 

@@ -115,6 +115,43 @@ def test_0013_rekeys_names_with_invisible_characters(engine):
     assert not refused.ok and "already exists" in refused.text
 
 
+def test_0024_keeps_what_was_submitted_before_it_as_version_1(engine):
+    """Submitted questionnaires from before 0024 keep their answers as their first
+    submitted version; one still being answered has none; undone, the table goes."""
+    _migrate(engine, command.downgrade, "0020")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO partnership (id, team_id, name, name_key, created_by, created_at, "
+            "nation) VALUES (1, 'T1', 'Spelthorne LSP', 'spelthorne lsp', 'U1', "
+            "'2026-11-24 14:30:00', 'england')"
+        )
+        for run_id, status, submitted in (
+            (1, "submitted", "'2026-11-25 10:00:00'"),
+            (2, "open", "NULL"),
+        ):
+            connection.exec_driver_sql(
+                "INSERT INTO assess_run (id, team_id, partnership_id, number, template_name, "
+                "source, assignee_id, channel_id, status, current, created_by, created_at, "
+                "last_activity_at, submitted_at, direct) VALUES "
+                f"({run_id}, 'T1', 1, {run_id}, 'baseline', '', 'U2', 'C1', '{status}', 0, "
+                f"'U1', '2026-11-24 14:30:00', '2026-11-24 14:30:00', {submitted}, false)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO assess_answer (team_id, run_id, position, value, answered_by, "
+                f"answered_at) VALUES ('T1', {run_id}, 0, 'Quarterly', 'U2', "
+                "'2026-11-24 14:30:00')"
+            )
+    _migrate(engine, command.upgrade, "head")
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql(
+            "SELECT run_id, version, position, value FROM assess_submitted_answer"
+        ).all()
+    assert [tuple(row) for row in kept] == [(1, 1, 0, "Quarterly")]
+    _migrate(engine, command.downgrade, "0020")
+    assert "assess_submitted_answer" not in inspect(engine).get_table_names()
+    _migrate(engine, command.upgrade, "head")
+
+
 def test_0021_puts_older_money_in_the_financial_year_of_its_london_date(engine):
     """31 Mar 2010 23:30 UTC was 1 Apr 00:30 in London: 2010/11; an hour before, 2009/10."""
     assert dispatch(engine, CTX, "/partnership", "create Calderdale Forward").public

@@ -117,6 +117,18 @@ def test_an_event_reminder_gives_its_place_escaped(officer, dispatcher, clock, f
     )
 
 
+def test_an_event_reminder_gives_its_start_and_end(officer, dispatcher, clock, fake_slack):
+    officer("/event", 'add "Recession seminar" 12 March 10am-12.30pm at Southampton')
+    clock.at(2027, 3, 5, 10, 0)
+    dispatcher().run_due()
+    (text,) = (p["text"] for p in posts(fake_slack))
+    assert text.startswith(
+        ":round_pushpin: *Recession seminar* is on Fri 12 Mar 2027, 10:00–12:30 GMT (in 7 days)"
+        " at Southampton."
+    )
+    assert "|Fri 12 Mar 2027, 10:00–12:30 GMT>" in text  # what Slack shows without the token
+
+
 def test_one_message_per_second_per_channel(officer, dispatcher, clock, fake_slack):
     for n in range(3):
         officer("/deadline", f"add Return {n} by 5pm 1 March")

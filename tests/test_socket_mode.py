@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from storage.models import AssessAnswer, Deadline
 from tests.fake_socket_mode import FakeSocketMode
 from tests.helpers import BASELINE_ANSWERS
-from tests.processes import spawn_bot
+from tests.processes import free_port, spawn_bot
 from tests.slack_requests import slash_command_body
 
 pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
@@ -42,7 +42,10 @@ def test_two_socket_mode_processes_share_the_work_and_a_retry_has_one_effect(
         fake_slack.respond(
             "apps.connections.open", lambda call: (200, {"ok": True, "url": socket.url})
         )
-        bots = [spawn_bot(socket_env, tmp_path / f"socket{n}.log") for n in (1, 2)]
+        bots = [  # each its own PORT, for its health check and calendar feeds
+            spawn_bot(socket_env | {"PORT": str(free_port())}, tmp_path / f"socket{n}.log")
+            for n in (1, 2)
+        ]
         try:
             socket.wait_for_connections(2)
             assert "created *Spelthorne LSP*" in command(socket, 0, "create Spelthorne LSP")

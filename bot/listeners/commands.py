@@ -40,6 +40,7 @@ def register(
             channel_id=command["channel_id"],
             now=clock(),
             tz=settings.tz,
+            public_url=settings.public_url,
         )
         reply = dispatch(engine, ctx, command["command"], command.get("text") or "")
         if reply.form:  # in Slack the form is the answer; its text is for the shell

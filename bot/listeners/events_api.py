@@ -1,5 +1,5 @@
-"""Events API: dedupe of Slack's retries, questionnaire thread replies and edits, and a
-friendly answer to @-mentions."""
+"""Events API: dedupe of Slack's retries, questionnaire thread replies and edits,
+templates shared as files, and a friendly answer to @-mentions."""
 
 import logging
 from collections.abc import Callable
@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from bot.delivery import post
 from bot.home_tab import Homes
+from bot.listeners.shared_files import file_shared_handler
 from commands.assess.conversation import ThreadMessage
 from commands.assess.threads import thread_edited, thread_reply
 from storage.slack_event_ids import claim_event
@@ -52,6 +53,7 @@ def register(
         "app_mention": answer_mention,
         "message": on_message,
         "app_home_opened": on_home_opened,
+        "file_shared": file_shared_handler(engine, clock, tz),
     }
     assert set(handlers) == set(EVENT_TYPES), "EVENT_TYPES must name every handled event"
     # Lazy: Web API calls happen after the ack, so a slow Slack cannot delay it.
@@ -144,5 +146,5 @@ def _token_gone(ack: Ack, event: dict) -> None:
 # Every event type handled here; app.yaml subscribes to these (message as
 # message.channels, message.groups and message.im, for public and private channels and
 # the bot's direct conversations).
-EVENT_TYPES = ("app_mention", "message", "app_home_opened")
+EVENT_TYPES = ("app_mention", "message", "app_home_opened", "file_shared")
 REVOCATION_EVENTS = ("tokens_revoked", "app_uninstalled")

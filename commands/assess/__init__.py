@@ -5,14 +5,14 @@ from sqlmodel import Session
 from commands.assess.assess_actions import (
     START_EXAMPLE,
     cancel,
-    compare,
-    export,
-    report,
+    list_templates,
     start,
     status,
+    template,
 )
+from commands.assess.assess_files import compare, export
+from commands.assess.assess_report import report
 from commands.assess.reopen import reopen
-from commands.assess.template_actions import list_templates, template
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
@@ -28,9 +28,12 @@ with no confidential question
 and the person answering)
 • `/assess reopen 2` — open a submitted one again to change answers, until its due date \
 (the person answering, or officers)
-• `/assess compare baseline` — completed baselines across partnerships, as a file
-• `/assess export 2` — questionnaire 2 as a file · `/assess cancel 2` — stop it (officers)
-• `/assess template add` followed by YAML on the next lines — a new questionnaire (officers)"""
+• `/assess compare baseline` — the latest submitted baseline of each partnership side by \
+side, as a CSV (`… xlsx` for Excel)
+• `/assess export 2` — questionnaire 2 as submitted, as a Markdown file (`… docx` for Word) \
+· `/assess cancel 2` — stop it (officers)
+• `/assess template add` followed by YAML on the next lines, or a `.yaml` file shared in \
+this channel — a new questionnaire (officers); the README shows the format"""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:

@@ -1,23 +1,108 @@
-"""Questionnaire answers as a Markdown file, for export and compare.
+"""Questionnaire answers as files: an export (Markdown or Word) and a comparison (CSV or
+Excel, made by the budget's sheet writers, which keep formulas inert).
 
-Files are posted to a channel, so confidential answers are always left out here.
+Files are posted to a channel, so every confidential answer, and what changed in it,
+is left out here: "in confidence" stands in its place.
 """
 
-from commands.assess.templates import Template
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from commands.assess.answers import describe_answer
+from commands.assess.run_history import RunHistory
+from commands.assess.templates import Question, Template
+from commands.budget.budget_sheet import Cell, Section, Someone
+from formatting.slack_text import without_control
+from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership
 
+IN_CONFIDENCE = "in confidence"
 
-def answers_markdown(parsed: Template, runs: list[tuple[AssessRun, Partnership, dict]]) -> bytes:
-    """Question by question, each partnership's answer; confidential ones left out."""
-    lines = [f"# {parsed.title}", ""]
-    for i, question in enumerate(parsed.questions):
-        lines += [f"## {i + 1}. {question.title}", "", question.prompt, ""]
-        for run, partnership, answers in runs:
-            if question.confidential:
-                answer = "(answered in confidence)"
-            elif i not in answers:
-                answer = "(not answered)"
-            else:
-                answer = answers[i].value or "(skipped)"
-            lines += [f"### {partnership.name} (questionnaire {run.number})", "", answer, ""]
+
+def file_answer(question: Question, values: dict[int, str | None], position: int) -> str:
+    """An answer as a file shows it: never a confidential one."""
+    if question.confidential:
+        return IN_CONFIDENCE
+    if position not in values:
+        return "(not answered)"
+    value = values[position]
+    # Word and Excel files refuse control characters; a pasted answer may hold one.
+    return "(skipped)" if value is None else without_control(describe_answer(question, value))
+
+
+@dataclass(frozen=True)
+class Answered:
+    heading: str
+    prompt: str
+    answer: str
+    changes: tuple[str, ...]  # "Since round 1 (questionnaire 1): rating up from 2 to 4"
+
+
+@dataclass(frozen=True)
+class Export:
+    """Plain values, read while the transaction is open: the file is made after the ack,
+    once the respondent's real name is known."""
+
+    title: str
+    respondent: str  # a Slack user id
+    about: tuple[str, ...]  # the partnership, the round, when submitted
+    answers: tuple[Answered, ...]
+
+    def about_lines(self, names: dict[str, str]) -> tuple[str, ...]:
+        answered_by = f"Answered by: {names.get(self.respondent, self.respondent)}"
+        return (self.about[0], answered_by, *self.about[1:])
+
+
+def export_of(found: RunHistory, partnership: str, tz: ZoneInfo) -> Export:
+    run = found.run
+    about = [f"Partnership: {partnership}", f"Questionnaire {run.number}, round {found.round}"]
+    if found.submitted_at:
+        about.append(f"Submitted: {uk_datetime(found.submitted_at, tz)}")
+    about += [f"Compared with {e.label}" for e in found.earlier]
+    answers = tuple(
+        Answered(
+            heading=f"{i + 1}. {q.title}",
+            prompt=q.prompt,
+            answer=file_answer(q, found.values, i),
+            changes=()
+            if q.confidential
+            else tuple(f"Since {e.label}: {e.notes[i]}" for e in found.earlier if i in e.notes),
+        )
+        for i, q in enumerate(found.template.questions)
+    )
+    return Export(found.template.title, run.assignee_id, tuple(about), answers)
+
+
+def export_markdown(export: Export, names: dict[str, str]) -> bytes:
+    lines = [f"# {export.title}", "", *(f"- {line}" for line in export.about_lines(names)), ""]
+    for answered in export.answers:
+        lines += [f"## {answered.heading}", "", f"_{answered.prompt}_", "", answered.answer, ""]
+        lines += [*(f"> {change}" for change in answered.changes)]
+        lines += [""] if answered.changes else []
     return "\n".join(lines).encode()
+
+
+def compare_section(
+    template: Template,
+    submitted: list[tuple[AssessRun, Partnership, dict[int, str | None], datetime]],
+) -> Section:
+    """One row per question, one column per partnership; the first rows say who answered
+    and when."""
+    rows: list[list[Cell]] = [
+        ["Answered by", *(Someone(run.assignee_id) for run, _, _, _ in submitted)],
+        ["Submitted", *(when for _, _, _, when in submitted)],
+        ["Questionnaire", *(str(run.number) for run, _, _, _ in submitted)],
+    ]
+    rows += [
+        [f"{i + 1}. {q.title}", *(file_answer(q, values, i) for _, _, values, _ in submitted)]
+        for i, q in enumerate(template.questions)
+    ]
+    headings = ["Question", *(p.name for _, p, _, _ in submitted)]
+    return Section(_sheet_name(template.title), headings, rows)
+
+
+def _sheet_name(title: str) -> str:
+    """Excel refuses a sheet name over 31 characters or with any of `:\\/?*[]`."""
+    return re.sub(r"[:\\/?*\[\]]", " ", title)[:31].strip() or "Compared"

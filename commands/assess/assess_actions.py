@@ -12,11 +12,8 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
-from commands.assess.answer_files import answers_markdown
-from commands.assess.answers import shown_answer
 from commands.assess.conversation import status_line
-from commands.assess.template_actions import template_row
-from commands.assess.templates import parse_template
+from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
 from commands.dates import parse_when
 from commands.family import Refusal
@@ -25,7 +22,7 @@ from commands.reply import (
     Post,
     Reply,
     ThreadStart,
-    Upload,
+    confirm,
     header,
     inform,
     line_sections,
@@ -36,15 +33,57 @@ from formatting.slack_text import (
     find_user_mentions,
     plain_words,
     split_first,
+    unescape,
     user_mention,
     whole_number,
 )
 from formatting.timefmt import time_left, uk_date, when_and_left
 from storage import assess as store
-from storage.models import AssessRun, Partnership, Role, RunStatus, saved_id
-from storage.partnerships import lock_partnership, role_of
+from storage.models import AssessRun, AssessTemplate, Partnership, RunStatus, saved_id
+from storage.partnerships import lock_partnership
 
 START_EXAMPLE = "/assess start baseline for @nick.dunkley due 12 November"
+
+
+def list_templates(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    rows = _all_templates(session, ctx)
+    lines = [
+        f"• `{t.name}` — {escape(t.title)}" + (" _(built in)_" if t.builtin else "") for t in rows
+    ]
+    return inform(
+        "Questionnaires: " + ", ".join(t.name for t in rows),
+        [
+            header("Questionnaires"),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 1,
+                more="…and {n} more than one message holds: "
+                "`/assess template show <name>` shows any one by its name.",
+            ),
+        ],
+    )
+
+
+def template(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    word, rest = split_first(text)
+    if word.lower() == "show" and rest:
+        row = template_row(session, ctx, plain_words(rest))
+        parsed = parse_template(row.source)
+        lines = [
+            f"*{i + 1}. {escape(q.title)}* ({_kind(q)}) — {escape(q.prompt)}"
+            for i, q in enumerate(parsed.questions)
+        ]
+        return inform(
+            f"{escape(parsed.title)}: {len(parsed.questions)} questions",
+            [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+        )
+    if word.lower() == "add":
+        # The YAML from its first line on, so error line numbers count within it.
+        source = text.lstrip()[len(word) :].lstrip()
+        return add_template(session, ctx, partnership, source)
+    raise Refusal(
+        "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
+    )
 
 
 def start(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -149,75 +188,12 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
     )
 
 
-def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
-    parsed = parse_template(run.source)
-    answers = store.answers_of(session, run=run)
-    sees_all = (
-        ctx.user_id == run.assignee_id
-        or role_of(session, partnership=partnership, user_id=ctx.user_id) == Role.OFFICER
-    )
-    lines = [
-        f"*{i + 1}. {escape(q.title)}*\n"
-        + (
-            shown_answer(q, answers[i].value, confidential_visible=sees_all)
-            if i in answers
-            else "_not yet answered_"
-        )
-        for i, q in enumerate(parsed.questions)
-    ]
-    title = f"{parsed.title} ({run.number}): {partnership.name}"
-    return inform(
-        f"Answers of questionnaire {run.number}",
-        [
-            header(title),
-            *line_sections(
-                lines,
-                max_blocks=MAX_BLOCKS - 1,
-                more="…and {n} more questions than one message holds: "
-                f"`/assess export {run.number}` posts every answer as a file "
-                "(confidential ones left out).",
-            ),
-        ],
-    )
-
-
-def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    row = template_row(session, ctx, plain_words(text))
-    runs = store.submitted_runs(session, team_id=ctx.team_id, template_name=row.name)
-    if not runs:
-        raise Refusal(
-            f"No one has submitted `{escape(row.name)}` yet.",
-            "`/assess status` shows how far each has got.",
-        )
-    parsed = parse_template(row.source)
-    answers = [(run, p, store.answers_of(session, run=run)) for run, p in runs]
-    content = answers_markdown(parsed, answers)
-    filename = f"compare-{row.name}-{ctx.now.astimezone(ctx.tz):%Y-%m-%d}.md"
-    return inform(
-        f":bar_chart: Posting *{filename}*: {len(runs)} submitted {escape(parsed.title)} "
-        "side by side (confidential answers left out).",
-        upload=Upload(filename=filename, title=f"{parsed.title}: compared", content=content),
-    )
-
-
-def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
-    parsed = parse_template(run.source)
-    content = answers_markdown(parsed, [(run, partnership, store.answers_of(session, run=run))])
-    filename = f"questionnaire-{run.number}-{run.template_name}.md"
-    return inform(
-        f":page_facing_up: Posting *{filename}* (confidential answers left out).",
-        upload=Upload(filename=filename, title=f"{parsed.title} ({run.number})", content=content),
-    )
-
-
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     run = numbered_run(session, partnership, text)
-    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return inform(f"Questionnaire {run.number} is already {run.status}.")
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
         return refusal
+    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
+        return inform(f"Questionnaire {run.number} is already {run.status}.")
     run.status = RunStatus.CANCELLED
     run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
     session.add(run)
@@ -237,6 +213,78 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
             direct.progress(run, parse_template(run.source), partnership.name, answered, ctx.tz)
         )
     return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
+
+
+def add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
+    if not source.strip():
+        raise Refusal(
+            "Give the questionnaire as YAML after `/assess template add`, starting on a new line.",
+            "`/assess template show baseline` shows the questions of the built-in one.",
+        )
+    try:
+        parsed = parse_template(unescape(source))
+    except TemplateError as error:  # raised: a file shared in the channel names itself
+        raise Refusal(error.problem, error.fix or "Fix that line and send it again.") from None
+    if refusal := officers_only(session, ctx, partnership, "add questionnaires"):
+        return refusal
+    _ensure_builtins(session, ctx)
+    if store.template_named(session, team_id=ctx.team_id, name=parsed.name):
+        raise Refusal(
+            f"There is already a questionnaire called `{escape(parsed.name)}`.",
+            "Give yours another `name:`.",
+        )
+    store.add_template(
+        session,
+        AssessTemplate(
+            team_id=ctx.team_id,
+            name=parsed.name,
+            title=parsed.title,
+            source=unescape(source),
+            created_by=ctx.user_id,
+            created_at=ctx.now,
+        ),
+    )
+    return confirm(
+        f":clipboard: {user_mention(ctx.user_id)} added the questionnaire `{escape(parsed.name)}` "
+        f"({escape(parsed.title)}, {len(parsed.questions)} questions). "
+        f"Start it with `/assess start {escape(parsed.name)}`."
+    )
+
+
+def _ensure_builtins(session: Session, ctx: Context) -> None:
+    """Built-in questionnaires are copied into each workspace the first time it asks."""
+    for name, source in builtin_sources().items():
+        if store.template_named(session, team_id=ctx.team_id, name=name) is None:
+            parsed = parse_template(source)
+            store.add_template(
+                session,
+                AssessTemplate(
+                    team_id=ctx.team_id,
+                    name=name,
+                    title=parsed.title,
+                    source=source,
+                    builtin=True,
+                    created_by="partnerbot",
+                    created_at=ctx.now,
+                ),
+            )
+
+
+def _all_templates(session: Session, ctx: Context) -> list[AssessTemplate]:
+    _ensure_builtins(session, ctx)
+    return store.templates_of(session, team_id=ctx.team_id)
+
+
+def template_row(session: Session, ctx: Context, name: str) -> AssessTemplate:
+    rows = _all_templates(session, ctx)
+    row = next((t for t in rows if t.name == name.lower()), None)
+    if row is None:
+        known = ", ".join(f"`{t.name}`" for t in rows)
+        raise Refusal(
+            f"There is no questionnaire called `{escape(name) or '(nothing)'}`.",
+            f"Questionnaires here: {known}.",
+        )
+    return row
 
 
 def _in_thread(text: str) -> tuple[str, bool]:
@@ -281,3 +329,12 @@ def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
         f"{progress}{due} · "
         f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
     )
+
+
+def _kind(question) -> str:
+    flags = (
+        [question.kind]
+        + (["confidential"] if question.confidential else [])
+        + (["optional"] if question.optional else [])
+    )
+    return ", ".join(flags)

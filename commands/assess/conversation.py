@@ -24,6 +24,7 @@ from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
+from storage import assess_history as history
 from storage.models import AssessRun, Partnership, RunStatus
 
 THREAD_HELP = """Reply in this thread to answer the question I last asked. You can also say:
@@ -260,6 +261,7 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
         ]
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
+    history.record_submission(session, run=run, now=run.last_activity_at)
     partnership = _partnership(session, run)
     if run.dm_channel_id:  # circulated as the Surrey group did: all but the confidential
         return [

@@ -17,6 +17,7 @@ from commands.deadlines.deadline_actions import (
     window,
 )
 from commands.deadlines.digest_setting import digest
+from commands.deadlines.feed_actions import feed
 from commands.family import Action, route
 from commands.reply import Reply
 
@@ -30,6 +31,8 @@ HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `/deadline done 3` · `/deadline remove 3` · `/deadline move 3 5pm 7 August`
 • `/deadline remind 3 14d 7d 1d 2h 30m` — its reminders (or `none`, or `default`)
 • `/deadline ical` — a calendar file of deadlines, windows and events, for Outlook or Google
+• `/deadline feed` — your private calendar subscription URL, which stays current \
+(officers); `/deadline feed reset` replaces it
 • `/deadline digest monday 9am` — a weekly summary in this channel (or `off`, or `now`)
 Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00; \
 `midnight 31 July` is 23:59 that day, `COP` 17:00; `first Monday in March` and \
@@ -61,8 +64,9 @@ ACTIONS: dict[str, Action] = {
     "move": move,
     "remind": remind,
     "ical": ical,
+    "feed": feed,
     "digest": digest,
 }
 
 # The actions that change something (commands.family.route).
-WRITES = frozenset({"add", "window", "done", "remove", "move", "remind"})
+WRITES = frozenset({"add", "window", "done", "remove", "move", "remind", "feed"})

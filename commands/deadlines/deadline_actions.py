@@ -232,7 +232,7 @@ def remind(session: Session, ctx: Context, partnership: Partnership, text: str) 
 def ical(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     deadlines = store.deadlines_of(session, partnership=partnership, now=ctx.now, everything=True)
     events = store.events_of(session, partnership=partnership, now=ctx.now, everything=True)
-    items = deadline_view.calendar_items(deadlines, events, ctx, partnership.nation)
+    items = deadline_view.calendar_items(deadlines, events, ctx.tz, partnership.nation)
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
     filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(

@@ -1,5 +1,7 @@
 """How deadlines read: the list in Slack, and the items of the calendar file."""
 
+from zoneinfo import ZoneInfo
+
 from commands import schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
@@ -76,17 +78,18 @@ def _rung(name: str) -> str:
 
 
 def calendar_items(
-    deadlines: list[Deadline], events: list[Event], ctx: Context, nation: str
+    deadlines: list[Deadline], events: list[Event], tz: ZoneInfo, nation: str
 ) -> list[CalendarItem]:
     """Alarms are the reminders' own instants (reminders.planning), so a calendar alerts
-    when the channel is reminded, across clock changes and bank holidays alike."""
+    when the channel is reminded, across clock changes and bank holidays alike. Removed
+    rows (which only a feed asks for) are cancelled items."""
     items = [
-        item for d in deadlines if d.done_at is None for item in _deadline_items(d, ctx, nation)
+        item for d in deadlines if d.done_at is None for item in _deadline_items(d, tz, nation)
     ]
-    return items + [_event_item(e, ctx, nation) for e in events]
+    return items + [_event_item(e, tz, nation) for e in events]
 
 
-def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[CalendarItem]:
+def _deadline_items(deadline: Deadline, tz: ZoneInfo, nation: str) -> list[CalendarItem]:
     """A deadline is one moment; a window is two (opening and closing), not one
     months-long block across the calendar."""
     uid = f"{deadline.id}@{deadline.team_id}.partnerbot"
@@ -97,9 +100,11 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         end=None,
         alarms=tuple(
             rung.due_at
-            for rung in deadline_rungs(deadline, ctx.tz, nation)
+            for rung in deadline_rungs(deadline, tz, nation)
             if rung.name not in (OPENS, CLOSED)
         ),
+        sequence=deadline.sequence,
+        cancelled=deadline.removed_at is not None,
     )
     if deadline.opens_at is None:
         return [closing]
@@ -108,18 +113,22 @@ def _deadline_items(deadline: Deadline, ctx: Context, nation: str) -> list[Calen
         title=f"Opens: {deadline.title}",
         start=deadline.opens_at,
         end=None,
-        description=f"Closes {schedule.uk_datetime(deadline.due_at, ctx.tz)}.",
+        description=f"Closes {schedule.uk_datetime(deadline.due_at, tz)}.",
         alarms=(deadline.opens_at,) if deadline.reminders != "none" else (),
+        sequence=deadline.sequence,
+        cancelled=deadline.removed_at is not None,
     )
     return [opening, closing]
 
 
-def _event_item(event: Event, ctx: Context, nation: str) -> CalendarItem:
+def _event_item(event: Event, tz: ZoneInfo, nation: str) -> CalendarItem:
     return CalendarItem(
         uid=f"event-{event.id}@{event.team_id}.partnerbot",
         title=event.title,
         start=event.starts_at,
         end=event.ends_at,
         location=event.place or "",
-        alarms=tuple(rung.due_at for rung in event_rungs(event, ctx.tz, nation)),
+        alarms=tuple(rung.due_at for rung in event_rungs(event, tz, nation)),
+        sequence=event.sequence,
+        cancelled=event.removed_at is not None,
     )

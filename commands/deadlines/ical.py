@@ -19,7 +19,11 @@ choices that are ours:
   off weekends and bank holidays. A duration before the start would drift by an hour
   across a clock change and ignore bank holidays.
 - UIDs are stable (the row's id and workspace), so importing again updates, not
-  duplicates.
+  duplicates; SEQUENCE is the row's count of changes, which a calendar takes as "this
+  item changed" (RFC 5545 3.8.7.4). Removed items stay in a feed as STATUS:CANCELLED,
+  so a subscribed calendar drops them rather than guessing.
+- A subscription feed says how often to fetch it again: X-PUBLISHED-TTL (Outlook
+  honours it) and RFC 7986's REFRESH-INTERVAL (VALUE=DURATION, as that RFC requires).
 
 The module builds bytes and does no I/O.
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,12 +57,16 @@ class CalendarItem:
     description: str = ""
     location: str = ""
     alarms: tuple[datetime, ...] = ()  # when to alert, as instants
+    sequence: int = 0  # how many times it has changed
+    cancelled: bool = False
 
 
-def calendar_ics(items: list[CalendarItem], *, name: str, now: datetime) -> bytes:
-    """The items as one VCALENDAR, UTF-8 bytes."""
+def calendar_ics(
+    items: list[CalendarItem], *, name: str, now: datetime, refresh: timedelta | None = None
+) -> bytes:
+    """The items as one VCALENDAR, UTF-8 bytes; a feed says to fetch it every `refresh`."""
     # Imported here: only an export needs it, and every worker would hold it otherwise.
-    from icalendar import Calendar, vText
+    from icalendar import Calendar, vDuration, vText
 
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
@@ -67,6 +75,9 @@ def calendar_ics(items: list[CalendarItem], *, name: str, now: datetime) -> byte
     calendar.add("method", "PUBLISH")
     # As TEXT, escaped: the library would write an X- property's value verbatim.
     calendar.add("x-wr-calname", vText(_clean_text(name)))
+    if refresh is not None:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
     stamp = _utc(now)
     for item in items:
         calendar.add_component(_event(item, stamp))
@@ -93,6 +104,7 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
     event.add("uid", _clean_text(item.uid))
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
+    event.add("sequence", item.sequence)
     if item.end is not None:
         end = _utc(item.end)
         if end <= start:
@@ -103,6 +115,9 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
     for field, text in (("description", item.description), ("location", item.location)):
         if cleaned := _clean_text(text):
             event.add(field, cleaned)
+    if item.cancelled:
+        event.add("status", "CANCELLED")
+        return event  # and nothing to be alerted to
     for moment in item.alarms:
         event.add_component(_alarm(_utc(moment), summary))
     return event

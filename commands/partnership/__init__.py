@@ -5,6 +5,7 @@ from sqlmodel import Session
 from commands.context import Context
 from commands.partnership.data_rights import forget, mydata
 from commands.partnership.nation import nation
+from commands.partnership.pack import pack
 from commands.partnership.partnership_actions import (
     HELP,
     Action,
@@ -38,5 +39,6 @@ ACTIONS: dict[str, Action] = {
     "nation": nation,
     "mydata": mydata,
     "forget": forget,
+    "pack": pack,
     "help": help_,
 }

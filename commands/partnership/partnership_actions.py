@@ -41,6 +41,9 @@ as two files (JSON and readable)
 • `/partnership forget @someone` — erase someone from this partnership: their \
 questionnaire answers deleted, "a former member" in the history, amounts unchanged \
 (officers; it asks you to confirm)
+• `/partnership pack` — the partnership's paper for its next meeting, written as this \
+channel's canvas: background, budget position, the next eight weeks' dates, who has \
+submitted questionnaires, decisions needed; a second `pack` brings it up to date (officers)
 • `/partnership help` — this message"""
 
 Action = Callable[[Session, Context, str], Reply]

@@ -2,7 +2,7 @@
 where a repeating deadline's series counts its months from
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-05 12:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0023"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 reminder's refresh goes to the partnership's recent viewers only
 
 Revision ID: 0026
-Revises: 0021, 0023
+Revises: 0025
 Create Date: 2026-12-05 12:40:00
 """
 
@@ -14,8 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0026"
-# After both of main's heads (0021, 0023, each from 0020), joining them: the lead re-chains.
-down_revision: str | Sequence[str] | None = ("0021", "0023")
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,85 @@
+"""`/assess report 2`: a questionnaire's answers, for the caller only.
+
+The respondent and the partnership's officers read everything, as it stands now,
+confidential answers included; anyone else reads what was submitted (and circulated),
+with each confidential answer and its changes left out, and nothing before submission:
+the respondent was told their answers stay with them until they `submit`.
+"""
+
+from sqlmodel import Session
+
+from commands.assess.answers import shown_answer
+from commands.assess.assess_actions import numbered_run
+from commands.assess.run_history import RunHistory, run_history
+from commands.context import Context
+from commands.family import Refusal
+from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
+from formatting.slack_text import escape, user_mention
+from formatting.timefmt import uk_datetime
+from storage.models import AssessRun, Partnership, Role
+from storage.partnerships import role_of
+
+
+def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+    run = numbered_run(session, partnership, text)
+    sees_all = may_see_all(session, ctx, partnership, run)
+    found = run_history(session, run, ctx.tz, draft=sees_all)
+    if found is None:
+        raise Refusal(
+            f"Questionnaire {run.number} isn't submitted yet: its answers stay with "
+            f"{user_mention(run.assignee_id)} until they submit it.",
+            f"Its officers and {user_mention(run.assignee_id)} can read it now; "
+            "`/assess status` shows how far it has got.",
+        )
+    lines = [_answer_lines(found, i, sees_all) for i in range(len(found.template.questions))]
+    title = f"{found.template.title} ({run.number}): {partnership.name}"
+    return inform(
+        f"Answers of questionnaire {run.number}",
+        [
+            header(title),
+            context(_about(found, ctx)),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 2,
+                more="…and {n} more questions than one message holds: "
+                f"`/assess export {run.number}` posts every answer as a file once it is submitted.",
+            ),
+        ],
+    )
+
+
+def may_see_all(session: Session, ctx: Context, partnership: Partnership, run: AssessRun) -> bool:
+    """The respondent and the officers: they read confidential answers and drafts."""
+    return (
+        ctx.user_id == run.assignee_id
+        or role_of(session, partnership=partnership, user_id=ctx.user_id) == Role.OFFICER
+    )
+
+
+def _about(found: RunHistory, ctx: Context) -> str:
+    run = found.run
+    when = (
+        f"submitted {uk_datetime(found.submitted_at, ctx.tz)}"
+        if found.submitted_at
+        else f"{found.answered} of {len(found.template.questions)} answered, not yet submitted"
+    )
+    return f"Round {found.round} · answered by {user_mention(run.assignee_id)} · {when}" + "".join(
+        f" · compared with {escape(e.label)}" for e in found.earlier
+    )
+
+
+def _answer_lines(found: RunHistory, position: int, sees_all: bool) -> str:
+    question = found.template.questions[position]
+    answer = (
+        shown_answer(question, found.values[position], confidential_visible=sees_all)
+        if position in found.values
+        else "_not yet answered_"
+    )
+    lines = [f"*{position + 1}. {escape(question.title)}*", answer]
+    if sees_all or not question.confidential:
+        lines += [
+            f"_Since {escape(e.label)}: {escape(e.notes[position])}_"
+            for e in found.earlier
+            if position in e.notes
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,165 @@
+"""What a questionnaire said before: every submitted version kept after `/assess reopen`,
+rounds of the same template compared, and the files that show both (Markdown, Word,
+CSV, Excel). Signed commands and events in; the fake Slack records every call out."""
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlmodel import Session, col, select
+
+from storage.models import AssessSubmittedAnswer
+from tests.fake_slack import eventually
+from tests.helpers import CHAIR, Thread, calls_carrying
+from tests.slack_checks import message_problems
+
+OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
+DM = f"D{CHAIR}"
+SECRET, SECRET_NOW = "The PCT rarely attends", "The PCT attends now"
+
+# A short questionnaire with a rating, a written answer and one in confidence.
+HEALTH = (
+    "template add\nname: health\ntitle: Partnership health\nquestions:\n"
+    "  - title: Health\n    prompt: How healthy is the partnership?\n    kind: rating\n"
+    "    labels: [Poor, Weak, Fair, Good, Excellent]\n"
+    "  - title: Priorities\n    prompt: What are this year's priorities?\n"
+    "  - title: Partners\n    prompt: Which partners hold back?\n    confidential: true\n"
+)
+
+
+@pytest.fixture
+def officer(slack, fake_slack):
+    fake_slack.people[CHAIR] = "Nick Dunkley"
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    slack.command("/partnership", f"role <@{CHAIR}|nick> chair", user=OFFICER)
+    slack.command("/partnership", f"role <@{MEMBER}|margaret> member", user=OFFICER)
+    assert "added the questionnaire `health`" in slack.command("/assess", HEALTH, user=OFFICER).text
+    return lambda text, user=OFFICER, channel="C1": slack.command(
+        "/assess", text, user=user, channel=channel
+    )
+
+
+@pytest.fixture
+def chat(slack, fake_slack) -> Thread:
+    return Thread(slack, fake_slack, None, channel=DM)
+
+
+def answer_round(officer, chat: Thread, answers: list[str]) -> None:
+    """Start the health questionnaire for the chair; they answer it and submit."""
+    started = len(chat.posts())
+    officer(f"start health for <@{CHAIR}|nick> due 12 December")
+    eventually(
+        lambda: any("Question 1 of 3" in p for p in chat.posts()[started:]), what="question 1"
+    )
+    for answer in answers:
+        chat.say(answer)
+    assert "Submitted" in chat.say("submit")
+
+
+def test_a_reopened_questionnaire_keeps_both_versions_and_says_what_changed(officer, chat, engine):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    assert officer("reopen 1", user=CHAIR).public
+    eventually(lambda: "is open again" in chat.posts()[-1], what="the note")
+    chat.say("edit 2")
+    chat.say("Housing and transport")
+    # Reopened, the officers read the draft against what was submitted...
+    draft = officer("report 1").everything
+    assert "Housing and transport" in draft and "not yet submitted" in draft
+    assert "_Since the submission of Tue 24 Nov 2026: rewritten; it said: “Housing”_" in draft
+    # ...while the channel's members still read what was submitted, and only that.
+    member = officer("report 1", user=MEMBER).everything
+    assert "Housing and transport" not in member and "Housing" in member
+    chat.say("edit 3")
+    chat.say(SECRET_NOW)
+    assert "Submitted" in chat.say("submit")
+    with Session(engine) as session:
+        kept = session.exec(
+            select(AssessSubmittedAnswer.version, AssessSubmittedAnswer.value).order_by(
+                col(AssessSubmittedAnswer.version), col(AssessSubmittedAnswer.position)
+            )
+        ).all()
+    assert kept == [
+        (1, "2"),
+        (1, "Housing"),
+        (1, SECRET),
+        (2, "2"),
+        (2, "Housing and transport"),
+        (2, SECRET_NOW),
+    ]
+    report = officer("report 1").everything
+    assert "submitted Tue 24 Nov 2026, 14:30 GMT" in report
+    assert f"rewritten; it said: “{SECRET}”" in report  # an officer sees the confidential one
+    member = officer("report 1", user=MEMBER).everything
+    assert "rewritten; it said: “Housing”" in member
+    assert SECRET not in member and SECRET_NOW not in member
+
+
+def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, chat, fake_slack):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    answer_round(officer, chat, ["4", "Housing and transport", SECRET_NOW])
+    reply = officer("report 2")
+    assert message_problems(reply.text, reply.body["blocks"]) == []
+    report = reply.everything
+    assert "Round 2" in report and "compared with round 1 (questionnaire 1)" in report
+    assert "_Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
+    assert "_Since round 1 (questionnaire 1): rewritten; it said: “Housing”_" in report
+    assert f"it said: “{SECRET}”" in report
+    member = officer("report 2", user=MEMBER).everything
+    assert "rating up from 2 (Weak) to 4 (Good)" in member
+    assert SECRET not in member and SECRET_NOW not in member
+
+    assert "questionnaire-2-health.md" in officer("export 2").text
+    markdown = fake_slack.wait_for("upload")[0].body["content"].decode()
+    assert "- Answered by: Nick Dunkley" in markdown
+    assert "- Submitted: Tue 24 Nov 2026, 14:30 GMT" in markdown
+    assert "> Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)" in markdown
+    assert "## 3. Partners\n\n_Which partners hold back?_\n\nin confidence\n" in markdown
+    assert SECRET not in markdown and SECRET_NOW not in markdown
+
+    assert "questionnaire-2-health.docx" in officer("export 2 docx").text
+    paragraphs = docx_text(fake_slack.wait_for("upload", count=2)[1].body["content"])
+    assert paragraphs[0] == "Partnership health"
+    assert "Answered by: Nick Dunkley" in paragraphs
+    assert "Submitted: Tue 24 Nov 2026, 14:30 GMT" in paragraphs
+    assert "Since round 1 (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
+    assert paragraphs[-2:] == ["Which partners hold back?", "in confidence"]
+
+    # Both rounds' confidential answers, followed through every call the bot made, its
+    # files and a comparison included: only the respondent's direct conversation.
+    officer("compare health xlsx", user=MEMBER)
+    fake_slack.wait_for("upload", count=3)
+    for secret in (SECRET, SECRET_NOW):
+        assert calls_carrying(fake_slack, secret) == {("chat.postMessage", DM)}
+
+
+def test_compare_as_a_workbook_names_who_submitted_and_who_has_not(
+    officer, chat, slack, fake_slack
+):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    answer_round(officer, chat, ["4", "Housing and transport", SECRET_NOW])  # the latest
+    slack.command("/partnership", "create Woking LSP", user=OFFICER, channel="C2")
+    slack.command("/partnership", "create Runnymede LSP", user=OFFICER, channel="C3")
+    officer("start health", channel="C3")  # started, not submitted
+    reply = officer("compare health xlsx")
+    assert (
+        "1 partnership submitted: *Spelthorne LSP*. "
+        "Not yet submitted: *Runnymede LSP*, *Woking LSP*." in reply.text
+    )
+    (upload,) = fake_slack.wait_for("upload")
+    sheet = load_workbook(io.BytesIO(upload.body["content"])).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Question", "Spelthorne LSP"]
+    assert rows[1] == ["Answered by", "Nick Dunkley"]
+    assert rows[3] == ["Questionnaire", "2"]
+    assert rows[4:] == [
+        ["1. Health", "4 — Good"],
+        ["2. Priorities", "Housing and transport"],
+        ["3. Partners", "in confidence"],
+    ]
+    refused = officer("compare health pdf")
+    assert not refused.public and "I can't make a `pdf` file" in refused.text
+
+
+def docx_text(content: bytes) -> list[str]:
+    return [p.text for p in Document(io.BytesIO(content)).paragraphs if p.text]
