@@ -108,6 +108,15 @@ def test_an_officer_adds_a_deadline_with_its_reminders(partnership, run, engine,
     assert f"<@{OFFICER}> added deadline *1*" in posted.body["text"]
 
 
+def test_a_channel_the_bot_is_not_in_still_gets_the_deadline(partnership, run, engine, fake_slack):
+    fake_slack.respond(
+        "chat.postMessage", lambda call: (200, {"ok": False, "error": "not_in_channel"})
+    )
+    how, outputs = run("add_deadline", title="Confirm grant use", when="26/09/2027")
+    assert how == "success" and "added deadline *1*" in outputs["confirmation"]
+    assert len(deadlines(engine)) == 1
+
+
 def test_a_deadline_without_a_ladder_gets_the_usual_reminders(partnership, run, engine):
     how, outputs = run("add_deadline", title="Confirm grant use", when="26/09/2027")
     assert how == "success" and "(the default)" in outputs["confirmation"]

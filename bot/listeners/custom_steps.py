@@ -39,6 +39,8 @@ def register(
             return
         # Complete first: the change is saved, and the workflow need not wait on the post.
         complete(outputs={"confirmation": reply.text})
+        if not reply.public:  # nothing changed, so nothing for the channel to hear
+            return
         channel_id = text_input(inputs, "channel")
         client = _bot_client(context)
         try:
