@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -91,13 +92,14 @@ def latest_submissions(
 ) -> list[tuple[AssessRun, Partnership, Submission]]:
     """Each partnership's latest submitted run of one template, with its last submission,
     by partnership name: what `compare` sets side by side."""
+    other = aliased(AssessRun)  # the partnership's runs, apart from the outer query's
     newest = (
-        select(func.max(AssessRun.number))
-        .join(AssessSubmittedAnswer, col(AssessSubmittedAnswer.run_id) == AssessRun.id)
+        select(func.max(other.number))
+        .join(AssessSubmittedAnswer, col(AssessSubmittedAnswer.run_id) == other.id)
         .where(
-            AssessRun.team_id == team_id,
-            AssessRun.template_name == template_name,
-            col(AssessRun.partnership_id) == col(Partnership.id),
+            other.team_id == team_id,
+            other.template_name == template_name,
+            other.partnership_id == Partnership.id,
         )
         .scalar_subquery()
     )

@@ -59,6 +59,7 @@ class Answered:
     run: AssessRun
     partnership: str
     answers: list[AssessAnswer]
+    submitted: list[AssessSubmittedAnswer]  # each submission's answers, by version
 
 
 def rows_about(session: Session, *, team_id: str, user_id: str) -> dict[str, list[dict]]:
@@ -87,7 +88,20 @@ def answers_of(session: Session, *, team_id: str, user_id: str) -> list[Answered
         .where(col(AssessAnswer.run_id).in_([run.id for run, _ in runs]))
         .order_by(col(AssessAnswer.position))
     ).all()
-    return [Answered(run, name, [a for a in answers if a.run_id == run.id]) for run, name in runs]
+    submitted = session.exec(
+        select(AssessSubmittedAnswer)
+        .where(col(AssessSubmittedAnswer.run_id).in_([run.id for run, _ in runs]))
+        .order_by(col(AssessSubmittedAnswer.version), col(AssessSubmittedAnswer.position))
+    ).all()
+    return [
+        Answered(
+            run,
+            name,
+            [a for a in answers if a.run_id == run.id],
+            [s for s in submitted if s.run_id == run.id],
+        )
+        for run, name in runs
+    ]
 
 
 def forget_member(

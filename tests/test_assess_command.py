@@ -109,7 +109,7 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
     assert "answered 10 of 10 · submitted" in eventually(
         lambda: (
             parent_updates(fake_slack)[-1]
-            if "submitted" in parent_updates(fake_slack)[-1]
+            if "· submitted" in parent_updates(fake_slack)[-1]  # not "waiting to be submitted"
             else None
         ),
         what="the parent's last update",

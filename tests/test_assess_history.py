@@ -3,6 +3,7 @@ rounds of the same template compared, and the files that show both (Markdown, Wo
 CSV, Excel). Signed commands and events in; the fake Slack records every call out."""
 
 import io
+import json
 
 import pytest
 from docx import Document
@@ -163,3 +164,23 @@ def test_compare_as_a_workbook_names_who_submitted_and_who_has_not(
 
 def docx_text(content: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(content)).paragraphs if p.text]
+
+
+def test_mydata_sends_and_forget_erases_every_submitted_version(
+    officer, chat, slack, fake_slack, engine
+):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    officer("reopen 1", user=CHAIR)
+    eventually(lambda: "is open again" in chat.posts()[-1], what="the note")
+    chat.say("edit 3")
+    chat.say(SECRET_NOW)
+    assert "Submitted" in chat.say("submit")
+    slack.command("/partnership", "mydata", user=CHAIR)
+    uploads = fake_slack.wait_for("upload", count=2)
+    (held,) = [json.loads(u.body["content"]) for u in uploads if u.body["content"][:1] == b"{"]
+    (run,) = held["questionnaire_answers"]
+    versions = {(v["version"], v["question"]): v["answer"] for v in run["submitted_versions"]}
+    assert versions[(1, 3)] == SECRET and versions[(2, 3)] == SECRET_NOW
+    assert slack.command("/partnership", f"forget <@{CHAIR}|nick> confirm", user=OFFICER).public
+    with Session(engine) as session:
+        assert session.exec(select(AssessSubmittedAnswer)).all() == []

@@ -147,6 +147,22 @@ def test_slow_clients_hold_no_thread_and_are_cut_off(env, tmp_path):
         bot.stop()
 
 
+def test_a_calendar_feed_is_served_in_http_mode(env, engine, tmp_path):
+    ctx = replace(CTX, public_url="https://bot.example.org")
+    dispatch(engine, ctx, "/partnership", "create Spelthorne LSP")
+    dispatch(engine, ctx, "/event", 'add "Seminar" 18 September 2027 10am-12.30pm')
+    feed = re.search(r"/calendar/\S+\.ics", dispatch(engine, ctx, "/deadline", "feed").text)
+    assert feed is not None
+    bot = BotProcess(env, tmp_path / "bot.log").start()
+    try:
+        status, calendar = http_request("GET", bot.url + feed[0])
+        missing = http_request("GET", bot.url + "/calendar/" + "A" * 43 + ".ics")
+    finally:
+        bot.stop()
+    assert status == 200 and "DTEND:20270918T113000Z" in calendar
+    assert missing[0] == 404
+
+
 def test_socket_mode_is_chosen_when_an_app_token_is_set_and_serves_feeds_on_port(
     env, engine, fake_slack, tmp_path
 ):

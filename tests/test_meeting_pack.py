@@ -26,6 +26,8 @@ def surrey(slack):
         ("/budget", "fund Pooled fund"),
         *[("/budget", f'contribute "Pooled fund" £1,000 from "Surrey LSP {n}"') for n in range(12)],
         ("/budget", 'fund "PtP central fund" £1,500 from "South East Employers"'),
+        # Last year's money: neither /budget nor the pack counts it in this year.
+        ("/budget", 'fund "PtP central fund" £2,000 from "South East Employers" for 2025/26'),
         ("/budget", '"Pooled fund" x'),  # a typo: refused, changes nothing
         ("/budget", 'plan "Pooled fund" Design workshop 2 days @ £650 stage 1'),
         ("/budget", 'plan "Pooled fund" Venue and facilitation £10,350.50 stage 3'),
@@ -99,6 +101,8 @@ def test_the_packs_figures_and_dates_are_exactly_those_of_budget_and_deadline_li
         if "fields" in block
     }
     assert set(funds) == {"Pooled fund", "PtP central fund"}
+    assert funds["PtP central fund"][0] == "£1,500"  # not last year's £2,000 as well
+    assert "Financial year 2026/27 (1 Apr 2026 to 31 Mar 2027), which closes" in paper
     for name, (total, committed, spent, remaining) in funds.items():
         assert f"| {name} | {total} | {committed} | {spent} | {remaining} |" in paper
     totals = re.search(

@@ -60,7 +60,10 @@ def test_spelthornes_paper_reads_like_its_lsp_executive_paper(seeds):
     ]
     assert "- Chair: ![](@UNICKDUNKLEY)" in text
     assert "- Officers: ![](@UBRIANHARRIS) and ![](@UJOYWILLSHIRE)" in text
-    assert "Financial year 2026/27, which closes Wed 31 Mar 2027, 17:00 BST (in 181 days)" in text
+    assert (
+        "Financial year 2026/27 (1 Apr 2026 to 31 Mar 2027), which closes Wed 31 Mar 2027, "
+        "17:00 BST (in 181 days)"
+    ) in text
     assert "| PtP credit | £6,000 | £1,300 | £0 | £4,700 |" in text
     assert (
         "- **LSP team day** (event): Wed 14 Oct 2026, 10:00 BST (in 13 days) "

@@ -29,7 +29,9 @@ def out_of_proportion(
     funds: list[store.FundFigures], pence: int, command: str, text: str
 ) -> Reply | None:
     """Refused: an amount over ten times the whole budget (once there is one), over £10,000:
-    the whole being the sum of `funds`, every fund's figures."""
+    the whole being the sum of `funds`, every fund's figures in the financial year the
+    amount counts in (a year's budget is what a typo is out of proportion to; the first
+    money recorded for a past year is never asked about)."""
     whole = sum(f.total for f in funds)
     if whole <= 0 or abs(pence) <= AND_OVER or abs(pence) <= TIMES_THE_BUDGET * whole:
         return None

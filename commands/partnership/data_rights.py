@@ -118,6 +118,16 @@ def _answered(answered: Answered) -> dict:
             for position, question in enumerate(template.questions)
             if position in by_position
         ],
+        # What each submission said: a reopened questionnaire keeps its earlier versions.
+        "submitted_versions": [
+            {
+                "version": s.version,
+                "submitted_at": s.submitted_at,
+                "question": s.position + 1,
+                "answer": s.value,
+            }
+            for s in answered.submitted
+        ],
     }
 
 

@@ -16,6 +16,7 @@ from commands.partnership.pack_decisions import decisions
 from commands.partnership.pack_docx import to_docx
 from commands.partnership.pack_paper import Block, Heading, Paper, Para, to_markdown
 from commands.reply import CanvasPaper, Reply, Upload, file_slug, refuse
+from formatting.fin_year import year_of
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_date
 from storage import assess, budgets, deadlines, packs
@@ -61,7 +62,8 @@ def facts_of(session: Session, ctx: Context, partnership: Partnership) -> sectio
         partnership=partnership,
         channels=store.channels_of(session, partnership=partnership),
         members=store.members_of(session, partnership=partnership),
-        funds=budgets.figures(session, partnership=partnership),
+        # This financial year's, as `/budget` shows them.
+        funds=budgets.figures(session, partnership=partnership, year=year_of(ctx.now)),
         deadlines=deadlines.deadlines_of(session, partnership=partnership, now=ctx.now),
         events=deadlines.events_of(session, partnership=partnership, now=ctx.now),
         runs=[

@@ -20,6 +20,7 @@ from commands.partnership.pack_paper import (
     Strong,
     Table,
 )
+from formatting.fin_year import year_dates, year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import FORMER_MEMBER, FORMER_MEMBER_NAME
 from formatting.timefmt import span_and_left, uk_date, when_and_left
@@ -38,7 +39,7 @@ class Facts:
     partnership: Partnership
     channels: list[str]
     members: list[Membership]
-    funds: list[FundFigures]
+    funds: list[FundFigures]  # this financial year's
     deadlines: list[Deadline]  # still to come, soonest first (as `/deadline list`)
     events: list[Event]  # still to come, soonest first (as `/event list`)
     runs: list[AssessRun]  # not cancelled; only their status is shown, never an answer
@@ -63,16 +64,8 @@ def listed(user_ids: list[str]) -> Inline:
 
 
 def year_end(now: datetime, tz: ZoneInfo) -> datetime:
-    """The close of the current UK financial year (1 April to 31 March), 17:00 local."""
-    local = now.astimezone(tz)
-    year = local.year + (1 if local.month >= 4 else 0)
-    return datetime(year, 3, 31, YEAR_END.hour, tzinfo=tz)
-
-
-def year_label(now: datetime, tz: ZoneInfo) -> str:
-    """`2026/27`."""
-    ends = year_end(now, tz).year
-    return f"{ends - 1}/{ends % 100:02d}"
+    """The close of the financial year we are in: 31 March, 17:00 local."""
+    return datetime(year_of(now) + 1, 3, 31, YEAR_END.hour, tzinfo=tz)
 
 
 def background(facts: Facts, by: str) -> list[Block]:
@@ -115,9 +108,10 @@ def budget(facts: Facts) -> list[Block]:
         Heading(3, "Budget position"),
         Para(
             (
-                f"Financial year {year_label(facts.now, facts.tz)}, which closes "
+                f"Financial year {year_name(year_of(facts.now))} "
+                f"({year_dates(year_of(facts.now))}), which closes "
                 f"{when_and_left(year_end(facts.now, facts.tz), facts.now, facts.tz)}. "
-                "Each fund's figures to date, as /budget shows them.",
+                "Each fund's figures for the year, as /budget shows them.",
             )
         ),
     ]
