@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
 from sqlalchemy import Engine
 
 from bot import metrics
 from bot.config import Settings, load_settings
+from bot.home_tab import Homes
 from bot.slack_api import installation_store
 from commands.budget.budget_alerts import hourly_alerts
 from commands.context import Clock, utc_now
@@ -30,13 +32,18 @@ from storage.transaction import in_transaction
 log = logging.getLogger(__name__)
 
 
-def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebClient]:
+def reminder_clients(
+    settings: Settings, engine: Engine, *, retries: list[RetryHandler] | None = None
+) -> Callable[[str], WebClient]:
     """Each workspace's client, by team id: reminders always use their own workspace's
-    token. No retry handlers: the dispatcher retries through the outbox, so a 429 waits
-    in the database rather than holding a thread."""
+    token. No retry handlers for reminders: the dispatcher retries through the outbox, so
+    a 429 waits in the database rather than holding a thread."""
     if not settings.multi_workspace:
         client = WebClient(
-            token=settings.bot_token, base_url=settings.api_url, timeout=POST_TIMEOUT
+            token=settings.bot_token,
+            base_url=settings.api_url,
+            timeout=POST_TIMEOUT,
+            retry_handlers=retries,
         )
         return lambda team_id: client
     store = installation_store(settings, engine)
@@ -44,23 +51,46 @@ def reminder_clients(settings: Settings, engine: Engine) -> Callable[[str], WebC
     def client_for(team_id: str) -> WebClient:
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
         token = bot.bot_token if bot else None  # uninstalled: Slack refuses, it is marked
-        return WebClient(token=token, base_url=settings.api_url, timeout=POST_TIMEOUT)
+        return WebClient(
+            token=token, base_url=settings.api_url, timeout=POST_TIMEOUT, retry_handlers=retries
+        )
 
     return client_for
+
+
+def build_dispatcher(
+    settings: Settings, engine: Engine, clock: Clock = utc_now, **options
+) -> Dispatcher:
+    """The dispatcher, with the Home tabs of a partnership's recent viewers refreshed
+    after a reminder changes what they show (a window opened or closed)."""
+    homes = Homes(engine, clock, settings.tz)
+    # Homes wait out a 429's Retry-After: nothing else queues behind their one thread.
+    home_clients = reminder_clients(
+        settings, engine, retries=[RateLimitErrorRetryHandler(max_retry_count=2)]
+    )
+
+    def refresh_homes(team_id: str, partnership_id: int) -> None:
+        homes.refresh_partnership_later(
+            home_clients(team_id), team_id=team_id, partnership_id=partnership_id
+        )
+
+    return Dispatcher(
+        engine,
+        reminder_clients(settings, engine),
+        tz=settings.tz,
+        clock=clock,
+        lease=timedelta(seconds=settings.reminder_lease),
+        on_changed=refresh_homes,
+        **options,
+    )
 
 
 def start_reminders(
     settings: Settings, engine: Engine, clock: Clock = utc_now
 ) -> Callable[[], None]:
     """Dispatch until the returned stop() (also run at exit)."""
-    clients = reminder_clients(settings, engine)
-    dispatcher = Dispatcher(
-        engine,
-        clients,
-        tz=settings.tz,
-        clock=clock,
-        lease=timedelta(seconds=settings.reminder_lease),
-    )
+    dispatcher = build_dispatcher(settings, engine, clock)
+    clients = reminder_clients(settings, engine)  # the closing alerts' own
 
     def housekeeping() -> None:  # hourly, and at start
         now = clock()

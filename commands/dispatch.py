@@ -48,7 +48,8 @@ def dispatch(engine: Engine, ctx: Context, command: str, text: str) -> Reply:
 
 def run(engine: Engine, ctx: Context, command: str, handler: Handler, text: str) -> Reply:
     """One handler in one transaction, with every failure as a polite refusal: for a
-    command's text, and for a file shared in a channel (a template's YAML)."""
+    command's text, for a file shared in a channel (a template's YAML), and for a
+    workflow step (commands.workflow_steps)."""
     try:
         return in_transaction(engine, lambda session: handler(session, ctx, text), keep=_accepted)
     except IntegrityError:

@@ -15,6 +15,7 @@ from datetime import date
 from sqlmodel import Session
 
 from commands.assess.templates import builtin_sources
+from commands.reply import as_plain
 from commands.schedule import MAX_TITLE
 from formatting.slack_limits import OPTION_TEXT, OPTION_VALUE, SELECT_OPTIONS
 from formatting.slack_text import escape, plain_words
@@ -115,14 +116,9 @@ def refusal_errors(kind: str, refusal_text: str) -> dict[str, str]:
     for flag, label, _ in CONFIRMS if form.confirm_at else ():
         if f"--{flag}" in refusal_text:
             problem = refusal_text.split("\n", 1)[0]
-            told = f"{_shown(problem)} If that is right, tick “{label}” and save again."
+            told = f"{as_plain(problem)} If that is right, tick “{label}” and save again."
             return {form.confirm_at: told[:300]}
-    return {form.refusals_at: _shown(refusal_text)[:300]}
-
-
-def _shown(mrkdwn: str) -> str:
-    """A refusal as the plain text a form shows next to a field."""
-    return mrkdwn.replace(":warning: ", "").replace("*", "").replace("`", "")
+    return {form.refusals_at: as_plain(refusal_text)[:300]}
 
 
 def channel_of(metadata: str) -> str:

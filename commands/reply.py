@@ -4,6 +4,8 @@ Slack's limits drive the helpers here: 50 blocks per message and 3,000 character
 section text; anything longer is split or summarised, never refused by Slack.
 """
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -16,7 +18,7 @@ from formatting.slack_limits import (
     SECTION_TEXT,
     truncate,
 )
-from formatting.slack_text import escape, plain_words
+from formatting.slack_text import escape, plain_words, unescape
 
 MAX_BLOCKS = MESSAGE_BLOCKS
 MAX_SECTION_TEXT = SECTION_TEXT
@@ -53,8 +55,13 @@ def could_not_post(filename: str) -> str:
 
 
 def file_slug(name: str) -> str:
-    """A name as a file-name part: `Spelthorne LSP` -> `spelthorne-lsp`."""
-    return "-".join(plain_words(name).lower().split())[:40] or "partnership"
+    """A name as a file-name part: `Spelthorne LSP` -> `spelthorne-lsp`, `Crime & <Disorder>!`
+    -> `crime-and-disorder`. ASCII letters and digits only: `&`, `<`, `!` or `/` in a file
+    name trip up Windows, mail filters and the shells people save files from, and accents
+    are kept as their letters (`Ynys Môn` -> `ynys-mon`)."""
+    words = unicodedata.normalize("NFKD", plain_words(name).replace("&", " and "))
+    ascii_words = words.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-")[:40].rstrip("-") or "partnership"
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,12 @@ def refuse(problem: str, fix: str = "") -> Reply:
     """A private refusal: what was wrong, then what to type instead."""
     text = f":warning: {problem}" + (f"\n{fix}" if fix else "")
     return Reply(text=truncate(text, MAX_TEXT), ok=False)
+
+
+def as_plain(mrkdwn: str) -> str:
+    """A reply as plain text, for where Slack shows no formatting (a form's field
+    error, a workflow step's error): no emoji code, bold or code marks, entities decoded."""
+    return unescape(mrkdwn.replace(":warning: ", "").replace("*", "").replace("`", ""))
 
 
 def open_form(kind: str, example: str) -> Reply:

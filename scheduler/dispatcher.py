@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from commands.context import Clock
 from reminders import nudge, wording
+from reminders.window import CLOSED, OPENS
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
 from scheduler.stuck_starts import finish_stuck_starts
 from storage import channel_claims, outbox
@@ -61,6 +62,11 @@ WAIT_IN_RUN = timedelta(seconds=5)  # a retry due this soon is waited for, not l
 BATCH = 0.05  # seconds
 
 ClientFor = Callable[[str], WebClient]  # a workspace's client, by team id
+# Told of each partnership a sent reminder changed (team id, partnership id).
+OnChanged = Callable[[str, int], None]
+# The rungs after which a partnership's state is not what it was: a window has opened,
+# or closed. (A plain deadline passes without a reminder at that moment.)
+STATE_RUNGS = frozenset({OPENS, CLOSED})
 
 
 @dataclass
@@ -94,10 +100,12 @@ class Dispatcher:
         lease: timedelta = LEASE,
         channel_gap: float = CHANNEL_GAP,
         post_timeout: float = POST_TIMEOUT,
+        on_changed: OnChanged | None = None,
     ):
         if lease.total_seconds() <= post_timeout:
             raise ValueError("a claim's lease must outlast a post (the client's timeout)")
         self.engine, self.client_for, self.tz = engine, client_for, tz
+        self.on_changed = on_changed
         self.threads, self.post_timeout = threads, post_timeout
         self.clock, self.sleep, self.lease = clock, sleep, lease
         self.channel_gap = timedelta(seconds=channel_gap)
@@ -231,7 +239,25 @@ class Dispatcher:
         field each one counts in."""
         timed = list(self._pool.map(partial(self._post, round_), round_.batch))
         self._slowest = max(each.seconds for each in timed)
-        return in_transaction(self.engine, partial(self._record, round_, timed))
+        counted = in_transaction(self.engine, partial(self._record, round_, timed))
+        self._tell_changed(round_, timed)
+        return counted
+
+    def _tell_changed(self, round_: Round, timed: list["Timed"]) -> None:
+        """After the outcomes are recorded: the partnerships whose state a posted
+        reminder changed, once each. What is done with them never stops the dispatcher."""
+        if self.on_changed is None:
+            return
+        changed = {
+            (o.team_id, o.partnership_id)
+            for o, each in zip(round_.batch, timed, strict=True)
+            if o.changes_state and each.outcome.result is Result.SENT
+        }
+        for team_id, partnership_id in sorted(changed):
+            try:
+                self.on_changed(team_id, partnership_id)
+            except Exception:
+                log.exception("what follows a reminder failed for partnership %s", partnership_id)
 
     def _post(self, round_: Round, outgoing: Outgoing) -> "Timed":
         started = time.monotonic()
@@ -358,4 +384,5 @@ def _outgoing(reminder: Reminder, text: str) -> Outgoing:
         attempts=reminder.attempts,
         unsure=reminder.unsure,
         text=text,
+        changes_state=reminder.subject == "deadline" and reminder.rung in STATE_RUNGS,
     )

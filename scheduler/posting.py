@@ -46,6 +46,9 @@ class Outgoing:
     attempts: int
     unsure: bool
     text: str
+    # Once posted, the partnership's Home tab shows it differently (a window opened or
+    # closed): its viewers' Homes are refreshed.
+    changes_state: bool = False
 
 
 class Result(StrEnum):

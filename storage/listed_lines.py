@@ -25,6 +25,7 @@ class LineShown(Protocol):
     day_rate_pence: int | None
     planned_pence: int
     spent_pence: int
+    pending: bool  # waiting for sign-off: not committed
     cancelled_at: datetime | None
 
 
@@ -38,7 +39,7 @@ def _listed_lines_query(*, one_fund: bool, one_year: bool):
         col(column)
         for column in (line.number, line.financial_year, line.description, line.stage)
         + (line.who, line.days_hundredths, line.day_rate_pence, line.planned_pence)
-        + (line.spent_pence, line.cancelled_at)
+        + (line.spent_pence, line.pending, line.cancelled_at)
     ]
     query = (
         select_rows(*shown, col(Fund.name).label("fund_name"))

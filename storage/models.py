@@ -57,6 +57,7 @@ class HomeViewer(SQLModel, table=True):
     team_id: str = Field(max_length=SLACK_ID, primary_key=True)
     user_id: str = Field(max_length=SLACK_ID, primary_key=True)
     first_opened_at: datetime = Field(sa_type=UTCDateTime)
+    last_opened_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Membership(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, and_, col, select
 
-from storage.insert_new import insert_new
+from storage.insert_new import upsert
 from storage.models import ChannelLink, HomeViewer, Membership, Partnership, Role, saved_id
 from storage.plain_rows import plain_rows
 
@@ -145,24 +145,28 @@ def _scope(partnership: Partnership) -> dict:
 
 
 def note_home_opened(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
-    row = {"team_id": team_id, "user_id": user_id, "first_opened_at": now}
-    session.exec(insert_new(session, HomeViewer, row))
+    row = {"team_id": team_id, "user_id": user_id, "first_opened_at": now, "last_opened_at": now}
+    session.exec(
+        upsert(session, HomeViewer)
+        .values(row)
+        .on_conflict_do_update(index_elements=["team_id", "user_id"], set_={"last_opened_at": now})
+    )
 
 
 def has_opened_home(session: Session, *, team_id: str, user_id: str) -> bool:
     return session.get(HomeViewer, (team_id, user_id)) is not None
 
 
+# Members who have opened the Home tab: the join both refreshes start from.
+_MEMBERS_VIEWING = select(Membership.user_id).join(
+    HomeViewer,
+    and_(
+        col(HomeViewer.team_id) == Membership.team_id,
+        col(HomeViewer.user_id) == Membership.user_id,
+    ),
+)
 _HOME_VIEWERS = (
-    select(Membership.user_id)
-    .join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
-    .join(
-        HomeViewer,
-        and_(
-            col(HomeViewer.team_id) == Membership.team_id,
-            col(HomeViewer.user_id) == Membership.user_id,
-        ),
-    )
+    _MEMBERS_VIEWING.join(ChannelLink, col(ChannelLink.partnership_id) == Membership.partnership_id)
     .where(
         ChannelLink.team_id == bindparam("team_id"),
         ChannelLink.channel_id == bindparam("channel_id"),
@@ -175,6 +179,26 @@ def home_viewers_of(session: Session, *, team_id: str, channel_id: str) -> list[
     """Members of this channel's partnership who have opened the Home tab."""
     where = {"team_id": team_id, "channel_id": channel_id}
     return list(session.exec(_HOME_VIEWERS, params=where))
+
+
+_RECENT_HOME_VIEWERS = (
+    _MEMBERS_VIEWING.where(
+        Membership.team_id == bindparam("team_id"),
+        Membership.partnership_id == bindparam("partnership_id"),
+        HomeViewer.last_opened_at >= bindparam("since"),
+    )
+    .order_by(col(HomeViewer.last_opened_at).desc(), Membership.user_id)
+    .limit(bindparam("limit"))
+)
+
+
+def recent_home_viewers(
+    session: Session, *, team_id: str, partnership_id: int, since: datetime, limit: int
+) -> list[str]:
+    """Members of a partnership who have opened the Home tab since `since`, the most
+    recent first, at most `limit` of them."""
+    where = {"team_id": team_id, "partnership_id": partnership_id, "since": since, "limit": limit}
+    return list(session.exec(_RECENT_HOME_VIEWERS, params=where))
 
 
 def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role | None:

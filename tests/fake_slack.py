@@ -222,6 +222,8 @@ class FakeSlack:
             return 200, {"ok": True, "url": "ws://127.0.0.1:9/link"}  # nothing listens there
         if call.method == "oauth.v2.access":
             return 200, self._install(call)
+        if call.method in ("functions.completeSuccess", "functions.completeError"):
+            return 200, self._complete_step(call)
         if call.token not in self.tokens:
             return 200, {"ok": False, "error": "invalid_auth"}
         if call.method == "auth.test":
@@ -319,6 +321,28 @@ class FakeSlack:
             "is_enterprise_install": False,
             "authed_user": {"id": "UINSTALLER"},
         } | renewal
+
+    def _complete_step(self, call: Call) -> dict:
+        """A workflow step ends: with the workflow's own token (xwfp-, from the
+        function_executed event) or the bot's; outputs as a JSON object, or an error."""
+        if call.token not in self.tokens and not (call.token or "").startswith("xwfp-"):
+            return {"ok": False, "error": "invalid_auth"}
+        body = call.body
+        if not body.get("function_execution_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if call.method == "functions.completeError":
+            return (
+                {"ok": True} if body.get("error") else {"ok": False, "error": "invalid_arguments"}
+            )
+        try:
+            outputs = json.loads(body.get("outputs") or "")
+        except json.JSONDecodeError:
+            outputs = None
+        return (
+            {"ok": True}
+            if isinstance(outputs, dict)
+            else {"ok": False, "error": "invalid_arguments"}
+        )
 
     def store_message(self, body: dict, ts: str) -> dict:
         """What chat.postMessage answers, after keeping the message for the history."""

@@ -20,6 +20,7 @@ EVENT_SCOPES = {  # None: the event needs no scope
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
+    "function_executed": None,  # the custom steps under `functions:` (bot.listeners.custom_steps)
     "file_shared": "files:read",
 }
 # Slack subscribes to message events per kind of conversation; Bolt sees them all as "message".
@@ -39,7 +40,7 @@ def test_declared_commands_are_exactly_the_handled_ones():
 
 
 def test_declared_events_are_exactly_the_handled_ones():
-    handled = set(EVENT_TYPES) | set(REVOCATION_EVENTS)
+    handled = set(EVENT_TYPES) | set(REVOCATION_EVENTS) | {"function_executed"}
     assert {BOLT_TYPE.get(e, e) for e in declared_events()} == handled
 
 

@@ -52,7 +52,15 @@ def list_templates(session: Session, ctx: Context, partnership: Partnership, tex
     ]
     return inform(
         "Questionnaires: " + ", ".join(t.name for t in rows),
-        [header("Questionnaires"), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
+        [
+            header("Questionnaires"),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 1,
+                more="…and {n} more than one message holds: "
+                "`/assess template show <name>` shows any one by its name.",
+            ),
+        ],
     )
 
 
@@ -170,7 +178,12 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"{len(runs)} questionnaires in {escape(partnership.name)}",
         [
             header(f"Questionnaires: {partnership.name}"),
-            *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 1,
+                more="…and {n} more than one message holds: `/assess report <number>` shows "
+                "any one, `/assess compare <questionnaire>` every submitted one as a file.",
+            ),
         ],
     )
 

@@ -38,7 +38,12 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
         [
             header(title),
             context(_about(found, ctx)),
-            *line_sections(lines, max_blocks=MAX_BLOCKS - 2),
+            *line_sections(
+                lines,
+                max_blocks=MAX_BLOCKS - 2,
+                more="…and {n} more questions than one message holds: "
+                f"`/assess export {run.number}` posts every answer as a file once it is submitted.",
+            ),
         ],
     )
 

@@ -1,6 +1,8 @@
 """What the `/budget` actions share: finding a fund or a line, checking names, the
 figures of one fund, and the audit row every change writes in its own transaction."""
 
+import re
+
 from sqlmodel import Session
 
 from commands.budget import budget_view
@@ -8,7 +10,7 @@ from commands.budget.budget_parse import ParseError, parse_line_number
 from commands.context import Context
 from formatting.fin_year import year_name
 from formatting.money import format_money
-from formatting.slack_text import escape, plain_words, user_mention
+from formatting.slack_text import escape, plain_words, strip_quotes, user_mention
 from storage import budgets as store
 from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership
 from storage.partnerships import name_key
@@ -67,6 +69,32 @@ def existing_line(session: Session, partnership: Partnership, text: str) -> tupl
             "`/budget lines` lists them with their numbers.",
         )
     return line, fund_of(session, line)
+
+
+def line_number_of(session: Session, partnership: Partnership, text: str) -> int:
+    """A line named by its number (`3`, `#3`, `line 3`), or by its fund's name when the
+    fund has exactly one line not cancelled: a workflow's author may know only the fund."""
+    words = plain_words(text)
+    if re.fullmatch(r"(?:line\s*)?#?\s*\d{1,9}", words, flags=re.IGNORECASE):
+        return parse_line_number(words)
+    fund = existing_fund(session, partnership, strip_quotes(words))
+    open_lines = [
+        line.number
+        for line, _ in store.lines_of(session, partnership=partnership, fund=fund)
+        if line.cancelled_at is None
+    ]
+    if not open_lines:
+        raise ParseError(
+            f"*{escape(fund.name)}* has no lines to record spend on.",
+            f'Plan one first: `/budget plan "{escape(fund.name)}" Venue £2,000`',
+        )
+    if len(open_lines) > 1:
+        raise ParseError(
+            f"*{escape(fund.name)}* has {len(open_lines)} lines "
+            f"({', '.join(map(str, open_lines))}), so give the line's number, not the fund.",
+            "`/budget lines` lists them with their numbers.",
+        )
+    return open_lines[0]
 
 
 def fund_of(session: Session, row: BudgetLine | FundEntry) -> Fund:

@@ -337,7 +337,7 @@ def _audit_decision(
 
 def _request_words(request: BudgetApproval, line: BudgetLine, fund: Fund) -> str:
     if request.kind == "plan":
-        return f"line {line.number}, {budget_view.line_text(line, fund)}"
+        return f"line {line.number}, {budget_view.line_text(line, fund.name)}"
     return (
         f"{format_money(request.amount_pence)} spent on line {line.number} "
         f"({escape(line.description)}, *{escape(fund.name)}*; planned "

@@ -39,19 +39,49 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
     text, past = take_flag(text, "past")
     text, again = take_flag(text, "again")
     title, when_text = schedule.split_title(text, separators=("by", "on"), example=ADD_EXAMPLE)
+    return add_titled(session, ctx, partnership, title, when_text, past=past, again=again)
+
+
+def add_titled(
+    session: Session,
+    ctx: Context,
+    partnership: Partnership,
+    title: str,
+    when_text: str,
+    *,
+    past: bool = False,
+    again: bool = False,
+    ladder: str = "",
+) -> Reply:
+    """A deadline from its title and its date, given apart (as a workflow step gives
+    them), with its reminder ladder if one is given: read before anything is written,
+    so a ladder that can't be read leaves no deadline behind."""
     when_text, repeats = recurrence.take_repeat(when_text)
     due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
+    reminders = schedule.parse_ladder(ladder) if ladder else None
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
     schedule.refuse_twice(
         session, ctx, partnership, Deadline, name=title, at=due.instant, again=again
     )
-    deadline = _insert(session, ctx, partnership, title=title, due_at=due.instant, repeats=repeats)
+    deadline = _insert(
+        session,
+        ctx,
+        partnership,
+        title=title,
+        due_at=due.instant,
+        repeats=repeats,
+        reminders=reminders,
+    )
     return confirm(
         f":date: {user_mention(ctx.user_id)} added deadline *{deadline.number}*: "
         f"{schedule.title(title)} — {schedule.shown(due.instant, ctx)}"
         f"\n{schedule.for_each_reader(due.instant, ctx)} · "
-        + (DEFAULT_LADDER if due.instant > ctx.now else "kept for the record, no reminders")
+        + (
+            schedule.describe_ladder(reminders, DEFAULT_LADDER)
+            if due.instant > ctx.now
+            else "kept for the record, no reminders"
+        )
         + schedule.assumed_note(due.assumed)
         + _repeat_note(deadline, ctx)
         + schedule.reminders_note(session, deadline, ctx)
