@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from storage.models import (
     AssessAnswer,
     AssessRun,
-    AssessSubmittedAnswer,
     Partnership,
     RunStatus,
     saved_id,
 )
+from storage.submitted_answers import AssessSubmittedAnswer
 
 
 @dataclass(frozen=True)

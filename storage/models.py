@@ -330,24 +330,6 @@ class AssessAnswer(SQLModel, table=True):
     answered_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AssessSubmittedAnswer(SQLModel, table=True):
-    """Each answer as it stood at each submission: a reopened questionnaire changes
-    assess_answer, and this keeps what was submitted before (version 1, 2, ...)."""
-
-    __tablename__ = "assess_submitted_answer"
-    __table_args__ = (
-        UniqueConstraint("run_id", "version", "position", name="uq_assess_submitted_answer"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=SLACK_ID)
-    run_id: int = Field(sa_column=parent("assess_run.id", index=True))
-    version: int  # the run's first submission is 1
-    position: int  # the question's index, from 0
-    value: str | None = Field(default=None, sa_type=Text)  # None when skipped
-    submitted_at: datetime = Field(sa_type=UTCDateTime)
-
-
 class ReminderState(StrEnum):
     PENDING = "pending"  # planned, or waiting to try again (not_before)
     POSTING = "posting"  # claimed by a dispatcher until claimed_at + its lease
@@ -407,15 +389,3 @@ class Digest(SQLModel, table=True):
     at_time: str = Field(max_length=5)  # local "HH:MM"
     set_by: str = Field(max_length=SLACK_ID)
     set_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class ChannelCanvas(SQLModel, table=True):
-    """The canvas `/partnership pack` wrote as a channel's canvas: Slack allows one per
-    channel (conversations.canvases.create), so the next pack edits it (canvases.edit)."""
-
-    __tablename__ = "channel_canvas"
-
-    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
-    canvas_id: str = Field(max_length=SLACK_ID)
-    written_at: datetime = Field(sa_type=UTCDateTime)

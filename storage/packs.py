@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from storage.models import ChannelCanvas
+from storage.upkeep_tables import ChannelCanvas
 
 
 def canvas_of(session: Session, *, team_id: str, channel_id: str) -> str | None:

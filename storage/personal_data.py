@@ -13,7 +13,6 @@ from storage.calendar_feeds import CalendarFeed, revoke_feeds
 from storage.models import (
     AssessAnswer,
     AssessRun,
-    AssessSubmittedAnswer,
     AssessTemplate,
     BudgetAudit,
     BudgetLine,
@@ -31,6 +30,7 @@ from storage.models import (
     RunStatus,
 )
 from storage.signoff_tables import ApprovalRule, BudgetApproval
+from storage.submitted_answers import AssessSubmittedAnswer
 
 USER_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     Partnership: ("created_by",),

@@ -56,3 +56,15 @@ class WorkspaceUninstall(SQLModel, table=True):
 
     team_id: str = Field(max_length=SLACK_ID, primary_key=True)
     uninstalled_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChannelCanvas(SQLModel, table=True):
+    """The canvas `/partnership pack` wrote as a channel's canvas: Slack allows one per
+    channel (conversations.canvases.create), so the next pack edits it (canvases.edit)."""
+
+    __tablename__ = "channel_canvas"
+
+    team_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    channel_id: str = Field(max_length=SLACK_ID, primary_key=True)
+    canvas_id: str = Field(max_length=SLACK_ID)
+    written_at: datetime = Field(sa_type=UTCDateTime)

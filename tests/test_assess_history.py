@@ -10,7 +10,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from storage.models import AssessSubmittedAnswer
+from storage.submitted_answers import AssessSubmittedAnswer
 from tests.fake_slack import eventually
 from tests.helpers import CHAIR, Thread, calls_carrying
 from tests.slack_checks import message_problems

@@ -10,7 +10,7 @@ import docx
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import ChannelCanvas
+from storage.upkeep_tables import ChannelCanvas
 
 OFFICER, MEMBER, CHAIR = "U1OFFICER", "U2MEMBER", "U3CHAIR"
 
