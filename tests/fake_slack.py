@@ -8,14 +8,15 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from tests.background_work import BackgroundWork
 from tests.fake_canvases import FakeCanvases
+from tests.fake_files import file_info
 
 QUIET = 0.1  # seconds without a call after which the bot is taken to be idle
 TEAM = {"team_id": "T1", "team": "Test Partnership Workspace", "user_id": "UBOT", "bot_id": "BBOT"}
@@ -45,42 +46,6 @@ def eventually(check: Callable[[], T], *, timeout: float = 15.0, what: str = "it
             raise AssertionError(f"waited {timeout} s for {what}")
         time.sleep(0.01)
     return result
-
-
-class BackgroundWork:
-    """Counts the tasks handed to thread pools in this process and not yet finished:
-    an in-process bot's lazy listeners, deliveries and Home tab refreshes all run on
-    pools. While counting() is in force, every ThreadPoolExecutor reports here."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-        self.changed = 0.0  # time.monotonic() of the last task started or finished
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-    def counting(self) -> Callable:
-        """A ThreadPoolExecutor.submit that counts; monkeypatch it onto the class."""
-        submit = ThreadPoolExecutor.submit
-
-        def counted(pool, fn, /, *args, **kwargs):
-            self._step(+1)
-            try:
-                future = submit(pool, fn, *args, **kwargs)
-            except BaseException:
-                self._step(-1)
-                raise
-            future.add_done_callback(lambda _: self._step(-1))
-            return future
-
-        return counted
-
-    def _step(self, by: int) -> None:
-        with self._lock:
-            self._running += by
-            self.changed = time.monotonic()
 
 
 class _Server(ThreadingHTTPServer):
@@ -239,7 +204,7 @@ class FakeSlack:
             name = self.people[user_id]
             return 200, {"ok": True, "user": {"id": user_id, "real_name": name}}
         if call.method == "files.info":
-            return 200, self._file_info(call.body.get("file", ""))
+            return 200, file_info(self.files, call.body.get("file", ""), self.url)
         if call.method == "conversations.open":  # a direct conversation: D + the user id
             return 200, {"ok": True, "channel": {"id": "D" + call.body.get("users", "")}}
         if call.method in ("conversations.canvases.create", "canvases.edit"):
@@ -267,22 +232,6 @@ class FakeSlack:
         """A file someone shared: files.info describes it, and its url_private serves
         its bytes to a request with the bot's token, as Slack's does."""
         self.files[file_id] = {"name": name, "content": content, "user": user}
-
-    def _file_info(self, file_id: str) -> dict:
-        if file_id not in self.files:
-            return {"ok": False, "error": "file_not_found"}
-        file = self.files[file_id]
-        return {
-            "ok": True,
-            "file": {
-                "id": file_id,
-                "name": file["name"],
-                "user": file["user"],
-                "size": len(file["content"]),
-                "filetype": file["name"].rsplit(".", 1)[-1],
-                "url_private": self.url.replace("/api/", f"/files-pri/{file_id}/{file['name']}"),
-            },
-        }
 
     def _download(self, path: str, token: str | None) -> tuple[int, bytes]:
         """GET of a url_private: the file's bytes with the bot's token, a login page
