@@ -164,3 +164,20 @@ def test_slacks_rate_limit_is_said_plainly_and_nothing_else_is_tried(surrey, fak
 
 def test_the_pack_is_in_partnership_help(slack):
     assert "`/partnership pack`" in slack.command("/partnership", "help").text
+
+
+def test_a_plan_waiting_for_sign_off_is_a_decision_the_pack_asks_for(surrey, fake_slack):
+    surrey.command("/budget", "approvals over £1,000", user=OFFICER)
+    surrey.command(
+        "/budget", 'plan "Pooled fund" Evaluation £1,200 stage 4 --allow-overcommit', user=OFFICER
+    )
+    pack(surrey, fake_slack)
+    (create,) = fake_slack.calls_to("conversations.canvases.create")
+    paper = create.body["document_content"]["markdown"]
+    decisions = paper.split("Decisions needed", 1)[1]
+    assert "approve or reject request 1: £1,200 planned on line 4, Evaluation, of" in decisions
+    assert "**Pooled fund**" in decisions
+    surrey.command("/budget", "approve 1", user=CHAIR)
+    pack(surrey, fake_slack, count=2)
+    (edit,) = fake_slack.calls_to("canvases.edit")
+    assert "approve or reject" not in str(edit.body["changes"])

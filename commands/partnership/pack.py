@@ -19,7 +19,7 @@ from commands.reply import CanvasPaper, Reply, Upload, file_slug, refuse
 from formatting.fin_year import year_of
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_date
-from storage import assess, budgets, deadlines, packs
+from storage import approvals, assess, budgets, deadlines, packs
 from storage import partnerships as store
 from storage.models import Event, Partnership, RunStatus
 
@@ -71,6 +71,7 @@ def facts_of(session: Session, ctx: Context, partnership: Partnership) -> sectio
             for run in assess.runs_of(session, partnership=partnership)
             if run.status != RunStatus.CANCELLED
         ],
+        approvals=approvals.pending_requests(session, partnership=partnership),
         now=ctx.now,
         tz=ctx.tz,
     )

@@ -8,12 +8,14 @@ from commands.partnership.pack_sections import Facts, who, year_end
 from formatting.money import format_money
 from formatting.timefmt import when_and_left
 from storage.budgets import FundFigures
-from storage.models import RunStatus
+from storage.models import BudgetLine, Fund, RunStatus
 from storage.partnerships import name_key
+from storage.signoff_tables import BudgetApproval
 
 
 def decisions(facts: Facts) -> list[Block]:
     asks = [
+        *(_sign_off(*waiting) for waiting in facts.approvals),
         *(_cover(f) for f in facts.funds if f.remaining < 0),
         *(_use(f, facts) for f in facts.funds if f.remaining > 0),
         *_chase(facts),
@@ -22,6 +24,18 @@ def decisions(facts: Facts) -> list[Block]:
     if not asks:
         return [head, Para(("Nothing in partnerbot's records calls for a decision.",))]
     return [head, Para(("The partnership is asked to:",)), Items(tuple(asks), numbered=True)]
+
+
+def _sign_off(request: BudgetApproval, line: BudgetLine, fund: Fund) -> Inline:
+    """A plan or spend over the approval threshold, not committed until decided."""
+    what = "planned" if request.kind == "plan" else "spent"
+    return (
+        f"approve or reject request {request.number}: {format_money(request.amount_pence)} "
+        f"{what} on line {line.number}, {line.description}, of ",
+        Strong(fund.name),
+        ", asked by ",
+        who(request.requested_by),
+    )
 
 
 def _cover(figures: FundFigures) -> Inline:

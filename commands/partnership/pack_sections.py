@@ -27,8 +27,18 @@ from formatting.slack_text import FORMER_MEMBER, FORMER_MEMBER_NAME
 from formatting.timefmt import span_and_left, uk_date, when_and_left
 from storage.budgets import FundFigures
 from storage.deadlines import sort_instant
-from storage.models import AssessRun, Deadline, Event, Partnership, Role, RunStatus
+from storage.models import (
+    AssessRun,
+    BudgetLine,
+    Deadline,
+    Event,
+    Fund,
+    Partnership,
+    Role,
+    RunStatus,
+)
 from storage.partnerships import Member
+from storage.signoff_tables import BudgetApproval
 
 AHEAD = timedelta(weeks=8)
 YEAR_END = time(17, 0)  # as `end of the financial year` is read (commands.date_phrases)
@@ -45,6 +55,7 @@ class Facts:
     deadlines: list[Deadline]  # still to come, soonest first (as `/deadline list`)
     events: list[Event]  # still to come, soonest first (as `/event list`)
     runs: list[AssessRun]  # not cancelled; only their status is shown, never an answer
+    approvals: list[tuple[BudgetApproval, BudgetLine, Fund]]  # waiting for sign-off
     now: datetime
     tz: ZoneInfo
 
