@@ -3,9 +3,9 @@ waiting for a second person's approval. Call the writers under lock_partnership(
 
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import numbering
 from storage.models import BudgetLine, Fund, Partnership, saved_id
 from storage.signoff_tables import ApprovalRule, ApprovalState, BudgetApproval
 
@@ -45,15 +45,10 @@ def add_request(
     user_id: str,
     now: datetime,
 ) -> BudgetApproval:
-    highest = session.exec(
-        select(func.max(BudgetApproval.number)).where(
-            BudgetApproval.partnership_id == line.partnership_id
-        )
-    ).one()
     request = BudgetApproval(
         team_id=line.team_id,
         partnership_id=line.partnership_id,
-        number=(highest or 0) + 1,
+        number=numbering.next_number(session, BudgetApproval, partnership_id=line.partnership_id),
         line_id=saved_id(line),
         kind=kind,
         amount_pence=pence,

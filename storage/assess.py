@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from storage import numbering
 from storage.models import (
     AssessAnswer,
     AssessRun,
@@ -41,10 +42,7 @@ def add_template(session: Session, template: AssessTemplate) -> AssessTemplate:
 
 def next_run_number(session: Session, *, partnership: Partnership) -> int:
     """Call under lock_partnership(), or two runs could draw the same number."""
-    highest = session.exec(
-        select(func.max(AssessRun.number)).where(AssessRun.partnership_id == partnership.id)
-    ).one()
-    return (highest or 0) + 1
+    return numbering.next_number(session, AssessRun, partnership_id=partnership.id)
 
 
 def add_run(session: Session, run: AssessRun) -> AssessRun:

@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, case, func
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
+from storage import numbering
 from storage.models import (
     Deadline,
     Digest,
@@ -29,10 +30,7 @@ _BOTH = (False, True)  # everything, or only what is still to come
 
 def next_number(session: Session, model: type[Dated], *, partnership: Partnership) -> int:
     """Call under lock_partnership(), or two rows could draw the same number."""
-    highest = session.exec(
-        select(func.max(model.number)).where(model.partnership_id == partnership.id)
-    ).one()
-    return (highest or 0) + 1
+    return numbering.next_number(session, model, partnership_id=partnership.id)
 
 
 def same_title_and_time(
