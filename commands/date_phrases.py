@@ -10,7 +10,10 @@ it reads right before it sees them, each with the note the reply repeats.
   bank holidays in the partnership's nation (reminders.working_days), so Easter Monday
   counts in England and not in Scotland; the day found is named.
 - `end of the financial year` is 31 March (UK public bodies' year end), at 17:00.
+- `by the 1st`, `the 15th`: the next day of that number (dateparser took the one passed).
 - Two-digit years are refused in every form: dateparser reads `31 Jul 09` as 2109.
+- Month-first dates are refused: dateparser quietly read `7/31/2027` as 31 July, US-style,
+  though `03/04/2027` is 3 April here; we say so rather than guess which the writer meant.
 """
 
 import calendar
@@ -42,6 +45,8 @@ _WORD_YEAR = (
 )
 _NUMERIC_YEAR = re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})[/.-](\d{2})\b(?![/.-]?\d)")
 
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}))?(?![\d/.-])")
+_DAY_ONLY = re.compile(r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 _MIDNIGHT = re.compile(r"\b(?:12\s*)?midnight\b", re.IGNORECASE)
 # The end of the working day, however an office says it.
 _CLOSE_OF_PLAY = re.compile(
@@ -82,6 +87,7 @@ class Rewritten:
 def rewrite(text: str, today: date, nation: str = DEFAULT_NATION) -> Rewritten:
     """`text` in words dateparser reads right; DateError-style Refusal for a two-digit year."""
     refuse_two_digit_years(text)
+    _refuse_month_first(text)
     notes: list[str] = []
     default_time = None
     if _MIDNIGHT.search(text):
@@ -109,7 +115,39 @@ def rewrite(text: str, today: date, nation: str = DEFAULT_NATION) -> Rewritten:
             f"the {match['nth'].lower()} {match['weekday'].capitalize()} "
             f"in {day:%B} is {day:%a} {day.day} {day:%b %Y}"
         )
+    if (match := _DAY_ONLY.match(text)) and not _names_a_month(text):
+        day = _next_day_numbered(int(match["day"]), today)
+        text = f"{day.day} {day:%B %Y}" + text[match.end() :]
+        notes.append(f"{escape(match[0])} taken as {day:%a} {day.day} {day:%b %Y}")
     return Rewritten(text.strip(), tuple(notes), default_time)
+
+
+def _names_a_month(text: str) -> bool:
+    return any(word in _MONTH_NAMES for word in re.findall(r"[a-z]+", text.lower()))
+
+
+def _next_day_numbered(number: int, today: date) -> date:
+    """The next day (today or later) that is the `number`th of its month."""
+    if not 1 <= number <= 31:
+        raise Refusal(f"No month has a day {number}.", "For example: `by the 1st` or `31 July`.")
+    year, month = today.year, today.month
+    while True:  # at most three months on: a 31st is never more than two away
+        if number <= calendar.monthrange(year, month)[1] and date(year, month, number) >= today:
+            return date(year, month, number)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _refuse_month_first(text: str) -> None:
+    """`7/31/2027`: the second number can't be a month, so it was written month first."""
+    for match in _NUMERIC_DATE.finditer(text):
+        first, sep, second, year = match.groups()
+        if int(first) <= 12 < int(second) <= 31:
+            month = calendar.month_name[int(first)]
+            raise Refusal(
+                f"`{escape(match[0])}` has {second} as its month: dates here are day first.",
+                f"Write it as `{second}{sep}{int(first):02}{sep + year if year else ''}` "
+                f"or `{second} {month}`.",
+            )
 
 
 def refuse_two_digit_years(text: str) -> None:

@@ -7,7 +7,7 @@ after the range) goes on to be read as the start, and the last day comes back ap
 for commands.events to end the event on. A last day with no year is the first such day
 on or after the start (`30 December - 2 January` ends in the new year); a year written
 only after the last day is the first day's too, or the year before it if the first day
-would otherwise come after the last (`30 December - 2 January 2028`).
+is in a later month than the last (`30 December - 2 January 2028`).
 """
 
 import calendar
@@ -83,8 +83,8 @@ def _year_before(match: re.Match[str]) -> str | None:
         return None
     first_month = _MONTHS[(match["firstmonth"] or match["lastmonth"]).lower()]
     last_month = _MONTHS[match["lastmonth"].lower()]
-    later = (first_month, int(match["firstday"])) > (last_month, int(match["lastday"]))
-    return str(int(match["lastyear"]) - 1 if later else int(match["lastyear"]))
+    # Months only: `12 June - 10 June 2027` is one year, and ends before it starts.
+    return str(int(match["lastyear"]) - (first_month > last_month))
 
 
 def _real(year: int, month: int, day: int) -> date:
