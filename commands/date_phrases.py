@@ -47,6 +47,11 @@ _NUMERIC_YEAR = re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})[/.-](\d{2})\b(?![/.-]?\
 
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}))?(?![\d/.-])")
 _DAY_ONLY = re.compile(r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+# Weekday abbreviations dateparser does not know (it knows `Tue` and `Thu`).
+_SHORT_WEEKDAYS = {"tues": "Tuesday", "weds": "Wednesday", "thur": "Thursday", "thurs": "Thursday"}
+_SHORT_WEEKDAY = re.compile(r"\b(" + "|".join(_SHORT_WEEKDAYS) + r")\b\.?", re.IGNORECASE)
+_FIRST_THING = re.compile(r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b", re.IGNORECASE)
+FIRST_THING = time(9, 0)
 _MIDNIGHT = re.compile(r"\b(?:12\s*)?midnight\b", re.IGNORECASE)
 # The end of the working day, however an office says it.
 _CLOSE_OF_PLAY = re.compile(
@@ -90,6 +95,10 @@ def rewrite(text: str, today: date, nation: str = DEFAULT_NATION) -> Rewritten:
     _refuse_month_first(text)
     notes: list[str] = []
     default_time = None
+    text = _SHORT_WEEKDAY.sub(lambda m: _SHORT_WEEKDAYS[m[1].lower()], text)
+    if _FIRST_THING.search(text):
+        text = _FIRST_THING.sub(f"{FIRST_THING:%H:%M}", text)
+        notes.append(f"first thing taken as {FIRST_THING:%H:%M}")
     if _MIDNIGHT.search(text):
         text = _MIDNIGHT.sub(f"{END_OF_DAY:%H:%M}", text)
         notes.append(f"midnight taken as the end of that day, {END_OF_DAY:%H:%M}")

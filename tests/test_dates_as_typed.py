@@ -250,3 +250,74 @@ def test_the_opening_notice_posted_the_day_before_says_when_it_opens(
     assert any(
         t.startswith(":red_circle: *Spring grants* closed Sat 1 May 2027, 17:00 BST") for t in texts
     ), texts
+
+
+@pytest.mark.parametrize(
+    "words, shown, note",
+    [
+        # Weekday abbreviations dateparser does not know were refused.
+        ("by Weds 31 March", "Wed 31 Mar 2027, 17:00 BST", "no time given"),
+        ("by Thurs 1 April", "Thu 1 Apr 2027, 17:00 BST", "no time given"),
+        ("by Thursday 1 April 2027 first thing", "Thu 1 Apr 2027, 09:00 BST", "first thing"),
+    ],
+)
+def test_office_shorthand_is_read(officer, words, shown, note):
+    reply = officer("/deadline", f'add "Monitoring return" {words}')
+    assert f"*Monitoring return* — {shown}" in reply.text and note in reply.text
+
+
+def test_a_shortened_weekday_that_does_not_match_its_date_is_still_questioned(officer, engine):
+    reply = officer("/deadline", 'add "Monitoring return" by Weds 1 April')
+    assert not reply.public and "1 April 2027 is a Thursday, not a Wednesday" in reply.text
+    assert dated_rows(engine) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "words, shown, ends, note",
+    [
+        ("1 April 10am until noon", "Thu 1 Apr 2027, 10:00–12:00 BST", utc(2027, 4, 1, 11), ""),
+        # Was refused as a two-digit year.
+        ("1 April 10-12", "Thu 1 Apr 2027, 10:00–12:00 BST", utc(2027, 4, 1, 11), "`10-12` taken"),
+        # Ended at 01:00, before it started.
+        ("1 April 11am-1", "Thu 1 Apr 2027, 11:00–13:00 BST", utc(2027, 4, 1, 12), ""),
+    ],
+)
+def test_an_event_time_range_as_people_write_it(officer, engine, words, shown, ends, note):
+    reply = officer("/event", f'add "Seminar" {words}')
+    assert f"*Seminar* — {shown}" in reply.text and note in reply.text
+    assert event_times(engine)[1] == ends
+
+
+@pytest.mark.parametrize(
+    "words, place",
+    [
+        ("18 September – Southampton", "Southampton"),  # as the PtP bulletin lists them
+        ("7 October - Kent", "Kent"),
+        ("18 November – Milton Keynes", "Milton Keynes"),
+        ("18 November – Monkton Hall", "Monkton Hall"),  # Mon… is not Monday
+    ],
+)
+def test_a_place_after_a_dash_is_the_place(officer, engine, words, place):
+    reply = officer("/event", f'add "Recession event" {words}')
+    assert reply.public, reply.text
+    assert event_times(engine)[2] == place
+
+
+def test_a_date_after_a_dash_is_not_a_place(officer, engine):
+    officer("/event", 'add "Residential" 10 June – 12 June')
+    assert event_times(engine) == (utc(2027, 6, 10, 8), utc(2027, 6, 12, 16), None)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "between 1 October 2027 and 31 January 2028",  # was refused
+        "from 1 October 2027 - 31 January 2028",  # was refused
+        "from 1 October 2027 to 31 January 2028",
+    ],
+)
+def test_a_window_is_read_however_its_ends_are_joined(officer, engine, words):
+    reply = officer("/deadline", f'window "Winter grants" {words}')
+    assert "Opens Fri 1 Oct 2027, 09:00 BST" in reply.text
+    assert "Closes Mon 31 Jan 2028, 17:00 GMT" in reply.text
+    assert deadline_due(engine) == utc(2028, 1, 31, 17)

@@ -32,7 +32,11 @@ LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
 WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
 DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"
-_WINDOW = re.compile(r"^(?P<open>.+?)\s+(?:to|until|till)\s+(?P<close>.+)$", re.IGNORECASE)
+# `from 31 May to 30 September`, `between 1 October and 31 January`, `1 Oct – 31 Jan`.
+_WINDOW = re.compile(
+    r"^(?:(?:from|between)\s+)?(?P<open>.+?)\s+(?:to|until|till|and|[-–—])\s+(?P<close>.+)$",
+    re.IGNORECASE,
+)
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -95,12 +99,14 @@ def add_titled(
 def window(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
     text, again = take_flag(text, "again")
-    title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
+    title, dates = schedule.split_title(
+        text, separators=("from", "between"), example=WINDOW_EXAMPLE
+    )
     dates, repeats = recurrence.take_repeat(dates)
     match = _WINDOW.match(dates)
     if match is None:
         raise DateError(
-            "Say when the window opens and closes, with `from` and `to`.",
+            "Say when the window opens and closes, with `from` and `to` (or `between` and `and`).",
             f"For example: `{WINDOW_EXAMPLE}`",
         )
     opens, closes = _window_dates(

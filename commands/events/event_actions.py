@@ -1,5 +1,6 @@
 """`/event`: seminars, workshops and meetings, with their times, place and reminders."""
 
+import calendar
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, time
@@ -38,6 +39,17 @@ _PLACE = re.compile(
     rf"(?P<place>(?:(?!\d|{_NAMED_TIME})|(?=\d+[a-z]?\s+(?!{_TIME_WORD}|at\b)[a-z]))"
     rf"(?!.*\sat\s+{_TIME})[^@]+)$",
     re.IGNORECASE,
+)
+
+# "18 September – Southampton", as the PtP bulletin lists its events: a dash, then a
+# word that is not part of a date or time ("10 June – 12 June", "9am – noon").
+_DATE_WORD = "|".join(
+    {w.lower() for w in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name) if w}
+    | {w.lower() for w in calendar.day_abbr}
+    | {"sept", "noon", "midday", "midnight", "tomorrow", "today", "next"}
+)
+_DASHED_PLACE = re.compile(
+    rf"^(?P<when>.+?)\s+[–—-]\s+(?P<place>(?!(?:{_DATE_WORD})\b)[a-z][^@]*)$", re.IGNORECASE
 )
 
 
@@ -166,7 +178,7 @@ def _clock_time(instant: datetime, tz: ZoneInfo) -> str:
 
 
 def _split_place(text: str) -> tuple[str, str | None]:
-    match = _PLACE.match(text)
+    match = _PLACE.match(text) or _DASHED_PLACE.match(text)
     if match is None:
         return text, None
     place = match["place"].strip()
