@@ -12,8 +12,9 @@ from commands.budget.budget_actions import (
     spend,
 )
 from commands.budget.budget_alerts import after_change
+from commands.budget.budget_decisions import approve, reject
 from commands.budget.budget_money import contribute, fund
-from commands.budget.budget_signoff import approvals, approve, reject
+from commands.budget.budget_signoff import approvals
 from commands.budget.budget_undo import undo
 from commands.budget.budget_years import carry, show, year
 from commands.context import Context
