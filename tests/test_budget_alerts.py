@@ -112,6 +112,26 @@ def test_money_uncommitted_four_weeks_before_a_window_closes(budget, slack, fake
     assert "PtP credit applications" in again
 
 
+def test_a_failed_alert_is_tried_again_the_next_hour(budget, slack, fake_slack, engine):
+    slack.command("/deadline", 'window "Bids" from 25 November to 10 December', user=OFFICER)
+    fake_slack.drained()
+    removed = [True]  # the bot was taken out of the channel, then invited back
+
+    def post(call):
+        if removed[0]:
+            return 200, {"ok": False, "error": "not_in_channel"}
+        return 200, fake_slack.store_message(call.body, "1800000000.000100")
+
+    fake_slack.respond("chat.postMessage", post)
+    hourly(engine, fake_slack, NOW)
+    with Session(engine) as session:
+        assert session.exec(select(BudgetAlert)).all() == []  # not recorded as sent
+    removed[0] = False
+    (posted,) = hourly(engine, fake_slack, NOW + timedelta(hours=1))
+    assert "*Bids* closes" in posted
+    assert hourly(engine, fake_slack, NOW + timedelta(hours=2)) == []
+
+
 def test_the_same_hour_is_checked_once_across_replicas(budget, slack, fake_slack, engine):
     slack.command("/deadline", 'window "Bids" from 25 November to 10 December', user=OFFICER)
     fake_slack.drained()
