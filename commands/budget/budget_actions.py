@@ -90,7 +90,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(funds, cost.planned, "plan", typed)
+        refusal := budget_checks.out_of_proportion(funds, year, cost.planned, "plan", typed)
     ):
         return refusal
     remaining = figures.remaining
@@ -164,6 +164,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if not confirmed and (
         refusal := budget_checks.out_of_proportion(
             store.figures(session, partnership=partnership, year=line.financial_year),
+            line.financial_year,
             pence,
             "spend",
             text,
