@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.access import channel_partnership
+from commands.budget.budget_windows import concerns
 from commands.context import Context
 from commands.reply import Post, Reply
 from formatting.fin_year import LONDON, year_name, year_of
@@ -89,7 +90,7 @@ def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Ale
             f"*{escape(deadline.title)}* closes {uk_datetime(deadline.due_at, tz)} "
             f"({time_left(deadline.due_at, now, tz)})"
         )
-        due = Closing(f"window:{deadline.id}", closing, year_of(deadline.due_at))
+        due = Closing(f"window:{deadline.id}", closing, year_of(deadline.due_at), deadline.title)
         windows.setdefault(saved_id(partnership), []).append(due)
     year = year_of(now)
     year_end = _year_end(year)
@@ -118,28 +119,41 @@ class Closing:
     key: str
     text: str  # what closes, and when
     year: int  # the financial year whose money is meant
+    window: str | None = None  # a funding window's title (None: the year itself)
+
+    def concerns(self, fund: FundFigures, funds: list[FundFigures]) -> bool:
+        names = [each.fund.name for each in funds]
+        return self.window is None or concerns(self.window, fund.fund.name, names)
 
 
 def _uncommitted(session: Session, partnership: Partnership, closes: list[Closing]) -> list[Alert]:
-    breaches = {}
     # Nothing closing: only the rows of breaches past are cleared; no figures are read.
-    for year in {close.year for close in closes}:
-        funds = [f for f in figures(session, partnership=partnership, year=year) if f.remaining > 0]
-        left = sum(f.remaining for f in funds)
-        by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
-        for close in closes if left > 0 else ():
-            if close.year == year:
-                breaches[close.key] = (
-                    f":hourglass_flowing_sand: {close.text}, and {format_money(left)} of "
-                    f"*{escape(partnership.name)}*'s {year_name(year)} budget is still "
-                    f"uncommitted: {by_fund}. Money not committed by then may be redistributed."
-                )
+    years = {
+        year: figures(session, partnership=partnership, year=year)
+        for year in {close.year for close in closes}
+    }
+    breaches = {}
+    for close in closes:
+        funds = years[close.year]
+        left_in = [f for f in funds if f.remaining > 0 and close.concerns(f, funds)]
+        if left_in:
+            breaches[close.key] = _uncommitted_text(partnership, close, left_in)
     new = _settle(session, partnership, _BEFORE_CLOSE, breaches)
     channels = channels_of(session, partnership=partnership)
     if not channels:
         return []
     where = (partnership.team_id, channels[0])
     return [Alert(*where, text, saved_id(partnership), key) for key, text in new.items()]
+
+
+def _uncommitted_text(partnership: Partnership, close: Closing, funds: list[FundFigures]) -> str:
+    left = sum(f.remaining for f in funds)
+    by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
+    return (
+        f":hourglass_flowing_sand: {close.text}, and {format_money(left)} of "
+        f"*{escape(partnership.name)}*'s {year_name(close.year)} budget is still "
+        f"uncommitted: {by_fund}. Money not committed by then may be redistributed."
+    )
 
 
 def _fund_breaches(funds: list[FundFigures], year: int) -> dict[str, str]:
