@@ -290,3 +290,13 @@ def test_forgetting_someone_takes_them_out_of_requests_and_decisions(budget, sla
     with Session(engine) as session:
         request = session.exec(select(BudgetApproval)).one()
         assert request.decided_by != CHAIR and request.requested_by == OFFICER
+
+
+def test_placeholders_in_hints_are_escaped_so_slack_shows_them(budget):
+    """A bare `<reason>` is a link in mrkdwn, even inside code, and shows as nothing."""
+    asked = budget('plan "PtP credit" Seminar £4,000')
+    busy = budget("cancel 1", user=SECOND)
+    own = budget("approve 1")
+    for reply in (asked, busy, own, budget("help")):
+        assert "`/budget reject 1 &lt;reason&gt;`" in reply.text or "&lt;reason&gt;" in reply.text
+        assert not re.search(r"<(?![@#!]|https?:)", reply.text), reply.text

@@ -52,7 +52,7 @@ spent, committed and left
 • `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
 approval and is not committed until then; `/budget approvals` shows the setting and what \
 waits, `/budget approvals off` stops it
-• `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
+• `/budget approve 7` · `/budget reject 7 &lt;reason&gt;` — decide request 7 (or use its \
 buttons): a chair, or an officer other than the one who asked; the asker may reject \
 (withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
 • Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \

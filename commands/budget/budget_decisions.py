@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from commands.budget.budget_common import audit, by, figures_of, remaining_sentence
 from commands.budget.budget_parse import ParseError, parse_request_number
-from commands.budget.budget_requests import request_words, told, turn_down
+from commands.budget.budget_requests import REASON, request_words, told, turn_down
 from commands.context import Context
 from commands.reply import Reply, refuse
 from formatting.money import format_money
@@ -116,7 +116,7 @@ def _may_decide(
             f"You asked for request {request.number} yourself, so someone else must {verb} "
             "it: a chair, or another officer.",
             f"Ask them to type `/budget {verb} {request.number}`; you may withdraw it with "
-            f"`/budget reject {request.number} <reason>`.",
+            f"`/budget reject {request.number} {REASON}`.",
         )
     if role in (Role.CHAIR, Role.OFFICER):
         return None

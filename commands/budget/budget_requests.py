@@ -20,6 +20,8 @@ from storage.models import BudgetAudit, BudgetLine, Change, Fund, Partnership
 from storage.signoff_tables import ApprovalState, BudgetApproval
 
 APPROVE_ACTION, REJECT_ACTION = "budget_approve", "budget_reject"
+# A placeholder in a hint: bare, `<reason>` is a link in mrkdwn, even in code, and vanishes.
+REASON = "&lt;reason&gt;"
 
 
 def ask(
@@ -67,7 +69,7 @@ def ask(
         f":hourglass_flowing_sand: Your {'plan' if kind == 'plan' else 'spend'} waits for "
         f"sign-off as request *{request.number}*: {what}. I've posted it in the channel for "
         "a chair or another officer to approve; nothing is committed until then. To withdraw "
-        f"it: `/budget reject {request.number} <reason>`, or `/budget undo`."
+        f"it: `/budget reject {request.number} {REASON}`, or `/budget undo`."
     )
     return request, Reply(text=note, posts=(message,))
 
@@ -109,7 +111,7 @@ def pending_refusal(session: Session, line: BudgetLine, doing: str) -> Reply | N
         f"Line {line.number} has sign-off request *{request.number}* waiting for approval, "
         f"so it can't {doing} yet.",
         f"Decide it first: `/budget approve {request.number}` or `/budget reject "
-        f"{request.number} <reason>` (the asker may withdraw it that way).",
+        f"{request.number} {REASON}` (the asker may withdraw it that way).",
     )
 
 
