@@ -300,3 +300,14 @@ def test_placeholders_in_hints_are_escaped_so_slack_shows_them(budget):
     for reply in (asked, busy, own, budget("help")):
         assert "`/budget reject 1 &lt;reason&gt;`" in reply.text or "&lt;reason&gt;" in reply.text
         assert not re.search(r"<(?![@#!]|https?:)", reply.text), reply.text
+
+
+def test_a_change_that_changes_nothing_says_so_and_records_nothing(budget, engine):
+    budget('plan "PtP credit" Flyers £900')
+    assert budget("spend 1 £300").public
+    before = budget_rows(engine)
+    same = budget("spend 1 £300.00")
+    assert not same.public and "already has £300 spent, so nothing changed" in same.text
+    again = budget("approvals over £1,000.00")
+    assert not again.public and "Sign-off is already over £1,000, so nothing changed" in again.text
+    assert budget_rows(engine) == before

@@ -174,6 +174,11 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if refusal := budget_requests.pending_refusal(session, line, "change"):
         return refusal
     old = line.spent_pence
+    if pence == old:  # an audit row for no change would only clutter the history
+        return inform(
+            f"Line {line.number} already has {format_money(old)} spent, so nothing changed "
+            "and nothing was recorded.",
+        )
     limit = budget_signoff.threshold(session, partnership)
     if limit is not None and pence > limit and pence > old:  # a correction down never waits
         return _ask_to_spend(session, ctx, partnership, line, fund, pence)

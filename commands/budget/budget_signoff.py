@@ -40,6 +40,8 @@ def approvals(session: Session, ctx: Context, partnership: Partnership, text: st
     lock_partnership(session, partnership=partnership)
     before = store.rule_of(session, partnership=partnership)
     old = _rule_words(before.threshold_pence if before else None)
+    if old == _rule_words(pence):
+        return inform(f"Sign-off is already {old}, so nothing changed.")
     store.set_rule(session, partnership=partnership, pence=pence, user_id=ctx.user_id, now=ctx.now)
     audit(session, ctx, partnership, "set budget sign-off", old, _rule_words(pence))
     if pence is None:
