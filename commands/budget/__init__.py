@@ -12,8 +12,9 @@ from commands.budget.budget_actions import (
     spend,
 )
 from commands.budget.budget_alerts import after_change
+from commands.budget.budget_decisions import approve, reject
 from commands.budget.budget_money import contribute, fund
-from commands.budget.budget_signoff import approvals, approve, reject
+from commands.budget.budget_signoff import approvals
 from commands.budget.budget_undo import undo
 from commands.budget.budget_years import carry, show, year
 from commands.context import Context
@@ -51,7 +52,7 @@ spent, committed and left
 • `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
 approval and is not committed until then; `/budget approvals` shows the setting and what \
 waits, `/budget approvals off` stops it
-• `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
+• `/budget approve 7` · `/budget reject 7 &lt;reason&gt;` — decide request 7 (or use its \
 buttons): a chair, or an officer other than the one who asked; the asker may reject \
 (withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
 • Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
