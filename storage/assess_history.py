@@ -12,7 +12,6 @@ from storage.models import (
     AssessAnswer,
     AssessRun,
     Partnership,
-    RunStatus,
     saved_id,
 )
 from storage.submitted_answers import AssessSubmittedAnswer
@@ -64,11 +63,11 @@ def submissions_of(session: Session, *, run: AssessRun) -> list[Submission]:
 
 def round_of(session: Session, *, run: AssessRun) -> int:
     """The run's round: 1 + the runs of its template the partnership started before it
-    and did not cancel."""
+    and submitted. One never submitted is no round: there is nothing to compare with."""
     earlier = session.exec(
         select(func.count())
         .select_from(AssessRun)
-        .where(*_same_template(run), AssessRun.status != RunStatus.CANCELLED)
+        .where(*_same_template(run), col(AssessRun.id).in_(_submitted_runs()))
     ).one()
     return earlier + 1
 
@@ -76,10 +75,9 @@ def round_of(session: Session, *, run: AssessRun) -> int:
 def earlier_round(session: Session, *, run: AssessRun) -> tuple[AssessRun, Submission] | None:
     """The last earlier run of the same template in the partnership that was submitted,
     with its last submission: what this round is compared with."""
-    submitted = select(AssessSubmittedAnswer.run_id).distinct()
     previous = session.exec(
         select(AssessRun)
-        .where(*_same_template(run), col(AssessRun.id).in_(submitted))
+        .where(*_same_template(run), col(AssessRun.id).in_(_submitted_runs()))
         .order_by(col(AssessRun.number).desc())
     ).first()
     if previous is None:
@@ -117,6 +115,10 @@ def latest_submissions(
     )
     submissions = _grouped(rows)
     return [(run, p, submissions[saved_id(run)][-1]) for run, p in runs]
+
+
+def _submitted_runs():
+    return select(AssessSubmittedAnswer.run_id).distinct()
 
 
 def _same_template(run: AssessRun) -> tuple:

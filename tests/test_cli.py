@@ -70,7 +70,7 @@ def test_demo_holds_the_seed_budgets(tmp_path):
 
 def test_demo_has_a_baseline_under_way(tmp_path):
     out = run_cli("demo", stdin="/assess status\n/assess report 1\n", cwd=tmp_path).stdout
-    assert "@nick.dunkley · 3/10 answered · open" in out
+    assert "@nick.dunkley · 3 of 10 answered · being answered" in out
     assert "not every community partner is pulling its weight" in out  # joy is an officer
 
 

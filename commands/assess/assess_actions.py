@@ -13,6 +13,7 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.conversation import status_line
+from commands.assess.run_state import state_words
 from commands.assess.templates import TemplateError, builtin_sources, parse_template
 from commands.context import Context
 from commands.dates import parse_when
@@ -193,7 +194,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
         return refusal
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return inform(f"Questionnaire {run.number} is already {run.status}.")
+        return inform(f"Questionnaire {run.number} is already {state_words(run)}.")
     run.status = RunStatus.CANCELLED
     run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
     session.add(run)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from commands.assess import direct
 from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
+from commands.assess.run_state import state_words
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
@@ -105,7 +106,9 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
             )
         ]
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return [_say(run, f"This questionnaire is {run.status}; nothing more is recorded here.")]
+        return [
+            _say(run, f"This questionnaire is {state_words(run)}; nothing more is recorded here.")
+        ]
     run.last_activity_at = message.now
     session.add(run)
     template = _template(run)
@@ -144,7 +147,9 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
     if answer is None:
         return []
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return [_say(run, f"This questionnaire is {run.status}, so that edit changes nothing.")]
+        return [
+            _say(run, f"This questionnaire is {state_words(run)}, so that edit changes nothing.")
+        ]
     question = _template(run).questions[answer.position]
     try:
         value = check_answer(question, message.text)
@@ -162,7 +167,7 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
 
 
 def status_line(run: AssessRun, template: Template, answered: int) -> str:
-    return f"{answered}/{len(template.questions)} answered · {run.status}"
+    return f"{answered} of {len(template.questions)} answered · {state_words(run)}"
 
 
 def _answer(

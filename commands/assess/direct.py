@@ -12,33 +12,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
+from commands.assess.run_state import state_words
 from commands.assess.templates import Template, parse_template
 from commands.reply import Post
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_date
 from storage import assess as store
-from storage.models import AssessRun, RunStatus
+from storage.models import AssessRun
 
 DIRECT_HELP = (
     "Reply here to answer the question I last asked. If you have more than one "
     "questionnaire open with me, reply in the thread of the one you're answering."
 )
-
-_STATE = {
-    RunStatus.STARTING: "starting",
-    RunStatus.OPEN: "being answered",
-    RunStatus.PAUSED: "paused",
-    RunStatus.REVIEW: "every question answered, waiting to be submitted",
-    RunStatus.SUBMITTED: "submitted",
-    RunStatus.CANCELLED: "cancelled",
-}
-
-
-def _state(run: AssessRun) -> str:
-    state = _STATE[RunStatus(run.status)]
-    if run.reopened_at is None:
-        return state
-    return "re-submitted" if run.status == RunStatus.SUBMITTED else f"reopened, {state}"
 
 
 def where(run: AssessRun) -> tuple[str, str | None]:
@@ -57,7 +42,7 @@ def parent_text(
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
         f"questionnaire *{run.number}*\n"
         f"Answered by {user_mention(run.assignee_id)} in a direct message with me · "
-        f"answered {answered} of {len(template.questions)} · {_state(run)}"
+        f"answered {answered} of {len(template.questions)} · {state_words(run)}"
         f"{due}\n"
         f"Answers are circulated here when submitted, except those given in confidence."
     )

@@ -6,6 +6,7 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
+from commands.assess.run_state import state_words
 from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.family import Refusal
@@ -24,7 +25,7 @@ def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) 
         return refusal
     if run.status != RunStatus.SUBMITTED:
         raise Refusal(
-            f"Questionnaire {run.number} is {run.status}, not submitted: nothing to reopen.",
+            f"Questionnaire {run.number} is {state_words(run)}, not submitted: nothing to reopen.",
             "`/assess status` shows where each stands.",
         )
     if run.due_at is not None and ctx.now >= run.due_at:
