@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -20,9 +21,11 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.render import mrkdwn_text, render
 from commands.assess.conversation import ThreadMessage
+from commands.assess.direct import NOTHING_OPEN
+from commands.assess.template_files import is_template_file, template_file
 from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
-from commands.dispatch import COMMANDS, dispatch
+from commands.dispatch import COMMANDS, dispatch, run
 from commands.reply import Post, Reply, Upload, could_not_post
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
@@ -33,6 +36,7 @@ from storage.transaction import in_transaction
 log = logging.getLogger(__name__)
 
 LOCAL_TEAM = "TLOCAL"
+NOT_A_COMMAND = "Type a slash command such as /partnership help (or :help for the shell)."
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z][\w.-]*[\w])")
 
 SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership help
@@ -40,7 +44,9 @@ SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership hel
   :in CHANNEL    move to another channel (e.g. :in spelthorne-lsp)
   :who           who and where you are
   :reminders     what the bot will post in this channel, and when, without being asked
-  (any other line) a reply in the questionnaire thread last started here
+  :share FILE    share a file in this channel, as a questionnaire template (.yaml)
+  (any other line) a reply in the questionnaire thread last started here, or else a
+                 message in your direct conversation with the bot
   :help          this message
   :quit          leave (Ctrl-D works too)
 Commands: """ + ", ".join(COMMANDS)
@@ -85,23 +91,17 @@ class Shell:
             return self._directive(line), False
         if line.startswith("/"):
             command, _, text = line.partition(" ")
-            ctx = Context(
-                team_id=LOCAL_TEAM,
-                user_id=self.user_id,
-                channel_id=self.channel_id,
-                now=self._clock(),
-                tz=self._settings.tz,
-                public_url=self._settings.public_url,
+            reply = dispatch(
+                self._engine, self._context(), command.lower(), self._as_slack_sends(text)
             )
-            reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
             return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
-        if self.thread_ts is None:
-            return "Type a slash command such as /partnership help (or :help for the shell).", False
-        direct = self.thread_ts == ""  # in the direct conversation, outside any thread
+        # In a questionnaire's thread in the channel, or else (as in Slack, where the
+        # direct conversation is always there, a restart or not) at the top of it.
+        direct = not self.thread_ts
         message = ThreadMessage(
             team_id=LOCAL_TEAM,
             channel_id=f"D{self.user_id}" if direct else self.channel_id,
-            thread_ts=self.thread_ts,
+            thread_ts=self.thread_ts or "",
             message_ts=self._next_ts(),
             user_id=self.user_id,
             text=self._as_slack_sends(line),
@@ -109,7 +109,20 @@ class Shell:
             direct=direct,
             tz=self._settings.tz,
         )
-        return "\n\n".join(map(self._show, thread_reply(self._engine, message))), False
+        posts = thread_reply(self._engine, message)
+        if direct and [post.text for post in posts] == [NOTHING_OPEN]:
+            return NOT_A_COMMAND, False
+        return "\n\n".join(map(self._show, posts)), False
+
+    def _context(self) -> Context:
+        return Context(
+            team_id=LOCAL_TEAM,
+            user_id=self.user_id,
+            channel_id=self.channel_id,
+            now=self._clock(),
+            tz=self._settings.tz,
+            public_url=self._settings.public_url,
+        )
 
     def _deliver(self, reply: Reply) -> list[str]:
         """What Slack would post after the reply, done here and shown as text."""
@@ -196,6 +209,8 @@ class Shell:
             self.channel_id = self._remember("C", argument)
         elif word == ":reminders":
             return self._coming_reminders()
+        elif word == ":share" and argument:
+            return self._share(argument)
         elif word != ":who":
             return SHELL_HELP
         return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
@@ -218,6 +233,21 @@ class Shell:
         shown = in_transaction(self._engine, read, keep=lambda _: False)
         where = f"#{self.names[self.channel_id]}"
         return "\n\n".join(shown) if shown else f"No reminders are planned in {where}."
+
+    def _share(self, filename: str) -> str:
+        """A file shared in the channel, as Slack's file_shared event hands it over."""
+        path = Path(filename).expanduser()
+        if not is_template_file(path.name):
+            return f"I read only questionnaire templates (.yaml, .yml): {path.name} is left alone."
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            return f"Couldn't read {path}: {error}"
+        ctx = self._context()
+        reply = run(
+            self._engine, ctx, "/assess", partial(template_file, filename=path.name), source
+        )
+        return render(reply, self.names)
 
     def _save(self, filename: str, content: bytes) -> Path:
         """Where Slack would post a file, the shell saves it for you to open."""

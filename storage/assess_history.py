@@ -50,6 +50,32 @@ def record_submission(session: Session, *, run: AssessRun, now: datetime) -> int
     return version
 
 
+def restore_submission(session: Session, *, run: AssessRun, submission: Submission) -> None:
+    """The run's answers back as `submission` had them: a reopening withdrawn. An answer
+    left unchanged keeps its row, and so the message it came from (for later edits)."""
+    answers = {
+        a.position: a
+        for a in session.exec(select(AssessAnswer).where(AssessAnswer.run_id == run.id))
+    }
+    for position in answers.keys() - submission.values.keys():
+        session.delete(answers[position])
+    for position, value in submission.values.items():
+        kept = answers.get(position)
+        if kept is not None and kept.value == value:
+            continue
+        restored = kept or AssessAnswer(
+            team_id=run.team_id,
+            run_id=saved_id(run),
+            position=position,
+            answered_by=run.assignee_id,
+            answered_at=submission.submitted_at,
+        )
+        restored.value, restored.message_ts = value, None
+        restored.answered_by, restored.answered_at = run.assignee_id, submission.submitted_at
+        session.add(restored)
+    session.flush()
+
+
 def submissions_of(session: Session, *, run: AssessRun) -> list[Submission]:
     """Every submitted version of the run, the first first."""
     return _grouped(

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
 from commands.assess.run_state import state_words
-from commands.assess.templates import Template, parse_template
+from commands.assess.templates import Template, parse_template, questions_count
 from commands.reply import Post
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_date
@@ -57,7 +57,7 @@ def intro_text(run: AssessRun, template: Template, partnership: str) -> str:
     )
     return (
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* "
-        f"(questionnaire *{run.number}*), {len(template.questions)} questions. "
+        f"(questionnaire *{run.number}*), {questions_count(template)}. "
         f"Your answers stay here until you `submit`; then those not in confidence are "
         f"posted to <#{run.channel_id}>.{private}\n{DIRECT_HELP} Say `help` for more."
     )
