@@ -8,7 +8,6 @@ from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
 from commands.assess.run_state import state_words
-from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.reply import Post, Reply, inform
 from formatting.slack_text import user_mention
@@ -48,7 +47,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return Reply(
         text=note + " Its answers so far are kept.",
         public=True,
-        posts=(*posts, *_parent(session, ctx, partnership, run)),
+        posts=(*posts, *direct.parent_now(session, run, partnership.name, ctx.tz)),
     )
 
 
@@ -81,15 +80,8 @@ def _withdraw_reopening(
         channel_id=channel,
         thread_ts=None if run.dm_channel_id else thread,
     )
-    return Reply(text=note, public=True, posts=(told, *_parent(session, ctx, partnership, run)))
-
-
-def _parent(
-    session: Session, ctx: Context, partnership: Partnership, run: AssessRun
-) -> tuple[Post, ...]:
-    """The channel's parent of a run asked in a direct message, brought up to date."""
-    if not (run.dm_channel_id and run.thread_ts):
-        return ()
-    answered = len(store.answers_of(session, run=run))
-    parsed = parse_template(run.source)
-    return (direct.progress(run, parsed, partnership.name, answered, ctx.tz),)
+    return Reply(
+        text=note,
+        public=True,
+        posts=(told, *direct.parent_now(session, run, partnership.name, ctx.tz)),
+    )

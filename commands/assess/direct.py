@@ -74,6 +74,15 @@ def progress(
     )
 
 
+def parent_now(session: Session, run: AssessRun, partnership: str, tz: ZoneInfo) -> list[Post]:
+    """The channel's parent of a run asked in a direct message, brought up to date; none
+    for a run asked in the channel's thread."""
+    if not (run.dm_channel_id and run.thread_ts):
+        return []
+    answered = len(store.answers_of(session, run=run))
+    return [progress(run, parse_template(run.source), partnership, answered, tz)]
+
+
 def circulated(run: AssessRun, template: Template, partnership: str, answers: dict) -> Post:
     """On submit, to the parent's thread: each answer, or "answered in confidence"."""
     lines = [
