@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.direct import where
+from commands.assess.run_state import state_words
 from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
@@ -154,7 +155,7 @@ def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
     answered = len(assess.answers_of(session, run=run))
     block = section(
         f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
-        f"{answered} of {questions} answered · {run.status}"
+        f"{answered} of {questions} answered · {state_words(run)}"
     )
     channel, thread = where(run)  # in a direct message, the run's own thread there
     if thread and (url := permalink(channel, thread)):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from commands.assess.run_state import state_words
 from commands.budget.budget_view import flag, format_days
 from commands.partnership.pack_paper import (
     Block,
@@ -235,4 +236,4 @@ def _status(run: AssessRun, facts: Facts) -> str:
     if run.status == RunStatus.SUBMITTED and run.submitted_at is not None:
         return f"submitted {uk_date(run.submitted_at, facts.tz)}"
     due = f", due {when_and_left(run.due_at, facts.now, facts.tz)}" if run.due_at else ""
-    return f"not submitted ({run.status}){due}"
+    return f"not submitted ({state_words(run)}){due}"
