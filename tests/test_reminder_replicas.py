@@ -103,6 +103,9 @@ def test_kill_9_mid_dispatch_then_restart_loses_none_and_doubles_none(
     )
     bot.kill()
     held.set()
+    # The killed bot's posts in flight are Slack's now: all of them in the history before
+    # the restarted bot looks there for its orphaned claims.
+    fake_slack.drained()
     with Session(engine) as session:
         at_kill = Counter(session.exec(select(Reminder.state)))
     assert at_kill[ReminderState.POSTING] > 0, "killed mid-round, with claims in flight"

@@ -33,6 +33,7 @@ from tests.slack_requests import event_body, sign, slash_command_body
 pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
+DM = f"D{CHAIR}"  # the chair's direct conversation with the bot
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -105,14 +106,16 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
         slack.command("/budget", 'fund "PtP credit" £6,000 from "South East Employers"')
         slack.command("/budget", 'plan "PtP credit" Joint training £5,600')
         slack.command("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-        # The parent, then the intro in the chair's direct message: its thread is the run's.
-        thread_ts = fake_slack.wait_for("chat.postMessage", count=3)[1].response["ts"]
+        # Counted in the chair's direct message alone: posts into the channel, from either
+        # replica, come when they come. The intro's thread there is the run's.
+        intro, _ = fake_slack.wait_for("chat.postMessage", count=2, channel=DM)[:2]
+        thread_ts = intro.response["ts"]
 
         for n, answer in enumerate([*BASELINE_ANSWERS, "submit"]):
-            asked = len(fake_slack.calls_to("chat.postMessage"))
+            asked = len(fake_slack.calls_to("chat.postMessage", DM))
             event = {
                 "type": "message",
-                "channel": f"D{CHAIR}",
+                "channel": DM,
                 "channel_type": "im",
                 "user": CHAIR,
                 "text": answer,
@@ -120,7 +123,8 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
                 "thread_ts": thread_ts,
             }
             slack.event_with_retries(event, event_id=f"EvANSWER{n}")
-            fake_slack.wait_for("chat.postMessage", count=asked + 1)
+            # The next question (or the thanks) in the thread: the answer is recorded.
+            fake_slack.wait_for("chat.postMessage", count=asked + 1, channel=DM)
 
         due = the_next_minute_but_one_command_away()
         opens = f"{due:%H:%M} {due:%d %B %Y}"
