@@ -28,7 +28,11 @@ from formatting.slack_text import escape
 _MONTHS = [name.lower() for name in (*calendar.month_name[1:], *calendar.month_abbr[1:])]
 _MONTH = "|".join(sorted({*_MONTHS, "sept"}, key=len, reverse=True))
 _HALF = r"\s*(?:am|pm|a\.m|p\.m)\b"
-_NOT_A_DAY = rf"(?![\d/.:-])(?!{_HALF})(?!\s*(?:st|nd|rd|th|of)\b)(?!\s*(?:{_MONTH})\b)"
+# Not followed by what makes it a day (`5th`, `5 March`) or already a time (`12 noon`).
+_NOT_A_DAY = (
+    rf"(?![\d/.:-])(?!{_HALF})(?!\s*(?:st|nd|rd|th|of|noon|midday|midnight|o'?clock)\b)"
+    rf"(?!\s*(?:{_MONTH})\b)"
+)
 # "at 5", "by 5 on 3 March": an hour (with minutes or not) after at/by.
 _AFTER_AT = re.compile(
     rf"\b(?P<word>at|by)\s+(?P<hour>\d{{1,2}})(?:[:.](?P<minute>\d{{2}}))?{_NOT_A_DAY}",
@@ -60,7 +64,7 @@ def rewrite(text: str) -> Clocked:
     text = _FOUR_FIGURES.sub(lambda m: f"{m[1]}:{m[2]}", text)
     text = _FOUR_FIGURES_FIRST.sub(lambda m: f"{m[1] or ''}{m[2]}:{m[3]}", text)
     notes: list[str] = []
-    for pattern in (_AFTER_AT, _OCLOCK, _WITH_MINUTES):
+    for pattern in (_OCLOCK, _AFTER_AT, _WITH_MINUTES):
         text = pattern.sub(lambda m: _as_24_hour(m, notes), text)
     return Clocked(text, tuple(notes))
 
