@@ -29,6 +29,7 @@ _HALF = r"\s*(?:am|pm|a\.m|p\.m)\b"
 # Not followed by what makes it a day (`5th`, `5 March`) or already a time (`12 noon`).
 _NOT_A_DAY = (
     rf"(?![\d/.:-])(?!{_HALF})(?!\s*(?:st|nd|rd|th|of|noon|midday|midnight|o'?clock)\b)"
+    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|mins?)\b)"
     rf"(?!\s*(?:{MONTH})\b)"
 )
 # "at 5", "by 5 on 3 March": an hour (with minutes or not) after at/by.

@@ -321,3 +321,18 @@ def test_a_window_is_read_however_its_ends_are_joined(officer, engine, words):
     assert "Opens Fri 1 Oct 2027, 09:00 BST" in reply.text
     assert "Closes Mon 31 Jan 2028, 17:00 GMT" in reply.text
     assert deadline_due(engine) == utc(2028, 1, 31, 17)
+
+
+def test_a_window_moves_both_ends_with_between(officer, engine):
+    officer("/deadline", 'window "Winter grants" from 1 October 2027 to 31 January 2028')
+    reply = officer("/deadline", "move 1 between 1 November 2027 and 29 February 2028")
+    assert reply.public, reply.text
+    with Session(engine) as session:
+        window = session.exec(select(Deadline)).one()
+        assert window.opens_at.isoformat() == utc(2027, 11, 1, 9)
+        assert window.due_at.isoformat() == utc(2028, 2, 29, 17)
+
+
+def test_a_number_of_weeks_after_by_is_a_span_not_an_hour(officer, engine):
+    reply = officer("/deadline", 'add "Monitoring return" by 3 weeks')
+    assert "Tue 15 Dec 2026, 17:00 GMT" in reply.text and "taken as" not in reply.text

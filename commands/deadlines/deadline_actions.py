@@ -212,7 +212,11 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     text, past = take_flag(when_text, "past")
     words, opens_at = plain_words(text), deadline.opens_at
     # A window moves both ends with `from … to …`; otherwise only its closing moves.
-    both = _WINDOW.match(words) if opens_at and words.lower().startswith("from ") else None
+    both = (
+        _WINDOW.match(words)
+        if opens_at and words.lower().startswith(("from ", "between "))
+        else None
+    )
     if not words:
         raise DateError(
             "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
