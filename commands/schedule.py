@@ -11,9 +11,10 @@ from commands.context import Context
 from commands.dates import DateError, When, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
-from formatting.timefmt import slack_date, uk_datetime, when_and_left
+from formatting.timefmt import slack_date, uk_date, uk_datetime, when_and_left
 from reminders import planning
 from reminders.ladder import format_offsets
+from reminders.working_days import NATION_NAMES, bank_holidays
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
 from storage.models import Deadline, Partnership, Reminder
@@ -207,6 +208,20 @@ def reminders_note(session: Session, row: Dated, ctx: Context) -> str:
         return ""
     times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in sorted(coming, key=_due))
     return f"\n:bell: Reminders in <#{row.channel_id}>: {times}"
+
+
+def holiday_note(session: Session, row: Dated, ctx: Context) -> str:
+    """A date on a bank holiday is kept (the funder set it), but said: the weekday shows
+    a weekend, nothing shows a bank holiday."""
+    nation = planning.nation_of(session, row)
+    at = row.due_at if isinstance(row, Deadline) else row.starts_at
+    day = at.astimezone(ctx.tz).date()
+    if day.weekday() >= 5 or day not in bank_holidays(nation, day.year):
+        return ""
+    return (
+        f"\n:information_source: {uk_date(at, ctx.tz)} is a bank holiday in "
+        f"{NATION_NAMES.get(nation, nation)}; the date stays, its reminders come before."
+    )
 
 
 def _due(reminder: Reminder) -> datetime:

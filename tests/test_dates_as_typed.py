@@ -336,3 +336,37 @@ def test_a_window_moves_both_ends_with_between(officer, engine):
 def test_a_number_of_weeks_after_by_is_a_span_not_an_hour(officer, engine):
     reply = officer("/deadline", 'add "Monitoring return" by 3 weeks')
     assert "Tue 15 Dec 2026, 17:00 GMT" in reply.text and "taken as" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "nation, command, words, note",
+    [
+        (
+            "england-and-wales",
+            "/deadline",
+            'add "Bids" by 3 May 2027',
+            "Mon 3 May 2027 is a bank holiday in England and Wales; the date stays",
+        ),
+        (
+            "scotland",
+            "/deadline",
+            'add "Bids" by 5 on 4 January 2028',  # 2 January's substitute day
+            "Tue 4 Jan 2028 is a bank holiday in Scotland; the date stays",
+        ),
+        (
+            "england-and-wales",
+            "/event",
+            'add "Away day" 29 March 2027 10am',
+            "Mon 29 Mar 2027 is a bank holiday in England and Wales",
+        ),
+    ],
+)
+def test_a_date_on_a_bank_holiday_is_kept_and_said(officer, engine, nation, command, words, note):
+    officer("/partnership", f"nation {nation}")
+    reply = officer(command, words)
+    assert reply.public and note in reply.text
+
+
+def test_a_date_on_a_working_day_says_nothing_of_holidays(officer):
+    reply = officer("/deadline", 'add "Bids" by 4 May 2027')
+    assert reply.public and "bank holiday" not in reply.text

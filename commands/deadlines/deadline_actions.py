@@ -92,6 +92,7 @@ def add_titled(
         )
         + schedule.assumed_note(due.assumed)
         + _repeat_note(deadline, ctx)
+        + schedule.holiday_note(session, deadline, ctx)
         + schedule.reminders_note(session, deadline, ctx)
     )
 
@@ -248,6 +249,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(due.assumed)
+        + schedule.holiday_note(session, deadline, ctx)
         + schedule.reminders_note(session, deadline, ctx)
     )
 

@@ -81,6 +81,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"\n{schedule.for_each_reader(event.starts_at, ctx)} · "
         + (DEFAULT_LADDER if event.starts_at > ctx.now else "kept for the record, no reminders")
         + schedule.assumed_note(starts.assumed)
+        + schedule.holiday_note(session, event, ctx)
         + schedule.reminders_note(session, event, ctx)
     )
 
@@ -125,6 +126,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{event_view.describe(event, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(starts.assumed)
+        + schedule.holiday_note(session, event, ctx)
         + schedule.reminders_note(session, event, ctx)
     )
 
