@@ -23,6 +23,14 @@ MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
 OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
 EVENT_TIME = time(9, 0)
+# A title that ends with a time of day took it from the date: `add PtP proposals by 4pm
+# on 31 July` splits at its last `on`, so "by 4pm" goes back with the date it belongs to.
+_TIME_AT_THE_END = re.compile(
+    r"^(?P<title>.*\S)\s+(?P<time>(?:by|at)\s+(?:\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
+    r"|\d{4}\s*hrs|(?:12\s*)?(?:noon|midday|midnight)|close\s+of\s+(?:play|business)"
+    r"|cop|cob|eod|end\s+of\s+(?:the\s+)?day))$",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
 
 
@@ -43,6 +51,8 @@ def split_title(text: str, *, separators: tuple[str, ...], example: str) -> tupl
                 f"For example: `{example}`",
             )
         title, rest = match[1], match[2]
+        if timed := _TIME_AT_THE_END.match(title):  # "PtP proposals by 4pm" on 31 July
+            title, rest = timed["title"], f"{timed['time']} on {rest}"
     return check_title(strip_quotes(title), example), rest.strip()
 
 

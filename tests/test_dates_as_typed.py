@@ -370,3 +370,22 @@ def test_a_date_on_a_bank_holiday_is_kept_and_said(officer, engine, nation, comm
 def test_a_date_on_a_working_day_says_nothing_of_holidays(officer):
     reply = officer("/deadline", 'add "Bids" by 4 May 2027')
     assert reply.public and "bank holiday" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "words, title, shown",
+    [
+        # The title took the time, and the deadline fell back to 17:00.
+        ("PtP proposals by 4pm on 31 July", "PtP proposals", "Sat 31 Jul 2027, 16:00 BST"),
+        ("Grant use by noon on 26 September", "Grant use", "Sun 26 Sep 2027, 12:00 BST"),
+        ("Report by 5 on 3 March", "Report", "Wed 3 Mar 2027, 17:00 GMT"),
+        ("Meeting on budgets on 12 June", "Meeting on budgets", "Sat 12 Jun 2027, 17:00 BST"),
+    ],
+)
+def test_a_time_before_the_last_on_belongs_to_the_date_not_the_title(
+    officer, engine, words, title, shown
+):
+    reply = officer("/deadline", f"add {words}")
+    assert f"*{title}* — {shown}" in reply.text
+    with Session(engine) as session:
+        assert session.exec(select(Deadline.title)).one() == title
