@@ -38,8 +38,15 @@ TYPED = [
     "end of the financial year",
     "Friday 11 June 2027 9am",
     "31 October 2027 01:30",
+    "31 July at 5",
+    "by 5 on 3 March",
+    "1700hrs 31 July",
+    "first working day of April",
+    "close of business Friday",
+    "by the 1st",
 ]
-NOT_DATES = ["a", "to", "the budget", "31 Jul 09", "25:61 31 July", "x" * 200]
+NOT_DATES = ["a", "to", "the budget", "31 Jul 09", "25:61 31 July", "31 July at 7", "7/31/2027"]
+NOT_DATES += ["x" * 200]
 ROUNDS = 300
 
 

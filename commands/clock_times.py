@@ -17,18 +17,21 @@ with minutes (`5:30`, `5.30`; a dotted pair is a time only if it can't be a day 
 month: `5.30`, `9.45`, `10.00`).
 """
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import time
 
+from commands.calendar_words import MONTH
 from commands.family import Refusal
 from formatting.slack_text import escape
 
-_MONTHS = [name.lower() for name in (*calendar.month_name[1:], *calendar.month_abbr[1:])]
-_MONTH = "|".join(sorted({*_MONTHS, "sept"}, key=len, reverse=True))
 _HALF = r"\s*(?:am|pm|a\.m|p\.m)\b"
-_NOT_A_DAY = rf"(?![\d/.:-])(?!{_HALF})(?!\s*(?:st|nd|rd|th|of)\b)(?!\s*(?:{_MONTH})\b)"
+# Not followed by what makes it a day (`5th`, `5 March`) or already a time (`12 noon`).
+_NOT_A_DAY = (
+    rf"(?![\d/.:-])(?!{_HALF})(?!\s*(?:st|nd|rd|th|of|noon|midday|midnight|o'?clock)\b)"
+    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|mins?)\b)"
+    rf"(?!\s*(?:{MONTH})\b)"
+)
 # "at 5", "by 5 on 3 March": an hour (with minutes or not) after at/by.
 _AFTER_AT = re.compile(
     rf"\b(?P<word>at|by)\s+(?P<hour>\d{{1,2}})(?:[:.](?P<minute>\d{{2}}))?{_NOT_A_DAY}",
@@ -43,7 +46,7 @@ _WITH_MINUTES = re.compile(
 _FOUR_FIGURES = re.compile(r"(?<![\d:./-])([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|hours|h)\b", re.I)
 _FOUR_FIGURES_FIRST = re.compile(
     rf"^((?:at|by)\s+)?([01]\d|2[0-3])([0-5]\d)(?=\s+(?:on\s+)?(?:the\s+)?\d{{1,2}}"
-    rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b)",
+    rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTH})\b)",
     re.IGNORECASE,
 )
 ASK_HOUR = 7  # as likely a breakfast meeting as an evening one
@@ -60,7 +63,7 @@ def rewrite(text: str) -> Clocked:
     text = _FOUR_FIGURES.sub(lambda m: f"{m[1]}:{m[2]}", text)
     text = _FOUR_FIGURES_FIRST.sub(lambda m: f"{m[1] or ''}{m[2]}:{m[3]}", text)
     notes: list[str] = []
-    for pattern in (_AFTER_AT, _OCLOCK, _WITH_MINUTES):
+    for pattern in (_OCLOCK, _AFTER_AT, _WITH_MINUTES):
         text = pattern.sub(lambda m: _as_24_hour(m, notes), text)
     return Clocked(text, tuple(notes))
 

@@ -22,18 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, time
 
+from commands.calendar_words import FULL_WEEKDAYS, MONTH, MONTHS
 from commands.family import Refusal
 from formatting.slack_text import escape
 from reminders.working_days import DEFAULT_NATION, NATION_NAMES, is_working_day
 
-_MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
-_MONTH_NAMES |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-_MONTH_NAMES["sept"] = 9
-_DAY_NAMES = {name.lower(): n for n, name in enumerate(calendar.day_name)}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 _ORDINALS |= {"fourth": 4, "4th": 4, "last": -1}
 
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_MONTH = rf"(?P<month>{MONTH})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 # A two-digit number after a day and month is a year unless a time follows it.
 _NOT_A_TIME = r"(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|noon|midday|midnight|[:.]\d))"
@@ -66,7 +63,7 @@ _FINANCIAL_YEAR_END = re.compile(
 _NTH_WEEKDAY = re.compile(
     r"\b(?:the\s+)?(?P<nth>" + "|".join(_ORDINALS) + r")\s+"
     r"(?P<weekday>"
-    + "|".join(_DAY_NAMES)
+    + "|".join(FULL_WEEKDAYS)
     + r")\s+(?:in|of)\s+"
     + _MONTH
     + r"(?:\s+(?P<year>\d{4}))?\b",
@@ -117,7 +114,7 @@ def rewrite(text: str, today: date, nation: str = DEFAULT_NATION) -> Rewritten:
             f"{day:%b %Y} (bank holidays of {NATION_NAMES.get(nation, nation)})"
         )
     if match := _NTH_WEEKDAY.search(text):
-        weekday = _DAY_NAMES[match["weekday"].lower()]
+        weekday = FULL_WEEKDAYS[match["weekday"].lower()]
         day = _next_in_month(match, today, lambda y, m, nth: _in_month(y, m, weekday, nth))
         text = text[: match.start()] + f"{day.day} {day:%B %Y}" + text[match.end() :]
         notes.append(
@@ -132,7 +129,7 @@ def rewrite(text: str, today: date, nation: str = DEFAULT_NATION) -> Rewritten:
 
 
 def _names_a_month(text: str) -> bool:
-    return any(word in _MONTH_NAMES for word in re.findall(r"[a-z]+", text.lower()))
+    return any(word in MONTHS for word in re.findall(r"[a-z]+", text.lower()))
 
 
 def _next_day_numbered(number: int, today: date) -> date:
@@ -167,7 +164,7 @@ def refuse_two_digit_years(text: str) -> None:
     for pattern in _WORD_YEAR:
         if match := pattern.search(text):
             day = match.groupdict().get("day")
-            month = calendar.month_name[_MONTH_NAMES[match["month"].lower()]]
+            month = calendar.month_name[MONTHS[match["month"].lower()]]
             _refuse(text, f"{day + ' ' if day else ''}{month} 20{match['yy']}")
 
 
@@ -183,7 +180,7 @@ def _next_in_month(
     match: re.Match[str], today: date, find: Callable[[int, int, int], date]
 ) -> date:
     """The day `find(year, month, nth)` names: in `year` if given, else the next to come."""
-    month, nth = _MONTH_NAMES[match["month"].lower()], _ORDINALS[match["nth"].lower()]
+    month, nth = MONTHS[match["month"].lower()], _ORDINALS[match["nth"].lower()]
     if match["year"]:
         year = int(match["year"])
         if not MINYEAR <= year <= MAXYEAR:

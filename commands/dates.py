@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from commands import clock_times, date_phrases
+from commands.calendar_words import MONTHS, WEEKDAYS
 from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from formatting.slack_text import escape
@@ -27,14 +28,9 @@ from reminders.working_days import DEFAULT_NATION
 
 MAX_LENGTH = 200
 
-_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-_MONTHS["sept"] = 9
-_WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
-_WEEKDAYS |= {name.lower(): n for n, name in enumerate(calendar.day_abbr)}
 _DATE_WORDS = (
-    set(_MONTHS)
-    | set(_WEEKDAYS)
+    set(MONTHS)
+    | set(WEEKDAYS)
     | {
         "today",
         "yesterday",
@@ -180,7 +176,7 @@ def _rewrite(cleaned: str, today: date, nation: str) -> date_phrases.Rewritten:
 def _is_yearless(cleaned: str) -> bool:
     """Names a day of the year ("1 October", "1/10") but not which year."""
     words = set(re.findall(r"[a-z]+", cleaned.lower()))
-    names_a_day = bool(words & set(_MONTHS)) or _DAY_MONTH.search(cleaned) is not None
+    names_a_day = bool(words & set(MONTHS)) or _DAY_MONTH.search(cleaned) is not None
     return names_a_day and _FOUR_DIGITS.search(cleaned) is None
 
 
@@ -222,9 +218,7 @@ def _month_day(parsed: datetime, month_end: bool) -> tuple[datetime, str]:
 
 def _check_weekday(cleaned: str, day: date) -> None:
     """'Wednesday 10 June' when 10 June is a Thursday: ask rather than pick one."""
-    named = [
-        n for word, n in _WEEKDAYS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)
-    ]
+    named = [n for word, n in WEEKDAYS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)]
     has_date = re.search(r"\d", cleaned) is not None
     if named and has_date and day.weekday() not in named:
         raise DateError(

@@ -15,22 +15,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from commands.calendar_words import MONTH, MONTHS, WEEKDAY
 from commands.family import Refusal
-
-_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-_MONTHS["sept"] = 9
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAY = "|".join(
-    sorted({n.lower() for n in (*calendar.day_name, *calendar.day_abbr)}, key=len, reverse=True)
-)
 
 
 def _day(tag: str) -> str:
     """A day of the month, after an optional weekday: `Wed 10`, `10th`, `the 10th`."""
     return (
-        rf"(?:(?:{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<{tag}day>\d{{1,2}})(?:st|nd|rd|th)?"
-        rf"(?:\s+(?:of\s+)?(?P<{tag}month>{_MONTH})\.?(?:\s+(?P<{tag}year>\d{{4}}))?)?"
+        rf"(?:(?:{WEEKDAY}),?\s+)?(?:the\s+)?(?P<{tag}day>\d{{1,2}})(?:st|nd|rd|th)?"
+        rf"(?:\s+(?:of\s+)?(?P<{tag}month>{MONTH})\.?(?:\s+(?P<{tag}year>\d{{4}}))?)?"
     )
 
 
@@ -73,7 +66,7 @@ def split_days(text: str) -> DaySplit:
     first = f"{match['firstday']} {month}" + (f" {first_year}" if first_year else "")
     before, after = text[: match.start()].rstrip(), text[match.end() :].lstrip()
     last_year = int(match["lastyear"]) if match["lastyear"] else None
-    last = LastDay(int(match["lastday"]), _MONTHS[match["lastmonth"].lower()], last_year)
+    last = LastDay(int(match["lastday"]), MONTHS[match["lastmonth"].lower()], last_year)
     return DaySplit(" ".join(p for p in (before, first, after) if p), last)
 
 
@@ -81,8 +74,8 @@ def _year_before(match: re.Match[str]) -> str | None:
     """The first day's year when only the last day has one."""
     if not match["lastyear"]:
         return None
-    first_month = _MONTHS[(match["firstmonth"] or match["lastmonth"]).lower()]
-    last_month = _MONTHS[match["lastmonth"].lower()]
+    first_month = MONTHS[(match["firstmonth"] or match["lastmonth"]).lower()]
+    last_month = MONTHS[match["lastmonth"].lower()]
     # Months only: `12 June - 10 June 2027` is one year, and ends before it starts.
     return str(int(match["lastyear"]) - (first_month > last_month))
 

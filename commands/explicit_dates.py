@@ -15,13 +15,10 @@ import re
 from datetime import datetime
 from typing import Literal
 
-_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-_MONTHS["sept"] = 9
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
-_WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
-_WEEKDAYS |= {name.lower(): n for n, name in enumerate(calendar.day_abbr)}
-_WEEKDAY = "(?P<weekday>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r"),?\s+"
+from commands.calendar_words import MONTH, MONTHS, WEEKDAY, WEEKDAYS
+
+_MONTH = f"(?P<month>{MONTH})"
+_WEEKDAY = f"(?P<weekday>{WEEKDAY})" + r",?\s+"
 
 
 def _time(tag: str) -> str:
@@ -67,7 +64,7 @@ def read_explicit(text: str, relative_base: datetime) -> tuple[datetime, str] | 
     if not _exists(year, month, day):
         return None
     read = datetime(year, month, day, hour, minute)
-    if match["weekday"] and read.weekday() != _WEEKDAYS[match["weekday"].lower()]:
+    if match["weekday"] and read.weekday() != WEEKDAYS[match["weekday"].lower()]:
         return None  # commands.dates asks which was meant
     return read, "time" if clock else "day"
 
@@ -76,7 +73,7 @@ def _day_month_year(match: re.Match[str]) -> tuple[int, int, int | None]:
     if match["fday"]:
         return int(match["fday"]), int(match["fmonth"]), int(match["fyear"])
     year = int(match["year"]) if match["year"] else None
-    return int(match["day"]), _MONTHS[match["month"].lower()], year
+    return int(match["day"]), MONTHS[match["month"].lower()], year
 
 
 def _clock(match: re.Match[str], tag: str) -> tuple[int, int] | None | Literal[False]:

@@ -11,9 +11,10 @@ from commands.context import Context
 from commands.dates import DateError, When, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
-from formatting.timefmt import slack_date, uk_datetime, when_and_left
+from formatting.timefmt import slack_date, uk_date, uk_datetime, when_and_left
 from reminders import planning
 from reminders.ladder import format_offsets
+from reminders.working_days import NATION_NAMES, bank_holidays
 from storage import deadlines as store
 from storage.deadlines import Dated, DatedT
 from storage.models import Deadline, Partnership, Reminder
@@ -22,6 +23,14 @@ MAX_TITLE = 150
 DEADLINE_TIME = time(17, 0)  # a deadline without a time means the end of the working day
 OPENING_TIME = time(9, 0)  # a window without a time opens at the start of one
 EVENT_TIME = time(9, 0)
+# A title that ends with a time of day took it from the date: `add PtP proposals by 4pm
+# on 31 July` splits at its last `on`, so "by 4pm" goes back with the date it belongs to.
+_TIME_AT_THE_END = re.compile(
+    r"^(?P<title>.*\S)\s+(?P<time>(?:by|at)\s+(?:\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?"
+    r"|\d{4}\s*hrs|(?:12\s*)?(?:noon|midday|midnight)|close\s+of\s+(?:play|business)"
+    r"|cop|cob|eod|end\s+of\s+(?:the\s+)?day))$",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"^\s*([\"“‘'])(.+?)([\"”’'])(?=\s|$)(.*)$", re.DOTALL)
 
 
@@ -42,6 +51,8 @@ def split_title(text: str, *, separators: tuple[str, ...], example: str) -> tupl
                 f"For example: `{example}`",
             )
         title, rest = match[1], match[2]
+        if timed := _TIME_AT_THE_END.match(title):  # "PtP proposals by 4pm" on 31 July
+            title, rest = timed["title"], f"{timed['time']} on {rest}"
     return check_title(strip_quotes(title), example), rest.strip()
 
 
@@ -207,6 +218,20 @@ def reminders_note(session: Session, row: Dated, ctx: Context) -> str:
         return ""
     times = " · ".join(uk_datetime(r.due_at, ctx.tz) for r in sorted(coming, key=_due))
     return f"\n:bell: Reminders in <#{row.channel_id}>: {times}"
+
+
+def holiday_note(session: Session, row: Dated, ctx: Context) -> str:
+    """A date on a bank holiday is kept (the funder set it), but said: the weekday shows
+    a weekend, nothing shows a bank holiday."""
+    nation = planning.nation_of(session, row)
+    at = row.due_at if isinstance(row, Deadline) else row.starts_at
+    day = at.astimezone(ctx.tz).date()
+    if day.weekday() >= 5 or day not in bank_holidays(nation, day.year):
+        return ""
+    return (
+        f"\n:information_source: {uk_date(at, ctx.tz)} is a bank holiday in "
+        f"{NATION_NAMES.get(nation, nation)}; the date stays, its reminders come before."
+    )
 
 
 def _due(reminder: Reminder) -> datetime:

@@ -1,6 +1,6 @@
 """Date phrases as a UK officer types them, from a fixed "now": Tue 24 Nov 2026, 14:30 GMT."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.dates import PARSER_SETTINGS, DateError, parse_offsets, parse_when
+from commands.day_ranges import split_days
 from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from commands.time_ranges import split_range
@@ -190,7 +191,8 @@ def test_offsets():
 _VOCABULARY = (
     "31 07 09 2027 29 Feb / - . : ' am pm 9.15am midnight noon COP close of play first last "
     "Monday Friday in of March June July Jul end the financial year tomorrow next by at "
-    "from to until 10:00 12 ¹ ٣"
+    "from to until 10:00 12 ¹ ٣ working business day 5 7 5:30 5.30 1700 hrs o'clock Weds "
+    "first thing COB EOD midday 1st 32nd 7/31/2027"
 )
 _WORDS = st.sampled_from(_VOCABULARY.split())
 
@@ -221,7 +223,10 @@ def test_a_refused_two_digit_year_echoes_the_text_escaped():
     assert "<!channel>" not in refused.value.problem and "&lt;!channel&gt;" in refused.value.problem
 
 
-_RANGE_VOCABULARY = "9 9.15am 3.40pm 10:00 12:30 – - to until from ( ) 25:00 0am 12pm 99.99 June"
+_RANGE_VOCABULARY = (
+    "9 9.15am 3.40pm 10:00 12:30 – - to until from ( ) 25:00 0am 12pm 99.99 June 7 7:00 noon "
+    "1 April 10 12 11am 31 February Wed 30 December 2028 10th of"
+)
 _RANGE_WORDS = st.sampled_from(_RANGE_VOCABULARY.split())
 
 
@@ -231,7 +236,7 @@ def test_reading_a_time_range_is_total(text):
     try:
         split = split_range(text)
     except Refusal as refusal:
-        assert "is not a time of day" in refusal.problem
+        assert "is not a time of day" in refusal.problem or "7 in the evening" in refusal.problem
     else:
         assert split.end is None or split.text != text
 
@@ -284,3 +289,38 @@ def test_the_dates_officers_type_most_are_read_without_dateparser():
         assert read_explicit(typed, local_now) is not None, typed
     for typed in ["03/04/2027", "3.4.2027 9am", "Friday 11 June 2027 9:00am", "10 June 9:15am"]:
         assert read_explicit(typed, local_now) is not None, typed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(_RANGE_WORDS, max_size=8).map(" ".join)))
+def test_reading_a_range_of_days_is_total(text):
+    """Any text is one day, or a first day with the last apart whose date can be found
+    from any first day, or a refusal."""
+    try:
+        split = split_days(text)
+        if split.last is not None and split.last.year is None:
+            assert split.last.after(date(2027, 6, 1)) >= date(2027, 6, 1)
+        elif split.last is not None:
+            assert split.last.after(date(2027, 6, 1)).year == split.last.year
+    except Refusal as refusal:
+        assert "has no day" in refusal.problem
+
+
+@pytest.mark.parametrize(
+    "text, first, last",
+    [
+        ("10-12 June", "10 June", date(2027, 6, 12)),
+        ("the 10th to the 12th of June", "10 June", date(2027, 6, 12)),
+        ("30 December - 2 January 2028", "30 December 2027", date(2028, 1, 2)),
+        ("Wed 30 June – Fri 2 July 9am-4pm", "30 June 9am-4pm", date(2027, 7, 2)),
+    ],
+)
+def test_a_range_of_days_gives_its_first_day_to_read_and_its_last_apart(text, first, last):
+    split = split_days(text)
+    assert split.text == first
+    assert split.last is not None and split.last.after(date(2027, 6, 1)) == last
+
+
+@pytest.mark.parametrize("text", ["10-12", "10 June 9-5", "1 April 10-12", "31/07/2027"])
+def test_numbers_without_a_month_after_them_are_not_a_range_of_days(text):
+    assert split_days(text).last is None

@@ -321,3 +321,71 @@ def test_a_window_is_read_however_its_ends_are_joined(officer, engine, words):
     assert "Opens Fri 1 Oct 2027, 09:00 BST" in reply.text
     assert "Closes Mon 31 Jan 2028, 17:00 GMT" in reply.text
     assert deadline_due(engine) == utc(2028, 1, 31, 17)
+
+
+def test_a_window_moves_both_ends_with_between(officer, engine):
+    officer("/deadline", 'window "Winter grants" from 1 October 2027 to 31 January 2028')
+    reply = officer("/deadline", "move 1 between 1 November 2027 and 29 February 2028")
+    assert reply.public, reply.text
+    with Session(engine) as session:
+        window = session.exec(select(Deadline)).one()
+        assert window.opens_at.isoformat() == utc(2027, 11, 1, 9)
+        assert window.due_at.isoformat() == utc(2028, 2, 29, 17)
+
+
+def test_a_number_of_weeks_after_by_is_a_span_not_an_hour(officer, engine):
+    reply = officer("/deadline", 'add "Monitoring return" by 3 weeks')
+    assert "Tue 15 Dec 2026, 17:00 GMT" in reply.text and "taken as" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "nation, command, words, note",
+    [
+        (
+            "england-and-wales",
+            "/deadline",
+            'add "Bids" by 3 May 2027',
+            "Mon 3 May 2027 is a bank holiday in England and Wales; the date stays",
+        ),
+        (
+            "scotland",
+            "/deadline",
+            'add "Bids" by 5 on 4 January 2028',  # 2 January's substitute day
+            "Tue 4 Jan 2028 is a bank holiday in Scotland; the date stays",
+        ),
+        (
+            "england-and-wales",
+            "/event",
+            'add "Away day" 29 March 2027 10am',
+            "Mon 29 Mar 2027 is a bank holiday in England and Wales",
+        ),
+    ],
+)
+def test_a_date_on_a_bank_holiday_is_kept_and_said(officer, engine, nation, command, words, note):
+    officer("/partnership", f"nation {nation}")
+    reply = officer(command, words)
+    assert reply.public and note in reply.text
+
+
+def test_a_date_on_a_working_day_says_nothing_of_holidays(officer):
+    reply = officer("/deadline", 'add "Bids" by 4 May 2027')
+    assert reply.public and "bank holiday" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "words, title, shown",
+    [
+        # The title took the time, and the deadline fell back to 17:00.
+        ("PtP proposals by 4pm on 31 July", "PtP proposals", "Sat 31 Jul 2027, 16:00 BST"),
+        ("Grant use by noon on 26 September", "Grant use", "Sun 26 Sep 2027, 12:00 BST"),
+        ("Report by 5 on 3 March", "Report", "Wed 3 Mar 2027, 17:00 GMT"),
+        ("Meeting on budgets on 12 June", "Meeting on budgets", "Sat 12 Jun 2027, 17:00 BST"),
+    ],
+)
+def test_a_time_before_the_last_on_belongs_to_the_date_not_the_title(
+    officer, engine, words, title, shown
+):
+    reply = officer("/deadline", f"add {words}")
+    assert f"*{title}* — {shown}" in reply.text
+    with Session(engine) as session:
+        assert session.exec(select(Deadline.title)).one() == title

@@ -23,7 +23,7 @@ from commands.reply import Reply
 
 HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 • `{ADD_EXAMPLE}` — or `/deadline add Confirm grant use by 26 September`
-• `{WINDOW_EXAMPLE}` — a window that opens and closes
+• `{WINDOW_EXAMPLE}` — a window that opens and closes (or `between 1 October and 31 January`)
 • `/deadline add "Quarterly monitoring return" 5pm 31 March every quarter` — `every month`, \
 `every quarter` or `every year`: once done or passed, the next is added with its reminders
 • `/deadline list` — what is coming, soonest first; `/deadline list all` — past and done too
@@ -35,8 +35,12 @@ HELP = f"""*`/deadline`* — deadlines and funding windows, with reminders
 (officers); `/deadline feed reset` replaces it
 • `/deadline digest monday 9am` — a weekly summary in this channel (or `off`, or `now`)
 Dates are read the UK way: `03/04/2027` is 3 April; a date with no time means 17:00; \
-`midnight 31 July` is 23:59 that day, `COP` 17:00; `first Monday in March` and \
+`midnight 31 July` is 23:59 that day, `COP` or `close of business` 17:00; a time without \
+am/pm is in the working day (`at 5` is 17:00, `at 9` 09:00; say `7am` or `7pm`); \
+`first Monday in March`, `first working day of April` (your nation's bank holidays) and \
 `end of the financial year` work too. Years have four digits (`31 July 2027`). \
+Reminders, and a window's opening notice, that would fall on a weekend or bank holiday \
+come the working day before; a window's closed notice then comes the next working morning. \
 Add `--past` to record a date that has passed, `--again` to add a second one with the \
 same title and time."""
 

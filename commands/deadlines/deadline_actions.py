@@ -92,6 +92,7 @@ def add_titled(
         )
         + schedule.assumed_note(due.assumed)
         + _repeat_note(deadline, ctx)
+        + schedule.holiday_note(session, deadline, ctx)
         + schedule.reminders_note(session, deadline, ctx)
     )
 
@@ -212,7 +213,11 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     text, past = take_flag(when_text, "past")
     words, opens_at = plain_words(text), deadline.opens_at
     # A window moves both ends with `from … to …`; otherwise only its closing moves.
-    both = _WINDOW.match(words) if opens_at and words.lower().startswith("from ") else None
+    both = (
+        _WINDOW.match(words)
+        if opens_at and words.lower().startswith(("from ", "between "))
+        else None
+    )
     if not words:
         raise DateError(
             "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
@@ -244,6 +249,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{schedule.title(deadline.title)} to {schedule.shown(due.instant, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(due.assumed)
+        + schedule.holiday_note(session, deadline, ctx)
         + schedule.reminders_note(session, deadline, ctx)
     )
 

@@ -1,6 +1,5 @@
 """`/event`: seminars, workshops and meetings, with their times, place and reminders."""
 
-import calendar
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, time
@@ -10,6 +9,7 @@ from sqlmodel import Session
 
 from commands import day_ranges, schedule, time_ranges
 from commands.access import officers_only
+from commands.calendar_words import MONTHS, WEEKDAYS, alternatives
 from commands.context import Context
 from commands.dates import DateError, When
 from commands.events import event_view
@@ -43,11 +43,7 @@ _PLACE = re.compile(
 
 # "18 September – Southampton", as the PtP bulletin lists its events: a dash, then a
 # word that is not part of a date or time ("10 June – 12 June", "9am – noon").
-_DATE_WORD = "|".join(
-    {w.lower() for w in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name) if w}
-    | {w.lower() for w in calendar.day_abbr}
-    | {"sept", "noon", "midday", "midnight", "tomorrow", "today", "next"}
-)
+_DATE_WORD = alternatives([*MONTHS, *WEEKDAYS, "noon", "midday", "midnight", "tomorrow", "next"])
 _DASHED_PLACE = re.compile(
     rf"^(?P<when>.+?)\s+[–—-]\s+(?P<place>(?!(?:{_DATE_WORD})\b)[a-z][^@]*)$", re.IGNORECASE
 )
@@ -85,6 +81,7 @@ def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> 
         f"\n{schedule.for_each_reader(event.starts_at, ctx)} · "
         + (DEFAULT_LADDER if event.starts_at > ctx.now else "kept for the record, no reminders")
         + schedule.assumed_note(starts.assumed)
+        + schedule.holiday_note(session, event, ctx)
         + schedule.reminders_note(session, event, ctx)
     )
 
@@ -129,6 +126,7 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         f"{event_view.describe(event, ctx)} "
         f"(was {schedule.uk_datetime(was, ctx.tz)})."
         + schedule.assumed_note(starts.assumed)
+        + schedule.holiday_note(session, event, ctx)
         + schedule.reminders_note(session, event, ctx)
     )
 
