@@ -51,6 +51,17 @@ def test_a_count_at_a_rate_plans_the_sum(surrey, engine, cost, planned, days):
         ('fund "PtP credit" from SEE £6,000', "after `from`", "For example"),
         ('contribute "Pooled fund" £1,00 from X', "separator in the wrong place", "£1,000"),
         ("spend 1 £6.000,00", "continental way", "£6,000.00"),
+        ('plan "Pooled fund" Half day 1/2 day @ £650', "`1/2 day @ £650`", "`0.5 days @ £650`"),
+        ('plan "Pooled fund" Talks two days @ £650', "number of days in figures", "`2 days @"),
+        ('plan "Pooled fund" Talk half a day at £650', "part of a day in decimals", "`0.5 days"),
+        ('plan "Pooled fund" Facilitator @ £650', "`Facilitator @ £650`", "`2 days @ £650`"),
+        ('fund "Pooled fund" $500 from "Surrey Police"', "in dollars", "pounds only"),
+        ('fund "Pooled fund" USD 500 from "Surrey Police"', "`USD 500` is in dollars", "`£500`"),
+        ('contribute "Pooled fund" €500 from X', "`€500` is in euros", "pounds only"),
+        ("spend 1 $500", "`$500` is in dollars", "pounds only"),
+        ('fund "Pooled fund" £1 000 from X', "did you mean £1,000?", "`£1,000`"),
+        ('contribute "Pooled fund" 1 000 pounds from X', "did you mean £1,000?", "`£1,000`"),
+        ("spend 1 £1 000", "did you mean £1,000?", "`£1,000`"),
     ],
 )
 def test_misreadable_amounts_are_refused_with_what_to_type(surrey, engine, text, problem, fix):
