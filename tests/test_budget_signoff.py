@@ -256,9 +256,13 @@ def test_a_spend_over_the_threshold_waits_and_undo_withdraws_it(budget, engine):
     assert "recorded £0 spent" in budget("spend 1 £0").text
 
 
-def test_undo_of_a_waiting_plan_withdraws_its_request(budget, engine):
+def test_undo_of_a_waiting_plan_withdraws_its_request(budget, fake_slack, engine):
     budget('plan "PtP credit" Seminar £4,000')
+    posted_request(fake_slack, engine)
     assert "cancelled line *1*" in budget("undo").text
+    (update,) = updates(fake_slack)  # the request's message says so, its buttons gone
+    assert "withdrew request *1* by undoing their plan (line 1)" in update["text"]
+    assert [b["type"] for b in update["blocks"]] == ["section"]
     with Session(engine) as session:
         assert session.exec(select(BudgetApproval)).one().state == "withdrawn"
     gone = budget("approve 1", user=CHAIR)
