@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from formatting.fin_year import year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
 from reminders.agenda import Item, agenda_items
@@ -103,7 +104,7 @@ def _questionnaires(session: Session, partnership: Partnership) -> str:
     ]
     lines = [
         f"• {run.template_name} {run.number}, {user_mention(run.assignee_id)}: "
-        f"{len(assess.answers_of(session, run=run))} answered · {run.status}"
+        f"{len(assess.answers_of(session, run=run))} answered · {state_words(run)}"
         for run in runs
     ]
     return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")

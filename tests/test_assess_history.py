@@ -102,9 +102,9 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     reply = officer("report 2")
     assert message_problems(reply.text, reply.body["blocks"]) == []
     report = reply.everything
-    assert "Round 2" in report and "compared with round 1 (questionnaire 1)" in report
-    assert "_Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
-    assert "_Since round 1 (questionnaire 1): rewritten; it said: “Housing”_" in report
+    assert "Round 2" in report and "compared with first round (questionnaire 1)" in report
+    assert "_Since first round (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
+    assert "_Since first round (questionnaire 1): rewritten; it said: “Housing”_" in report
     assert f"it said: “{SECRET}”" in report
     member = officer("report 2", user=MEMBER).everything
     assert "rating up from 2 (Weak) to 4 (Good)" in member
@@ -114,7 +114,7 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     markdown = fake_slack.wait_for("upload")[0].body["content"].decode()
     assert "- Answered by: Nick Dunkley" in markdown
     assert "- Submitted: Tue 24 Nov 2026, 14:30 GMT" in markdown
-    assert "> Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)" in markdown
+    assert "> Since first round (questionnaire 1): rating up from 2 (Weak) to 4 (Good)" in markdown
     assert "## 3. Partners\n\n_Which partners hold back?_\n\nin confidence\n" in markdown
     assert SECRET not in markdown and SECRET_NOW not in markdown
 
@@ -123,7 +123,7 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     assert paragraphs[0] == "Partnership health"
     assert "Answered by: Nick Dunkley" in paragraphs
     assert "Submitted: Tue 24 Nov 2026, 14:30 GMT" in paragraphs
-    assert "Since round 1 (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
+    assert "Since first round (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
     assert paragraphs[-2:] == ["Which partners hold back?", "in confidence"]
 
     # Both rounds' confidential answers, followed through every call the bot made, its

@@ -20,7 +20,7 @@ from commands.budget.budget_years import carry, show, year
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
-from formatting.slack_text import split_first
+from storage.models import Partnership
 
 HELP = """*`/budget`* — funds, planned spend and what is left
 • `/budget` — this financial year's funds: total, committed, spent and remaining, with \
@@ -70,7 +70,7 @@ can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    reply = route(
+    return route(
         session,
         ctx,
         text,
@@ -80,34 +80,37 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
         help_text=HELP,
         writes=WRITES,
     )
-    if reply.ok and split_first(text)[0].lower() in MOVES_MONEY:
-        return after_change(session, ctx, reply)
-    return reply
+
+
+def _alerting(action: Action) -> Action:
+    """A change that can set off an alert, checked right after it (budget_alerts), with
+    the partnership the route already read."""
+
+    def change(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+        reply = action(session, ctx, partnership, text)
+        return after_change(session, ctx, partnership, reply) if reply.ok else reply
+
+    return change
 
 
 ACTIONS: dict[str, Action] = {
     "show": show,
-    "fund": fund,
-    "contribute": contribute,
-    "plan": plan,
-    "spend": spend,
-    "cancel": cancel,
+    "fund": _alerting(fund),
+    "contribute": _alerting(contribute),
+    "plan": _alerting(plan),
+    "spend": _alerting(spend),
+    "cancel": _alerting(cancel),
     "lines": lines,
     "history": history,
     "export": export,
     "chart": chart,
-    "undo": undo,
+    "undo": _alerting(undo),
     "year": year,
     "carry": carry,
     "approvals": approvals,
-    "approve": approve,
-    "reject": reject,
+    "approve": _alerting(approve),
+    "reject": _alerting(reject),
 }
-
-# The changes that can set off an alert: checked right after them (budget_alerts).
-MOVES_MONEY = frozenset(
-    {"fund", "contribute", "plan", "spend", "cancel", "undo", "approve", "reject"}
-)
 
 # The actions that change something (commands.family.route).
 WRITES = frozenset(

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.access import channel_partnership
 from commands.budget.budget_windows import concerns
 from commands.context import Context
 from commands.reply import Post, Reply
@@ -49,11 +48,8 @@ class Alert:
     key: str  # recorded by alert_posted() once posted
 
 
-def after_change(session: Session, ctx: Context, reply: Reply) -> Reply:
+def after_change(session: Session, ctx: Context, partnership: Partnership, reply: Reply) -> Reply:
     """The reply to a budget change, with the alerts the change set off."""
-    partnership = channel_partnership(session, ctx)
-    if partnership is None:
-        return reply
     # The year `/budget` shows: a fund's money is counted by financial year.
     year = year_of(ctx.now)
     breaches = _fund_breaches(figures(session, partnership=partnership, year=year), year)
