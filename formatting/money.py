@@ -11,17 +11,20 @@ from decimal import Decimal, InvalidOperation
 
 from formatting.slack_text import escape
 
+# A minus may be typed as a hyphen, a minus sign, or the en dash that word processors
+# and phones put for a hyphen before a number (`–£2,000` is a correction, not a name).
+POUND_STARTS = ("£", "-£", "−£", "–£")
 MAX_PENCE = 100_000_000 * 100  # £100m: anything larger is a typo, not a partnership budget
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 # The outline of an amount; _pounds() then checks where its separators are.
 _AMOUNT = re.compile(
-    r"(?P<sign>[-−]?)\s*(?P<pound>£?)\s*(?P<number>\d[\d,.\s]*|\.\d+)\s*(?P<scale>[kKmM]?)"
+    r"(?P<sign>[-−–]?)\s*(?P<pound>£?)\s*(?P<number>\d[\d,.\s]*|\.\d+)\s*(?P<scale>[kKmM]?)"
     r"(?:\s*(?P<word>pounds?|gbp))?",
     re.IGNORECASE,
 )
 # Another currency: refused, never read as pounds (`$500` is not £500).
 _FOREIGN = re.compile(
-    r"[-−]?\s*(?:(?P<before>us\$|\$|€|usd|eur)\s*\d[\d,.\s]*[km]?"
+    r"[-−–]?\s*(?:(?P<before>us\$|\$|€|usd|eur)\s*\d[\d,.\s]*[km]?"
     r"|\d[\d,.\s]*[km]?\s*(?P<after>\$|€|usd|eur|dollars?|euros?))",
     re.IGNORECASE,
 )
@@ -138,7 +141,7 @@ def looks_like_amount(text: str) -> bool:
     """True for text that is an amount, or meant to be one (`£abc`)."""
     text = text.strip()
     return (
-        text.startswith(("£", "-£", "−£"))
+        text.startswith(POUND_STARTS)
         or _AMOUNT.fullmatch(text) is not None
         or _foreign(text) is not None
     )
@@ -148,7 +151,7 @@ def is_money(text: str) -> bool:
     """True for text that can only be money (`£650`, `6k`, `1,000`, `500 pounds`),
     unlike a bare number (`2`), which may be a stage or a count in a description."""
     match = _AMOUNT.fullmatch(text.strip())
-    if text.strip().startswith(("£", "-£", "−£")) or _foreign(text) is not None:
+    if text.strip().startswith(POUND_STARTS) or _foreign(text) is not None:
         return True
     return match is not None and bool(match["scale"] or match["word"] or "," in match["number"])
 

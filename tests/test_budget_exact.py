@@ -62,6 +62,10 @@ def test_a_count_at_a_rate_plans_the_sum(surrey, engine, cost, planned, days):
         ('fund "Pooled fund" £1 000 from X', "did you mean £1,000?", "`£1,000`"),
         ('contribute "Pooled fund" 1 000 pounds from X', "did you mean £1,000?", "`£1,000`"),
         ("spend 1 £1 000", "did you mean £1,000?", "`£1,000`"),
+        ('fund "Pooled fund" - £1,000', "space after the minus", "type `-£1,000`"),
+        ('contribute "Pooled fund" – £1,000 from X', "can't tell a correction", "`-£1,000`"),
+        ('fund "Pooled fund" top-up £500', "followed by `top-up`", '`"Pooled fund top-up"`'),
+        ('fund "Pooled fund" from "Surrey Police"', "Say how much", "£1,000 from"),
     ],
 )
 def test_misreadable_amounts_are_refused_with_what_to_type(surrey, engine, text, problem, fix):
@@ -144,3 +148,11 @@ def test_a_payment_typed_twice_in_a_day_waits_for_confirm(oxfordshire, engine):
     assert oxfordshire('fund "PtP credit" £6,000 from "Someone else"').public  # another source
     assert oxfordshire('fund "PtP credit" £6,000 from "South East Employers" --confirm').public
     assert "£18,000 in" in oxfordshire("show").everything
+
+
+def test_an_en_dash_before_an_amount_is_a_minus(surrey):
+    """Word processors and phones turn `-£1,000` into `–£1,000`: still a correction, never
+    a fund called "PtP central fund –£1,000"."""
+    corrected = surrey('fund "PtP central fund" –£1,000')
+    assert corrected.public and "a correction of -£1,000" in corrected.text
+    assert "now holds £4,000" in corrected.text

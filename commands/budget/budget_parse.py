@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from commands.family import Refusal
-from formatting.money import AmountError, format_money, is_money, looks_like_amount, parse_amount
+from formatting.money import (
+    POUND_STARTS,
+    AmountError,
+    format_money,
+    is_money,
+    looks_like_amount,
+    parse_amount,
+)
 from formatting.slack_text import escape, plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
 _DAYS_UNIT = ("day", "days")
 _TIMES = ("@", "x", "×")  # between a count and a rate, with or without `days`
-_POUND_SIGNS = {"£", "-£", "−£"}
+_POUND_SIGNS = set(POUND_STARTS)
 _POUND_WORDS = {"pound", "pounds", "gbp"}
 # Joined to their number too, so that the amount is refused as a whole (pounds only)
 # rather than the mark left in a name: `"PtP credit" USD 500`.
@@ -100,7 +107,7 @@ def _one_amount_with(before: str, word: str) -> bool:
         return word[:1].isdigit()
     if word.lower() in _POUND_WORDS | _FOREIGN_WORDS:
         return looks_like_amount(before)
-    pounds = before.lstrip("-−").startswith("£") and "." not in before
+    pounds = before.startswith(POUND_STARTS) and "." not in before
     return pounds and _THOUSANDS_GROUP.fullmatch(word) is not None
 
 
@@ -132,6 +139,29 @@ def split_source(
     if required:
         raise ParseError("Say who the money is from, with `from`.", f"For example: `{example}`")
     return tokens, None
+
+
+_DASHES = {"-", "−", "–"}
+
+
+def fund_name_of(head: list[Token], amount: str) -> str:
+    """The fund's name before an amount. A quoted name stands alone: words after it are
+    a slip, not more of the name, and are asked about rather than making a new fund
+    (`"PtP credit" - £1,000` was a fund called "PtP credit -")."""
+    if not head or not head[0].quoted or len(head) == 1:
+        return joined(head)
+    name, extra = escape(head[0].text), escape(joined(head[1:]))
+    if head[-1].text in _DASHES and amount:
+        typed = escape(amount)
+        raise ParseError(
+            f"`{extra} {typed}` has a space after the minus, so I can't tell a correction "
+            "from a dash.",
+            f"To take it off *{name}*, type `-{typed}`; to add it, leave the dash out.",
+        )
+    raise ParseError(
+        f"I read the fund's name as *{name}*, followed by `{extra}`.",
+        f'Put the whole name in quotes (`"{name} {extra}"`), or leave the extra words out.',
+    )
 
 
 def amount_of(token: Token, *, zero: bool = False, negative: bool = False) -> int:
