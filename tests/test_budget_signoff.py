@@ -185,6 +185,25 @@ def test_the_approve_button_decides_and_replaces_the_request(budget, slack, fake
         assert session.exec(select(BudgetLine)).one().pending is False
 
 
+def test_a_button_on_a_request_posted_before_0028_replaces_its_message(
+    budget, slack, fake_slack, engine
+):
+    """Posted as the command's reply, the bot never knew its ts: the click's response_url
+    replaces it, with text alone, so its buttons go."""
+    budget('plan "PtP credit" Seminar £4,000')
+    posted_request(fake_slack, engine)
+    with Session(engine) as session:
+        request = session.exec(select(BudgetApproval)).one()
+        request.channel_id = request.message_ts = None
+        session.add(request)
+        session.commit()
+    assert press(slack, "budget_approve", "1", CHAIR).status == 200
+    (replaced,) = fake_slack.wait_for("response_url")
+    assert replaced.body["replace_original"] is True and "blocks" not in replaced.body
+    assert "approved request *1*" in replaced.body["text"]
+    assert not fake_slack.calls_to("chat.update")
+
+
 def test_the_reject_button_asks_why_then_cancels_the_line(budget, slack, fake_slack, engine):
     budget('plan "PtP credit" Seminar £4,000')
     posted_request(fake_slack, engine)
@@ -256,9 +275,13 @@ def test_a_spend_over_the_threshold_waits_and_undo_withdraws_it(budget, engine):
     assert "recorded £0 spent" in budget("spend 1 £0").text
 
 
-def test_undo_of_a_waiting_plan_withdraws_its_request(budget, engine):
+def test_undo_of_a_waiting_plan_withdraws_its_request(budget, fake_slack, engine):
     budget('plan "PtP credit" Seminar £4,000')
+    posted_request(fake_slack, engine)
     assert "cancelled line *1*" in budget("undo").text
+    (update,) = updates(fake_slack)  # the request's message says so, its buttons gone
+    assert "withdrew request *1* by undoing their plan (line 1)" in update["text"]
+    assert [b["type"] for b in update["blocks"]] == ["section"]
     with Session(engine) as session:
         assert session.exec(select(BudgetApproval)).one().state == "withdrawn"
     gone = budget("approve 1", user=CHAIR)

@@ -61,11 +61,12 @@ financial year (31 March) closes
 Years: money and lines count in the financial year (1 April to 31 March) of the day they \
 are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
 too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
-Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
-digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
-`--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
-amount over ten times the whole budget or the same payment twice in a day. Changes are \
-for officers; anyone in the channel can read."""
+Amounts, in pounds only: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas \
+every three digits. A plan's cost is one amount or days in figures at a rate: `2 x £650`, \
+`2 days @ £650`, `0.5 days @ £650`. Add `--allow-overcommit` to a plan or a spend to go \
+past what a fund holds, and `--confirm` to record an amount over ten times the year's \
+budget or the same payment twice in a day. Changes are for officers; anyone in the channel \
+can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:

@@ -146,7 +146,8 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, confirmed = take_flag(text, "confirm")
-    number_text, amount_text = split_first(plain_words(text))
+    bare, allow_overcommit = take_flag(text, "allow-overcommit")
+    number_text, amount_text = split_first(plain_words(bare))
     if not amount_text:
         raise ParseError(
             "Give the line number and the amount spent.", "For example: `/budget spend 3 £650`"
@@ -161,14 +162,14 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
+    funds = store.figures(session, partnership=partnership, year=line.financial_year)
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(
-            store.figures(session, partnership=partnership, year=line.financial_year),
-            line.financial_year,
-            pence,
-            "spend",
-            text,
-        )
+        refusal := budget_checks.out_of_proportion(funds, line.financial_year, pence, "spend", text)
+    ):
+        return refusal
+    figures = named_fund(funds, fund.name)
+    if not allow_overcommit and (
+        refusal := budget_checks.spend_overcommits(figures, line, pence, amount_text)
     ):
         return refusal
     if refusal := budget_requests.pending_refusal(session, line, "change"):
@@ -181,7 +182,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
         )
     limit = budget_signoff.threshold(session, partnership)
     if limit is not None and pence > limit and pence > old:  # a correction down never waits
-        return _ask_to_spend(session, ctx, partnership, line, fund, pence)
+        return _ask_to_spend(session, ctx, partnership, line, fund, (pence, allow_overcommit))
     line.spent_pence = pence
     session.add(line)
     audit(
@@ -207,10 +208,12 @@ def _ask_to_spend(
     partnership: Partnership,
     line: BudgetLine,
     fund: Fund,
-    pence: int,
+    asked: tuple[int, bool],
 ) -> Reply:
-    """Over the threshold: the spend is recorded only once approved."""
-    request, reply = budget_requests.ask(session, ctx, line, fund, "spend", pence)
+    """Over the threshold: the spend is recorded only once approved (and, asked with
+    `--allow-overcommit`, approved without that flag)."""
+    pence, allow_overcommit = asked
+    request, reply = budget_requests.ask(session, ctx, line, fund, "spend", pence, allow_overcommit)
     audit(
         session,
         ctx,

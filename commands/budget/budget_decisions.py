@@ -9,6 +9,7 @@ the line. The decision replaces the request's message in the channel.
 
 from sqlmodel import Session
 
+from commands.budget.budget_checks import extra_use
 from commands.budget.budget_common import audit, by, figures_of, remaining_sentence
 from commands.budget.budget_parse import ParseError, parse_request_number
 from commands.budget.budget_requests import REASON, request_words, told, turn_down
@@ -138,12 +139,11 @@ def _would_overcommit(
     if line.cancelled_at is not None:
         raise ParseError(f"Line {line.number} was cancelled, so there is nothing to approve.")
     remaining = figures_of(session, partnership, fund, line.financial_year).remaining
-    # A line uses the larger of its plan and its spend (committed is what is not spent).
+    # A waiting plan uses nothing yet; once approved, the larger of its plan and spend.
     if request.kind == "plan":
         more = max(line.planned_pence, line.spent_pence)
     else:
-        used = max(line.planned_pence, line.spent_pence)
-        more = max(line.planned_pence, request.amount_pence) - used
+        more = extra_use(line, request.amount_pence)
     if more <= remaining or allowed or request.allow_overcommit:
         return None
     return refuse(

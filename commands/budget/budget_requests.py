@@ -159,7 +159,8 @@ def withdraw_for_line(session: Session, ctx: Context, line: BudgetLine) -> Post 
         f":leftwards_arrow_with_hook: {by(ctx)} withdrew request *{request.number}* by "
         f"undoing their plan (line {line.number}); nothing was committed."
     )
-    return told(request, text).posts[0] if request.message_ts else None
+    replaced = told(request, text).posts  # none if its message was never recorded
+    return replaced[0] if replaced else None
 
 
 def turn_down(

@@ -59,7 +59,7 @@ def setting_line(session: Session, partnership: Partnership) -> str:
     """The threshold and how many requests wait, for `/budget`."""
     rule = store.rule_of(session, partnership=partnership)
     if rule is None:
-        return f"Sign-off: off ({_SETTING_EXAMPLE} turns it on)."
+        return "Sign-off: off (`/budget approvals over £1,000` turns it on)."
     waiting = len(store.pending_requests(session, partnership=partnership))
     return (
         f"Sign-off: plans and spends over {format_money(rule.threshold_pence)} wait for "
