@@ -10,6 +10,8 @@ every call out, files included."""
 import pytest
 from sqlmodel import Session, select
 
+from commands.assess.question_keys import carried_over, question_keys
+from commands.assess.templates import parse_template
 from storage.models import AssessTemplate
 from tests.fake_slack import eventually
 from tests.helpers import (
@@ -218,3 +220,15 @@ def test_officers_and_the_respondent_read_a_draft_others_are_refused(world):
         assert not refused.public and "isn't submitted yet" in refused.text
     refused = world.assess("export 4", OFFICER_A, "C1")
     assert "isn't submitted yet, so nothing of it goes to the channel" in refused.text
+
+
+def test_questions_pair_by_title_whatever_their_order_case_or_repeats():
+    then = parse_template(HEALTH.removeprefix("template add\n"))
+    now = parse_template(
+        HEALTH_EDITED.replace("title: Priorities", "title: priorities ")
+        + "  - title: Partners\n    prompt: And which help most?\n"
+    )
+    assert question_keys(now) == ("partners", "health", "priorities", "partners #2")
+    carried = carried_over(now, then, {0: "2", 1: "Housing", 2: S3})
+    assert carried.values == {0: S3, 1: "2", 2: "Housing"}  # "partners #2" was not asked
+    assert carried.secret == {0}  # in confidence when it was given, so it stays so
