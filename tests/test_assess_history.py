@@ -68,7 +68,9 @@ def test_a_reopened_questionnaire_keeps_both_versions_and_says_what_changed(offi
     # Reopened, the officers read the draft against what was submitted...
     draft = officer("report 1").everything
     assert "Housing and transport" in draft and "not yet submitted" in draft
-    assert "_Since submission 1 (Tue 24 Nov 2026, 14:30 GMT): rewritten; it said: “Housing”_" in draft
+    assert (
+        "_Since submission 1 (Tue 24 Nov 2026, 14:30 GMT): rewritten; it said: “Housing”_" in draft
+    )
     # ...while the channel's members still read what was submitted, and only that.
     member = officer("report 1", user=MEMBER).everything
     assert "Housing and transport" not in member and "Housing" in member
