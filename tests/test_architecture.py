@@ -26,10 +26,14 @@ ALLOWED = {
     "storage": {"storage"},
     "formatting": {"formatting"},
 }
-# The one import against the flow: a nudge counts the run's questions with the
-# questionnaire's own template parser and posts where the run is asked. Nothing in
+# The imports against the flow: a nudge counts the run's questions with the
+# questionnaire's own template parser and posts where the run is asked; the digest says
+# a questionnaire's state in the same words as everywhere else. Nothing in
 # commands.assess imports reminders, so there is no cycle.
-EXCEPTIONS = {"reminders/nudge.py": {"commands.assess.direct", "commands.assess.templates"}}
+EXCEPTIONS = {
+    "reminders/nudge.py": {"commands.assess.direct", "commands.assess.templates"},
+    "reminders/digest.py": {"commands.assess.run_state"},
+}
 
 
 def modules(package: str) -> list[Path]:
