@@ -141,7 +141,7 @@ class Shell:
                 )
         if reply.direct is not None:  # Slack sends these in a direct message
             shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
-        shown += map(self._show, reply.posts)
+        shown += map(self._post, reply.posts)
         if reply.canvas is not None:  # Slack would show it as the channel's canvas
             markdown = reply.canvas.markdown.encode()
             name = reply.canvas.fallback.filename.removesuffix(".docx") + ".md"
@@ -165,6 +165,13 @@ class Shell:
             )
             shown += map(self._show, posts)
         return shown
+
+    def _post(self, post: Post) -> str:
+        """Shown; and one to be found again (a sign-off request) recorded as Slack's is."""
+        if post.posted is not None:
+            ts, record = self._next_ts(), post.posted
+            in_transaction(self._engine, lambda session: record(session, post.channel_id, ts))
+        return self._show(post)
 
     def _file(self, upload: Upload) -> str:
         try:

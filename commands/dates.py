@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-from commands import date_phrases
+from commands import clock_times, date_phrases
 from commands.explicit_dates import read_explicit
 from commands.family import Refusal
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
 from reminders.ladder import offset_of
+from reminders.working_days import DEFAULT_NATION
 
 MAX_LENGTH = 200
 
@@ -98,18 +99,21 @@ def parse_when(
     default_time: time,
     month_end: bool = True,
     allow_past: bool = False,
+    nation: str = DEFAULT_NATION,
 ) -> When:
     """The instant `text` means, read in `tz` relative to `now`; DateError says why not.
 
     A date without a time gets `default_time`; a month without a day gets its last day
-    (or its first, with month_end=False, for when a window opens).
+    (or its first, with month_end=False, for when a window opens). `nation` says whose
+    bank holidays `first working day of April` skips.
     """
     typed = " ".join(text.split())  # callers pass plain text: unescaped twice, `&lt;` is `<`
     if len(typed) > MAX_LENGTH:
         raise DateError(f"That date is {len(typed)} characters long; I read at most {MAX_LENGTH}.")
     shown = escape(typed)  # echoed in refusals: inline code does not stop a <!channel>
-    cleaned = _LEADING.sub("", _DOTTED_TIME.sub(r"\1:\2\3", typed)).strip()
-    phrases = _rewrite(cleaned, now.astimezone(tz).date())
+    clocked = _clock_times(_DOTTED_TIME.sub(r"\1:\2\3", typed))
+    cleaned = _LEADING.sub("", clocked.text).strip()
+    phrases = _rewrite(cleaned, now.astimezone(tz).date(), nation)
     cleaned, default_time = phrases.text, phrases.default_time or default_time
     if _END_OF_MONTH.match(cleaned):
         cleaned, month_end = _END_OF_MONTH.sub("", cleaned), True
@@ -143,7 +147,7 @@ def parse_when(
             f"`{shown}` is {uk_datetime(instant, tz)}, which has passed.",
             "Give a future date, or add `--past` to record one for the history.",
         )
-    notes = "; ".join(n for n in (*phrases.notes, assumed) if n)
+    notes = "; ".join(n for n in (*clocked.notes, *phrases.notes, assumed) if n)
     return When(instant, notes, _is_yearless(cleaned))
 
 
@@ -159,9 +163,16 @@ def _read(cleaned: str, local_now: datetime) -> tuple[datetime | None, str | Non
     return data.date_obj, data.period
 
 
-def _rewrite(cleaned: str, today: date) -> date_phrases.Rewritten:
+def _clock_times(typed: str) -> clock_times.Clocked:
     try:
-        return date_phrases.rewrite(cleaned, today)
+        return clock_times.rewrite(typed)
+    except Refusal as refusal:
+        raise DateError(refusal.problem, refusal.fix) from None
+
+
+def _rewrite(cleaned: str, today: date, nation: str) -> date_phrases.Rewritten:
+    try:
+        return date_phrases.rewrite(cleaned, today, nation)
     except Refusal as refusal:
         raise DateError(refusal.problem, refusal.fix) from None
 

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.direct import where
-from commands.assess.run_state import state_words
 from commands.assess.templates import parse_template
 from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
 from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
 from reminders.agenda import agenda

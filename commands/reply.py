@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from formatting.slack_limits import (
     FIELD_TEXT,
     HEADER_TEXT,
@@ -83,6 +85,10 @@ class Post:
     thread_ts: str | None = None
     private_to: str | None = None  # a user id: an ephemeral message only they see
     update_ts: str | None = None  # a message of ours to replace (chat.update), not a new one
+    blocks: tuple[dict, ...] = ()  # Block Kit; `text` is then the notification text
+    # A message to find again later (to update it): called, in a transaction of its own,
+    # with the channel and ts Slack gave the message once it is posted.
+    posted: Callable[[Session, str, str], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.context import Context
-from commands.dates import DateError, parse_offsets, parse_when
+from commands.dates import DateError, When, parse_offsets, parse_when
 from commands.reply import Reply, confirm
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention, whole_number
 from formatting.timefmt import slack_date, uk_datetime, when_and_left
@@ -53,7 +53,15 @@ def check_title(title: str, example: str) -> str:
     return title
 
 
-def when(ctx: Context, text: str, default_time: time, *, past: bool, month_end: bool = True):
+def when(
+    ctx: Context,
+    text: str,
+    default_time: time,
+    *,
+    past: bool,
+    nation: str,
+    month_end: bool = True,
+) -> When:
     return parse_when(
         text,
         now=ctx.now,
@@ -61,6 +69,7 @@ def when(ctx: Context, text: str, default_time: time, *, past: bool, month_end: 
         default_time=default_time,
         allow_past=past,
         month_end=month_end,
+        nation=nation,
     )
 
 

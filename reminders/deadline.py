@@ -29,7 +29,7 @@ def deadline_rungs(deadline: Deadline, tz: ZoneInfo, nation: str = DEFAULT_NATIO
         if morning < due:
             rungs.append(Rung(MORNING, morning.astimezone(UTC), due))
     rungs = on_working_days(rungs, tz, nation)
-    return rungs if deadline.opens_at is None else window_rungs(deadline, rungs)
+    return rungs if deadline.opens_at is None else window_rungs(deadline, rungs, tz, nation)
 
 
 def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -> str | None:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.assess.run_state import state_words
 from formatting.fin_year import year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_limits import MESSAGE_TEXT, truncate
 from formatting.slack_text import escape, user_mention
 from reminders.agenda import Item, agenda_items

@@ -57,3 +57,12 @@ def on_a_working_day(instant: datetime, tz: ZoneInfo, nation: str) -> datetime:
     if day == local.date():
         return instant
     return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
+
+
+def next_working_day(day: date, nation: str) -> date:
+    """The first working day after `day`."""
+    for _ in range(_LOOK_BACK):
+        day += timedelta(days=1)
+        if is_working_day(day, nation):
+            return day
+    raise AssertionError("unreachable: no UK calendar has a fortnight off")

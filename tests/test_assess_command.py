@@ -380,3 +380,14 @@ def test_a_reply_whose_handling_failed_is_recorded_when_slack_retries_it(
     )
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).one() == BASELINE_ANSWERS[0]
+
+
+def test_every_stored_status_has_words_people_use():
+    """formatting.questionnaire_state keys its words by the stored values: a new status
+    without words would fail here, not in a user's digest."""
+    from formatting.questionnaire_state import state_words
+    from storage.models import AssessRun, RunStatus
+
+    internal = {"starting", "open", "review"}
+    for status in RunStatus:
+        assert state_words(AssessRun(status=status)) not in internal

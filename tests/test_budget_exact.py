@@ -104,8 +104,9 @@ def test_an_amount_out_of_all_proportion_waits_for_confirm(oxfordshire, engine):
     typed = 'fund "Individual grant" £2m from "PtP credit"'
     refused = oxfordshire(typed)
     assert not refused.public
-    assert "£2,000,000, which is 333 times this partnership's whole budget of £6,000" in (
-        refused.text
+    assert (
+        "£2,000,000, which is 333 times this partnership's whole budget for 2026/27 of £6,000"
+        in refused.text
     )
     assert f"`/budget {typed} --confirm`" in refused.text
     assert budget_rows(engine) == before

@@ -56,7 +56,7 @@ def when(text: str, **options) -> str:
         ("27 March 2027 9am", "Sat 27 Mar 2027, 09:00 GMT"),
         ("28 March 2027 9am", "Sun 28 Mar 2027, 09:00 BST"),
         ("28 March 2027 00:30", "Sun 28 Mar 2027, 00:30 GMT"),
-        ("28 March 2027 2:00", "Sun 28 Mar 2027, 02:00 BST"),
+        ("28 March 2027 02:00", "Sun 28 Mar 2027, 02:00 BST"),
         ("31 October 2027 09:00", "Sun 31 Oct 2027, 09:00 GMT"),
         ("31 October 2027 01:30", "Sun 31 Oct 2027, 01:30 BST"),  # the first of the two 01:30s
         # A zone named by the writer is honoured.
@@ -90,7 +90,7 @@ def test_a_date_without_a_time_says_what_was_assumed():
     "text, note",
     [
         ("midnight 31 July", "midnight taken as the end of that day, 23:59"),
-        ("COP 31 July", "close of play taken as 17:00"),
+        ("COP 31 July", "COP taken as 17:00"),
         ("first Monday in March", "the first Monday in March is Mon 1 Mar 2027"),
         ("end of the financial year", "the financial year ends on 31 March"),
     ],

@@ -129,7 +129,7 @@ def test_phrases_are_read_and_every_assumption_echoed(officer):
     assert "Fri 30 Jul 2027, 09:00 BST" in midnight.text  # the morning reminder is kept
     cop = officer("/deadline", 'add "Returns" COP first Monday in March')
     assert "Mon 1 Mar 2027, 17:00 GMT" in cop.text
-    assert "close of play taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
+    assert "COP taken as 17:00" in cop.text and "is Mon 1 Mar 2027" in cop.text
     year_end = officer("/deadline", 'add "Spend the grant" by the end of the financial year')
     assert "Wed 31 Mar 2027, 17:00 BST" in year_end.text
     assert "the financial year ends on 31 March" in year_end.text
@@ -228,6 +228,7 @@ def test_moving_a_window(officer):
         ("/event", "add Seminar on soon at Kent", "isn't a date"),
         ("/event", "move 4 1 May", "There is no event 4"),
         ("/event", "frob", "`/event` has no `frob` option"),
+        ("/deadline", 'ad "Bids" 5pm 31 July', 'Did you mean `/deadline add "Bids" 5pm 31 July`?'),
     ],
 )
 def test_bad_input_is_refused_privately_with_what_to_type(officer, engine, command, text, problem):

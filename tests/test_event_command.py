@@ -73,8 +73,10 @@ def test_moving_an_event_to_a_time_keeps_its_place(officer, engine):
 
 def test_a_bare_hour_is_read_as_part_of_the_date_not_as_a_place(officer, engine):
     reply = officer("/event", 'add "Seminar" 18 September at 9')
-    assert "I can't read `18 September at 9` as a date" in reply.text
-    assert dated_rows(engine) == (0, 0)
+    assert "Sat 18 Sep 2027, 09:00 BST" in reply.text
+    assert "`at 9` taken as 09:00, not 9pm" in reply.text
+    with Session(engine) as session:
+        assert session.exec(select(Event.place)).one() is None
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,9 @@ def test_a_window_closing_republishes_recent_viewers_only(
     # The officer's was 24 Nov 2026, over a month before the window closes.
     officer_homes = len(homes_of(fake_slack, OFFICER))
 
-    clock.at(2027, 1, 30, 17, 1)
+    # It closed on Saturday 30 Jan; nobody reads Slack on a weekend, so the notice
+    # comes at 09:00 on Monday (reminders/window.py).
+    clock.at(2027, 2, 1, 9, 1)
     assert run_reminders().sent == 1  # ":red_circle: … closed"
     assert "Nothing coming up." in shown(fake_slack, CHAIR, "Nothing coming up.")
     fake_slack.drained()

@@ -7,9 +7,9 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
-from commands.assess.run_state import state_words
 from commands.context import Context
 from commands.reply import Post, Reply, inform
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import user_mention
 from formatting.timefmt import uk_datetime
 from storage import assess as store

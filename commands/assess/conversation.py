@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from commands.assess import direct
 from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
-from commands.assess.run_state import state_words
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage import assess_history as history

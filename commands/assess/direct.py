@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
-from commands.assess.run_state import state_words
 from commands.assess.templates import Template, parse_template, questions_count
 from commands.reply import Post
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_date
 from storage import assess as store

@@ -7,11 +7,11 @@ from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
 from commands.assess.conversation import edit_example
-from commands.assess.run_state import state_words
 from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import Post, Reply
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import user_mention
 from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership, RunStatus

@@ -9,7 +9,7 @@ from functools import partial
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget import budget_checks, budget_signoff, budget_view
+from commands.budget import budget_checks, budget_requests, budget_signoff, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
 from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
@@ -90,7 +90,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(funds, cost.planned, "plan", typed)
+        refusal := budget_checks.out_of_proportion(funds, year, cost.planned, "plan", typed)
     ):
         return refusal
     remaining = figures.remaining
@@ -135,9 +135,9 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         store.Links(Change.PLAN, line_id=line.id),
     )
     if waits:
-        return budget_signoff.ask(session, ctx, line, fund, "plan", cost.planned, allow_overcommit)[
-            1
-        ]
+        return budget_requests.ask(
+            session, ctx, line, fund, "plan", cost.planned, allow_overcommit
+        )[1]
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund.name)}\n"
         + remaining_text(figures.with_new_line(line), year)
@@ -164,15 +164,21 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if not confirmed and (
         refusal := budget_checks.out_of_proportion(
             store.figures(session, partnership=partnership, year=line.financial_year),
+            line.financial_year,
             pence,
             "spend",
             text,
         )
     ):
         return refusal
-    if refusal := budget_signoff.pending_refusal(session, line, "change"):
+    if refusal := budget_requests.pending_refusal(session, line, "change"):
         return refusal
     old = line.spent_pence
+    if pence == old:  # an audit row for no change would only clutter the history
+        return inform(
+            f"Line {line.number} already has {format_money(old)} spent, so nothing changed "
+            "and nothing was recorded.",
+        )
     limit = budget_signoff.threshold(session, partnership)
     if limit is not None and pence > limit and pence > old:  # a correction down never waits
         return _ask_to_spend(session, ctx, partnership, line, fund, pence)
@@ -204,7 +210,7 @@ def _ask_to_spend(
     pence: int,
 ) -> Reply:
     """Over the threshold: the spend is recorded only once approved."""
-    request, reply = budget_signoff.ask(session, ctx, line, fund, "spend", pence)
+    request, reply = budget_requests.ask(session, ctx, line, fund, "spend", pence)
     audit(
         session,
         ctx,
@@ -223,7 +229,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
         return inform(f"Line {line.number} is already cancelled.")
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    if refusal := budget_signoff.pending_refusal(session, line, "be cancelled"):
+    if refusal := budget_requests.pending_refusal(session, line, "be cancelled"):
         return refusal
     lock_partnership(session, partnership=partnership)
     line.cancelled_at, line.cancelled_by = ctx.now, ctx.user_id

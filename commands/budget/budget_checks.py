@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from commands.context import Context
 from commands.reply import Reply, refuse
+from formatting.fin_year import year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_datetime
@@ -26,7 +27,7 @@ def confirm_hint(command: str, text: str) -> str:
 
 
 def out_of_proportion(
-    funds: list[store.FundFigures], pence: int, command: str, text: str
+    funds: list[store.FundFigures], year: int, pence: int, command: str, text: str
 ) -> Reply | None:
     """Refused: an amount over ten times the whole budget (once there is one), over £10,000:
     the whole being the sum of `funds`, every fund's figures in the financial year the
@@ -37,7 +38,8 @@ def out_of_proportion(
         return None
     return refuse(
         f"I read {format_money(abs(pence))}, which is {abs(pence) // whole:,} times this "
-        f"partnership's whole budget of {format_money(whole)}, so I have not recorded it.",
+        f"partnership's whole budget for {year_name(year)} of {format_money(whole)}, so I "
+        "have not recorded it.",
         confirm_hint(command, text) + " If not, type the amount again.",
     )
 

@@ -116,7 +116,7 @@ def _second_look(
     funds = store.figures(session, partnership=partnership, year=payment.year)
     total = next(f.total for f in funds if f.fund.id == fund.id)
     return budget_checks.out_of_proportion(
-        funds, payment.pence, payment.command, payment.text
+        funds, payment.year, payment.pence, payment.command, payment.text
     ) or budget_checks.paid_twice(
         session,
         ctx,

@@ -22,6 +22,8 @@ from commands.reply import (
 )
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from reminders import planning
+from reminders.window import closed_notice_at
+from reminders.working_days import on_a_working_day
 from storage import deadlines as store
 from storage.models import Deadline, Partnership, saved_id
 from storage.partnerships import lock_partnership
@@ -30,7 +32,11 @@ LIST_ROWS = 25  # as many as a message reads well with, on a phone too; the rest
 ADD_EXAMPLE = '/deadline add "LAA exemplar proposals" 5pm 31 July'
 WINDOW_EXAMPLE = '/deadline window "PtP credit applications" from 31 May to 30 September'
 DEFAULT_LADDER = "reminders 14, 7 and 1 days before and at 09:00 on the day (the default)"
-_WINDOW = re.compile(r"^(?P<open>.+?)\s+(?:to|until|till)\s+(?P<close>.+)$", re.IGNORECASE)
+# `from 31 May to 30 September`, `between 1 October and 31 January`, `1 Oct – 31 Jan`.
+_WINDOW = re.compile(
+    r"^(?:(?:from|between)\s+)?(?P<open>.+?)\s+(?:to|until|till|and|[-–—])\s+(?P<close>.+)$",
+    re.IGNORECASE,
+)
 
 
 def add(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -57,7 +63,9 @@ def add_titled(
     them), with its reminder ladder if one is given: read before anything is written,
     so a ladder that can't be read leaves no deadline behind."""
     when_text, repeats = recurrence.take_repeat(when_text)
-    due = schedule.when(ctx, when_text, schedule.DEADLINE_TIME, past=past)
+    due = schedule.when(
+        ctx, when_text, schedule.DEADLINE_TIME, past=past, nation=partnership.nation
+    )
     reminders = schedule.parse_ladder(ladder) if ladder else None
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
@@ -91,15 +99,19 @@ def add_titled(
 def window(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, past = take_flag(text, "past")
     text, again = take_flag(text, "again")
-    title, dates = schedule.split_title(text, separators=("from",), example=WINDOW_EXAMPLE)
+    title, dates = schedule.split_title(
+        text, separators=("from", "between"), example=WINDOW_EXAMPLE
+    )
     dates, repeats = recurrence.take_repeat(dates)
     match = _WINDOW.match(dates)
     if match is None:
         raise DateError(
-            "Say when the window opens and closes, with `from` and `to`.",
+            "Say when the window opens and closes, with `from` and `to` (or `between` and `and`).",
             f"For example: `{WINDOW_EXAMPLE}`",
         )
-    opens, closes = _window_dates(ctx, match["open"], match["close"], past=past)
+    opens, closes = _window_dates(
+        ctx, match["open"], match["close"], past=past, nation=partnership.nation
+    )
     if refusal := officers_only(session, ctx, partnership, "add deadlines"):
         return refusal
     schedule.refuse_twice(
@@ -125,8 +137,26 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             _next_year_note(opens, closes, ctx),
         )
         + _repeat_note(deadline, ctx)
+        + _day_off_note(opens.instant, closes.instant, ctx, partnership.nation)
         + schedule.reminders_note(session, deadline, ctx)
     )
+
+
+def _day_off_note(opens: datetime, closes: datetime, ctx: Context, nation: str) -> str:
+    """Says when the channel hears of a window opening or closing on a weekend or bank
+    holiday (reminders.window): nobody reads Slack then."""
+    lines = []
+    if (told := on_a_working_day(opens, ctx.tz, nation)) != opens:
+        lines.append(
+            f"It opens on a day off, so the channel hears on "
+            f"{schedule.uk_datetime(told, ctx.tz)}, the working day before."
+        )
+    if (told := closed_notice_at(closes, ctx.tz, nation)) != closes:
+        lines.append(
+            f"It closes on a day off, so the channel hears it has closed on "
+            f"{schedule.uk_datetime(told, ctx.tz)}, the next working morning."
+        )
+    return "".join(f"\n:information_source: {line}" for line in lines)
 
 
 def list_(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
@@ -188,10 +218,14 @@ def move(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             "Say the new date.", f"For example: `/deadline move {deadline.number} 5pm 7 August`"
         )
     if both:
-        opens, due = _window_dates(ctx, both["open"], both["close"], past=past)
+        opens, due = _window_dates(
+            ctx, both["open"], both["close"], past=past, nation=partnership.nation
+        )
         opens_at = opens.instant
     else:
-        due = schedule.when(ctx, words, schedule.DEADLINE_TIME, past=past)
+        due = schedule.when(
+            ctx, words, schedule.DEADLINE_TIME, past=past, nation=partnership.nation
+        )
     if opens_at is not None and due.instant <= opens_at:
         raise DateError(
             "That would close the window before it opens.",
@@ -254,13 +288,15 @@ def _repeat_note(deadline: Deadline, ctx: Context) -> str:
     )
 
 
-def _window_dates(ctx: Context, open_text: str, close_text: str, *, past: bool):
+def _window_dates(ctx: Context, open_text: str, close_text: str, *, past: bool, nation: str):
     """When a window opens and closes. The closing is read as a deadline is; an opening
     named without its year ("1 October") is the last such day before the closing, so
     `from 1 October to 31 January` closes in the year after it opens. A window may
     already be open, so its opening may have passed."""
-    opens = schedule.when(ctx, open_text, schedule.OPENING_TIME, past=True, month_end=False)
-    closes = schedule.when(ctx, close_text, schedule.DEADLINE_TIME, past=past)
+    opens = schedule.when(
+        ctx, open_text, schedule.OPENING_TIME, past=True, nation=nation, month_end=False
+    )
+    closes = schedule.when(ctx, close_text, schedule.DEADLINE_TIME, past=past, nation=nation)
     if opens.yearless:
         opens = replace(opens, instant=_last_before(opens.instant, closes.instant, ctx))
     if closes.instant <= opens.instant:

@@ -64,7 +64,13 @@ def detail(deadline: Deadline, planned: list[Reminder], ctx: Context) -> Reply:
         lines += [f"• {schedule.uk_datetime(r.due_at, ctx.tz)} ({_rung(r.rung)})" for r in planned]
         lines.append(
             "_A reminder that would fall on a weekend or bank holiday comes on the "
-            "working day before._"
+            "working day before"
+            + (
+                ", and so does a window's opening notice; its closed notice then comes at "
+                "09:00 on the next working day._"
+                if deadline.opens_at
+                else "._"
+            )
         )
     else:
         lines.append("No reminders still to come.")
@@ -95,16 +101,13 @@ def _deadline_items(deadline: Deadline, tz: ZoneInfo, nation: str) -> list[Calen
     """A deadline is one moment; a window is two (opening and closing), not one
     months-long block across the calendar."""
     uid = f"{deadline.id}@{deadline.team_id}.partnerbot"
+    rungs = deadline_rungs(deadline, tz, nation)
     closing = CalendarItem(
         uid=f"deadline-{uid}",
         title=f"{'Closes' if deadline.opens_at else 'Deadline'}: {deadline.title}",
         start=deadline.due_at,
         end=None,
-        alarms=tuple(
-            rung.due_at
-            for rung in deadline_rungs(deadline, tz, nation)
-            if rung.name not in (OPENS, CLOSED)
-        ),
+        alarms=tuple(rung.due_at for rung in rungs if rung.name not in (OPENS, CLOSED)),
         sequence=deadline.sequence,
         cancelled=deadline.removed_at is not None,
     )
@@ -116,7 +119,8 @@ def _deadline_items(deadline: Deadline, tz: ZoneInfo, nation: str) -> list[Calen
         start=deadline.opens_at,
         end=None,
         description=f"Closes {schedule.uk_datetime(deadline.due_at, tz)}.",
-        alarms=(deadline.opens_at,) if deadline.reminders != "none" else (),
+        # When the channel hears it opens: on the working day before, if it opens on a day off.
+        alarms=tuple(rung.due_at for rung in rungs if rung.name == OPENS),
         sequence=deadline.sequence,
         cancelled=deadline.removed_at is not None,
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.assess.run_state import state_words
 from commands.budget.budget_view import flag, format_days
 from commands.partnership.pack_paper import (
     Block,
@@ -24,6 +23,7 @@ from commands.partnership.pack_paper import (
 )
 from formatting.fin_year import year_dates, year_name, year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import FORMER_MEMBER, FORMER_MEMBER_NAME
 from formatting.timefmt import span_and_left, uk_date, when_and_left
 from storage.budgets import FundFigures
