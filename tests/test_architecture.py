@@ -26,14 +26,10 @@ ALLOWED = {
     "storage": {"storage"},
     "formatting": {"formatting"},
 }
-# The imports against the flow: a nudge counts the run's questions with the
-# questionnaire's own template parser and posts where the run is asked; the digest says
-# a questionnaire's state in the same words as everywhere else. Nothing in
+# The one import against the flow: a nudge counts the run's questions with the
+# questionnaire's own template parser and posts where the run is asked. Nothing in
 # commands.assess imports reminders, so there is no cycle.
-EXCEPTIONS = {
-    "reminders/nudge.py": {"commands.assess.direct", "commands.assess.templates"},
-    "reminders/digest.py": {"commands.assess.run_state"},
-}
+EXCEPTIONS = {"reminders/nudge.py": {"commands.assess.direct", "commands.assess.templates"}}
 
 
 def modules(package: str) -> list[Path]:
