@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.render import mrkdwn_text, render
 from commands.access import channel_partnership
 from commands.assess.conversation import ThreadMessage
-from commands.assess.direct import NOTHING_OPEN
+from commands.assess.direct import NOTHING_OPEN, where
 from commands.assess.template_files import is_template_file, template_file
 from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
@@ -271,14 +271,8 @@ class Shell:
             )
             if not run or not run.thread_ts:
                 return None
-            return (
-                (run.dm_channel_id, run.dm_ts or "")
-                if run.dm_channel_id
-                else (
-                    run.channel_id,
-                    run.thread_ts,
-                )
-            )
+            channel, thread = where(run)  # where its questions are asked
+            return channel, thread or ""
 
         found = in_transaction(self._engine, find, keep=lambda _: False)
         if found is None:

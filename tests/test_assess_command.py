@@ -94,7 +94,9 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
     assert "*Your answers: LSP baseline self-assessment*" in summary
     assert "*1. Operations* — We meet quarterly" in summary
     # Only the chair reads their direct conversation: their confidential answer is shown.
-    assert "*2. Structure and membership* — Four themed subgroups" in summary
+    assert (
+        "*2. Structure and membership* — :lock: _in confidence:_ Four themed subgroups" in summary
+    )
     done = thread.say("submit")
     assert "Submitted" in done
     # Circulated in the parent's thread, without the confidential answer.

@@ -154,7 +154,10 @@ def test_the_baseline_from_start_to_comparison_across_a_restart(env, fake_slack,
         other_officer.command(f"role <@{OTHER_CHAIR}|sue> chair", "/partnership")
         other_officer.command(f"start baseline for <@{OTHER_CHAIR}|sue> due 12 November")
         other = Person(bot, OTHER_CHAIR, channel="C2")
-        eventually(lambda: direct_posts(fake_slack, OTHER_CHAIR), what="the other's Q1")
+        eventually(
+            lambda: "Question 1 of 10" in "".join(direct_posts(fake_slack, OTHER_CHAIR)),
+            what="the other's question 1",
+        )
         for number, answer in enumerate(["Elmbridge meets monthly.", OTHER_SECRET, *"abcdefgh"], 2):
             answered(
                 fake_slack, other, answer, f"Question {number} of 10" if number <= 10 else "Your"

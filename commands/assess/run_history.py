@@ -13,7 +13,7 @@ from sqlmodel import Session
 from commands.assess.changes import changes
 from commands.assess.question_keys import carried_over
 from commands.assess.templates import Template, parse_template
-from formatting.timefmt import uk_date
+from formatting.timefmt import uk_datetime
 from storage import assess as store
 from storage import assess_history as history
 from storage.models import AssessRun, RunStatus
@@ -23,7 +23,8 @@ from storage.models import AssessRun, RunStatus
 class Earlier:
     """What the answers are compared with: a submission, and which."""
 
-    label: str  # plain text: "the submission of Tue 1 Dec 2026", "round 1 (questionnaire 1)"
+    # Plain text: "submission 1 (Tue 1 Dec 2026, 14:30 GMT)", "first round (questionnaire 1)"
+    label: str
     notes: dict[int, str]  # by question position, plain text
     # Positions whose note quotes an answer in confidence (now or when it was given).
     secret: frozenset[int]
@@ -71,7 +72,8 @@ def run_history(
         return None
     earlier = []
     if before is not None:
-        label = f"the submission of {uk_date(before.submitted_at, tz)}"
+        # Numbered and timed: a reopened one is often submitted again the same day.
+        label = f"submission {before.version} ({uk_datetime(before.submitted_at, tz)})"
         earlier.append(_since(label, template, template, before.values, values))
     if (previous := history.earlier_round(session, run=run)) is not None:
         other, submission = previous

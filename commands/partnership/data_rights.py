@@ -11,6 +11,7 @@ from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.partnership.partnership_actions import keep_an_officer, one_person
 from commands.reply import DirectFiles, Reply, Upload, confirm, inform, refuse
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import (
     FORMER_MEMBER,
     FORMER_MEMBER_NAME,
@@ -105,7 +106,7 @@ def _answered(answered: Answered) -> dict:
         "partnership": answered.partnership,
         "questionnaire": answered.run.number,
         "title": template.title,
-        "status": answered.run.status,
+        "status": state_words(answered.run),  # as the bot says it, not as it is stored
         "answers": [
             {
                 "question": position + 1,
