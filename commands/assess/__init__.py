@@ -7,11 +7,11 @@ from commands.assess.assess_actions import (
     cancel,
     list_templates,
     start,
-    status,
     template,
 )
 from commands.assess.assess_files import compare, export
 from commands.assess.assess_report import report
+from commands.assess.assess_status import status
 from commands.assess.reopen import reopen
 from commands.context import Context
 from commands.family import Action, route
