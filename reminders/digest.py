@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from formatting.counting import counted
 from formatting.fin_year import year_of
 from formatting.money import format_money
 from formatting.slack_limits import MESSAGE_TEXT, truncate
@@ -88,13 +89,9 @@ def _by_day(items: list[Item], tz: ZoneInfo) -> list[str]:
         day = item.at.astimezone(tz).strftime("%a %-d %b")
         days.setdefault(day, Counter())[item.kind] += 1
     return [
-        f"• *{day}*: " + ", ".join(_count(n, kind) for kind, n in kinds.items())
+        f"• *{day}*: " + ", ".join(counted(n, kind) for kind, n in kinds.items())
         for day, kinds in days.items()
     ]
-
-
-def _count(n: int, kind: str) -> str:
-    return f"{n} {kind}" + ("" if n == 1 else "s")
 
 
 def _questionnaires(session: Session, partnership: Partnership) -> str:

@@ -11,6 +11,7 @@ from commands.assess.conversation import status_line
 from commands.assess.templates import Template, parse_template
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
+from formatting.counting import counted
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import time_left, uk_date
 from storage.assess_progress import first_runs, run_counts
@@ -35,7 +36,7 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
     templates: dict[str, Template] = {}  # runs of one questionnaire share its source
     lines = [_status_line(run, answered, templates, ctx) for run, answered in runs]
     return inform(
-        f"{total:,} questionnaire{'s' if total != 1 else ''} in {escape(partnership.name)}",
+        f"{counted(total, 'questionnaire')} in {escape(partnership.name)}",
         [
             header(f"Questionnaires: {partnership.name}"),
             *line_sections(lines, max_blocks=MAX_BLOCKS - 1, more=MORE, unlisted=total - len(runs)),
