@@ -63,7 +63,7 @@ def build_dispatcher(
     settings: Settings, engine: Engine, clock: Clock = utc_now, **options
 ) -> Dispatcher:
     """The dispatcher, with the Home tabs of a partnership's recent viewers refreshed
-    after a reminder changes what they show (a window opened or closed)."""
+    when the clock changes what they show (a date passed, a window opened)."""
     homes = Homes(engine, clock, settings.tz)
     # Homes wait out a 429's Retry-After: nothing else queues behind their one thread.
     home_clients = reminder_clients(

@@ -56,9 +56,7 @@ def home_view(
         part = _partnership(session, partnership, role, user_id, now, tz, permalink)
         if len(blocks) + len(part) > MAX_HOME_BLOCKS - 1:
             rest = ", ".join(f"*{escape(p.name)}*" for p, _ in memberships[shown:])
-            more = len(memberships) - shown
-            noun = "partnership" if more == 1 else "partnerships"
-            blocks.append(context(more_note(more, noun, rest)))
+            blocks.append(context(more_note(len(memberships) - shown, "partnership", rest)))
             break
         blocks += part
     return _view(blocks)
@@ -125,7 +123,7 @@ def _funds(session: Session, partnership: Partnership, year: int) -> list[dict]:
     shown = fit_lines(
         lines,
         SECTION_TEXT - len(heading),
-        lambda n: more_note(n, "fund" if n == 1 else "funds", "type `/budget` to see them all"),
+        lambda n: more_note(n, "fund", "type `/budget` to see them all"),
     )
     return [section(heading + shown)]
 
@@ -137,8 +135,16 @@ def _runs(
     blocks = [_run_block(session, run, permalink) for run in runs[:RUNS_SHOWN]]
     if len(runs) > RUNS_SHOWN:
         more = len(runs) - RUNS_SHOWN
-        noun = "questionnaire" if more == 1 else "questionnaires"
-        blocks.append(context(more_note(more, f"{noun} for you", "type `/assess status`")))
+        blocks.append(
+            context(
+                more_note(
+                    more,
+                    "questionnaire for you",
+                    "type `/assess status`",
+                    plural="questionnaires for you",
+                )
+            )
+        )
     return blocks
 
 

@@ -188,12 +188,13 @@ def divider() -> dict:
 
 
 def line_sections(
-    lines: Iterable[str], *, max_blocks: int, more: str = "…and {n} more"
+    lines: Iterable[str], *, max_blocks: int, more: str = "…and {n} more", unlisted: int = 0
 ) -> list[dict]:
     """Pack lines into as few sections as fit, at most `max_blocks` of them.
 
     Lines that do not fit are counted in a closing context block rather than dropped
-    silently, so the total block count stays within `max_blocks`.
+    silently, so the total block count stays within `max_blocks`; so are `unlisted`
+    ones, which the caller left unread (a list cut in the database).
     """
     lines = list(lines)
     blocks: list[dict] = []
@@ -204,7 +205,7 @@ def line_sections(
         if chunk and size + len(line) + 1 > MAX_SECTION_TEXT:
             if len(blocks) == max_blocks - 2:
                 blocks.append(section("\n".join(chunk)))
-                blocks.append(context(more.format(n=len(lines) - index)))
+                blocks.append(context(more.format(n=f"{len(lines) - index + unlisted:,}")))
                 return blocks
             blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
@@ -212,6 +213,8 @@ def line_sections(
         size += len(line) + 1
     if chunk:
         blocks.append(section("\n".join(chunk)))
+    if unlisted:
+        blocks.append(context(more.format(n=f"{unlisted:,}")))
     return blocks
 
 

@@ -99,7 +99,7 @@ def test_the_surrey_clusters_paper_is_for_its_officers_meeting(seeds):
     assert "Nothing in partnerbot's records calls for a decision." in text
 
 
-HOSTILE_NAME = "<!channel> *Spelthorne* ![](@U999) [click](https://evil.example)"
+HOSTILE_NAME = "<!channel> *Spelthorne* _LSP_ ![](@U999) [click](https://evil.example)"
 HOSTILE_FUND = "# Fund | ![](#C999) **x** <b>&amp;"
 HOSTILE_TITLE = "- [x](https://evil.example) `code` ~~gone~~"
 

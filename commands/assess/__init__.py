@@ -6,11 +6,11 @@ from commands.assess.assess_actions import (
     START_EXAMPLE,
     list_templates,
     start,
-    status,
     template,
 )
 from commands.assess.assess_files import compare, export
 from commands.assess.assess_report import report
+from commands.assess.assess_status import status
 from commands.assess.cancel import cancel
 from commands.assess.reopen import reopen
 from commands.context import Context

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
-from commands.assess.conversation import status_line
 from commands.assess.templates import (
     TemplateError,
     builtin_sources,
@@ -41,7 +40,7 @@ from formatting.slack_text import (
     user_mention,
     whole_number,
 )
-from formatting.timefmt import time_left, uk_date, when_and_left
+from formatting.timefmt import when_and_left
 from storage import assess as store
 from storage.models import AssessRun, AssessTemplate, Partnership, RunStatus, saved_id
 from storage.partnerships import lock_partnership
@@ -171,27 +170,6 @@ def thread_parent(run: AssessRun, partnership: Partnership, tz: ZoneInfo, now: d
     )
 
 
-def status(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    runs = store.runs_of(session, partnership=partnership)
-    if not runs:
-        return inform(
-            f"No questionnaires in *{escape(partnership.name)}* yet. Start one: `{START_EXAMPLE}`"
-        )
-    lines = [_status_line(session, run, ctx) for run in runs]
-    return inform(
-        f"{len(runs)} questionnaires in {escape(partnership.name)}",
-        [
-            header(f"Questionnaires: {partnership.name}"),
-            *line_sections(
-                lines,
-                max_blocks=MAX_BLOCKS - 1,
-                more="…and {n} more than one message holds: `/assess report <number>` shows "
-                "any one, `/assess compare <questionnaire>` every submitted one as a file.",
-            ),
-        ],
-    )
-
-
 def add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
     if not source.strip():
         raise Refusal(
@@ -295,17 +273,6 @@ def numbered_run(session: Session, partnership: Partnership, text: str) -> Asses
             "`/assess status` lists them with their numbers.",
         )
     return run
-
-
-def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
-    answered = len(store.answers_of(session, run=run))
-    progress = status_line(run, parse_template(run.source), answered)
-    due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
-    return (
-        f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "
-        f"{progress}{due} · "
-        f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
-    )
 
 
 def _kind(question) -> str:
