@@ -17,6 +17,7 @@ from bot import logs
 from bot.config import ConfigError, Settings, load_settings, require_slack
 from bot.slack_api import create_web_client, installation_store
 from commands.context import utc_now
+from formatting.counting import counted
 from reminders.planning import plan_all
 from storage.backup import BackupError, backup_sqlite
 from storage.engine import make_engine, safe_url
@@ -59,7 +60,7 @@ def run(settings: Settings) -> None:
         team, team_id = _verify_token(settings)
         # Its token works, so the app is installed there (again): nothing is to be purged.
         in_transaction(engine, lambda session: mark_installed(session, team_id=team_id))
-    workers = f"{settings.workers} worker{'s' if settings.workers > 1 else ''}"
+    workers = counted(settings.workers, "worker")
     mode = "socket" if settings.socket_mode else f"http on port {settings.port} with {workers}"
     log.info(
         "partnerbot starting: mode=%s database=%s team=%s",

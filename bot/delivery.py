@@ -5,7 +5,7 @@ acknowledgement, so they run on a small pool after the ack.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Protocol
@@ -20,6 +20,7 @@ from commands.assess.threads import thread_started
 from commands.reply import DirectFiles, Post, Reply, ThreadStart, could_not_post
 from formatting.slack_text import escape
 from scheduler.stuck_starts import parent_metadata
+from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -91,20 +92,44 @@ def deliver_now(
         then()
 
 
-def post(client: WebClient, message: Post) -> None:
+def post(client: WebClient, message: Post) -> tuple[str, str] | None:
+    """Post, replace or privately show one message; where a new message went (channel, ts)."""
+    # Given blocks replace a message's old ones (its buttons) on chat.update; slack_sdk
+    # leaves out a None argument.
+    blocks = list(message.blocks) or None
     if message.update_ts:
-        client.chat_update(channel=message.channel_id, ts=message.update_ts, text=message.text)
+        client.chat_update(
+            channel=message.channel_id, ts=message.update_ts, text=message.text, blocks=blocks
+        )
     elif message.private_to:
         client.chat_postEphemeral(
             channel=message.channel_id,
             user=message.private_to,
             thread_ts=message.thread_ts,
             text=message.text,
+            blocks=blocks,
         )
     else:
-        client.chat_postMessage(
-            channel=message.channel_id, thread_ts=message.thread_ts, text=message.text
+        sent = client.chat_postMessage(
+            channel=message.channel_id,
+            thread_ts=message.thread_ts,
+            text=message.text,
+            blocks=blocks,
         )
+        return sent["channel"], sent["ts"]
+    return None
+
+
+def post_all(client: WebClient, engine: Engine, posts: Iterable[Post]) -> None:
+    """post() each, recording where those to be found again went (Post.posted)."""
+    for message in posts:
+        where = post(client, message)
+        if message.posted is not None and where is not None:
+            _remember(engine, message.posted, *where)
+
+
+def _remember(engine: Engine, posted: Callable[..., None], channel_id: str, ts: str) -> None:
+    in_transaction(engine, lambda session: posted(session, channel_id, ts))
 
 
 def send_direct(client: WebClient, direct: DirectFiles) -> None:
@@ -165,8 +190,7 @@ def _deliver(client, respond, engine, clock, team_id: str, channel_id: str, repl
                 alt_txt=reply.upload.alt_text or None,
                 initial_comment=reply.upload.comment or None,
             )
-        for message in reply.posts:
-            post(client, message)
+        post_all(client, engine, reply.posts)
         if reply.thread:
             _start_thread(client, engine, clock, team_id, channel_id, reply.thread)
     except SlackApiError as exc:

@@ -15,6 +15,8 @@ from storage.migrate import upgrade
 WELCOME = """partnerbot demo: {count} partnerships from the seed documents, in a fresh database.
 You are @joy.willshire, an officer of Spelthorne LSP, in #spelthorne-lsp.
 Try: /partnership list   /partnership show   /partnership help   :help
+The chair, @nick.dunkley, is answering the baseline questionnaire in a direct message
+with me: /assess status shows how far; :as nick.dunkley, then plain lines, carries on.
 """
 
 

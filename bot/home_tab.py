@@ -94,8 +94,8 @@ class Homes:
     def refresh_partnership_later(
         self, client: WebClient, *, team_id: str, partnership_id: int
     ) -> None:
-        """After a reminder changed what a partnership's Homes show (a window opened or
-        closed): those of its members who looked lately. Bounded, unlike a command's
+        """After the clock changed what a partnership's Homes show (a date passed, a
+        window opened): those of its members who looked lately. Bounded, unlike a command's
         refresh: the clock can change many partnerships at once, with nobody waiting."""
         since = self.clock() - RECENT
 

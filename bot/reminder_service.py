@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -19,7 +20,7 @@ from bot import metrics
 from bot.config import Settings, load_settings
 from bot.home_tab import Homes
 from bot.slack_api import installation_store
-from commands.budget.budget_alerts import hourly_alerts
+from commands.budget.budget_alerts import alert_posted, hourly_alerts
 from commands.context import Clock, utc_now
 from commands.deadlines.recurrence import roll_on_passed
 from scheduler.dispatcher import POST_TIMEOUT, Dispatcher
@@ -62,7 +63,7 @@ def build_dispatcher(
     settings: Settings, engine: Engine, clock: Clock = utc_now, **options
 ) -> Dispatcher:
     """The dispatcher, with the Home tabs of a partnership's recent viewers refreshed
-    after a reminder changes what they show (a window opened or closed)."""
+    when the clock changes what they show (a date passed, a window opened)."""
     homes = Homes(engine, clock, settings.tz)
     # Homes wait out a 429's Retry-After: nothing else queues behind their one thread.
     home_clients = reminder_clients(
@@ -117,14 +118,19 @@ def post_closing_alerts(
     engine: Engine, clients: Callable[[str], WebClient], *, now: datetime, tz: ZoneInfo
 ) -> None:
     """Hourly: money still uncommitted as a window or the financial year closes. Each
-    breach is recorded before it is posted, so a failed post is logged, not repeated:
-    an alert is worth less than a channel told the same thing every hour."""
+    breach is recorded once its post has succeeded: one that failed (the bot removed
+    from the channel, Slack down) is tried again the next hour, not lost."""
     alerts = in_transaction(engine, lambda s: hourly_alerts(s, now=now, tz=tz))
     for alert in alerts:
         try:
             clients(alert.team_id).chat_postMessage(channel=alert.channel_id, text=alert.text)
         except SlackApiError as exc:
             log.warning("could not post a budget alert: %s", exc.response.get("error"))
+            continue
+        except OSError as exc:  # Slack unreachable
+            log.warning("could not post a budget alert: %s", exc)
+            continue
+        in_transaction(engine, partial(alert_posted, alert=alert, now=now))
 
 
 def dispatch_in_this_worker() -> Callable[[], None]:

@@ -9,8 +9,10 @@ import logging
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -19,20 +21,24 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.render import mrkdwn_text, render
+from commands.access import channel_partnership
 from commands.assess.conversation import ThreadMessage
+from commands.assess.direct import NOTHING_OPEN, where
+from commands.assess.template_files import is_template_file, template_file
 from commands.assess.threads import thread_reply, thread_started
 from commands.context import Context
-from commands.dispatch import COMMANDS, dispatch
+from commands.dispatch import COMMANDS, dispatch, run
 from commands.reply import Post, Reply, Upload, could_not_post
 from formatting.slack_text import escape
 from formatting.timefmt import uk_datetime
 from reminders.wording import compose
-from storage import outbox
+from storage import assess, outbox
 from storage.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
 LOCAL_TEAM = "TLOCAL"
+NOT_A_COMMAND = "Type a slash command such as /partnership help (or :help for the shell)."
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z][\w.-]*[\w])")
 
 SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership help
@@ -40,7 +46,10 @@ SHELL_HELP = """Type slash commands as you would in Slack, e.g. /partnership hel
   :in CHANNEL    move to another channel (e.g. :in spelthorne-lsp)
   :who           who and where you are
   :reminders     what the bot will post in this channel, and when, without being asked
-  (any other line) a reply in the questionnaire thread last started here
+  :share FILE    share a file in this channel, as a questionnaire template (.yaml)
+  :thread N      reply in questionnaire N's thread (:thread alone: back to the top)
+  (any other line) a reply in the questionnaire thread last started here, or else a
+                 message in your direct conversation with the bot
   :help          this message
   :quit          leave (Ctrl-D works too)
 Commands: """ + ", ".join(COMMANDS)
@@ -65,8 +74,10 @@ class Shell:
         self.names: dict[str, str] = {}
         self.user_id = self._remember("U", user)
         self.channel_id = self._remember("C", channel)
-        self.thread_ts: str | None = None  # the questionnaire thread that plain lines reply in
-        self._clock_ts = 1_700_000_000
+        # (channel, thread) that plain lines reply in; None: the top of your direct
+        # conversation with the bot, where a questionnaire is answered.
+        self.thread: tuple[str, str] | None = None
+        self._last_ts = 0  # microseconds since the epoch, of the last ts handed out
 
     def execute(self, line: str) -> str | None:
         """Run one line; returns what to print (None for blank lines and comments)."""
@@ -85,23 +96,18 @@ class Shell:
             return self._directive(line), False
         if line.startswith("/"):
             command, _, text = line.partition(" ")
-            ctx = Context(
-                team_id=LOCAL_TEAM,
-                user_id=self.user_id,
-                channel_id=self.channel_id,
-                now=self._clock(),
-                tz=self._settings.tz,
-                public_url=self._settings.public_url,
+            reply = dispatch(
+                self._engine, self._context(), command.lower(), self._as_slack_sends(text)
             )
-            reply = dispatch(self._engine, ctx, command.lower(), self._as_slack_sends(text))
             return "\n\n".join([render(reply, self.names), *self._deliver(reply)]), not reply.ok
-        if self.thread_ts is None:
-            return "Type a slash command such as /partnership help (or :help for the shell).", False
-        direct = self.thread_ts == ""  # in the direct conversation, outside any thread
+        # In a questionnaire's thread in the channel, or else (as in Slack, where the
+        # direct conversation is always there, a restart or not) at the top of it.
+        channel, thread = self.thread or (f"D{self.user_id}", "")
+        direct = channel.startswith("D")
         message = ThreadMessage(
             team_id=LOCAL_TEAM,
-            channel_id=f"D{self.user_id}" if direct else self.channel_id,
-            thread_ts=self.thread_ts,
+            channel_id=channel,
+            thread_ts=thread,
             message_ts=self._next_ts(),
             user_id=self.user_id,
             text=self._as_slack_sends(line),
@@ -109,7 +115,20 @@ class Shell:
             direct=direct,
             tz=self._settings.tz,
         )
-        return "\n\n".join(map(self._show, thread_reply(self._engine, message))), False
+        posts = thread_reply(self._engine, message)
+        if self.thread is None and [post.text for post in posts] == [NOTHING_OPEN]:
+            return NOT_A_COMMAND, False
+        return "\n\n".join(map(self._show, posts)), False
+
+    def _context(self) -> Context:
+        return Context(
+            team_id=LOCAL_TEAM,
+            user_id=self.user_id,
+            channel_id=self.channel_id,
+            now=self._clock(),
+            tz=self._settings.tz,
+            public_url=self._settings.public_url,
+        )
 
     def _deliver(self, reply: Reply) -> list[str]:
         """What Slack would post after the reply, done here and shown as text."""
@@ -122,7 +141,7 @@ class Shell:
                 )
         if reply.direct is not None:  # Slack sends these in a direct message
             shown += [self._file(file) + " (only for you)" for file in reply.direct.files]
-        shown += map(self._show, reply.posts)
+        shown += map(self._post, reply.posts)
         if reply.canvas is not None:  # Slack would show it as the channel's canvas
             markdown = reply.canvas.markdown.encode()
             name = reply.canvas.fallback.filename.removesuffix(".docx") + ".md"
@@ -135,7 +154,7 @@ class Shell:
                 dm = Post(text=reply.thread.intro, channel_id=f"D{reply.thread.direct_to}")
                 shown.append(self._show(dm))
                 direct = (dm.channel_id, self._next_ts())
-            self.thread_ts = "" if direct else parent_ts
+            self.thread = None if direct else (self.channel_id, parent_ts)
             posts = thread_started(
                 self._engine,
                 team_id=LOCAL_TEAM,
@@ -146,6 +165,13 @@ class Shell:
             )
             shown += map(self._show, posts)
         return shown
+
+    def _post(self, post: Post) -> str:
+        """Shown; and one to be found again (a sign-off request) recorded as Slack's is."""
+        if post.posted is not None:
+            ts, record = self._next_ts(), post.posted
+            in_transaction(self._engine, lambda session: record(session, post.channel_id, ts))
+        return self._show(post)
 
     def _file(self, upload: Upload) -> str:
         try:
@@ -164,14 +190,20 @@ class Shell:
         elif post.update_ts:
             where = f"the channel's message {post.update_ts} now says"
         elif post.channel_id.startswith("D"):
-            where = "in your direct message with me" + (" (thread)" if post.thread_ts else "")
+            person = post.channel_id[1:]  # the shell's direct conversations are D + user id
+            whose = "your" if person == self.user_id else f"@{self.names.get(person, person)}'s"
+            where = f"in {whose} direct message with me" + (" (thread)" if post.thread_ts else "")
         else:
             where = f"in the thread {post.thread_ts}" if post.thread_ts else "to the channel"
         return f"[{where}]\n{mrkdwn_text(post.text, self.names)}"
 
     def _next_ts(self) -> str:
-        self._clock_ts += 1
-        return f"{self._clock_ts}.000100"
+        """A Slack message ts: unique across restarts, as Slack's are. A restarted shell
+        that counted from a fixed number again made a questionnaire's messages look like
+        ones already handled (dropped as duplicates) and its new thread clash with an
+        old one's (an IntegrityError)."""
+        self._last_ts = max(self._last_ts + 1, time.time_ns() // 1000)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         interactive = stdin.isatty()
@@ -192,10 +224,16 @@ class Shell:
         argument = argument.strip().lstrip("@#")
         if word == ":as" and argument:
             self.user_id = self._remember("U", argument)
+            if self.thread and self.thread[0].startswith("D"):
+                self.thread = None  # no one writes in another's direct conversation
         elif word == ":in" and argument:
             self.channel_id = self._remember("C", argument)
         elif word == ":reminders":
             return self._coming_reminders()
+        elif word == ":share" and argument:
+            return self._share(argument)
+        elif word == ":thread":
+            return self._reply_in(argument)
         elif word != ":who":
             return SHELL_HELP
         return f"You are @{self.names[self.user_id]} in #{self.names[self.channel_id]}."
@@ -218,6 +256,44 @@ class Shell:
         shown = in_transaction(self._engine, read, keep=lambda _: False)
         where = f"#{self.names[self.channel_id]}"
         return "\n\n".join(shown) if shown else f"No reminders are planned in {where}."
+
+    def _reply_in(self, number: str) -> str:
+        """Plain lines go to questionnaire `number`'s thread (in the direct conversation
+        for one asked there), as a Slack user replies in it; no number: back to the top."""
+        if not number:
+            self.thread = None
+            return "Plain lines now go to your direct conversation with me."
+
+        def find(session: Session) -> tuple[str, str] | None:
+            partnership = channel_partnership(session, self._context())
+            run = partnership and assess.run_numbered(
+                session, partnership=partnership, number=int(number) if number.isdigit() else 0
+            )
+            if not run or not run.thread_ts:
+                return None
+            channel, thread = where(run)  # where its questions are asked
+            return channel, thread or ""
+
+        found = in_transaction(self._engine, find, keep=lambda _: False)
+        if found is None:
+            return f"No questionnaire {number} has a thread here: /assess status lists them."
+        self.thread = found
+        return f"Plain lines now reply in questionnaire {number}'s thread (:thread alone to stop)."
+
+    def _share(self, filename: str) -> str:
+        """A file shared in the channel, as Slack's file_shared event hands it over."""
+        path = Path(filename).expanduser()
+        if not is_template_file(path.name):
+            return f"I read only questionnaire templates (.yaml, .yml): {path.name} is left alone."
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            return f"Couldn't read {path}: {error}"
+        ctx = self._context()
+        reply = run(
+            self._engine, ctx, "/assess", partial(template_file, filename=path.name), source
+        )
+        return render(reply, self.names)
 
     def _save(self, filename: str, content: bytes) -> Path:
         """Where Slack would post a file, the shell saves it for you to open."""

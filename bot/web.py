@@ -37,9 +37,10 @@ MAX_BODY = 1024 * 1024
 # Slack sends a request at once; a body still arriving after this is not from Slack.
 BODY_SECONDS = 10
 # Threads that run Bolt per worker. A command is Python work under the GIL plus
-# database calls of well under a millisecond, so more threads would only queue for
-# the GIL; slow work (Web API calls) runs after the ack on the app's own threads.
-REQUEST_THREADS = 4
+# database calls of well under a millisecond: a second thread overlaps those calls, more
+# only queue for the GIL and stretch the slowest answers. Slow work (Web API calls) runs
+# after the ack on the app's own threads.
+REQUEST_THREADS = 2
 LONDON = ZoneInfo("Europe/London")  # PARTNERBOT_TZ's default, for tests' apps
 
 Scope = dict[str, Any]

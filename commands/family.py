@@ -1,8 +1,9 @@
 """What every partnership-scoped command family does before its own work: help, an
 unknown option, a channel with no partnership, and refusals raised while parsing."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
+from difflib import get_close_matches
 
 from sqlmodel import Session
 
@@ -43,7 +44,7 @@ def route(
         return inform(help_text)
     action = actions.get(word)
     if action is None:
-        return refuse(f"`{command}` has no `{escape(plain_words(word))}` option.", help_text)
+        return unknown_option(command, word, rest, actions)
     with write_lock_first() if word in writes else nullcontext():
         partnership = channel_partnership(session, ctx)
     if partnership is None:
@@ -52,6 +53,19 @@ def route(
         return action(session, ctx, partnership, rest)
     except Refusal as refusal:
         return refuse(refusal.problem, refusal.fix or f"`{command} help` shows every option.")
+
+
+def unknown_option(command: str, word: str, rest: str, options: Iterable[str]) -> Reply:
+    """A word that is no option of the family: the nearest one, with the rest of what was
+    typed, so a typo costs one correction (`/budget aprove 3` -> `/budget approve 3`);
+    with nothing near, the options themselves, rather than the whole help."""
+    refused = f"`{command}` has no `{escape(plain_words(word))}` option."
+    near = get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
+    if near:
+        typed = escape(plain_words(f"{command} {near[0]} {rest}"))
+        return refuse(refused, f"Did you mean `{typed}`? `{command} help` shows every option.")
+    listed = ", ".join(f"`{option}`" for option in options if option != "help")
+    return refuse(refused, f"Its options are {listed}; `{command} help` explains each.")
 
 
 def _action_word(text: str, default: str) -> tuple[str, str]:

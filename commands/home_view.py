@@ -18,6 +18,7 @@ from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
 from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
 from reminders.agenda import agenda
@@ -55,9 +56,7 @@ def home_view(
         part = _partnership(session, partnership, role, user_id, now, tz, permalink)
         if len(blocks) + len(part) > MAX_HOME_BLOCKS - 1:
             rest = ", ".join(f"*{escape(p.name)}*" for p, _ in memberships[shown:])
-            more = len(memberships) - shown
-            noun = "partnership" if more == 1 else "partnerships"
-            blocks.append(context(more_note(more, noun, rest)))
+            blocks.append(context(more_note(len(memberships) - shown, "partnership", rest)))
             break
         blocks += part
     return _view(blocks)
@@ -124,7 +123,7 @@ def _funds(session: Session, partnership: Partnership, year: int) -> list[dict]:
     shown = fit_lines(
         lines,
         SECTION_TEXT - len(heading),
-        lambda n: more_note(n, "fund" if n == 1 else "funds", "type `/budget` to see them all"),
+        lambda n: more_note(n, "fund", "type `/budget` to see them all"),
     )
     return [section(heading + shown)]
 
@@ -136,8 +135,16 @@ def _runs(
     blocks = [_run_block(session, run, permalink) for run in runs[:RUNS_SHOWN]]
     if len(runs) > RUNS_SHOWN:
         more = len(runs) - RUNS_SHOWN
-        noun = "questionnaire" if more == 1 else "questionnaires"
-        blocks.append(context(more_note(more, f"{noun} for you", "type `/assess status`")))
+        blocks.append(
+            context(
+                more_note(
+                    more,
+                    "questionnaire for you",
+                    "type `/assess status`",
+                    plural="questionnaires for you",
+                )
+            )
+        )
     return blocks
 
 
@@ -154,7 +161,7 @@ def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
     answered = len(assess.answers_of(session, run=run))
     block = section(
         f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
-        f"{answered} of {questions} answered · {run.status}"
+        f"{answered} of {questions} answered · {state_words(run)}"
     )
     channel, thread = where(run)  # in a direct message, the run's own thread there
     if thread and (url := permalink(channel, thread)):

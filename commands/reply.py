@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from formatting.slack_limits import (
     FIELD_TEXT,
     HEADER_TEXT,
@@ -83,6 +85,10 @@ class Post:
     thread_ts: str | None = None
     private_to: str | None = None  # a user id: an ephemeral message only they see
     update_ts: str | None = None  # a message of ours to replace (chat.update), not a new one
+    blocks: tuple[dict, ...] = ()  # Block Kit; `text` is then the notification text
+    # A message to find again later (to update it): called, in a transaction of its own,
+    # with the channel and ts Slack gave the message once it is posted.
+    posted: Callable[[Session, str, str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,12 +188,13 @@ def divider() -> dict:
 
 
 def line_sections(
-    lines: Iterable[str], *, max_blocks: int, more: str = "…and {n} more"
+    lines: Iterable[str], *, max_blocks: int, more: str = "…and {n} more", unlisted: int = 0
 ) -> list[dict]:
     """Pack lines into as few sections as fit, at most `max_blocks` of them.
 
     Lines that do not fit are counted in a closing context block rather than dropped
-    silently, so the total block count stays within `max_blocks`.
+    silently, so the total block count stays within `max_blocks`; so are `unlisted`
+    ones, which the caller left unread (a list cut in the database).
     """
     lines = list(lines)
     blocks: list[dict] = []
@@ -198,7 +205,7 @@ def line_sections(
         if chunk and size + len(line) + 1 > MAX_SECTION_TEXT:
             if len(blocks) == max_blocks - 2:
                 blocks.append(section("\n".join(chunk)))
-                blocks.append(context(more.format(n=len(lines) - index)))
+                blocks.append(context(more.format(n=f"{len(lines) - index + unlisted:,}")))
                 return blocks
             blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
@@ -206,6 +213,8 @@ def line_sections(
         size += len(line) + 1
     if chunk:
         blocks.append(section("\n".join(chunk)))
+    if unlisted:
+        blocks.append(context(more.format(n=f"{unlisted:,}")))
     return blocks
 
 

@@ -1,13 +1,18 @@
 """Writing a Slack canvas's markdown, which is not mrkdwn.
 
-Canvases take document_content markdown (conversations.canvases.create, canvases.edit):
-`**bold**`, `# headings` (h1-h3), lists, `| tables |`, `[links](url)`, and Slack's own
-mentions written as images: `![](@U123)` for a person, `![](#C123)` for a channel.
+Canvases take document_content markdown (conversations.canvases.create, canvases.edit).
+Slack's "Canvases" page (https://api.slack.com/surfaces/canvases, "Formatting canvas
+content with the Slack API") lists what it renders: bold, italic, strikethrough, code
+spans and blocks, headings h1-h3, bulleted, ordered and check lists, quotes, dividers,
+in-line links and link references, emoji, and Slack's own mentions written as images:
+`![](@U123)` for a person, `![](#C123)` for a channel (tables too, in practice).
 mrkdwn's escaping (`&amp;`, `&lt;`) does not apply: an entity would show as typed, and
 a name like `![](@U1)` or `[click](https://evil.example)` would still become a
 mention or a link. So user text is escaped the CommonMark way, a backslash before each
 punctuation mark that can start markup, and kept on one line; a line's start is
-made safe too, so it cannot open a list.
+made safe too, so it cannot open a list. A bare address typed in a name
+(`https://example.org`) may still be shown as a link, as in any canvas: what it
+shows is where it goes, so nothing is hidden behind other words.
 """
 
 import re

@@ -11,12 +11,21 @@ from decimal import Decimal, InvalidOperation
 
 from formatting.slack_text import escape
 
+# A minus may be typed as a hyphen, a minus sign, or the en dash that word processors
+# and phones put for a hyphen before a number (`–£2,000` is a correction, not a name).
+POUND_STARTS = ("£", "-£", "−£", "–£")
 MAX_PENCE = 100_000_000 * 100  # £100m: anything larger is a typo, not a partnership budget
 _SCALES = {"": 1, "k": 1_000, "m": 1_000_000}
 # The outline of an amount; _pounds() then checks where its separators are.
 _AMOUNT = re.compile(
-    r"(?P<sign>[-−]?)\s*(?P<pound>£?)\s*(?P<number>\d[\d,.\s]*|\.\d+)\s*(?P<scale>[kKmM]?)"
+    r"(?P<sign>[-−–]?)\s*(?P<pound>£?)\s*(?P<number>\d[\d,.\s]*|\.\d+)\s*(?P<scale>[kKmM]?)"
     r"(?:\s*(?P<word>pounds?|gbp))?",
+    re.IGNORECASE,
+)
+# Another currency: refused, never read as pounds (`$500` is not £500).
+_FOREIGN = re.compile(
+    r"[-−–]?\s*(?:(?P<before>us\$|\$|€|usd|eur)\s*\d[\d,.\s]*[km]?"
+    r"|\d[\d,.\s]*[km]?\s*(?P<after>\$|€|usd|eur|dollars?|euros?))",
     re.IGNORECASE,
 )
 _PLAIN = re.compile(r"\d+(?:\.\d*)?|\.\d+")
@@ -36,6 +45,11 @@ def parse_amount(text: str, *, zero: bool = False, negative: bool = False) -> in
     fund reduced by `-£2,000`)."""
     match = _AMOUNT.fullmatch(text.strip())
     shown = escape(text.strip())  # echoed in refusals: inline code does not stop a <!channel>
+    if currency := _foreign(text):
+        raise AmountError(
+            f"`{shown}` is in {currency}; partnerbot records pounds only. Type the amount "
+            "in pounds, such as `£500`."
+        )
     if match is None:
         raise AmountError(f"`{shown}` is not an amount of money ({EXAMPLE}).")
     pounds = _pounds(shown, match["number"].strip())
@@ -55,9 +69,26 @@ def parse_amount(text: str, *, zero: bool = False, negative: bool = False) -> in
     return int(pence)
 
 
+def _foreign(text: str) -> str | None:
+    """The currency an amount in dollars or euros is in (None for anything else)."""
+    match = _FOREIGN.fullmatch(text.strip())
+    if match is None:
+        return None
+    mark = (match["before"] or match["after"]).lower()
+    return "euros" if mark in ("€", "eur", "euro", "euros") else "dollars"
+
+
 def _pounds(shown: str, number: str) -> Decimal:
     """The number of pounds, if every separator is where a UK writer puts it."""
-    if _PLAIN.fullmatch(number) or _GROUPED.fullmatch(number):
+    grouped = _GROUPED.fullmatch(number)
+    if grouped and grouped["sep"] == " ":  # `£1 000`: most likely £1,000, but ask
+        whole, _, pence = number.replace(" ", "").partition(".")
+        meant = f"£{int(whole):,}" + (f".{pence}" if pence else "")
+        raise AmountError(
+            f"`{shown}` has a space between its digits: did you mean {meant}? Type it with "
+            f"a comma, `{meant}`, or with none; or, if that is more than one amount, give one."
+        )
+    if _PLAIN.fullmatch(number) or grouped:
         try:
             return Decimal(re.sub(r"[,\s]", "", number))
         except InvalidOperation:
@@ -109,14 +140,18 @@ def _whole(match: re.Match) -> int:
 def looks_like_amount(text: str) -> bool:
     """True for text that is an amount, or meant to be one (`£abc`)."""
     text = text.strip()
-    return text.startswith(("£", "-£", "−£")) or _AMOUNT.fullmatch(text) is not None
+    return (
+        text.startswith(POUND_STARTS)
+        or _AMOUNT.fullmatch(text) is not None
+        or _foreign(text) is not None
+    )
 
 
 def is_money(text: str) -> bool:
     """True for text that can only be money (`£650`, `6k`, `1,000`, `500 pounds`),
     unlike a bare number (`2`), which may be a stage or a count in a description."""
     match = _AMOUNT.fullmatch(text.strip())
-    if text.strip().startswith(("£", "-£", "−£")):
+    if text.strip().startswith(POUND_STARTS) or _foreign(text) is not None:
         return True
     return match is not None and bool(match["scale"] or match["word"] or "," in match["number"])
 

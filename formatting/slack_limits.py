@@ -10,6 +10,8 @@ chat.postMessage ("text ... truncated at 40,000 characters") and views.publish.
 import re
 from collections.abc import Callable
 
+from formatting.counting import noun_for
+
 MESSAGE_BLOCKS = 50  # blocks in one message
 VIEW_BLOCKS = 100  # blocks in a Home tab or a modal
 MESSAGE_TEXT = 40_000  # a message's `text`
@@ -56,9 +58,12 @@ def _safe_cut(text: str, room: int) -> int:
     return room
 
 
-def more_note(count: int, noun: str, how: str = "") -> str:
-    """`…and 41 more funds: type `/budget``: how much more there is, and how to see it."""
-    return f"{ELLIPSIS}and {count:,} more {noun}" + (f": {how}" if how else "")
+def more_note(count: int, noun: str, how: str = "", *, plural: str | None = None) -> str:
+    """`…and 41 more funds: type `/budget``: how much more there is, and how to see it.
+    `noun` is singular (`fund`), made plural as the count needs (formatting.counting)."""
+    return f"{ELLIPSIS}and {count:,} more {noun_for(count, noun, plural)}" + (
+        f": {how}" if how else ""
+    )
 
 
 def fit_lines(lines: list[str], limit: int, more: Callable[[int], str]) -> str:

@@ -4,6 +4,8 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from formatting.counting import counted
+
 
 @lru_cache(maxsize=4096)  # lists show the same instants again and again
 def uk_datetime(instant: datetime, tz: ZoneInfo) -> str:
@@ -51,13 +53,9 @@ def time_left(instant: datetime, now: datetime, tz: ZoneInfo) -> str:
     if abs(seconds) < 60:
         return "now"
     if abs(days) >= 1 and abs(seconds) >= 12 * 3600:
-        span = _plural(abs(days), "day")
+        span = counted(abs(days), "day")
     elif abs(seconds) >= 3600:
-        span = _plural(round(abs(seconds) / 3600), "hour")
+        span = counted(round(abs(seconds) / 3600), "hour")
     else:
-        span = _plural(round(abs(seconds) / 60), "minute")
+        span = counted(round(abs(seconds) / 60), "minute")
     return f"in {span}" if seconds > 0 else f"{span} ago"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from formatting.counting import counted
 from formatting.fin_year import year_of
 from formatting.money import format_money
-from formatting.slack_limits import MESSAGE_TEXT, truncate
+from formatting.questionnaire_state import state_words
+from formatting.slack_limits import MESSAGE_TEXT, more_note, truncate
 from formatting.slack_text import escape, user_mention
 from reminders.agenda import Item, agenda_items
-from storage import assess, budgets, outbox
+from reminders.run_progress import answered_of
+from storage import budgets, outbox
+from storage.assess_progress import first_runs, run_counts
 from storage.models import Digest, Partnership, Reminder, RunStatus, saved_id
 
 AHEAD = timedelta(days=14)
@@ -22,6 +26,7 @@ OPEN_RUNS = (RunStatus.STARTING, RunStatus.OPEN, RunStatus.PAUSED, RunStatus.REV
 # More dates than this are summarised by day: a digest is read at a glance, and Slack
 # refuses a message over 40,000 characters (300 dates in full came to 65,501).
 DETAILED_DATES = 40
+DETAILED_RUNS = 20  # open questionnaires listed; more are counted
 SEE_ALL = "`/deadline list all` and `/event list all` show every one."
 DIGEST_FRESH = timedelta(hours=6)  # a digest posted later than this is stale: skip to the next
 
@@ -88,24 +93,22 @@ def _by_day(items: list[Item], tz: ZoneInfo) -> list[str]:
         day = item.at.astimezone(tz).strftime("%a %-d %b")
         days.setdefault(day, Counter())[item.kind] += 1
     return [
-        f"• *{day}*: " + ", ".join(_count(n, kind) for kind, n in kinds.items())
+        f"• *{day}*: " + ", ".join(counted(n, kind) for kind, n in kinds.items())
         for day, kinds in days.items()
     ]
 
 
-def _count(n: int, kind: str) -> str:
-    return f"{n} {kind}" + ("" if n == 1 else "s")
-
-
 def _questionnaires(session: Session, partnership: Partnership) -> str:
-    runs = [
-        run for run in assess.runs_of(session, partnership=partnership) if run.status in OPEN_RUNS
-    ]
+    """The first DETAILED_RUNS open ones, counted in the database, and how many more."""
+    runs = first_runs(session, partnership=partnership, limit=DETAILED_RUNS, statuses=OPEN_RUNS)
     lines = [
-        f"• {run.template_name} {run.number}, {user_mention(run.assignee_id)}: "
-        f"{len(assess.answers_of(session, run=run))} answered · {run.status}"
-        for run in runs
+        f"• *{escape(run.template_name)}* {run.number}, {user_mention(run.assignee_id)}: "
+        f"{answered_of(run, answered)} · {state_words(run)}"
+        for run, answered in runs
     ]
+    total = run_counts(session, partnership=partnership, statuses=OPEN_RUNS)
+    if total > len(runs):
+        lines.append(more_note(total - len(runs), "open questionnaire", "`/assess status`"))
     return "*Open questionnaires*\n" + ("\n".join(lines) or "None.")
 
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.direct import where
-from commands.assess.templates import parse_template
 from formatting.slack_text import user_mention
 from formatting.timefmt import when_and_left
+from reminders.run_progress import answered_of
 from storage import assess, outbox
 from storage.models import AssessRun, Reminder, RunStatus, saved_id
 
@@ -57,12 +57,11 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
         return None
     if reminder.rung == "idle" and run.last_activity_at + IDLE != reminder.due_at:
         return None  # answered since the nudge was found
-    questions = len(parse_template(run.source).questions)
     answered = len(assess.answers_of(session, run=run))
     to_do = (
         "Every question is answered: reply `submit` to send it."
         if run.status == RunStatus.REVIEW
-        else f"{answered} of {questions} answered. Reply here to carry on, or `pause`."
+        else f"{answered_of(run, answered)}. Reply here to carry on, or `pause`."
     )
     who = user_mention(run.assignee_id)
     if reminder.rung == "idle":

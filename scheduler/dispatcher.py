@@ -8,6 +8,10 @@ rate for chat.postMessage is about one message a second per channel): the dispat
 paces each channel itself, whichever replica posts to it next, so Slack's 429s are rare.
 Up to OVERLAP rounds are in flight at once, so claiming the next round does not wait
 for the posts of the last. Several dispatchers (replicas) may share one database.
+
+Each claim also ends the rows posted nowhere that are due (storage.outbox.HOME_ONLY: a
+date passed, a window opened) and tells `on_changed` of their partnerships, whose Home
+tabs then show something else.
 """
 
 import itertools
@@ -30,7 +34,6 @@ from sqlmodel import Session
 
 from commands.context import Clock
 from reminders import nudge, wording
-from reminders.window import CLOSED, OPENS
 from scheduler.posting import Outcome, Outgoing, Result, post_reminder
 from scheduler.stuck_starts import finish_stuck_starts
 from storage import channel_claims, outbox
@@ -62,11 +65,8 @@ WAIT_IN_RUN = timedelta(seconds=5)  # a retry due this soon is waited for, not l
 BATCH = 0.05  # seconds
 
 ClientFor = Callable[[str], WebClient]  # a workspace's client, by team id
-# Told of each partnership a sent reminder changed (team id, partnership id).
+# Told of each partnership whose Homes the clock changed (team id, partnership id).
 OnChanged = Callable[[str, int], None]
-# The rungs after which a partnership's state is not what it was: a window has opened,
-# or closed. (A plain deadline passes without a reminder at that moment.)
-STATE_RUNGS = frozenset({OPENS, CLOSED})
 
 
 @dataclass
@@ -85,6 +85,7 @@ class Round:
     batch: list[Outgoing]
     skipped: int  # claimed rows that no longer applied
     channels: int  # channels claimed
+    changed: set[tuple[str, int]]  # partnerships whose Homes a HOME_ONLY row refreshes
 
 
 class Dispatcher:
@@ -149,6 +150,7 @@ class Dispatcher:
                     in_flight = self._reap(in_flight, summary, timeout=None)
                     continue
                 round_ = in_transaction(self.engine, partial(self._claim, self.clock()))
+                self._tell_changed(round_.changed)  # once the rows are ended: committed
                 summary.skipped += round_.skipped
                 if round_.batch:
                     in_flight.add(self._rounds_pool.submit(self._post_round, round_))
@@ -212,6 +214,7 @@ class Dispatcher:
         """Channels first, then a row in each; a channel left with nothing to post is
         given back at once."""
         token = f"{self.worker}#{next(self._rounds)}"
+        changed = outbox.finish_home_only(session, now=now)
         channels = channel_claims.claim(
             session, token=token, now=now, lease=self.lease, limit=self._round_size()
         )
@@ -232,32 +235,25 @@ class Dispatcher:
         posting = {(o.team_id, o.channel_id) for o in batch}
         idle = {channel: now for channel in channels if channel not in posting}
         channel_claims.release(session, token=token, until=idle)
-        return Round(token, now, batch, len(claimed) - len(batch), len(channels))
+        return Round(token, now, batch, len(claimed) - len(batch), len(channels), changed)
 
     def _post_round(self, round_: Round) -> list[str]:
         """Post a round's reminders side by side, then record them; answers the Summary
         field each one counts in."""
         timed = list(self._pool.map(partial(self._post, round_), round_.batch))
         self._slowest = max(each.seconds for each in timed)
-        counted = in_transaction(self.engine, partial(self._record, round_, timed))
-        self._tell_changed(round_, timed)
-        return counted
+        return in_transaction(self.engine, partial(self._record, round_, timed))
 
-    def _tell_changed(self, round_: Round, timed: list["Timed"]) -> None:
-        """After the outcomes are recorded: the partnerships whose state a posted
-        reminder changed, once each. What is done with them never stops the dispatcher."""
+    def _tell_changed(self, changed: set[tuple[str, int]]) -> None:
+        """The partnerships whose Homes the clock changed, once each. What is done with
+        them never stops the dispatcher."""
         if self.on_changed is None:
             return
-        changed = {
-            (o.team_id, o.partnership_id)
-            for o, each in zip(round_.batch, timed, strict=True)
-            if o.changes_state and each.outcome.result is Result.SENT
-        }
         for team_id, partnership_id in sorted(changed):
             try:
                 self.on_changed(team_id, partnership_id)
             except Exception:
-                log.exception("what follows a reminder failed for partnership %s", partnership_id)
+                log.exception("refreshing the Homes of partnership %s failed", partnership_id)
 
     def _post(self, round_: Round, outgoing: Outgoing) -> "Timed":
         started = time.monotonic()
@@ -377,12 +373,10 @@ def _outgoing(reminder: Reminder, text: str) -> Outgoing:
     return Outgoing(
         id=saved_id(reminder),
         team_id=reminder.team_id,
-        partnership_id=reminder.partnership_id,
         channel_id=reminder.channel_id,
         thread_ts=reminder.thread_ts,
         due_at=reminder.due_at,
         attempts=reminder.attempts,
         unsure=reminder.unsure,
         text=text,
-        changes_state=reminder.subject == "deadline" and reminder.rung in STATE_RUNGS,
     )

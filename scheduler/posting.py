@@ -39,16 +39,12 @@ class Outgoing:
 
     id: int
     team_id: str
-    partnership_id: int
     channel_id: str
     thread_ts: str | None
     due_at: datetime
     attempts: int
     unsure: bool
     text: str
-    # Once posted, the partnership's Home tab shows it differently (a window opened or
-    # closed): its viewers' Homes are refreshed.
-    changes_state: bool = False
 
 
 class Result(StrEnum):

@@ -61,6 +61,17 @@ def add_request(
     return request
 
 
+def set_message(
+    session: Session, *, team_id: str, request_id: int | None, channel_id: str, ts: str
+) -> None:
+    """Where the bot posted the request's message (the request may be gone since: a
+    partnership deleted meanwhile)."""
+    request = session.get(BudgetApproval, request_id)
+    if request is not None and request.team_id == team_id:
+        request.channel_id, request.message_ts = channel_id, ts
+        session.add(request)
+
+
 def _requests(partnership: Partnership):
     """A partnership's requests, each with its line and the line's fund."""
     return (

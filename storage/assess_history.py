@@ -12,7 +12,6 @@ from storage.models import (
     AssessAnswer,
     AssessRun,
     Partnership,
-    RunStatus,
     saved_id,
 )
 from storage.submitted_answers import AssessSubmittedAnswer
@@ -51,6 +50,32 @@ def record_submission(session: Session, *, run: AssessRun, now: datetime) -> int
     return version
 
 
+def restore_submission(session: Session, *, run: AssessRun, submission: Submission) -> None:
+    """The run's answers back as `submission` had them: a reopening withdrawn. An answer
+    left unchanged keeps its row, and so the message it came from (for later edits)."""
+    answers = {
+        a.position: a
+        for a in session.exec(select(AssessAnswer).where(AssessAnswer.run_id == run.id))
+    }
+    for position in answers.keys() - submission.values.keys():
+        session.delete(answers[position])
+    for position, value in submission.values.items():
+        kept = answers.get(position)
+        if kept is not None and kept.value == value:
+            continue
+        restored = kept or AssessAnswer(
+            team_id=run.team_id,
+            run_id=saved_id(run),
+            position=position,
+            answered_by=run.assignee_id,
+            answered_at=submission.submitted_at,
+        )
+        restored.value, restored.message_ts = value, None
+        restored.answered_by, restored.answered_at = run.assignee_id, submission.submitted_at
+        session.add(restored)
+    session.flush()
+
+
 def submissions_of(session: Session, *, run: AssessRun) -> list[Submission]:
     """Every submitted version of the run, the first first."""
     return _grouped(
@@ -64,11 +89,11 @@ def submissions_of(session: Session, *, run: AssessRun) -> list[Submission]:
 
 def round_of(session: Session, *, run: AssessRun) -> int:
     """The run's round: 1 + the runs of its template the partnership started before it
-    and did not cancel."""
+    and submitted. One never submitted is no round: there is nothing to compare with."""
     earlier = session.exec(
         select(func.count())
         .select_from(AssessRun)
-        .where(*_same_template(run), AssessRun.status != RunStatus.CANCELLED)
+        .where(*_same_template(run), col(AssessRun.id).in_(_submitted_runs()))
     ).one()
     return earlier + 1
 
@@ -76,10 +101,9 @@ def round_of(session: Session, *, run: AssessRun) -> int:
 def earlier_round(session: Session, *, run: AssessRun) -> tuple[AssessRun, Submission] | None:
     """The last earlier run of the same template in the partnership that was submitted,
     with its last submission: what this round is compared with."""
-    submitted = select(AssessSubmittedAnswer.run_id).distinct()
     previous = session.exec(
         select(AssessRun)
-        .where(*_same_template(run), col(AssessRun.id).in_(submitted))
+        .where(*_same_template(run), col(AssessRun.id).in_(_submitted_runs()))
         .order_by(col(AssessRun.number).desc())
     ).first()
     if previous is None:
@@ -117,6 +141,10 @@ def latest_submissions(
     )
     submissions = _grouped(rows)
     return [(run, p, submissions[saved_id(run)][-1]) for run, p in runs]
+
+
+def _submitted_runs():
+    return select(AssessSubmittedAnswer.run_id).distinct()
 
 
 def _same_template(run: AssessRun) -> tuple:

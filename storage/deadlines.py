@@ -20,6 +20,7 @@ from storage.models import (
     Reminder,
     ReminderState,
 )
+from storage.outbox import HOME_ONLY
 from storage.plain_rows import plain_rows
 from storage.types import UTCDateTime
 
@@ -65,7 +66,8 @@ def passed_repeating(session: Session, *, now: datetime) -> list[Deadline]:
 
 
 def pending_reminders(session: Session, *, subject: str, subject_id: int) -> list[Reminder]:
-    """The reminders planned for one deadline or event and not yet posted, soonest first."""
+    """The reminders planned for one deadline or event and not yet posted, soonest first
+    (not its Home refreshes: they are posted nowhere)."""
     return list(
         session.exec(
             select(Reminder)
@@ -73,6 +75,7 @@ def pending_reminders(session: Session, *, subject: str, subject_id: int) -> lis
                 Reminder.subject == subject,
                 Reminder.subject_id == subject_id,
                 Reminder.state == ReminderState.PENDING,
+                Reminder.channel_id != HOME_ONLY,
             )
             .order_by(col(Reminder.due_at))
         )

@@ -135,6 +135,21 @@ def mark_installed(session: Session, *, team_id: str) -> None:
     session.exec(delete(WorkspaceUninstall).where(col(WorkspaceUninstall.team_id) == team_id))
 
 
+class _OAuthStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's store, its transactions taking SQLite's write lock at BEGIN, as save()
+    above does. consume() reads the state, then deletes it: begun deferred, a write
+    committed in between (the dispatcher's, say) left it a stale snapshot that cannot
+    take the lock at all, and the install was answered 401."""
+
+    def issue(self, *args, **kwargs) -> str:
+        with write_lock_first():
+            return super().issue(*args, **kwargs)
+
+    def consume(self, state: str) -> bool:
+        with write_lock_first():
+            return super().consume(state)
+
+
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
     # An install link is good for ten minutes.
-    return SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    return _OAuthStateStore(expiration_seconds=600, engine=engine)

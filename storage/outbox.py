@@ -6,6 +6,11 @@ storage.channel_claims), a claim is a conditional UPDATE, so two cannot take the
 row, and on PostgreSQL the candidates are read with SKIP LOCKED so they do not queue
 behind each other. A claim is a lease: a row left `posting` by a dispatcher that died
 is taken again once the lease runs out, marked `unsure` so the channel is checked first.
+
+Some rows are posted nowhere: a row in the HOME_ONLY channel marks a moment when what a
+partnership's Home tab shows changes by itself (a date passed, a window opened). No
+channel claim takes it; finish_home_only() ends all that are due in one statement and
+names the partnerships whose Homes are then out of date.
 """
 
 from collections.abc import Collection, Iterable, Sequence
@@ -18,6 +23,7 @@ from storage.insert_new import insert_new
 from storage.models import Deadline, Event, Reminder, ReminderState
 
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
+HOME_ONLY = ""  # the channel of a row that is never posted: it only refreshes Home tabs
 
 
 def replace_pending(
@@ -47,11 +53,19 @@ def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
 def never_planned(
     session: Session, model: type[Deadline] | type[Event], subject: str, *, when, now: datetime
 ) -> list:
-    """Live rows of `model` whose time (`when`) is still ahead and that have no reminder
-    row at all. The subject index makes this cheap when every row has some."""
-    has_any = exists().where(col(Reminder.subject) == subject, col(Reminder.subject_id) == model.id)
-    live = col(model.removed_at).is_(None)
-    return list(session.exec(select(model).where(live, when > now, ~has_any)))
+    """Live rows of `model` whose time (`when`) is still ahead and that have no HOME_ONLY
+    row: every such row has one from the day it is planned (reminders.planning), so these
+    were never planned, or were planned before Home refreshes existed. The subject index
+    makes this cheap when every row has one."""
+    has_any = exists().where(
+        col(Reminder.subject) == subject,
+        col(Reminder.subject_id) == model.id,
+        col(Reminder.channel_id) == HOME_ONLY,
+    )
+    live = [col(model.removed_at).is_(None)]
+    if model is Deadline:
+        live.append(col(Deadline.done_at).is_(None))
+    return list(session.exec(select(model).where(*live, when > now, ~has_any)))
 
 
 def drop_pending(session: Session, *, subject: str, subject_id: int) -> None:
@@ -67,7 +81,11 @@ def settle_missed(session: Session, *, now: datetime) -> None:
         .where(col(Reminder.state) == ReminderState.PENDING, col(Reminder.expires_at) <= now)
         .values(outcome="its time had passed", **finished)
     )
-    due = and_(col(Reminder.state) == ReminderState.PENDING, col(Reminder.due_at) <= now)
+    due = and_(
+        col(Reminder.state) == ReminderState.PENDING,
+        col(Reminder.due_at) <= now,
+        col(Reminder.channel_id) != HOME_ONLY,  # each is a change to the Home: none is stale
+    )
     # Subjects with several due rows, found first: usually none, a few after downtime.
     # (One UPDATE joining the grouping took 27 s on a fresh 10,000-row PostgreSQL table,
     # planned before any statistics existed; these use the subject index.)
@@ -156,8 +174,26 @@ def _load_subjects(session: Session, rows: Sequence[Reminder]) -> None:
             session.exec(select(model).where(col(model.id).in_(wanted))).all()
 
 
+def finish_home_only(session: Session, *, now: datetime) -> set[tuple[str, int]]:
+    """End every HOME_ONLY row that is due, in one statement; answers the (team id,
+    partnership id) whose Homes they refresh. On PostgreSQL a row another dispatcher
+    ends meanwhile is re-read after its lock and no longer matches: each once."""
+    ended = session.exec(
+        update(Reminder)
+        .where(
+            col(Reminder.state) == ReminderState.PENDING,
+            col(Reminder.channel_id) == HOME_ONLY,
+            col(Reminder.due_at) <= now,
+        )
+        .values(state=ReminderState.SENT, finished_at=now)
+        .returning(col(Reminder.team_id), col(Reminder.partnership_id))
+    ).all()
+    return {(team_id, partnership_id) for team_id, partnership_id in ended}
+
+
 def claimable(now: datetime, lease: timedelta):
     waiting = and_(
+        col(Reminder.channel_id) != HOME_ONLY,  # posted nowhere: finish_home_only()
         col(Reminder.state) == ReminderState.PENDING,
         col(Reminder.due_at) <= now,
         or_(col(Reminder.not_before).is_(None), col(Reminder.not_before) <= now),

@@ -56,6 +56,10 @@ class BudgetApproval(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=SLACK_ID)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str | None = Field(default=None, max_length=300)
+    # The channel message the bot posted with the Approve and Reject buttons, once posted:
+    # a decision, clicked or typed, replaces it there (chat.update).
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID)
+    message_ts: str | None = Field(default=None, max_length=SLACK_ID)
 
 
 class BudgetAlert(SQLModel, table=True):

@@ -130,16 +130,19 @@ class FakeSlack:
         self._holds[method] = (gate, timeout)
         return gate
 
-    def calls_to(self, method: str) -> list[Call]:
-        with self._lock:
-            return [call for call in self.calls if call.method == method]
+    def calls_to(self, method: str, channel: str | None = None) -> list[Call]:
+        with self._lock:  # and, given a channel, only those into it
+            calls = [call for call in self.calls if call.method == method]
+        return [call for call in calls if channel in (None, call.body.get("channel"))]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 15.0, channel: str | None = None
+    ) -> list[Call]:
         """Calls made from background threads (lazy listeners) arrive a little later."""
         return eventually(
-            lambda: calls if len(calls := self.calls_to(method)) >= count else None,
+            lambda: calls if len(calls := self.calls_to(method, channel)) >= count else None,
             timeout=timeout,
-            what=f"{count} {method} call(s)",
+            what=f"{count} {method} call(s) into {channel or 'any channel'}",
         )
 
     def reminders_posted(self) -> list[int]:

@@ -6,6 +6,10 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from storage.models import Deadline, Partnership, Reminder, ReminderState
+from storage.outbox import HOME_ONLY
+
+# Rows a channel hears, not the Home refreshes every date also has (reminders.planning).
+POSTED = Reminder.channel_id != HOME_ONLY
 
 
 def due_reminders(

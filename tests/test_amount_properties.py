@@ -22,10 +22,11 @@ def test_every_uk_written_amount_reads_back_exactly(pence, shape):
     assert parse_amount(shape.format(number.replace(",", ""))) == pence
 
 
-@given(POUNDS)
-def test_grouping_by_spaces_reads_like_commas(pounds):
+@given(st.integers(min_value=1_000, max_value=MAX_PENCE // 100))
+def test_grouping_by_spaces_asks_whether_commas_were_meant(pounds):
     spaced = f"{pounds:,}".replace(",", " ")
-    assert parse_amount(f"£{spaced}") == pounds * 100
+    with pytest.raises(AmountError, match=f"did you mean £{pounds:,}\\?"):
+        parse_amount(f"£{spaced}")
 
 
 @given(POUNDS, st.data())
@@ -81,5 +82,10 @@ WORD = st.text(alphabet="abcxyz@×.-/0123456789", min_size=1, max_size=8).filter
 def test_a_description_is_kept_exactly_as_typed(words):
     typed = " ".join(words)
     tokens = tokenize(f"{typed} £5")
+    # A rate with no number of days in figures before it is asked about, not guessed.
+    if words[-1] in ("@", "×") or words[-2:] == ["a", "x"]:
+        with pytest.raises(ParseError, match="days at a rate"):
+            find_cost(tokens)
+        return
     start, _, cost = find_cost(tokens)
     assert joined(tokens[:start]) == typed and cost.planned == 500

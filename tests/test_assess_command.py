@@ -53,8 +53,8 @@ def test_start_posts_a_parent_in_the_channel_and_asks_in_a_direct_message(thread
     parent = fake_slack.calls_to("chat.postMessage")[0].body["text"]
     assert "*LSP baseline self-assessment* for *Spelthorne LSP* — questionnaire *1*" in parent
     assert (
-        f"Answered by <@{CHAIR}> in a direct message with me · answered 0 of 10 · starting "
-        "· due Fri 12 Nov 2027" in parent
+        f"Answered by <@{CHAIR}> in a direct message with me · answered 0 of 10 · "
+        "waiting for its first answer · due Fri 12 Nov 2027" in parent
     )
     intro = fake_slack.calls_to("chat.postMessage")[1].body["text"]
     assert "only officers and you will see them" in intro and "<#C1>" in intro
@@ -94,7 +94,9 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
     assert "*Your answers: LSP baseline self-assessment*" in summary
     assert "*1. Operations* — We meet quarterly" in summary
     # Only the chair reads their direct conversation: their confidential answer is shown.
-    assert "*2. Structure and membership* — Four themed subgroups" in summary
+    assert (
+        "*2. Structure and membership* — :lock: _in confidence:_ Four themed subgroups" in summary
+    )
     done = thread.say("submit")
     assert "Submitted" in done
     # Circulated in the parent's thread, without the confidential answer.
@@ -162,7 +164,7 @@ def test_back_edit_status_pause_and_resume(thread):
     thread.say(BASELINE_ANSWERS[0])
     assert "*Question 1 of 10" in thread.say("back")
     assert "*Question 2 of 10" in thread.say("A better answer about operations.")
-    assert "1/10 answered · open; on question 2" in thread.say("status")
+    assert "1 of 10 answered · being answered; on question 2" in thread.say("status")
     assert "Paused at question 2" in thread.say("pause")
     assert "paused" in thread.say("Some answer while paused")
     assert "*Question 2 of 10" in thread.say("resume")
@@ -247,7 +249,10 @@ def test_status_shows_progress(officer, thread):
     for answer in BASELINE_ANSWERS[:4]:
         thread.say(answer)
     status = officer("status").everything
-    assert f"`#1` *baseline* — <@{CHAIR}> · 4/10 answered · open · due Fri 12 Nov 2027" in status
+    assert (
+        f"`#1` *baseline* — <@{CHAIR}> · 4 of 10 answered · being answered · due Fri 12 Nov 2027"
+        in status
+    )
 
 
 def test_compare_puts_partnerships_side_by_side_without_confidential_answers(
@@ -375,3 +380,14 @@ def test_a_reply_whose_handling_failed_is_recorded_when_slack_retries_it(
     )
     with Session(engine) as session:
         assert session.exec(select(AssessAnswer.value)).one() == BASELINE_ANSWERS[0]
+
+
+def test_every_stored_status_has_words_people_use():
+    """formatting.questionnaire_state keys its words by the stored values: a new status
+    without words would fail here, not in a user's digest."""
+    from formatting.questionnaire_state import state_words
+    from storage.models import AssessRun, RunStatus
+
+    internal = {"starting", "open", "review"}
+    for status in RunStatus:
+        assert state_words(AssessRun(status=status)) not in internal

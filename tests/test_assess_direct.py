@@ -123,7 +123,7 @@ def test_a_reply_in_the_thread_of_a_question_answers_it_there(chat, slack, fake_
     )
     under_it = Thread(slack, fake_slack, question.response["ts"], channel=DM)
     assert "*Question 2 of 10" in under_it.say(BASELINE_ANSWERS[0])
-    assert "1/10 answered" in chat.say("status")  # and plain messages carry on
+    assert "1 of 10 answered" in chat.say("status")  # and plain messages carry on
 
 
 def test_a_message_with_nothing_open_is_told_so(slack, fake_slack):

@@ -10,6 +10,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
+from storage.models import AssessAnswer
 from storage.submitted_answers import AssessSubmittedAnswer
 from tests.fake_slack import eventually
 from tests.helpers import CHAIR, Thread, calls_carrying
@@ -67,7 +68,9 @@ def test_a_reopened_questionnaire_keeps_both_versions_and_says_what_changed(offi
     # Reopened, the officers read the draft against what was submitted...
     draft = officer("report 1").everything
     assert "Housing and transport" in draft and "not yet submitted" in draft
-    assert "_Since the submission of Tue 24 Nov 2026: rewritten; it said: “Housing”_" in draft
+    assert (
+        "_Since submission 1 (Tue 24 Nov 2026, 14:30 GMT): rewritten; it said: “Housing”_" in draft
+    )
     # ...while the channel's members still read what was submitted, and only that.
     member = officer("report 1", user=MEMBER).everything
     assert "Housing and transport" not in member and "Housing" in member
@@ -102,9 +105,9 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     reply = officer("report 2")
     assert message_problems(reply.text, reply.body["blocks"]) == []
     report = reply.everything
-    assert "Round 2" in report and "compared with round 1 (questionnaire 1)" in report
-    assert "_Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
-    assert "_Since round 1 (questionnaire 1): rewritten; it said: “Housing”_" in report
+    assert "Round 2" in report and "compared with first round (questionnaire 1)" in report
+    assert "_Since first round (questionnaire 1): rating up from 2 (Weak) to 4 (Good)_" in report
+    assert "_Since first round (questionnaire 1): rewritten; it said: “Housing”_" in report
     assert f"it said: “{SECRET}”" in report
     member = officer("report 2", user=MEMBER).everything
     assert "rating up from 2 (Weak) to 4 (Good)" in member
@@ -114,7 +117,7 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     markdown = fake_slack.wait_for("upload")[0].body["content"].decode()
     assert "- Answered by: Nick Dunkley" in markdown
     assert "- Submitted: Tue 24 Nov 2026, 14:30 GMT" in markdown
-    assert "> Since round 1 (questionnaire 1): rating up from 2 (Weak) to 4 (Good)" in markdown
+    assert "> Since first round (questionnaire 1): rating up from 2 (Weak) to 4 (Good)" in markdown
     assert "## 3. Partners\n\n_Which partners hold back?_\n\nin confidence\n" in markdown
     assert SECRET not in markdown and SECRET_NOW not in markdown
 
@@ -123,7 +126,7 @@ def test_the_next_round_shows_ratings_up_or_down_and_answers_rewritten(officer, 
     assert paragraphs[0] == "Partnership health"
     assert "Answered by: Nick Dunkley" in paragraphs
     assert "Submitted: Tue 24 Nov 2026, 14:30 GMT" in paragraphs
-    assert "Since round 1 (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
+    assert "Since first round (questionnaire 1): rewritten; it said: “Housing”" in paragraphs
     assert paragraphs[-2:] == ["Which partners hold back?", "in confidence"]
 
     # Both rounds' confidential answers, followed through every call the bot made, its
@@ -184,3 +187,58 @@ def test_mydata_sends_and_forget_erases_every_submitted_version(
     assert slack.command("/partnership", f"forget <@{CHAIR}|nick> confirm", user=OFFICER).public
     with Session(engine) as session:
         assert session.exec(select(AssessSubmittedAnswer)).all() == []
+
+
+def test_cancelling_a_reopened_questionnaire_keeps_what_was_submitted(
+    officer, chat, fake_slack, engine
+):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    assert officer("reopen 1", user=CHAIR).public
+    eventually(lambda: "`/assess cancel 1` keeps it" in chat.posts()[-1], what="the note")
+    chat.say("edit 2")
+    chat.say("Housing and transport")
+    refused = officer("cancel 1", user=MEMBER)
+    assert not refused.public and "Only officers" in refused.text
+    withdrawn = officer("cancel 1", user=CHAIR)  # the respondent drops their own changes
+    assert withdrawn.public and (
+        "cancelled the changes to questionnaire *1*: it stands as submitted "
+        "Tue 24 Nov 2026, 14:30 GMT." in withdrawn.text
+    )
+    eventually(lambda: "Changes made since it was reopened" in chat.posts()[-1], what="told")
+    eventually(
+        lambda: (
+            "answered 3 of 3 · submitted ·" in fake_slack.calls_to("chat.update")[-1].body["text"]
+        ),
+        what="the channel's parent saying it is submitted again, not reopened",
+    )
+    with Session(engine) as session:
+        answers = session.exec(select(AssessAnswer.value).order_by(col(AssessAnswer.position)))
+        assert answers.all() == ["2", "Housing", SECRET]
+        assert len(session.exec(select(AssessSubmittedAnswer)).all()) == 3  # one version
+    report = officer("report 1").everything
+    assert "Housing and transport" not in report and "submitted Tue 24 Nov 2026" in report
+    assert (
+        "`#1` *health* — <@U2CHAIR> · 3 of 3 answered · submitted" in officer("status").everything
+    )
+    assert "is already submitted" in officer("cancel 1").text
+    assert "You have no questionnaire open with me" in chat.say("edit 1")
+    assert officer("reopen 1", user=CHAIR).public  # and it can be reopened again
+
+
+def test_a_round_after_one_never_submitted_is_the_first(officer, chat, slack, fake_slack):
+    officer(f"start health for <@{CHAIR}|nick> due 12 December")  # never submitted
+    eventually(lambda: any("Question 1 of 3" in p for p in chat.posts()), what="question 1")
+    chat.say("3")
+    assert "cancelled questionnaire *1*" in officer("cancel 1").text
+    own = Thread(slack, fake_slack, None, channel=f"D{OFFICER}")
+    officer("start health due 12 December")
+    eventually(lambda: any("Question 1 of 3" in p for p in own.posts()), what="question 1")
+    for answer in ("4", "Housing", SECRET):
+        own.say(answer, user=OFFICER)
+    assert "Submitted" in own.say("submit", user=OFFICER)
+    report = officer("report 2").everything
+    assert "First round · answered by <@U1OFFICER>" in report and "compared with" not in report
+    assert "Since" not in report
+    officer("export 2")
+    markdown = fake_slack.wait_for("upload")[0].body["content"].decode()
+    assert "- Questionnaire 2, first round\n" in markdown

@@ -62,7 +62,7 @@ def templates(engine) -> list[tuple[str, str]]:
 def test_a_shared_yaml_file_adds_the_template(channel, slack, fake_slack, engine):
     share(slack, fake_slack, "health.yaml", "\ufeff" + HEALTH)
     added = told(fake_slack, "chat.postMessage")
-    assert "added the questionnaire `health` (Partnership health &amp; reach, 1 questions)" in added
+    assert "added the questionnaire `health` (Partnership health &amp; reach, 1 question)" in added
     (download,) = fake_slack.calls_to("download")
     assert download.token == "xoxb-test-token"  # url_private needs the bot's token
     assert templates(engine) == [("health", HEALTH)]  # the file as it was, `&` and all

@@ -14,7 +14,7 @@ from storage.migrate import current_revision, head_revision
 from storage.models import Partnership, Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.processes import BotProcess, run_cli
-from tests.reminder_rows import due_reminders
+from tests.reminder_rows import POSTED, due_reminders
 
 pytestmark = pytest.mark.process  # starts `partnerbot`: left out of `make test-fast`
 
@@ -76,13 +76,13 @@ def libpq(url: str) -> str:
 
 def states(engine) -> dict[int, str]:
     with Session(engine) as session:
-        return dict(session.exec(select(Reminder.id, Reminder.state)).all())
+        return dict(session.exec(select(Reminder.id, Reminder.state).where(POSTED)).all())
 
 
 def plan_second_rung(engine) -> None:
     """A reminder now due for every deadline, as if it fell due after the last run."""
     with Session(engine) as session:
-        sent = session.exec(select(Reminder)).all()
+        sent = session.exec(select(Reminder).where(POSTED)).all()
         rows = [
             r.model_dump(include={"team_id", "partnership_id", "subject", "subject_id"})
             | {"rung": "1d", "due_at": r.due_at, "expires_at": r.expires_at}

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.reminder_service import post_closing_alerts
+from commands.budget.budget_windows import concerns
 from storage.signoff_tables import BudgetAlert
 from tests.fake_time import LONDON
 from tests.helpers import NOW
@@ -110,6 +111,57 @@ def test_money_uncommitted_four_weeks_before_a_window_closes(budget, slack, fake
     budget("cancel 2")
     (again,) = hourly(engine, fake_slack, NOW + timedelta(hours=3))
     assert "PtP credit applications" in again
+
+
+def test_a_window_naming_a_fund_concerns_that_fund_and_one_naming_none_every_fund(
+    budget, slack, fake_slack, engine
+):
+    """The rule the meeting pack's decisions use too (commands/budget/budget_windows)."""
+    budget('fund "Pooled fund" £4,000 from "Spelthorne Borough Council"')
+    for window in ('"PtP credit applications"', '"Community safety bids"'):
+        command = f"window {window} from 25 November to 10 December"
+        assert slack.command("/deadline", command, user=OFFICER).public
+    fake_slack.drained()
+    names_none, names_one = sorted(hourly(engine, fake_slack, NOW))
+    assert names_none.startswith(":hourglass_flowing_sand: *Community safety bids*")
+    assert "£10,000 of *Spelthorne LSP*'s 2026/27 budget" in names_none
+    assert names_none.endswith(
+        "uncommitted: *PtP credit* £6,000, *Pooled fund* £4,000. Money not committed by then "
+        "may be redistributed."
+    )
+    assert names_one.startswith(":hourglass_flowing_sand: *PtP credit applications*")
+    assert names_one.endswith(
+        "£6,000 of *Spelthorne LSP*'s 2026/27 budget is still uncommitted: *PtP credit* "
+        "£6,000. Money not committed by then may be redistributed."
+    )
+
+
+def test_the_window_rule_folds_case_and_spaces():
+    names = ["PtP credit", "Pooled fund"]
+    assert concerns("PTP  Credit applications", "PtP credit", names)
+    assert not concerns("PTP  Credit applications", "Pooled fund", names)
+    assert concerns("Community safety bids", "Pooled fund", names)
+    assert concerns("Pooled fund and PtP credit round", "Pooled fund", names)
+
+
+def test_a_failed_alert_is_tried_again_the_next_hour(budget, slack, fake_slack, engine):
+    slack.command("/deadline", 'window "Bids" from 25 November to 10 December', user=OFFICER)
+    fake_slack.drained()
+    removed = [True]  # the bot was taken out of the channel, then invited back
+
+    def post(call):
+        if removed[0]:
+            return 200, {"ok": False, "error": "not_in_channel"}
+        return 200, fake_slack.store_message(call.body, "1800000000.000100")
+
+    fake_slack.respond("chat.postMessage", post)
+    hourly(engine, fake_slack, NOW)
+    with Session(engine) as session:
+        assert session.exec(select(BudgetAlert)).all() == []  # not recorded as sent
+    removed[0] = False
+    (posted,) = hourly(engine, fake_slack, NOW + timedelta(hours=1))
+    assert "*Bids* closes" in posted
+    assert hourly(engine, fake_slack, NOW + timedelta(hours=2)) == []
 
 
 def test_the_same_hour_is_checked_once_across_replicas(budget, slack, fake_slack, engine):

@@ -204,6 +204,10 @@ def test_a_fund_name_with_invisible_characters_is_the_same_fund(surrey, engine):
         ("fund", "Give the fund's name"),
         ("fund Pooled fund", "already a fund called *Pooled fund*"),
         ("frobnicate", "`/budget` has no `frobnicate` option"),
+        ("frobnicate", "Its options are `show`, `fund`, `contribute`"),
+        ("aprove 1", "Did you mean `/budget approve 1`?"),
+        ("hist", "Did you mean `/budget history`?"),
+        ('contibute "Pooled fund" £1 from X', 'Did you mean `/budget contribute "Pooled fund"'),
     ],
 )
 def test_bad_input_is_refused_privately_says_what_to_type_and_changes_nothing(

@@ -51,6 +51,21 @@ def test_a_count_at_a_rate_plans_the_sum(surrey, engine, cost, planned, days):
         ('fund "PtP credit" from SEE £6,000', "after `from`", "For example"),
         ('contribute "Pooled fund" £1,00 from X', "separator in the wrong place", "£1,000"),
         ("spend 1 £6.000,00", "continental way", "£6,000.00"),
+        ('plan "Pooled fund" Half day 1/2 day @ £650', "`1/2 day @ £650`", "`0.5 days @ £650`"),
+        ('plan "Pooled fund" Talks two days @ £650', "number of days in figures", "`2 days @"),
+        ('plan "Pooled fund" Talk half a day at £650', "part of a day in decimals", "`0.5 days"),
+        ('plan "Pooled fund" Facilitator @ £650', "`Facilitator @ £650`", "`2 days @ £650`"),
+        ('fund "Pooled fund" $500 from "Surrey Police"', "in dollars", "pounds only"),
+        ('fund "Pooled fund" USD 500 from "Surrey Police"', "`USD 500` is in dollars", "`£500`"),
+        ('contribute "Pooled fund" €500 from X', "`€500` is in euros", "pounds only"),
+        ("spend 1 $500", "`$500` is in dollars", "pounds only"),
+        ('fund "Pooled fund" £1 000 from X', "did you mean £1,000?", "`£1,000`"),
+        ('contribute "Pooled fund" 1 000 pounds from X', "did you mean £1,000?", "`£1,000`"),
+        ("spend 1 £1 000", "did you mean £1,000?", "`£1,000`"),
+        ('fund "Pooled fund" - £1,000', "space after the minus", "type `-£1,000`"),
+        ('contribute "Pooled fund" – £1,000 from X', "can't tell a correction", "`-£1,000`"),
+        ('fund "Pooled fund" top-up £500', "followed by `top-up`", '`"Pooled fund top-up"`'),
+        ('fund "Pooled fund" from "Surrey Police"', "Say how much", "£1,000 from"),
     ],
 )
 def test_misreadable_amounts_are_refused_with_what_to_type(surrey, engine, text, problem, fix):
@@ -104,8 +119,9 @@ def test_an_amount_out_of_all_proportion_waits_for_confirm(oxfordshire, engine):
     typed = 'fund "Individual grant" £2m from "PtP credit"'
     refused = oxfordshire(typed)
     assert not refused.public
-    assert "£2,000,000, which is 333 times this partnership's whole budget of £6,000" in (
-        refused.text
+    assert (
+        "£2,000,000, which is 333 times this partnership's whole budget for 2026/27 of £6,000"
+        in refused.text
     )
     assert f"`/budget {typed} --confirm`" in refused.text
     assert budget_rows(engine) == before
@@ -132,3 +148,11 @@ def test_a_payment_typed_twice_in_a_day_waits_for_confirm(oxfordshire, engine):
     assert oxfordshire('fund "PtP credit" £6,000 from "Someone else"').public  # another source
     assert oxfordshire('fund "PtP credit" £6,000 from "South East Employers" --confirm').public
     assert "£18,000 in" in oxfordshire("show").everything
+
+
+def test_an_en_dash_before_an_amount_is_a_minus(surrey):
+    """Word processors and phones turn `-£1,000` into `–£1,000`: still a correction, never
+    a fund called "PtP central fund –£1,000"."""
+    corrected = surrey('fund "PtP central fund" –£1,000')
+    assert corrected.public and "a correction of -£1,000" in corrected.text
+    assert "now holds £4,000" in corrected.text

@@ -115,6 +115,8 @@ def test_a_fund_and_a_contribution_can_be_reduced_and_spend_set_to_zero(surrey, 
         ('fund "PtP central fund" -£5,000.01', "take off at most that"),
         ('fund "No such fund" -£5', "There is no fund called *No such fund*"),
         ('contribute "Pooled fund" -£1,000 from "Surrey LSP 1"', "would overcommit *Pooled"),
+        ("spend 1 £12,001", "£12,001 spent on line 1 (planned £11,500) uses £501 more of it"),
+        ("spend 1 £12,001", "`/budget spend 1 £12,001 --allow-overcommit`"),
         ("undo everything", "takes nothing after it"),
     ],
 )
@@ -128,6 +130,10 @@ def test_corrections_that_do_not_add_up_are_refused(surrey, engine, text, proble
 
 def test_an_overcommitting_correction_is_recorded_when_allowed(surrey, engine):
     surrey('plan "Pooled fund" Conference £11,500')
+    assert "recorded £12,000 spent" in surrey("spend 1 £12,000").text  # exactly what it holds
+    spent = surrey("spend 1 £12,500 --allow-overcommit")
+    assert spent.public and "recorded £12,500 spent" in spent.text
+    assert surrey("spend 1 £0").public  # back down: never refused
     allowed = surrey('contribute "Pooled fund" -£1,000 from "Surrey LSP 1" --allow-overcommit')
     assert allowed.public and "with -£500 remaining" in allowed.text
     with Session(engine) as session:

@@ -154,3 +154,13 @@ def test_the_server_still_answers_its_health_check(server):
 def feeds(engine) -> int:
     with Session(engine) as session:
         return len(session.exec(select(CalendarFeed)).all())
+
+
+def test_typed_text_that_reads_like_an_escape_comes_back_exactly(officer, server):
+    # icalendar's own writer made a typed "\\N" a line break and lost a leading U+FEFF.
+    title = "Bid C:\\New\\notes; v2, final"
+    event = "\ufeffSeminar \\N"
+    assert officer("/deadline", f'add "{title}" 5pm 31 July 2027').public
+    assert officer("/event", f'add "{event}" 18 September 2027 10am-12.30pm at Hall').public
+    path = feed_path(officer("/deadline", "feed"))
+    assert {f"Deadline: {title}", event} <= set(by_summary(parsed(server, path)))

@@ -70,7 +70,7 @@ def test_demo_holds_the_seed_budgets(tmp_path):
 
 def test_demo_has_a_baseline_under_way(tmp_path):
     out = run_cli("demo", stdin="/assess status\n/assess report 1\n", cwd=tmp_path).stdout
-    assert "@nick.dunkley · 3/10 answered · open" in out
+    assert "@nick.dunkley · 3 of 10 answered · being answered" in out
     assert "not every community partner is pulling its weight" in out  # joy is an officer
 
 
@@ -94,6 +94,38 @@ def test_shell_uses_the_configured_database_across_sessions(tmp_path):
     assert "created *Woking LSP*" in first.stdout, first.stdout + first.stderr
     second = run_cli("shell", env=env, stdin="/partnership list\n")
     assert "*Woking LSP*" in second.stdout
+
+
+def test_shell_carries_a_questionnaire_on_across_restarts(tmp_path):
+    """A restarted shell once counted message timestamps from the same number again: its
+    first replies were dropped as already handled, and a questionnaire started after a
+    second restart clashed with an earlier one's direct message (an IntegrityError)."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    first = "/partnership create Woking LSP\n/assess start baseline for @bob\n:as bob\nWe meet.\n"
+    assert "Question 2 of 10" in run_cli("shell", env=env, stdin=first).stdout
+    again = run_cli("shell", env=env, stdin=":as bob\nFour subgroups.\nstatus\n")
+    assert "Question 3 of 10" in again.stdout  # plain lines answer in the direct message
+    assert "2 of 10 answered · being answered; on question 3" in again.stdout
+    third = run_cli("shell", env=env, stdin="/assess start baseline for @bob\n:as bob\nhi\n")
+    assert "Traceback" not in third.stderr and "Question 1 of 10" in third.stdout
+    assert "You have 2 questionnaires open with me" in third.stdout
+    fourth = run_cli("shell", env=env, stdin=":as bob\n:thread 2\nWe meet monthly.\n")
+    assert "Question 2 of 10" in fourth.stdout and "(thread)" in fourth.stdout
+
+
+def test_shell_shares_a_template_file_as_slack_would(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    (tmp_path / "pulse.yaml").write_text(
+        "name: pulse\ntitle: Pulse\nquestions:\n  - title: Health\n    kind: rating\n"
+    )
+    script = f"/partnership create Woking LSP\n:share {tmp_path / 'pulse.yaml'}\n"
+    out = run_cli("shell", env=env, stdin=script).stdout
+    assert "In *pulse.yaml*: Line 4, questions[1].prompt: missing" in out
+    (tmp_path / "pulse.yaml").write_text(
+        "name: pulse\ntitle: Pulse\nquestions:\n  - title: Health\n    prompt: How?\n"
+    )
+    out = run_cli("shell", env=env, stdin=f":share {tmp_path / 'pulse.yaml'}\n").stdout
+    assert "added the questionnaire `pulse` (Pulse, 1 question)" in out
 
 
 def test_shell_turns_at_names_into_mentions_like_slack(tmp_path):

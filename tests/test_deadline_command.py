@@ -228,6 +228,7 @@ def test_moving_a_window(officer):
         ("/event", "add Seminar on soon at Kent", "isn't a date"),
         ("/event", "move 4 1 May", "There is no event 4"),
         ("/event", "frob", "`/event` has no `frob` option"),
+        ("/deadline", 'ad "Bids" 5pm 31 July', 'Did you mean `/deadline add "Bids" 5pm 31 July`?'),
     ],
 )
 def test_bad_input_is_refused_privately_with_what_to_type(officer, engine, command, text, problem):

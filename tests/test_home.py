@@ -71,7 +71,7 @@ def test_a_chair_who_never_typed_a_command_sees_where_things_stand(partnership, 
         ":round_pushpin: Event *Officers meeting* Fri 12 Mar 2027, 14:00 GMT (in 108 days)" in shown
     )
     assert shown.index("Officers meeting") < shown.index("opens Mon 31 May 2027")
-    assert "*Your questionnaire 1* (baseline): 0 of 10 answered · open" in shown
+    assert "*Your questionnaire 1* (baseline): 0 of 10 answered · being answered" in shown
     (button,) = [
         b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("type") == "button"
     ]

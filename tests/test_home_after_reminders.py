@@ -1,19 +1,22 @@
-"""The Home tab follows the clock: when a reminder says a window has opened or closed,
-the partnership's recent Home viewers get their Home republished showing it, through
-the dispatcher `partnerbot run` builds (bot.reminder_service.build_dispatcher).
+"""The Home tab follows the clock: when a date passes, an event starts or a window opens
+or closes, the partnership's recent Home viewers get their Home republished showing it,
+through the dispatcher `partnerbot run` builds (bot.reminder_service.build_dispatcher),
+whether or not a reminder is posted at that moment or the date has a channel at all.
 Dates are added at Tue 24 Nov 2026, 14:30 GMT (tests.helpers.NOW)."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import Session
 
 from bot.reminder_service import build_dispatcher
-from storage.models import HomeViewer
+from reminders.planning import plan_all
+from storage.models import Deadline, HomeViewer
 from storage.partnerships import recent_home_viewers
 from tests.fake_slack import eventually
+from tests.fake_time import LONDON
 from tests.helpers import NOW, open_home
 
 OFFICER, CHAIR, MEMBER = "U1OFFICER", "U2CHAIR", "U3MEMBER"
@@ -137,3 +140,72 @@ def test_recent_viewers_are_the_latest_first_and_bounded(partnership, slack, fak
             )
             == []
         )
+
+
+def republished_when(fake_slack, clock, run_reminders, moment, user=CHAIR) -> str:
+    """Move the clock to `moment` (London), run the dispatcher: the Home republished."""
+    fake_slack.drained()
+    before = len(homes_of(fake_slack, user))
+    clock.at(*moment)
+    summary = run_reminders()
+    fake_slack.drained()
+    homes = homes_of(fake_slack, user)
+    assert len(homes) == before + 1, "republished once"
+    assert summary.sent == 0, "no reminder was due: the Home follows the clock alone"
+    return homes[-1]
+
+
+def test_a_deadline_passing_republishes_the_home_without_it(
+    partnership, slack, fake_slack, clock, run_reminders
+):
+    partnership("/deadline", 'add "Grant return" 5pm 27 November')
+    partnership("/deadline", "remind 2 none")  # nothing is posted when it passes
+    open_home(slack, CHAIR)
+    shown(fake_slack, CHAIR, "Grant return")
+
+    clock.at(2026, 11, 27, 16, 59)
+    assert run_reminders().sent == 0
+    fake_slack.drained()
+    assert "Grant return" in homes_of(fake_slack, CHAIR)[-1]  # not yet: nothing published
+    home = republished_when(fake_slack, clock, run_reminders, (2026, 11, 27, 17, 0, 1))
+    assert "Grant return" not in home and WINDOW in home
+
+
+def test_an_event_starting_republishes_the_home_without_it(
+    partnership, slack, fake_slack, clock, run_reminders
+):
+    partnership("/event", "add Officers meeting on 26 November 2pm at Woking")
+    open_home(slack, CHAIR)
+    shown(fake_slack, CHAIR, "Officers meeting")
+    home = republished_when(fake_slack, clock, run_reminders, (2026, 11, 26, 14, 0, 1))
+    assert "Officers meeting" not in home
+
+
+def test_a_deadline_with_no_channel_is_planned_at_start_and_refreshes_the_home(
+    partnership, slack, fake_slack, clock, engine, run_reminders
+):
+    """A deadline from before reminders whose partnership had no channel: `partnerbot
+    run` plans its Home refresh at start (reminders.planning.plan_all)."""
+    with Session(engine) as session:
+        session.add(
+            Deadline(
+                team_id="T1",
+                partnership_id=1,
+                number=7,
+                title="Old return",
+                channel_id=None,
+                due_at=datetime(2026, 11, 30, 12, 0, tzinfo=LONDON),
+                created_by=OFFICER,
+                created_at=NOW,
+            )
+        )
+        session.commit()
+    for _ in range(2):  # planned once however often the bot starts
+        with Session(engine) as session:
+            plan_all(session, LONDON, NOW)
+            session.commit()
+    open_home(slack, CHAIR)
+    shown(fake_slack, CHAIR, "Old return")
+    home = republished_when(fake_slack, clock, run_reminders, (2026, 11, 30, 12, 0, 1))
+    assert "Old return" not in home
+    assert fake_slack.calls_to("chat.postMessage") == []  # it has nowhere to be posted

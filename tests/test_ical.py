@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commands.deadlines.ical import CalendarItem, calendar_ics
@@ -219,6 +219,42 @@ def test_alarms_are_absolute_utc_times():
     ]
 
 
+# Typed text that reads like an escape, and a byte order mark (pasted from a file) that
+# starts a value: icalendar's own writer turned the first into a line break and lost the
+# second, so the export escapes TEXT itself.
+TYPED = [
+    "\\N",
+    "a\\Nb",
+    "a\\nb",
+    "a\\\\Nb",
+    "\\;\\,\\",
+    "ends in \\",
+    "C:\\New folder\\notes",
+    "\ufeffBid",
+    "Bid\ufeff",
+    "\ufeff",
+]
+
+
+@pytest.mark.parametrize("text", TYPED)
+def test_typed_text_comes_back_exactly(text):
+    item = CalendarItem("t@T1.partnerbot", text, NOW, None, description=text, alarms=(NOW,))
+    raw = calendar_ics([item], name=text, now=NOW)
+    calendar = parse(raw)
+    assert calendar_name(calendar) == text
+    event = events(calendar)["t@T1.partnerbot"]
+    assert str(event["SUMMARY"]) == text
+    assert str(event["DESCRIPTION"]) == text
+    assert str(event.walk("VALARM")[0]["DESCRIPTION"]) == text
+
+
+def test_a_typed_backslash_n_is_written_as_a_backslash_then_n():
+    item = CalendarItem("b@T1.partnerbot", "a\\Nb\\nc\nd", NOW, None)
+    lines = content_lines(calendar_ics([item], name="\ufeffx", now=NOW))
+    assert "SUMMARY:a\\\\Nb\\\\nc\\nd" in lines  # only the real line break is \n
+    assert "X-WR-CALNAME:\ufeffx" in lines
+
+
 def test_control_characters_are_dropped_and_line_breaks_kept():
     title = "a\x00b\x07c\x1bd\x7fe\x85f\ud800\tg\r\nh\ri\nj\u2028k"
     item = CalendarItem("c@T1.partnerbot", title, NOW, None, description="\x00\x01")
@@ -259,6 +295,22 @@ def test_naive_now_is_refused():
         max_value=datetime(2100, 1, 1),
         timezones=st.sampled_from([UTC, LONDON]),
     ),
+)
+# What it found before the export escaped TEXT itself: a typed backslash-N came back as
+# a line break, and a leading byte order mark was lost.
+@example(
+    title="\\N",
+    description="\ufeff",
+    location="",
+    name="",
+    start=datetime(2026, 7, 1, tzinfo=LONDON),
+)
+@example(
+    title="\ufeff0",
+    description="a\\\\N",
+    location="\\",
+    name="\\N",
+    start=datetime(2026, 7, 1, tzinfo=LONDON),
 )
 def test_any_text_round_trips(title, description, location, name, start):
     item = CalendarItem(

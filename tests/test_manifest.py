@@ -55,6 +55,13 @@ def test_the_install_flow_asks_for_the_declared_scopes():
     assert set(BOT_SCOPES) == set(MANIFEST["oauth_config"]["scopes"]["bot"])
 
 
+def test_people_can_write_to_the_bot_where_questionnaires_are_answered():
+    home = MANIFEST["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True
+    assert home["messages_tab_read_only_enabled"] is False
+    assert "message.im" in declared_events()
+
+
 def test_manifest_fields_are_within_slack_limits():
     assert len(MANIFEST["display_information"]["name"]) <= 35
     assert len(MANIFEST["display_information"]["description"]) <= 140

@@ -70,7 +70,10 @@ def test_spelthornes_paper_reads_like_its_lsp_executive_paper(seeds):
         "at Spelthorne Borough Council"
     ) in text
     assert "Developing a partnership response to the recession** (event): Wed 7 Oct" in text
-    assert "| baseline 1 | ![](@UNICKDUNKLEY) | not submitted (open), due Thu 12 Nov 2026" in text
+    assert (
+        "| baseline 1 | ![](@UNICKDUNKLEY) | not submitted (being answered), due Thu 12 Nov 2026"
+        in text
+    )
     assert "0 of 1 submitted" in text
     assert (
         "1. decide how to use the £4,700 of **PtP credit** not yet committed (and £1,300 "
@@ -96,7 +99,7 @@ def test_the_surrey_clusters_paper_is_for_its_officers_meeting(seeds):
     assert "Nothing in partnerbot's records calls for a decision." in text
 
 
-HOSTILE_NAME = "<!channel> *Spelthorne* ![](@U999) [click](https://evil.example)"
+HOSTILE_NAME = "<!channel> *Spelthorne* _LSP_ ![](@U999) [click](https://evil.example)"
 HOSTILE_FUND = "# Fund | ![](#C999) **x** <b>&amp;"
 HOSTILE_TITLE = "- [x](https://evil.example) `code` ~~gone~~"
 

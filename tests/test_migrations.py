@@ -174,3 +174,17 @@ def test_0021_puts_older_money_in_the_financial_year_of_its_london_date(engine):
         assert list(years) == [2026, 2009, 2010]
     shown = dispatch(engine, CTX, "/budget", "year 2009/10")
     assert "£100 in" in shown.text and "Other years: 2010/11, 2026/27." in shown.text
+
+
+def test_0028_adds_the_request_message_and_takes_it_away_again(engine):
+    """Where a sign-off request was posted: two nullable columns, added in place (a
+    request from before is decided in a new message), dropped again by the downgrade."""
+
+    def columns() -> set[str]:
+        return {c["name"] for c in inspect(engine).get_columns("budget_approval")}
+
+    assert {"channel_id", "message_ts"} <= columns()
+    _migrate(engine, command.downgrade, "0027")
+    assert not {"channel_id", "message_ts"} & columns()
+    _migrate(engine, command.upgrade, "head")
+    assert {"channel_id", "message_ts"} <= columns()

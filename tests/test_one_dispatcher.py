@@ -14,7 +14,7 @@ from bot.server import OneWorker
 from storage.models import Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.processes import BotProcess, workers_of
-from tests.reminder_rows import due_reminders
+from tests.reminder_rows import POSTED, due_reminders
 
 ONE_DISPATCHER = re.compile(r"this server's one dispatcher runs in worker (\d+)")
 
@@ -22,14 +22,14 @@ ONE_DISPATCHER = re.compile(r"this server's one dispatcher runs in worker (\d+)"
 def claimants(engine) -> set[str]:
     """The pid in each sent reminder's claim (host:pid:dispatcher)."""
     with Session(engine) as session:
-        rows = session.exec(select(Reminder.claimed_by, Reminder.state)).all()
+        rows = session.exec(select(Reminder.claimed_by, Reminder.state).where(POSTED)).all()
     assert {state for _, state in rows} == {ReminderState.SENT}
     return {claimed_by.split(":")[1] for claimed_by, _ in rows}
 
 
 def all_sent(engine) -> bool:
     with Session(engine) as session:
-        states = set(session.exec(select(Reminder.state)))
+        states = set(session.exec(select(Reminder.state).where(POSTED)))
     return states == {ReminderState.SENT}
 
 

@@ -172,6 +172,7 @@ def test_malformed_role_commands_say_what_to_type(slack, engine, spelthorne, tex
         ('create ""', "Give the partnership's name"),
         ("create " + "x" * 81, "the limit is 80"),
         ("frobnicate", "has no `frobnicate` option"),
+        ("craete Spelthorne LSP", "Did you mean `/partnership create Spelthorne LSP`?"),
     ],
 )
 def test_bad_input_is_refused_privately_and_changes_nothing(slack, engine, text, problem):

@@ -14,6 +14,7 @@ from storage.models import Deadline, Reminder, ReminderState
 from tests.fake_slack import eventually
 from tests.helpers import NOW
 from tests.processes import BotProcess
+from tests.reminder_rows import POSTED
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"
@@ -97,7 +98,7 @@ def test_a_quarterly_return_done_brings_the_next_with_its_reminders(officer, eng
     with Session(engine) as session:
         pending = session.exec(
             select(Reminder.subject_id, Reminder.rung).where(
-                Reminder.state == ReminderState.PENDING
+                Reminder.state == ReminderState.PENDING, POSTED
             )
         ).all()
     assert {rung for subject_id, rung in pending if subject_id == 2} == {

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from scheduler.dispatcher import MAX_ATTEMPTS
 from storage.models import Reminder
 from tests.helpers import NOW
+from tests.reminder_rows import POSTED
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
@@ -39,7 +40,7 @@ def posts(fake_slack) -> list[dict]:
 
 def states(engine) -> list[tuple[str, str]]:
     with Session(engine) as session:
-        rows = session.exec(select(Reminder).order_by(Reminder.due_at))
+        rows = session.exec(select(Reminder).where(POSTED).order_by(Reminder.due_at))
         return [(r.rung, r.state) for r in rows]
 
 

@@ -14,7 +14,9 @@ from reminders.deadline import deadline_rungs
 from reminders.ladder import before
 from reminders.planning import plan_all
 from storage.models import Deadline, Partnership, Reminder, ReminderState
+from storage.outbox import HOME_ONLY
 from tests.helpers import NOW
+from tests.reminder_rows import POSTED
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"
@@ -105,11 +107,13 @@ def officer(slack):
     return run
 
 
-def pending(engine) -> list[tuple[str, str, str]]:
+def pending(engine, *, posted: bool = True) -> list[tuple[str, str, str]]:
+    """The reminders a channel will hear (or, posted=False, the Home refreshes)."""
+    where = Reminder.channel_id != HOME_ONLY if posted else Reminder.channel_id == HOME_ONLY
     with Session(engine) as session:
         rows = session.exec(
             select(Reminder)
-            .where(Reminder.state == ReminderState.PENDING)
+            .where(Reminder.state == ReminderState.PENDING, where)
             .order_by(Reminder.due_at)
         )
         return [(r.subject, r.rung, shown(r.due_at)) for r in rows]
@@ -130,7 +134,7 @@ def test_adding_a_deadline_plans_its_reminders_in_its_channel(officer, engine):
         ("deadline", "1d", "Fri 30 Jul 2027 17:00 BST"),
     ]
     with Session(engine) as session:
-        assert {r.channel_id for r in session.exec(select(Reminder))} == {"C1"}
+        assert {r.channel_id for r in session.exec(select(Reminder).where(POSTED))} == {"C1"}
 
 
 def test_rungs_already_past_are_not_planned(officer, engine):
@@ -216,6 +220,10 @@ def test_dates_from_before_reminders_get_theirs_at_start_and_nothing_twice(offic
             plan_all(session, LONDON, NOW)
             session.commit()
     assert pending(engine) == planned_by_commands
+    assert pending(engine, posted=False) == [
+        ("event", "passed", "Fri 12 Mar 2027 14:00 GMT"),
+        ("deadline", "passed", "Sat 31 Jul 2027 17:00 BST"),
+    ]
 
 
 # Working days: weekends and the bank holidays of the partnership's nation.

@@ -57,13 +57,13 @@ def test_a_hostile_name_in_a_section_or_header_stays_whole_entities():
 
 
 def test_the_note_says_how_many_more_and_where():
-    assert more_note(41, "funds", "type `/budget`") == "…and 41 more funds: type `/budget`"
+    assert more_note(41, "fund", "type `/budget`") == "…and 41 more funds: type `/budget`"
     assert more_note(1, "partnership") == "…and 1 more partnership"
 
 
 def test_whole_lines_are_kept_and_the_rest_counted():
     lines = [f"fund {n} &amp; more" for n in range(100)]
-    text = fit_lines(lines, 200, lambda n: more_note(n, "funds", "type `/budget`"))
+    text = fit_lines(lines, 200, lambda n: more_note(n, "fund", "type `/budget`"))
     assert len(text) <= 200
     *kept, note = text.split("\n")
     assert kept == lines[: len(kept)]

@@ -9,8 +9,9 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, select
 
 from commands.dispatch import dispatch
-from storage.models import BudgetAudit, BudgetLine, Deadline, Event, FundEntry
+from storage.models import AssessRun, BudgetAudit, BudgetLine, Deadline, Event, FundEntry
 from tests.helpers import CTX
+from tests.slack_checks import message_problems
 
 READS = [
     ("/budget", ""),
@@ -66,6 +67,7 @@ def grow_to(engine, count: int) -> None:
             (Event, True),
             (FundEntry, False),
             (BudgetAudit, False),
+            (AssessRun, True),
         ]:
             rows = session.exec(select(model)).all()
             fields = [
@@ -73,7 +75,9 @@ def grow_to(engine, count: int) -> None:
                 for row in rows[: count - len(rows)]
             ]
             copies = [
-                fields[n % len(fields)] | ({"number": len(rows) + n + 1} if numbered else {})
+                fields[n % len(fields)]
+                | ({"number": len(rows) + n + 1} if numbered else {})
+                | ({"thread_ts": None, "dm_ts": None} if model is AssessRun else {})  # unique
                 for n in range(count - len(rows))
             ]
             session.exec(insert(model), params=copies)
@@ -102,3 +106,15 @@ def test_read_commands_issue_as_many_statements_at_1000_rows_as_at_10(engine, pa
     large = {read: statements(engine, ctx, *read) for read in READS}
     assert "1000 lines" in dispatch(engine, ctx, "/budget", "lines").text  # it did grow
     assert {read: n for read, n in large.items() if n != small[read]} == {}
+
+
+def test_assess_status_at_1000_questionnaires_fits_one_message_and_says_how_many_more(
+    engine, partnership
+):
+    grow_to(engine, LARGE)
+    reply = dispatch(engine, partnership, "/assess", "status")
+    assert message_problems(reply.text, reply.blocks) == []
+    assert reply.text.startswith("1,000 questionnaires in Spelthorne LSP")
+    note = reply.blocks[-1]["elements"][0]["text"]
+    assert note.startswith("…and 500 more than one message holds: `/assess report <number>`")
+    assert "`#500` *baseline*" in str(reply.blocks) and "`#501`" not in str(reply.blocks)

@@ -194,6 +194,21 @@ def test_an_officer_records_spend_on_a_line(budget, run, engine):
     assert spent(engine) == {1: 0, 2: 195050, 3: 0}
 
 
+def test_a_spend_over_the_sign_off_threshold_is_posted_for_approval(
+    budget, partnership, run, fake_slack, engine
+):
+    partnership("/budget", "approvals over £1,000")
+    how, outputs = run("record_spend", line="2", amount="£1,950.50")
+    assert how == "success" and "waits for sign-off as request *1*" in outputs["confirmation"]
+    asked = eventually(
+        lambda: [
+            c for c in fake_slack.calls_to("chat.postMessage") if "request 1" in c.body["text"]
+        ]
+    )
+    assert asked[0].body["channel"] == "C1" and "budget_approve" in str(asked[0].body["blocks"])
+    assert spent(engine) == {1: 0, 2: 0, 3: 0}  # not until approved
+
+
 def test_a_fund_with_one_line_names_that_line(budget, run, engine):
     how, outputs = run("record_spend", line="PtP credit", amount="£1,100")
     assert how == "success" and "on line *1*" in outputs["confirmation"]

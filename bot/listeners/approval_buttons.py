@@ -2,8 +2,9 @@
 
 A click runs the same command as typing `/budget approve 7` (or, after a form asking
 why, `/budget reject 7 <reason>`) through commands.dispatch, as the person who clicked,
-so the four-eyes rule and the history are the command's. The request's message is then
-replaced by the decision (its buttons go); a refusal is shown to the clicker alone.
+so the four-eyes rule, the history and the message's update are the command's: the
+request's message is replaced by the decision (its buttons go). A refusal is shown to
+the clicker alone.
 """
 
 import json
@@ -22,7 +23,8 @@ from bot.config import Settings
 from bot.home_tab import Homes
 from bot.listeners import message_payload
 from bot.listeners.modals import carry_out
-from commands.budget.budget_signoff import APPROVE_ACTION, MAX_REASON, REJECT_ACTION
+from commands.budget.budget_decisions import MAX_REASON
+from commands.budget.budget_requests import APPROVE_ACTION, REJECT_ACTION
 from commands.budget.budget_view import reject_form
 from commands.context import Context
 from commands.dispatch import dispatch
@@ -53,12 +55,15 @@ def register(
 
     def decided(client: WebClient, ctx: Context, reply: Reply, response_url: str) -> None:
         """The request's message becomes the decision; a refusal goes to the clicker."""
-        # Replaced with text alone, the message loses its buttons: decided once.
         payload = message_payload(reply)
         if not reply.ok:
             WebhookClient(response_url).send(response_type="ephemeral", **payload)
             return
-        WebhookClient(response_url).send(replace_original=True, **payload)
+        # A recorded request's reply carries the chat.update of its message (typed or
+        # clicked alike); one posted as a command's reply, before the bot recorded where,
+        # is replaced through the click's response_url, with text alone: its buttons go.
+        if reply.public:
+            WebhookClient(response_url).send(replace_original=True, **payload)
         carry_out(client, ctx, reply, engine, clock, homes)
 
     def on_approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

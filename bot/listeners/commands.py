@@ -91,5 +91,6 @@ def _answer(ack: Ack, reply: Reply) -> None:
 
 
 def _changes(reply: Reply) -> bool:
-    """Changes are confirmed to the channel, or start a questionnaire's thread."""
-    return reply.ok and (reply.public or reply.thread is not None)
+    """Changes are confirmed to the channel, post to it (a sign-off request, told to its
+    asker privately), or start a questionnaire's thread."""
+    return reply.ok and (reply.public or bool(reply.posts) or reply.thread is not None)

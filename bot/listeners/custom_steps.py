@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.delivery import post_all
 from bot.home_tab import Homes
 from bot.listeners import message_payload
 from commands.reply import as_plain
@@ -39,12 +40,15 @@ def register(
             return
         # Complete first: the change is saved, and the workflow need not wait on the post.
         complete(outputs={"confirmation": reply.text})
-        if not reply.public:  # nothing changed, so nothing for the channel to hear
+        if not reply.public and not reply.posts:  # nothing changed: nothing to hear
             return
         channel_id = text_input(inputs, "channel")
         client = _bot_client(context)
         try:
-            client.chat_postMessage(channel=channel_id, **message_payload(reply))
+            if reply.public:
+                client.chat_postMessage(channel=channel_id, **message_payload(reply))
+            # A spend over the sign-off threshold is a request the bot posts itself.
+            post_all(client, engine, reply.posts)
         except SlackApiError as exc:  # e.g. not_in_channel: saved all the same
             log.warning("could not confirm a workflow step: %s", exc.response.get("error"))
         homes.refresh_later(client, team_id=team_id, channel_id=channel_id)

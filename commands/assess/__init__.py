@@ -4,14 +4,14 @@ from sqlmodel import Session
 
 from commands.assess.assess_actions import (
     START_EXAMPLE,
-    cancel,
     list_templates,
     start,
-    status,
     template,
 )
 from commands.assess.assess_files import compare, export
 from commands.assess.assess_report import report
+from commands.assess.assess_status import status
+from commands.assess.cancel import cancel
 from commands.assess.reopen import reopen
 from commands.context import Context
 from commands.family import Action, route
@@ -31,7 +31,7 @@ and the person answering)
 • `/assess compare baseline` — the latest submitted baseline of each partnership side by \
 side, as a CSV (`… xlsx` for Excel)
 • `/assess export 2` — questionnaire 2 as submitted, as a Markdown file (`… docx` for Word) \
-· `/assess cancel 2` — stop it (officers)
+· `/assess cancel 2` — stop it (officers), or drop the changes to a reopened one
 • `/assess template add` followed by YAML on the next lines, or a `.yaml` file shared in \
 this channel — a new questionnaire (officers); the README shows the format"""
 

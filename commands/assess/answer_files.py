@@ -11,8 +11,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from commands.assess.answers import describe_answer
-from commands.assess.run_history import RunHistory
-from commands.assess.templates import Question, Template
+from commands.assess.question_keys import carried_over
+from commands.assess.run_history import RunHistory, round_words
+from commands.assess.templates import Question, Template, parse_template
 from commands.budget.budget_sheet import Cell, Section, Someone
 from formatting.slack_text import without_control
 from formatting.timefmt import uk_datetime
@@ -21,12 +22,14 @@ from storage.models import AssessRun, Partnership
 IN_CONFIDENCE = "in confidence"
 
 
-def file_answer(question: Question, values: dict[int, str | None], position: int) -> str:
-    """An answer as a file shows it: never a confidential one."""
-    if question.confidential:
+def file_answer(
+    question: Question, values: dict[int, str | None], position: int, *, secret: bool
+) -> str:
+    """An answer as a file shows it: never a confidential one (`secret`)."""
+    if secret:
         return IN_CONFIDENCE
     if position not in values:
-        return "(not answered)"
+        return "(not asked)"  # a submission answers all its questions: this one was not in it
     value = values[position]
     # Word and Excel files refuse control characters; a pasted answer may hold one.
     return "(skipped)" if value is None else without_control(describe_answer(question, value))
@@ -57,7 +60,10 @@ class Export:
 
 def export_of(found: RunHistory, partnership: str, tz: ZoneInfo) -> Export:
     run = found.run
-    about = [f"Partnership: {partnership}", f"Questionnaire {run.number}, round {found.round}"]
+    about = [
+        f"Partnership: {partnership}",
+        f"Questionnaire {run.number}, {round_words(found.round)}",
+    ]
     if found.submitted_at:
         about.append(f"Submitted: {uk_datetime(found.submitted_at, tz)}")
     about += [f"Compared with {e.label}" for e in found.earlier]
@@ -65,10 +71,12 @@ def export_of(found: RunHistory, partnership: str, tz: ZoneInfo) -> Export:
         Answered(
             heading=f"{i + 1}. {q.title}",
             prompt=q.prompt,
-            answer=file_answer(q, found.values, i),
-            changes=()
-            if q.confidential
-            else tuple(f"Since {e.label}: {e.notes[i]}" for e in found.earlier if i in e.notes),
+            answer=file_answer(q, found.values, i, secret=q.confidential),
+            changes=tuple(
+                f"Since {e.label}: {note}"
+                for e in found.earlier
+                if (note := e.note(i, confidential_visible=False))
+            ),
         )
         for i, q in enumerate(found.template.questions)
     )
@@ -88,15 +96,23 @@ def compare_section(
     template: Template,
     submitted: list[tuple[AssessRun, Partnership, dict[int, str | None], datetime]],
 ) -> Section:
-    """One row per question, one column per partnership; the first rows say who answered
-    and when."""
+    """One row per question of `template`, one column per partnership; the first rows
+    say who answered and when. Each run's answers are set against its own copy of the
+    template, question by question (commands.assess.question_keys)."""
     rows: list[list[Cell]] = [
         ["Answered by", *(Someone(run.assignee_id) for run, _, _, _ in submitted)],
         ["Submitted", *(when for _, _, _, when in submitted)],
         ["Questionnaire", *(str(run.number) for run, _, _, _ in submitted)],
     ]
+    columns = [
+        carried_over(template, parse_template(run.source), values)
+        for run, _, values, _ in submitted
+    ]
     rows += [
-        [f"{i + 1}. {q.title}", *(file_answer(q, values, i) for _, _, values, _ in submitted)]
+        [
+            f"{i + 1}. {q.title}",
+            *(file_answer(q, c.values, i, secret=i in c.secret) for c in columns),
+        ]
         for i, q in enumerate(template.questions)
     ]
     headings = ["Question", *(p.name for _, p, _, _ in submitted)]

@@ -109,4 +109,6 @@ def shown_answer(question: Question, value: str | None, *, confidential_visible:
     if value is None:
         return "_skipped_"
     shown = escape(describe_answer(question, value))
-    return shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
+    shown = shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
+    # Said in words too: whoever reads it on should know it was given in confidence.
+    return f":lock: _in confidence:_ {shown}" if question.confidential else shown

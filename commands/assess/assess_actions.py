@@ -12,14 +12,17 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
-from commands.assess.conversation import status_line
-from commands.assess.templates import TemplateError, builtin_sources, parse_template
+from commands.assess.templates import (
+    TemplateError,
+    builtin_sources,
+    parse_template,
+    questions_count,
+)
 from commands.context import Context
 from commands.dates import parse_when
 from commands.family import Refusal
 from commands.reply import (
     MAX_BLOCKS,
-    Post,
     Reply,
     ThreadStart,
     confirm,
@@ -37,7 +40,7 @@ from formatting.slack_text import (
     user_mention,
     whole_number,
 )
-from formatting.timefmt import time_left, uk_date, when_and_left
+from formatting.timefmt import when_and_left
 from storage import assess as store
 from storage.models import AssessRun, AssessTemplate, Partnership, RunStatus, saved_id
 from storage.partnerships import lock_partnership
@@ -74,7 +77,7 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
             for i, q in enumerate(parsed.questions)
         ]
         return inform(
-            f"{escape(parsed.title)}: {len(parsed.questions)} questions",
+            f"{escape(parsed.title)}: {questions_count(parsed)}",
             [header(parsed.title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1)],
         )
     if word.lower() == "add":
@@ -161,58 +164,10 @@ def thread_parent(run: AssessRun, partnership: Partnership, tz: ZoneInfo, now: d
     return (
         f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "
         f"questionnaire *{run.number}*\n"
-        f"Answered by {user_mention(run.assignee_id)} · {len(parsed.questions)} questions"
+        f"Answered by {user_mention(run.assignee_id)} · {questions_count(parsed)}"
         f"{due_line}\n"
         "Replies in this thread answer it, one question at a time; say `help` there for more."
     )
-
-
-def status(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    runs = store.runs_of(session, partnership=partnership)
-    if not runs:
-        return inform(
-            f"No questionnaires in *{escape(partnership.name)}* yet. Start one: `{START_EXAMPLE}`"
-        )
-    lines = [_status_line(session, run, ctx) for run in runs]
-    return inform(
-        f"{len(runs)} questionnaires in {escape(partnership.name)}",
-        [
-            header(f"Questionnaires: {partnership.name}"),
-            *line_sections(
-                lines,
-                max_blocks=MAX_BLOCKS - 1,
-                more="…and {n} more than one message holds: `/assess report <number>` shows "
-                "any one, `/assess compare <questionnaire>` every submitted one as a file.",
-            ),
-        ],
-    )
-
-
-def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
-    if refusal := officers_only(session, ctx, partnership, "cancel questionnaires"):
-        return refusal
-    if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return inform(f"Questionnaire {run.number} is already {run.status}.")
-    run.status = RunStatus.CANCELLED
-    run.last_activity_at = ctx.now  # housekeeping deletes it a year after this
-    session.add(run)
-    note = f":no_entry_sign: {user_mention(ctx.user_id)} cancelled questionnaire *{run.number}*."
-    places: list[tuple[str, str | None]] = (
-        [(run.channel_id, run.thread_ts)] if run.thread_ts else []
-    )
-    if run.dm_channel_id:  # the respondent is told where they were answering
-        places.append((run.dm_channel_id, None))
-    posts = [
-        Post(text=note + " Nothing more is recorded.", channel_id=where, thread_ts=thread)
-        for where, thread in places
-    ]
-    if run.dm_channel_id and run.thread_ts:
-        answered = len(store.answers_of(session, run=run))
-        posts.append(
-            direct.progress(run, parse_template(run.source), partnership.name, answered, ctx.tz)
-        )
-    return Reply(text=note + " Its answers so far are kept.", public=True, posts=tuple(posts))
 
 
 def add_template(session: Session, ctx: Context, partnership: Partnership, source: str) -> Reply:
@@ -246,7 +201,7 @@ def add_template(session: Session, ctx: Context, partnership: Partnership, sourc
     )
     return confirm(
         f":clipboard: {user_mention(ctx.user_id)} added the questionnaire `{escape(parsed.name)}` "
-        f"({escape(parsed.title)}, {len(parsed.questions)} questions). "
+        f"({escape(parsed.title)}, {questions_count(parsed)}). "
         f"Start it with `/assess start {escape(parsed.name)}`."
     )
 
@@ -318,17 +273,6 @@ def numbered_run(session: Session, partnership: Partnership, text: str) -> Asses
             "`/assess status` lists them with their numbers.",
         )
     return run
-
-
-def _status_line(session: Session, run: AssessRun, ctx: Context) -> str:
-    answered = len(store.answers_of(session, run=run))
-    progress = status_line(run, parse_template(run.source), answered)
-    due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
-    return (
-        f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "
-        f"{progress}{due} · "
-        f"last activity {time_left(run.last_activity_at, ctx.now, ctx.tz)}"
-    )
 
 
 def _kind(question) -> str:

@@ -20,6 +20,7 @@ from commands.budget.budget_xlsx import budget_xlsx
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import Reply, Upload, inform
+from formatting.counting import counted
 from formatting.slack_text import escape, plain_words, split_first, user_mention
 from storage import assess_history as history
 from storage.models import Partnership
@@ -78,7 +79,7 @@ def compare(session: Session, ctx: Context, partnership: Partnership, text: str)
     return inform(
         f":bar_chart: Posting *{escape(filename)}*: {escape(template.title)} side by side, "
         f"one column per partnership (confidential answers shown as _in confidence_). "
-        f"{_count(len(latest))} submitted: {_names(p.name for _, p, _ in latest)}."
+        f"{counted(len(latest), 'partnership')} submitted: {_names(p.name for _, p, _ in latest)}."
         + (f" Not yet submitted: {_names(waiting)}." if waiting else ""),
         upload=Upload(
             filename=filename,
@@ -103,10 +104,6 @@ def _file_kind(text: str, kinds: dict[str, str], default: str, example: str) -> 
 
 def _sheet_file(section: Section, tz: ZoneInfo, kind: str, names: dict[str, str]) -> bytes:
     return (budget_xlsx if kind == "xlsx" else budget_csv)([section], tz, names)
-
-
-def _count(partnerships: int) -> str:
-    return f"{partnerships} partnership" + ("" if partnerships == 1 else "s")
 
 
 def _names(names) -> str:

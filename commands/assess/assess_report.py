@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
 from commands.assess.assess_actions import numbered_run
-from commands.assess.run_history import RunHistory, run_history
+from commands.assess.run_history import RunHistory, round_words, run_history
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
@@ -63,8 +63,9 @@ def _about(found: RunHistory, ctx: Context) -> str:
         if found.submitted_at
         else f"{found.answered} of {len(found.template.questions)} answered, not yet submitted"
     )
-    return f"Round {found.round} · answered by {user_mention(run.assignee_id)} · {when}" + "".join(
-        f" · compared with {escape(e.label)}" for e in found.earlier
+    return (
+        f"{round_words(found.round).capitalize()} · answered by {user_mention(run.assignee_id)}"
+        f" · {when}" + "".join(f" · compared with {escape(e.label)}" for e in found.earlier)
     )
 
 
@@ -76,10 +77,7 @@ def _answer_lines(found: RunHistory, position: int, sees_all: bool) -> str:
         else "_not yet answered_"
     )
     lines = [f"*{position + 1}. {escape(question.title)}*", answer]
-    if sees_all or not question.confidential:
-        lines += [
-            f"_Since {escape(e.label)}: {escape(e.notes[position])}_"
-            for e in found.earlier
-            if position in e.notes
-        ]
+    for earlier in found.earlier:
+        if note := earlier.note(position, confidential_visible=sees_all):
+            lines.append(f"_Since {escape(earlier.label)}: {escape(note)}_")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from commands.assess import direct
 from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage import assess_history as history
@@ -90,7 +91,7 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
     if run.dm_channel_id:
         posts = [direct.where_written(post, run, message.thread_ts) for post in posts]
         if _progress_of(session, run) != before:
-            posts.append(_progress(session, run, message.tz))
+            posts += direct.parent_now(session, run, _partnership(session, run).name, message.tz)
     return posts
 
 
@@ -105,7 +106,9 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
             )
         ]
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return [_say(run, f"This questionnaire is {run.status}; nothing more is recorded here.")]
+        return [
+            _say(run, f"This questionnaire is {state_words(run)}; nothing more is recorded here.")
+        ]
     run.last_activity_at = message.now
     session.add(run)
     template = _template(run)
@@ -120,7 +123,7 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
             _say(
                 run,
                 "Every question is answered. Reply `submit` to send it, "
-                "or `edit 3` to change the answer to question 3.",
+                f"or {edit_example(template)}.",
             )
         ]
     return _answer(session, run, template, message)
@@ -144,7 +147,9 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
     if answer is None:
         return []
     if run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED):
-        return [_say(run, f"This questionnaire is {run.status}, so that edit changes nothing.")]
+        return [
+            _say(run, f"This questionnaire is {state_words(run)}, so that edit changes nothing.")
+        ]
     question = _template(run).questions[answer.position]
     try:
         value = check_answer(question, message.text)
@@ -162,7 +167,7 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
 
 
 def status_line(run: AssessRun, template: Template, answered: int) -> str:
-    return f"{answered}/{len(template.questions)} answered · {run.status}"
+    return f"{answered} of {len(template.questions)} answered · {state_words(run)}"
 
 
 def _answer(
@@ -225,7 +230,11 @@ def _edit(session: Session, run: AssessRun, template: Template, rest: str) -> li
     number = whole_number(rest)
     if number is None or not 1 <= number <= count:
         return [
-            _say(run, f"Say which question to change, from 1 to {count}: for example `edit 3`.")
+            _say(
+                run,
+                f"Say which question to change, from 1 to {count}: "
+                f"for example `edit {min(3, count)}`.",
+            )
         ]
     run.current, run.status = number - 1, RunStatus.OPEN
     session.add(run)
@@ -331,7 +340,7 @@ def _summary(run: AssessRun, template: Template, answered: dict) -> Post:
     for position, question in enumerate(template.questions):
         shown = shown_answer(question, answered[position].value, confidential_visible=private)
         lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
-    lines.append("Reply `submit` to send it, or `edit 3` to change the answer to question 3.")
+    lines.append(f"Reply `submit` to send it, or {edit_example(template)}.")
     return _say(run, "\n".join(lines))
 
 
@@ -360,6 +369,12 @@ def _record(
     )
 
 
+def edit_example(template: Template) -> str:
+    """`edit 3` to change the answer to question 3 (or 1, in a shorter questionnaire)."""
+    number = min(3, len(template.questions))
+    return f"`edit {number}` to change the answer to question {number}"
+
+
 def _template(run: AssessRun) -> Template:
     return parse_template(run.source)
 
@@ -377,11 +392,6 @@ def _partnership(session: Session, run: AssessRun) -> Partnership:
 
 def _progress_of(session: Session, run: AssessRun) -> tuple[str, int]:
     return run.status, len(store.answers_of(session, run=run))
-
-
-def _progress(session: Session, run: AssessRun, tz: ZoneInfo) -> Post:
-    answered = len(store.answers_of(session, run=run))
-    return direct.progress(run, _template(run), _partnership(session, run).name, answered, tz)
 
 
 def _private(run: AssessRun, user_id: str, text: str) -> Post:

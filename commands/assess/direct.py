@@ -12,33 +12,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
-from commands.assess.templates import Template, parse_template
+from commands.assess.templates import Template, parse_template, questions_count
 from commands.reply import Post
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_date
 from storage import assess as store
-from storage.models import AssessRun, RunStatus
+from storage.models import AssessRun
 
 DIRECT_HELP = (
     "Reply here to answer the question I last asked. If you have more than one "
     "questionnaire open with me, reply in the thread of the one you're answering."
 )
-
-_STATE = {
-    RunStatus.STARTING: "starting",
-    RunStatus.OPEN: "being answered",
-    RunStatus.PAUSED: "paused",
-    RunStatus.REVIEW: "every question answered, waiting to be submitted",
-    RunStatus.SUBMITTED: "submitted",
-    RunStatus.CANCELLED: "cancelled",
-}
-
-
-def _state(run: AssessRun) -> str:
-    state = _STATE[RunStatus(run.status)]
-    if run.reopened_at is None:
-        return state
-    return "re-submitted" if run.status == RunStatus.SUBMITTED else f"reopened, {state}"
 
 
 def where(run: AssessRun) -> tuple[str, str | None]:
@@ -57,7 +42,7 @@ def parent_text(
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
         f"questionnaire *{run.number}*\n"
         f"Answered by {user_mention(run.assignee_id)} in a direct message with me · "
-        f"answered {answered} of {len(template.questions)} · {_state(run)}"
+        f"answered {answered} of {len(template.questions)} · {state_words(run)}"
         f"{due}\n"
         f"Answers are circulated here when submitted, except those given in confidence."
     )
@@ -72,7 +57,7 @@ def intro_text(run: AssessRun, template: Template, partnership: str) -> str:
     )
     return (
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* "
-        f"(questionnaire *{run.number}*), {len(template.questions)} questions. "
+        f"(questionnaire *{run.number}*), {questions_count(template)}. "
         f"Your answers stay here until you `submit`; then those not in confidence are "
         f"posted to <#{run.channel_id}>.{private}\n{DIRECT_HELP} Say `help` for more."
     )
@@ -87,6 +72,15 @@ def progress(
         channel_id=run.channel_id,
         update_ts=run.thread_ts,
     )
+
+
+def parent_now(session: Session, run: AssessRun, partnership: str, tz: ZoneInfo) -> list[Post]:
+    """The channel's parent of a run asked in a direct message, brought up to date; none
+    for a run asked in the channel's thread."""
+    if not (run.dm_channel_id and run.thread_ts):
+        return []
+    answered = len(store.answers_of(session, run=run))
+    return [progress(run, parse_template(run.source), partnership, answered, tz)]
 
 
 def circulated(run: AssessRun, template: Template, partnership: str, answers: dict) -> Post:

@@ -6,13 +6,14 @@ from sqlmodel import Session
 from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
+from commands.assess.conversation import edit_example
 from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import Post, Reply
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import user_mention
 from formatting.timefmt import uk_datetime
-from storage import assess as store
 from storage.models import AssessRun, Partnership, RunStatus
 
 
@@ -24,7 +25,8 @@ def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) 
         return refusal
     if run.status != RunStatus.SUBMITTED:
         raise Refusal(
-            f"Questionnaire {run.number} is {run.status}, not submitted: nothing to reopen.",
+            f"Questionnaire {run.number} isn't submitted ({state_words(run)}): "
+            "there is nothing to reopen.",
             "`/assess status` shows where each stands.",
         )
     if run.due_at is not None and ctx.now >= run.due_at:
@@ -49,16 +51,11 @@ def _told(session: Session, ctx: Context, run: AssessRun, partnership: Partnersh
     channel, thread = direct.where(run)
     if run.dm_channel_id and direct.alone(session, run):
         thread = None  # their only open one: plain messages answer it
-    told = [
-        Post(
-            text=f"Questionnaire *{run.number}* is open again. Say `edit 3` to change the "
-            "answer to question 3, then `submit` to send it again.",
-            channel_id=channel,
-            thread_ts=thread,
-        )
-    ]
-    if run.dm_channel_id and run.thread_ts:
-        answered = len(store.answers_of(session, run=run))
-        parsed = parse_template(run.source)
-        told.append(direct.progress(run, parsed, partnership.name, answered, ctx.tz))
-    return told
+    edit = edit_example(parse_template(run.source))
+    told = Post(
+        text=f"Questionnaire *{run.number}* is open again. Say {edit}, then `submit` to send "
+        f"it again; `/assess cancel {run.number}` keeps it as it was submitted.",
+        channel_id=channel,
+        thread_ts=thread,
+    )
+    return [told, *direct.parent_now(session, run, partnership.name, ctx.tz)]

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.changes import changes
+from commands.assess.question_keys import carried_over
 from commands.assess.templates import Template, parse_template
-from formatting.timefmt import uk_date
+from formatting.timefmt import uk_datetime
 from storage import assess as store
 from storage import assess_history as history
 from storage.models import AssessRun, RunStatus
@@ -22,8 +23,17 @@ from storage.models import AssessRun, RunStatus
 class Earlier:
     """What the answers are compared with: a submission, and which."""
 
-    label: str  # plain text: "the submission of Tue 1 Dec 2026", "round 1 (questionnaire 1)"
+    # Plain text: "submission 1 (Tue 1 Dec 2026, 14:30 GMT)", "first round (questionnaire 1)"
+    label: str
     notes: dict[int, str]  # by question position, plain text
+    # Positions whose note quotes an answer in confidence (now or when it was given).
+    secret: frozenset[int]
+
+    def note(self, position: int, *, confidential_visible: bool) -> str | None:
+        """What changed in one answer, where the reader may see it."""
+        if position in self.secret and not confidential_visible:
+            return None
+        return self.notes.get(position)
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,16 @@ def run_history(
         return None
     earlier = []
     if before is not None:
-        label = f"the submission of {uk_date(before.submitted_at, tz)}"
-        earlier.append(Earlier(label, changes(template, before.values, values)))
+        # Numbered and timed: a reopened one is often submitted again the same day.
+        label = f"submission {before.version} ({uk_datetime(before.submitted_at, tz)})"
+        earlier.append(_since(label, template, template, before.values, values))
     if (previous := history.earlier_round(session, run=run)) is not None:
         other, submission = previous
-        label = f"round {history.round_of(session, run=other)} (questionnaire {other.number})"
-        earlier.append(Earlier(label, changes(template, submission.values, values)))
+        label = (
+            f"{round_words(history.round_of(session, run=other))} (questionnaire {other.number})"
+        )
+        then = parse_template(other.source)  # its own copy: the template may have changed since
+        earlier.append(_since(label, template, then, submission.values, values))
     return RunHistory(
         run=run,
         template=template,
@@ -76,3 +90,19 @@ def run_history(
         submitted_at=submitted_at,
         earlier=tuple(earlier),
     )
+
+
+def _since(
+    label: str,
+    template: Template,
+    then: Template,
+    before: dict[int, str | None],
+    after: dict[int, str | None],
+) -> Earlier:
+    carried = carried_over(template, then, before)
+    return Earlier(label, changes(template, carried.values, after), carried.secret)
+
+
+def round_words(number: int) -> str:
+    """`first round`, `round 2`: lower case, for the middle of a line."""
+    return "first round" if number == 1 else f"round {number}"

@@ -93,6 +93,12 @@ class Template:
     questions: tuple[Question, ...]
 
 
+def questions_count(template: "Template") -> str:
+    """`1 question`, `10 questions`."""
+    count = len(template.questions)
+    return f"{count} question" + ("" if count == 1 else "s")
+
+
 class TemplateError(Refusal):
     """A template that can't be used; the problem starts with `Line N, field:`."""
 

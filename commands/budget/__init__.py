@@ -12,14 +12,15 @@ from commands.budget.budget_actions import (
     spend,
 )
 from commands.budget.budget_alerts import after_change
+from commands.budget.budget_decisions import approve, reject
 from commands.budget.budget_money import contribute, fund
-from commands.budget.budget_signoff import approvals, approve, reject
+from commands.budget.budget_signoff import approvals
 from commands.budget.budget_undo import undo
 from commands.budget.budget_years import carry, show, year
 from commands.context import Context
 from commands.family import Action, route
 from commands.reply import Reply
-from formatting.slack_text import split_first
+from storage.models import Partnership
 
 HELP = """*`/budget`* — funds, planned spend and what is left
 • `/budget` — this financial year's funds: total, committed, spent and remaining, with \
@@ -51,7 +52,7 @@ spent, committed and left
 • `/budget approvals over £1,000` — sign-off: a plan or spend over £1,000 waits for \
 approval and is not committed until then; `/budget approvals` shows the setting and what \
 waits, `/budget approvals off` stops it
-• `/budget approve 7` · `/budget reject 7 <reason>` — decide request 7 (or use its \
+• `/budget approve 7` · `/budget reject 7 &lt;reason&gt;` — decide request 7 (or use its \
 buttons): a chair, or an officer other than the one who asked; the asker may reject \
 (withdraw) their own. Decisions are in the history and are not undone by `/budget undo`
 • Alerts, posted once to the channel: a fund over 90% spent or committed, a line spent \
@@ -60,15 +61,16 @@ financial year (31 March) closes
 Years: money and lines count in the financial year (1 April to 31 March) of the day they \
 are recorded; add `for 2010/11` to `fund`, `contribute` or `plan` for another, past years \
 too: `/budget contribute "Pooled fund" £40,000 from "Calderdale Council" for 2010/11`.
-Amounts: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas every three \
-digits. A plan's cost is one amount or a count at a rate: `2 x £650`, `2 days @ £650`. Add \
-`--allow-overcommit` to a plan to go past what a fund holds, and `--confirm` to record an \
-amount over ten times the whole budget or the same payment twice in a day. Changes are \
-for officers; anyone in the channel can read."""
+Amounts, in pounds only: `6000`, `£6,000.50`, `£ 500`, `500 pounds`, `6k`, `£1.2m`; commas \
+every three digits. A plan's cost is one amount or days in figures at a rate: `2 x £650`, \
+`2 days @ £650`, `0.5 days @ £650`. Add `--allow-overcommit` to a plan or a spend to go \
+past what a fund holds, and `--confirm` to record an amount over ten times the year's \
+budget or the same payment twice in a day. Changes are for officers; anyone in the channel \
+can read."""
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
-    reply = route(
+    return route(
         session,
         ctx,
         text,
@@ -78,34 +80,37 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
         help_text=HELP,
         writes=WRITES,
     )
-    if reply.ok and split_first(text)[0].lower() in MOVES_MONEY:
-        return after_change(session, ctx, reply)
-    return reply
+
+
+def _alerting(action: Action) -> Action:
+    """A change that can set off an alert, checked right after it (budget_alerts), with
+    the partnership the route already read."""
+
+    def change(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
+        reply = action(session, ctx, partnership, text)
+        return after_change(session, ctx, partnership, reply) if reply.ok else reply
+
+    return change
 
 
 ACTIONS: dict[str, Action] = {
     "show": show,
-    "fund": fund,
-    "contribute": contribute,
-    "plan": plan,
-    "spend": spend,
-    "cancel": cancel,
+    "fund": _alerting(fund),
+    "contribute": _alerting(contribute),
+    "plan": _alerting(plan),
+    "spend": _alerting(spend),
+    "cancel": _alerting(cancel),
     "lines": lines,
     "history": history,
     "export": export,
     "chart": chart,
-    "undo": undo,
+    "undo": _alerting(undo),
     "year": year,
     "carry": carry,
     "approvals": approvals,
-    "approve": approve,
-    "reject": reject,
+    "approve": _alerting(approve),
+    "reject": _alerting(reject),
 }
-
-# The changes that can set off an alert: checked right after them (budget_alerts).
-MOVES_MONEY = frozenset(
-    {"fund", "contribute", "plan", "spend", "cancel", "undo", "approve", "reject"}
-)
 
 # The actions that change something (commands.family.route).
 WRITES = frozenset(

@@ -9,7 +9,7 @@ from functools import partial
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget import budget_checks, budget_signoff, budget_view
+from commands.budget import budget_checks, budget_requests, budget_signoff, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
 from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
@@ -90,7 +90,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(funds, cost.planned, "plan", typed)
+        refusal := budget_checks.out_of_proportion(funds, year, cost.planned, "plan", typed)
     ):
         return refusal
     remaining = figures.remaining
@@ -135,9 +135,9 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
         store.Links(Change.PLAN, line_id=line.id),
     )
     if waits:
-        return budget_signoff.ask(session, ctx, line, fund, "plan", cost.planned, allow_overcommit)[
-            1
-        ]
+        return budget_requests.ask(
+            session, ctx, line, fund, "plan", cost.planned, allow_overcommit
+        )[1]
     return confirm(
         f":memo: {by(ctx)} planned line *{line.number}*: {budget_view.line_text(line, fund.name)}\n"
         + remaining_text(figures.with_new_line(line), year)
@@ -146,7 +146,8 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
 
 def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     text, confirmed = take_flag(text, "confirm")
-    number_text, amount_text = split_first(plain_words(text))
+    bare, allow_overcommit = take_flag(text, "allow-overcommit")
+    number_text, amount_text = split_first(plain_words(bare))
     if not amount_text:
         raise ParseError(
             "Give the line number and the amount spent.", "For example: `/budget spend 3 £650`"
@@ -161,21 +162,27 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
+    funds = store.figures(session, partnership=partnership, year=line.financial_year)
     if not confirmed and (
-        refusal := budget_checks.out_of_proportion(
-            store.figures(session, partnership=partnership, year=line.financial_year),
-            pence,
-            "spend",
-            text,
-        )
+        refusal := budget_checks.out_of_proportion(funds, line.financial_year, pence, "spend", text)
     ):
         return refusal
-    if refusal := budget_signoff.pending_refusal(session, line, "change"):
+    figures = named_fund(funds, fund.name)
+    if not allow_overcommit and (
+        refusal := budget_checks.spend_overcommits(figures, line, pence, amount_text)
+    ):
+        return refusal
+    if refusal := budget_requests.pending_refusal(session, line, "change"):
         return refusal
     old = line.spent_pence
+    if pence == old:  # an audit row for no change would only clutter the history
+        return inform(
+            f"Line {line.number} already has {format_money(old)} spent, so nothing changed "
+            "and nothing was recorded.",
+        )
     limit = budget_signoff.threshold(session, partnership)
     if limit is not None and pence > limit and pence > old:  # a correction down never waits
-        return _ask_to_spend(session, ctx, partnership, line, fund, pence)
+        return _ask_to_spend(session, ctx, partnership, line, fund, (pence, allow_overcommit))
     line.spent_pence = pence
     session.add(line)
     audit(
@@ -201,10 +208,12 @@ def _ask_to_spend(
     partnership: Partnership,
     line: BudgetLine,
     fund: Fund,
-    pence: int,
+    asked: tuple[int, bool],
 ) -> Reply:
-    """Over the threshold: the spend is recorded only once approved."""
-    request, reply = budget_signoff.ask(session, ctx, line, fund, "spend", pence)
+    """Over the threshold: the spend is recorded only once approved (and, asked with
+    `--allow-overcommit`, approved without that flag)."""
+    pence, allow_overcommit = asked
+    request, reply = budget_requests.ask(session, ctx, line, fund, "spend", pence, allow_overcommit)
     audit(
         session,
         ctx,
@@ -223,7 +232,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
         return inform(f"Line {line.number} is already cancelled.")
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
-    if refusal := budget_signoff.pending_refusal(session, line, "be cancelled"):
+    if refusal := budget_requests.pending_refusal(session, line, "be cancelled"):
         return refusal
     lock_partnership(session, partnership=partnership)
     line.cancelled_at, line.cancelled_by = ctx.now, ctx.user_id

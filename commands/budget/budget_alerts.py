@@ -8,7 +8,9 @@ Where each is checked, and why:
 - money uncommitted before a close arises from time passing alone, so the scheduler's
   hourly tick checks it (closing_alerts()).
 A posted breach is a row (budget_alert); the row goes when the breach clears, so one
-that recurs is posted again, and one that stands is never posted twice.
+that recurs is posted again, and one that stands is never posted twice. An hourly alert
+is recorded only once its post has succeeded (alert_posted()): one that failed is tried
+again the next hour.
 """
 
 from dataclasses import dataclass, replace
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.access import channel_partnership
+from commands.budget.budget_windows import concerns
 from commands.context import Context
 from commands.reply import Post, Reply
 from formatting.fin_year import LONDON, year_name, year_of
@@ -42,13 +44,12 @@ class Alert:
     team_id: str
     channel_id: str
     text: str
+    partnership_id: int
+    key: str  # recorded by alert_posted() once posted
 
 
-def after_change(session: Session, ctx: Context, reply: Reply) -> Reply:
+def after_change(session: Session, ctx: Context, partnership: Partnership, reply: Reply) -> Reply:
     """The reply to a budget change, with the alerts the change set off."""
-    partnership = channel_partnership(session, ctx)
-    if partnership is None:
-        return reply
     # The year `/budget` shows: a fund's money is counted by financial year.
     year = year_of(ctx.now)
     breaches = _fund_breaches(figures(session, partnership=partnership, year=year), year)
@@ -59,8 +60,10 @@ def after_change(session: Session, ctx: Context, reply: Reply) -> Reply:
             f"{format_money(line.spent_pence)} spent against {format_money(line.planned_pence)} "
             f"planned, {format_money(line.spent_pence - line.planned_pence)} over."
         )
-    texts = _settle(session, partnership, _AFTER_CHANGE, breaches, ctx.now)
-    posts = tuple(Post(text=text, channel_id=ctx.channel_id) for text in texts)
+    new = _settle(session, partnership, _AFTER_CHANGE, breaches)
+    for key in new:  # posted with the reply, in the change's own transaction
+        store.announce(session, partnership=partnership, key=key, now=ctx.now)
+    posts = tuple(Post(text=text, channel_id=ctx.channel_id) for text in new.values())
     return replace(reply, posts=reply.posts + posts) if posts else reply
 
 
@@ -73,8 +76,8 @@ def hourly_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Aler
 
 def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Alert]:
     """Hourly: money uncommitted four weeks before a window or the financial year closes,
-    in every partnership; each breach recorded, to be posted once. The money is that of
-    the financial year the window (or the year) closes in."""
+    in every partnership, not yet posted; the breaches that cleared are forgotten. The
+    money is that of the financial year the window (or the year) closes in."""
     windows: dict[int, list[Closing]] = {}
     for deadline, partnership in store.windows_closing(
         session, after=now, until=now + BEFORE_CLOSE
@@ -83,7 +86,7 @@ def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Ale
             f"*{escape(deadline.title)}* closes {uk_datetime(deadline.due_at, tz)} "
             f"({time_left(deadline.due_at, now, tz)})"
         )
-        due = Closing(f"window:{deadline.id}", closing, year_of(deadline.due_at))
+        due = Closing(f"window:{deadline.id}", closing, year_of(deadline.due_at), deadline.title)
         windows.setdefault(saved_id(partnership), []).append(due)
     year = year_of(now)
     year_end = _year_end(year)
@@ -96,8 +99,15 @@ def closing_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Ale
                 f"({time_left(year_end, now, tz)})"
             )
             closes.append(Closing(f"yearend:{year}", closing, year))
-        alerts += _uncommitted(session, partnership, closes, now)
+        alerts += _uncommitted(session, partnership, closes)
     return alerts
+
+
+def alert_posted(session: Session, alert: Alert, now: datetime) -> None:
+    """Posted: not to be posted again while its breach stands."""
+    partnership = session.get(Partnership, alert.partnership_id)
+    if partnership is not None:  # deleted meanwhile: nothing to remember
+        store.announce(session, partnership=partnership, key=alert.key, now=now)
 
 
 @dataclass(frozen=True)
@@ -105,29 +115,41 @@ class Closing:
     key: str
     text: str  # what closes, and when
     year: int  # the financial year whose money is meant
+    window: str | None = None  # a funding window's title (None: the year itself)
+
+    def concerns(self, fund: FundFigures, funds: list[FundFigures]) -> bool:
+        names = [each.fund.name for each in funds]
+        return self.window is None or concerns(self.window, fund.fund.name, names)
 
 
-def _uncommitted(
-    session: Session, partnership: Partnership, closes: list[Closing], now: datetime
-) -> list[Alert]:
-    breaches = {}
+def _uncommitted(session: Session, partnership: Partnership, closes: list[Closing]) -> list[Alert]:
     # Nothing closing: only the rows of breaches past are cleared; no figures are read.
-    for year in {close.year for close in closes}:
-        funds = [f for f in figures(session, partnership=partnership, year=year) if f.remaining > 0]
-        left = sum(f.remaining for f in funds)
-        by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
-        for close in closes if left > 0 else ():
-            if close.year == year:
-                breaches[close.key] = (
-                    f":hourglass_flowing_sand: {close.text}, and {format_money(left)} of "
-                    f"*{escape(partnership.name)}*'s {year_name(year)} budget is still "
-                    f"uncommitted: {by_fund}. Money not committed by then may be redistributed."
-                )
-    texts = _settle(session, partnership, _BEFORE_CLOSE, breaches, now)
+    years = {
+        year: figures(session, partnership=partnership, year=year)
+        for year in {close.year for close in closes}
+    }
+    breaches = {}
+    for close in closes:
+        funds = years[close.year]
+        left_in = [f for f in funds if f.remaining > 0 and close.concerns(f, funds)]
+        if left_in:
+            breaches[close.key] = _uncommitted_text(partnership, close, left_in)
+    new = _settle(session, partnership, _BEFORE_CLOSE, breaches)
     channels = channels_of(session, partnership=partnership)
     if not channels:
         return []
-    return [Alert(partnership.team_id, channels[0], text) for text in texts]
+    where = (partnership.team_id, channels[0])
+    return [Alert(*where, text, saved_id(partnership), key) for key, text in new.items()]
+
+
+def _uncommitted_text(partnership: Partnership, close: Closing, funds: list[FundFigures]) -> str:
+    left = sum(f.remaining for f in funds)
+    by_fund = ", ".join(f"*{escape(f.fund.name)}* {format_money(f.remaining)}" for f in funds)
+    return (
+        f":hourglass_flowing_sand: {close.text}, and {format_money(left)} of "
+        f"*{escape(partnership.name)}*'s {year_name(close.year)} budget is still "
+        f"uncommitted: {by_fund}. Money not committed by then may be redistributed."
+    )
 
 
 def _fund_breaches(funds: list[FundFigures], year: int) -> dict[str, str]:
@@ -145,18 +167,12 @@ def _fund_breaches(funds: list[FundFigures], year: int) -> dict[str, str]:
 
 
 def _settle(
-    session: Session,
-    partnership: Partnership,
-    kinds: tuple[str, ...],
-    breaches: dict[str, str],
-    now: datetime,
-) -> list[str]:
-    """Record the new breaches and forget the cleared ones: the texts to post."""
+    session: Session, partnership: Partnership, kinds: tuple[str, ...], breaches: dict[str, str]
+) -> dict[str, str]:
+    """Forget the cleared breaches: the new ones, to post and then record, by key."""
     known = store.announced(session, partnership=partnership, prefixes=kinds)
     store.cleared(session, partnership=partnership, keys=known - breaches.keys())
-    for key in breaches.keys() - known:
-        store.announce(session, partnership=partnership, key=key, now=now)
-    return [text for key, text in breaches.items() if key not in known]
+    return {key: text for key, text in breaches.items() if key not in known}
 
 
 def _year_end(year: int) -> datetime:

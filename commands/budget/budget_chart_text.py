@@ -3,6 +3,7 @@ text. WCAG 2.2 AA (which UK public bodies must meet) asks for a text equivalent 
 chart; a screen reader reads the alt text, and everyone can copy the table."""
 
 from commands.budget.budget_chart import Bar
+from formatting.counting import counted
 from formatting.money import format_money
 from formatting.slack_limits import FILE_ALT_TEXT, MESSAGE_TEXT, fit_lines, more_note
 from formatting.slack_text import escape
@@ -19,14 +20,14 @@ def chart_table(title: str, bars: list[Bar]) -> str:
     ]
     heading = f"*{escape(title)}*: the figures in the chart\n"
     table = fit_lines(
-        rows, MESSAGE_TEXT - len(heading) - 8, lambda n: more_note(n, "funds", "/budget export")
+        rows, MESSAGE_TEXT - len(heading) - 8, lambda n: more_note(n, "fund", "/budget export")
     )
     return f"{heading}```{escape(table)}```"
 
 
 def chart_alt_text(title: str, bars: list[Bar]) -> str:
     """What the chart shows, said in full sentences, fund by fund."""
-    count = f"{len(bars)} fund" + ("" if len(bars) == 1 else "s")
+    count = counted(len(bars), "fund")
     sentences = [
         f"{b.name}: {format_money(b.total)} total, {format_money(b.committed)} committed, "
         f"{format_money(b.spent)} spent, {format_money(b.remaining)} left"
@@ -38,7 +39,7 @@ def chart_alt_text(title: str, bars: list[Bar]) -> str:
     return heading + fit_lines(
         sentences,
         FILE_ALT_TEXT - len(heading),
-        lambda n: more_note(n, "funds", "the table posted with the chart lists them all"),
+        lambda n: more_note(n, "fund", "the table posted with the chart lists them all"),
     )
 
 

@@ -1,6 +1,7 @@
 """Second looks before money is recorded: an amount out of all proportion to the budget,
-or the same payment typed twice. Either is refused until the officer adds `--confirm`,
-with what the bot understood, so a typo never becomes a figure silently.
+or the same payment typed twice, refused until the officer adds `--confirm`, with what
+the bot understood, so a typo never becomes a figure silently; and a spend that would
+take a fund past what it holds, refused unless `--allow-overcommit`.
 """
 
 from datetime import timedelta
@@ -9,11 +10,12 @@ from sqlmodel import Session
 
 from commands.context import Context
 from commands.reply import Reply, refuse
+from formatting.fin_year import year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_datetime
 from storage import budgets as store
-from storage.models import Fund
+from storage.models import BudgetLine, Fund
 
 TIMES_THE_BUDGET = 10  # more than this many times the partnership's whole budget…
 AND_OVER = 10_000 * 100  # …and over £10,000 is asked about
@@ -26,7 +28,7 @@ def confirm_hint(command: str, text: str) -> str:
 
 
 def out_of_proportion(
-    funds: list[store.FundFigures], pence: int, command: str, text: str
+    funds: list[store.FundFigures], year: int, pence: int, command: str, text: str
 ) -> Reply | None:
     """Refused: an amount over ten times the whole budget (once there is one), over £10,000:
     the whole being the sum of `funds`, every fund's figures in the financial year the
@@ -37,7 +39,8 @@ def out_of_proportion(
         return None
     return refuse(
         f"I read {format_money(abs(pence))}, which is {abs(pence) // whole:,} times this "
-        f"partnership's whole budget of {format_money(whole)}, so I have not recorded it.",
+        f"partnership's whole budget for {year_name(year)} of {format_money(whole)}, so I "
+        "have not recorded it.",
         confirm_hint(command, text) + " If not, type the amount again.",
     )
 
@@ -69,4 +72,29 @@ def paid_twice(
         + (f" from {escape(source)}" if source else "")
         + f" was recorded {uk_datetime(earlier.created_at, ctx.tz)}.",
         confirm_hint(command, text) + " If not, there is nothing to do.",
+    )
+
+
+def extra_use(line: BudgetLine, spent: int) -> int:
+    """How much more of its fund a line uses once `spent` is its spend: a line uses the
+    larger of its plan and its spend (committed is the part of the plan not spent)."""
+    return max(line.planned_pence, spent) - max(line.planned_pence, line.spent_pence)
+
+
+def spend_overcommits(
+    figures: store.FundFigures, line: BudgetLine, pence: int, amount_typed: str
+) -> Reply | None:
+    """Refused: a spend beyond the line's plan that the fund has not got (a correction
+    that would leave committed and spent money above the fund), unless
+    `--allow-overcommit`."""
+    more = extra_use(line, pence)
+    if more <= 0 or more <= figures.remaining:
+        return None
+    return refuse(
+        f"That would overcommit *{escape(figures.fund.name)}*: {format_money(pence)} spent on "
+        f"line {line.number} (planned {format_money(line.planned_pence)}) uses "
+        f"{format_money(more)} more of it, and it has {format_money(figures.remaining)} left "
+        f"in {year_name(line.financial_year)}.",
+        "Add money first with `/budget fund` or `/budget contribute`, or record it anyway: "
+        f"`/budget spend {line.number} {escape(amount_typed)} --allow-overcommit`.",
     )

@@ -12,7 +12,7 @@ from commands.budget.budget_fy import year_or_current
 from commands.budget.budget_parse import (
     ParseError,
     amount_of,
-    joined,
+    fund_name_of,
     one_amount,
     split_source,
     tokenize,
@@ -33,11 +33,16 @@ def fund(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     flags, text = _Flags.taken(text)
     tokens, year = year_or_current(tokenize(text), ctx.now)
     head, source = split_source(tokens, required=False, example=example)
-    pence = None
+    pence, amount = None, ""
     if len(head) > 1 and not head[-1].quoted and looks_like_amount(head[-1].text):
-        pence, head = amount_of(head[-1], negative=True), head[:-1]
+        pence, amount, head = amount_of(head[-1], negative=True), head[-1].text, head[:-1]
     one_amount(head, "in the fund's name", example)
-    name = check_name(joined(head), what="fund", example=example)
+    name = check_name(fund_name_of(head, amount), what="fund", example=example)
+    if pence is None and source:  # money from someone, but no amount: not an empty fund
+        raise ParseError(
+            f"Say how much *{escape(name)}* has from {escape(source)}, before `from`.",
+            f'For example: `/budget fund "{escape(name)}" £1,000 from "{escape(source)}"`',
+        )
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
@@ -70,7 +75,7 @@ def contribute(session: Session, ctx: Context, partnership: Partnership, text: s
         )
     pence = amount_of(head[-1], negative=True)
     one_amount(head[:-1], "in the fund's name", example)
-    fund = existing_fund(session, partnership, joined(head[:-1]))
+    fund = existing_fund(session, partnership, fund_name_of(head[:-1], head[-1].text))
     if refusal := officers_only(session, ctx, partnership, "change its budget"):
         return refusal
     lock_partnership(session, partnership=partnership)
@@ -116,7 +121,7 @@ def _second_look(
     funds = store.figures(session, partnership=partnership, year=payment.year)
     total = next(f.total for f in funds if f.fund.id == fund.id)
     return budget_checks.out_of_proportion(
-        funds, payment.pence, payment.command, payment.text
+        funds, payment.year, payment.pence, payment.command, payment.text
     ) or budget_checks.paid_twice(
         session,
         ctx,

@@ -10,15 +10,27 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from commands.family import Refusal
-from formatting.money import AmountError, format_money, is_money, looks_like_amount, parse_amount
+from formatting.money import (
+    POUND_STARTS,
+    AmountError,
+    format_money,
+    is_money,
+    looks_like_amount,
+    parse_amount,
+)
 from formatting.slack_text import escape, plain_words
 from storage.partnerships import name_key
 
 _PAIRS = {'"': '"', "“": "”", "„": "“", "”": "”", "'": "'", "‘": "’"}
 _DAYS_UNIT = ("day", "days")
 _TIMES = ("@", "x", "×")  # between a count and a rate, with or without `days`
-_POUND_SIGNS = {"£", "-£", "−£"}
+_POUND_SIGNS = set(POUND_STARTS)
 _POUND_WORDS = {"pound", "pounds", "gbp"}
+# Joined to their number too, so that the amount is refused as a whole (pounds only)
+# rather than the mark left in a name: `"PtP credit" USD 500`.
+_FOREIGN_MARKS = {"$", "€", "us$", "usd", "eur"}
+_FOREIGN_WORDS = {"usd", "eur", "dollar", "dollars", "euro", "euros"}
+_THOUSANDS_GROUP = re.compile(r"\d{3}(?:\.\d*)?")  # `000` in `£1 000`
 _COUNT = re.compile(r"([-−]?\d+(?:\.\d+)?)(days?)?", re.IGNORECASE)  # `2`, `2days`
 _COMPACT = re.compile(r"(\d+(?:\.\d+)?)(days?)([@x×])(\S+)", re.IGNORECASE)  # `3days@£650`
 MAX_DAYS = Decimal(10_000)
@@ -70,15 +82,33 @@ def _amounts_joined(tokens: list[Token]) -> list[Token]:
             before is not None
             and not before.quoted
             and not token.quoted
-            and (
-                (before.text in _POUND_SIGNS and token.text[:1].isdigit())
-                or (token.text.lower() in _POUND_WORDS and looks_like_amount(before.text))
-            )
+            and _one_amount_with(before.text, token.text)
         ):
             joined_up[-1] = Token(f"{before.text} {token.text}")
+            # `1 000 pounds`: the word shows that the digits before it are one amount.
+            while len(joined_up) > 1 and _digits_before(joined_up[-2], joined_up[-1]):
+                joined_up[-2:] = [Token(f"{joined_up[-2].text} {joined_up[-1].text}")]
         else:
             joined_up.append(token)
     return joined_up
+
+
+def _digits_before(digits: Token, amount: Token) -> bool:
+    worded = amount.text.split()[-1].lower() in _POUND_WORDS | _FOREIGN_WORDS
+    group = _THOUSANDS_GROUP.match(amount.text)
+    plain = not digits.quoted and re.fullmatch(r"\d{1,3}", digits.text) is not None
+    return worded and group is not None and plain
+
+
+def _one_amount_with(before: str, word: str) -> bool:
+    """Whether `word` continues the amount `before` starts: `£ 5,000`, `500 pounds`, and
+    `USD 500` or `£1 000` (joined so that the whole is refused with what to type)."""
+    if before.lower() in _POUND_SIGNS | _FOREIGN_MARKS:
+        return word[:1].isdigit()
+    if word.lower() in _POUND_WORDS | _FOREIGN_WORDS:
+        return looks_like_amount(before)
+    pounds = before.startswith(POUND_STARTS) and "." not in before
+    return pounds and _THOUSANDS_GROUP.fullmatch(word) is not None
 
 
 def _closing_quote(text: str, start: int, close: str) -> int:
@@ -109,6 +139,29 @@ def split_source(
     if required:
         raise ParseError("Say who the money is from, with `from`.", f"For example: `{example}`")
     return tokens, None
+
+
+_DASHES = {"-", "−", "–"}
+
+
+def fund_name_of(head: list[Token], amount: str) -> str:
+    """The fund's name before an amount. A quoted name stands alone: words after it are
+    a slip, not more of the name, and are asked about rather than making a new fund
+    (`"PtP credit" - £1,000` was a fund called "PtP credit -")."""
+    if not head or not head[0].quoted or len(head) == 1:
+        return joined(head)
+    name, extra = escape(head[0].text), escape(joined(head[1:]))
+    if head[-1].text in _DASHES and amount:
+        typed = escape(amount)
+        raise ParseError(
+            f"`{extra} {typed}` has a space after the minus, so I can't tell a correction "
+            "from a dash.",
+            f"To take it off *{name}*, type `-{typed}`; to add it, leave the dash out.",
+        )
+    raise ParseError(
+        f"I read the fund's name as *{name}*, followed by `{extra}`.",
+        f'Put the whole name in quotes (`"{name} {extra}"`), or leave the extra words out.',
+    )
 
 
 def amount_of(token: Token, *, zero: bool = False, negative: bool = False) -> int:
@@ -166,6 +219,8 @@ def find_cost(tokens: list[Token]) -> tuple[int, int, PlanCost]:
         end = clause.end if clause else _amount_clause_end(tokens, i)
         if end and (end == len(tokens) or tokens[end].is_word("stage", "who")):
             _one_amount(tokens[:i] + tokens[end:], tokens[i:end])
+            if clause is None:
+                _not_a_rate(tokens, i)
             cost = _rated(clause) if clause else PlanCost(planned=amount_of(tokens[i]))
             return i, end, cost
     bad = next((t for t in reversed(tokens) if looks_like_amount(t.text)), None)
@@ -199,6 +254,44 @@ def _rate_clause(tokens: list[Token], i: int) -> _Rate | None:
     if rate.quoted or not looks_like_amount(rate.text):
         return None
     return _Rate(_per_day(tokens, j + 2), count[1], rate)
+
+
+_WORDED_DAYS = {
+    "half": "0.5", "a": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+}  # fmt: skip
+_FRACTIONS = {"1/2": "0.5", "½": "0.5", "1/4": "0.25", "¼": "0.25", "3/4": "0.75", "¾": "0.75"}
+
+
+def _not_a_rate(tokens: list[Token], i: int) -> None:
+    """An amount after `@` or `×`, or after days and `x` or `at`, that no number of days
+    reads as a rate (`1/2 day @ £650`, `two days @ £650`): refused with the days in
+    figures, never recorded as one day's rate."""
+    op = i - 1
+    if op < 0 or not tokens[op].is_word(*_TIMES, "at"):
+        return
+    count = op - 1
+    unit = count >= 0 and tokens[count].is_word(*_DAYS_UNIT)
+    count -= unit
+    said = tokens[count].text.lower() if count >= 0 and not tokens[count].quoted else ""
+    days = _FRACTIONS.get(said) or _WORDED_DAYS.get(said)
+    if said == "a" and count > 0 and tokens[count - 1].is_word("half"):  # `half a day`
+        count, days = count - 1, "0.5"
+    if tokens[op].is_word("x", "at") and not unit and days is None:  # `Venue at £650`
+        return
+    typed = escape(joined(tokens[max(count, 0) : i + 1]))
+    rate = escape(tokens[i].text)
+    if days is None:
+        raise ParseError(
+            f"I can't read `{typed}` as a number of days at a rate.",
+            f"Give the days in figures before the rate, such as `2 days @ {rate}` or "
+            f"`0.5 days @ {rate}`; or give the line's total alone.",
+        )
+    kind = "part of a day in decimals" if "." in days else "the number of days in figures"
+    raise ParseError(
+        f"I can't read `{typed}` as days at a rate: write {kind}.",
+        f"For example: `{days} {'day' if days == '1' else 'days'} @ {rate}`.",
+    )
 
 
 def _per_day(tokens: list[Token], j: int) -> int:
@@ -286,10 +379,26 @@ def parse_options(tokens: list[Token]) -> dict[str, str]:
 
 
 def parse_line_number(text: str) -> int:
-    match = re.fullmatch(r"(?:line\s*)?#?\s*(\d{1,9})", text.strip(), flags=re.IGNORECASE)
+    return _number(
+        text,
+        "line",
+        "a line number",
+        "Line numbers are shown by `/budget lines`; type them like `3` or `#3`.",
+    )
+
+
+def parse_request_number(text: str) -> int:
+    """A sign-off request's number, which is not its line's: the words say which."""
+    return _number(
+        text,
+        "request",
+        "a sign-off request's number",
+        "`/budget approvals` lists the requests waiting, by number; type it like `7`.",
+    )
+
+
+def _number(text: str, prefix: str, what: str, fix: str) -> int:
+    match = re.fullmatch(rf"(?:{prefix}\s*)?#?\s*(\d{{1,9}})", text.strip(), flags=re.IGNORECASE)
     if match is None:
-        raise ParseError(
-            f"`{escape(text.strip()) or '(nothing)'}` is not a line number.",
-            "Line numbers are shown by `/budget lines`; type them like `3` or `#3`.",
-        )
+        raise ParseError(f"`{escape(text.strip()) or '(nothing)'}` is not {what}.", fix)
     return int(match[1])

@@ -5,6 +5,7 @@ is cancelled, a cancelled one restored, a spend put back to what it was; the und
 audited beside the change it reverses, and a change is undone at most once.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from commands.access import officers_only
 from commands.budget.budget_common import audit, by, figures_of, fund_of, remaining_sentence
 from commands.budget.budget_money import paid_in_words
 from commands.budget.budget_parse import ParseError
-from commands.budget.budget_signoff import withdraw_by_undo, withdraw_for_line
+from commands.budget.budget_requests import withdraw_by_undo, withdraw_for_line
 from commands.context import Context
 from commands.reply import Reply, confirm, refuse
 from formatting.fin_year import year_name, year_of
@@ -51,12 +52,7 @@ def undo(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             '`/budget contribute "Pooled fund" -£1,000 from "Partner"`, `/budget spend 3 £0`.',
         )
     if row.change == Change.DECISION:
-        return refuse(
-            f"Your last change here was a decision on someone's request ({escape(row.action)}); "
-            "sign-off decisions are not undone.",
-            "Change the line itself: `/budget cancel 3`, or `/budget spend 3 £…` (which asks "
-            "for approval again if it is over the threshold).",
-        )
+        return _decision_stands(session, row)
     if row.change == Change.REQUEST:
         return withdraw_by_undo(session, ctx, partnership, row)
     if row.change == Change.ENTRY:
@@ -70,6 +66,21 @@ def undo(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             "There is nothing to undo; `/budget history` shows your changes.",
         )
     return _reverse_line_change(session, ctx, partnership, row, allow_overcommit)
+
+
+def _decision_stands(session: Session, row: BudgetAudit) -> Reply:
+    """An approval or rejection was of someone else's request: undoing it would take back
+    their sign-off, so the line is changed the ordinary way instead."""
+    line = session.get(BudgetLine, row.line_id)
+    assert line is not None, "a decision's audit row refers to its line"
+    n = line.number
+    return refuse(
+        f"Your last change here was a sign-off decision ({escape(row.action)}); "
+        "`/budget undo` does not undo sign-off decisions.",
+        f"Change line {n} itself instead: `/budget cancel {n}` to cancel it, or "
+        f"`/budget spend {n} £…` to set its spend (over the threshold, that asks for sign-off "
+        "again). `/budget history` keeps the decision.",
+    )
 
 
 def _reverse_entry(
@@ -109,6 +120,7 @@ def _reverse_line_change(
     fund = fund_of(session, line)
     if refusal := _changed_since(line, row):
         return refusal
+    request_message = None
     if row.change == Change.CANCEL:
         remaining = figures_of(session, partnership, fund, line.financial_year).remaining
         if remaining - max(line.planned_pence - line.spent_pence, 0) < 0 and not allowed:
@@ -116,7 +128,7 @@ def _reverse_line_change(
         line.cancelled_at, line.cancelled_by, done = None, None, "restored"
         values = ("cancelled", f"{format_money(line.planned_pence)} planned")
     elif row.change == Change.PLAN:
-        withdraw_for_line(session, ctx, line)  # a plan still waiting for approval
+        request_message = withdraw_for_line(session, ctx, line)  # a plan waiting for approval
         line.cancelled_at, line.cancelled_by, done = ctx.now, ctx.user_id, "cancelled"
         values = (f"{format_money(line.planned_pence)} planned", "cancelled")
     else:  # SPEND: back to what was recorded before
@@ -135,11 +147,12 @@ def _reverse_line_change(
         values,
         Links(Change.UNDO, line_id=line.id, undoes_id=row.id),
     )
-    return confirm(
+    reply = confirm(
         f":leftwards_arrow_with_hook: {by(ctx)} undid their change ({escape(row.action)}) and "
         f"{done} line *{line.number}* ({escape(line.description)}). Both stay in "
         "`/budget history`.\n" + remaining_sentence(session, partnership, fund, line.financial_year)
     )
+    return replace(reply, posts=(request_message,)) if request_message else reply
 
 
 def _reverse_carry(

@@ -63,7 +63,10 @@ def budget_blocks(
         blocks.append({**block, "text": {"type": "mrkdwn", "text": title}})
     if len(funds) > len(shown):
         blocks.append(
-            context(f"…and {len(funds) - len(shown)} more funds: `/budget lines <fund>` shows one.")
+            context(
+                f"…and {len(funds) - len(shown)} more funds: `/budget lines &lt;fund&gt;` "
+                "shows one."
+            )
         )
     blocks.append(context(totals_line(funds) + (f"\n{note}" if note else "")))
     if others:

@@ -2,10 +2,14 @@
 
 Officers import it into Outlook or Google Calendar, so the file has to be read by the
 strictest of them, and the text in it is typed by users (commas, semicolons, emoji,
-Slack's "<!channel>"). The `icalendar` library writes it: escaping, CRLF line ends and
-folding at 75 octets without splitting a character are its job, not ours. The
-choices that are ours:
+Slack's "<!channel>"). The `icalendar` library writes it: CRLF line ends and folding at
+75 octets without splitting a character are its job. The choices that are ours:
 
+- TEXT is escaped here, as RFC 5545 3.3.11 says and nothing more: backslash, semicolon,
+  comma and line break. The library's vText would write a typed backslash-N as a line
+  break (it takes "\\N" in a Python string as one), and its writer drops a U+FEFF that
+  starts a value (it decodes each value as UTF-8 with a byte order mark). Both are text
+  someone typed, so both are written as they are and read back exactly.
 - Control characters RFC 5545 does not allow in TEXT (U+0000-U+0008, U+000B-U+001F,
   U+007F-U+009F) are dropped, as are lone surrogates, which cannot be written as UTF-8;
   CR LF and lone CR become newlines. Tab is allowed and kept.
@@ -44,6 +48,8 @@ _PRODID = "-//partnerbot//partnerbot//EN"
 # apart), the C1 controls, and lone surrogates (not encodable as UTF-8).
 _DROPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAK = re.compile("\r\n|\r")
+# RFC 5545 3.3.11's ESCAPED-CHAR, in one pass so that no escape is escaped again.
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 
 
 @dataclass(frozen=True)
@@ -66,15 +72,14 @@ def calendar_ics(
 ) -> bytes:
     """The items as one VCALENDAR, UTF-8 bytes; a feed says to fetch it every `refresh`."""
     # Imported here: only an export needs it, and every worker would hold it otherwise.
-    from icalendar import Calendar, vDuration, vText
+    from icalendar import Calendar, vDuration
 
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    # As TEXT, escaped: the library would write an X- property's value verbatim.
-    calendar.add("x-wr-calname", vText(_clean_text(name)))
+    calendar.add("x-wr-calname", _text(name), encode=False)
     if refresh is not None:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", vDuration(refresh))
@@ -84,9 +89,20 @@ def calendar_ics(
     return calendar.to_ical()
 
 
-def _clean_text(text: str) -> str:
-    """The text with line breaks made LF and the characters TEXT cannot hold dropped."""
-    return _DROPPED.sub("", _LINE_BREAK.sub("\n", text))
+class _Text(str):
+    """A TEXT value the library writes as `to_ical` gives it (see the module's note).
+
+    It returns str, not bytes: the library decodes bytes with "utf-8-sig", which would
+    drop a leading U+FEFF again.
+    """
+
+    def to_ical(self) -> str:
+        return self.translate(_TEXT_ESCAPES)
+
+
+def _text(text: str) -> _Text:
+    """Typed text as TEXT: line breaks made LF, the characters TEXT cannot hold dropped."""
+    return _Text(_DROPPED.sub("", _LINE_BREAK.sub("\n", text)))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -101,7 +117,7 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
 
     start = _utc(item.start)
     event = Event()
-    event.add("uid", _clean_text(item.uid))
+    event.add("uid", _text(item.uid), encode=False)
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
     event.add("sequence", item.sequence)
@@ -110,11 +126,11 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
         if end <= start:
             raise ValueError(f"{item.uid}: ends before it starts")
         event.add("dtend", end)
-    summary = _clean_text(item.title)
-    event.add("summary", summary)
+    summary = _text(item.title)
+    event.add("summary", summary, encode=False)
     for field, text in (("description", item.description), ("location", item.location)):
-        if cleaned := _clean_text(text):
-            event.add(field, cleaned)
+        if cleaned := _text(text):
+            event.add(field, cleaned, encode=False)
     if item.cancelled:
         event.add("status", "CANCELLED")
         return event  # and nothing to be alerted to
@@ -123,12 +139,12 @@ def _event(item: CalendarItem, stamp: datetime) -> Event:
     return event
 
 
-def _alarm(moment: datetime, summary: str) -> Alarm:
+def _alarm(moment: datetime, summary: _Text) -> Alarm:
     from icalendar import Alarm
 
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", summary)
+    alarm.add("description", summary, encode=False)
     # Absolute, which RFC 5545 says must be marked VALUE=DATE-TIME and given in UTC.
     alarm.add("trigger", moment, parameters={"VALUE": "DATE-TIME"})
     return alarm

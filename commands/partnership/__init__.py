@@ -3,11 +3,11 @@
 from sqlmodel import Session
 
 from commands.context import Context
+from commands.family import unknown_option
 from commands.partnership.data_rights import forget, mydata
 from commands.partnership.nation import nation
 from commands.partnership.pack import pack
 from commands.partnership.partnership_actions import (
-    HELP,
     Action,
     create,
     help_,
@@ -17,15 +17,15 @@ from commands.partnership.partnership_actions import (
     show,
     unlink,
 )
-from commands.reply import Reply, refuse
-from formatting.slack_text import escape, plain_words, split_first
+from commands.reply import Reply
+from formatting.slack_text import split_first
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
     word, rest = split_first(text)
     action = ACTIONS.get(word.lower() or "show")
     if action is None:
-        return refuse(f"`/partnership` has no `{escape(plain_words(word))}` option.", HELP)
+        return unknown_option("/partnership", word, rest, ACTIONS)
     return action(session, ctx, rest)
 
 

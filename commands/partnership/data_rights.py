@@ -11,6 +11,8 @@ from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.partnership.partnership_actions import keep_an_officer, one_person
 from commands.reply import DirectFiles, Reply, Upload, confirm, inform, refuse
+from formatting.counting import counted
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import (
     FORMER_MEMBER,
     FORMER_MEMBER_NAME,
@@ -82,8 +84,8 @@ def forget(session: Session, ctx: Context, text: str) -> Reply:
     name = f"*{escape(partnership.name)}*"
     if not answers and not records:
         return inform(f"partnerbot holds nothing about {user_mention(user)} in {name}.")
-    counts = f"{_count(answers, 'questionnaire answer')} deleted"
-    counts += f", and {_count(records, 'record')} naming {FORMER_MEMBER_NAME} instead"
+    counts = f"{counted(answers, 'questionnaire answer')} deleted"
+    counts += f", and {counted(records, 'record')} naming {FORMER_MEMBER_NAME} instead"
     if words != ["confirm"]:
         # A dry run: the counts are real, and the refusal rolls every change back.
         return refuse(
@@ -105,7 +107,7 @@ def _answered(answered: Answered) -> dict:
         "partnership": answered.partnership,
         "questionnaire": answered.run.number,
         "title": template.title,
-        "status": answered.run.status,
+        "status": state_words(answered.run),  # as the bot says it, not as it is stored
         "answers": [
             {
                 "question": position + 1,
@@ -154,7 +156,3 @@ def _readable(held: dict) -> str:
 
 def _iso(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"

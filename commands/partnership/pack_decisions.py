@@ -3,13 +3,13 @@ partnership is asked to decide, from its figures and dates."""
 
 from datetime import datetime
 
+from commands.budget.budget_windows import concerns
 from commands.partnership.pack_paper import Block, Heading, Inline, Items, Para, Strong
 from commands.partnership.pack_sections import Facts, who, year_end
 from formatting.money import format_money
 from formatting.timefmt import when_and_left
 from storage.budgets import FundFigures
 from storage.models import BudgetLine, Fund, RunStatus
-from storage.partnerships import name_key
 from storage.signoff_tables import BudgetApproval
 
 
@@ -48,11 +48,16 @@ def _cover(figures: FundFigures) -> Inline:
 
 def _use(figures: FundFigures, facts: Facts) -> Inline:
     """Money not yet committed, and the nearest date after which it may be lost: a
-    funding window named after the fund closing, or the financial year."""
+    funding window for the fund closing (budget_windows' rule), or the financial year."""
     closes, what = year_end(facts.now, facts.tz), "the financial year closes"
+    names = [each.fund.name for each in facts.funds]
     for deadline in facts.deadlines:
-        named = name_key(figures.fund.name) in name_key(deadline.title)
-        if deadline.opens_at is not None and named and deadline.due_at < closes:
+        window = deadline.opens_at is not None
+        if (
+            window
+            and deadline.due_at < closes
+            and concerns(deadline.title, figures.fund.name, names)
+        ):
             closes, what = deadline.due_at, f"the window {deadline.title} closes"
     unspent = figures.committed
     also = f" (and {format_money(unspent)} committed but not yet spent)" if unspent else ""

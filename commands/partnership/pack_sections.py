@@ -23,6 +23,7 @@ from commands.partnership.pack_paper import (
 )
 from formatting.fin_year import year_dates, year_name, year_of
 from formatting.money import format_money
+from formatting.questionnaire_state import state_words
 from formatting.slack_text import FORMER_MEMBER, FORMER_MEMBER_NAME
 from formatting.timefmt import span_and_left, uk_date, when_and_left
 from storage.budgets import FundFigures
@@ -235,4 +236,4 @@ def _status(run: AssessRun, facts: Facts) -> str:
     if run.status == RunStatus.SUBMITTED and run.submitted_at is not None:
         return f"submitted {uk_date(run.submitted_at, facts.tz)}"
     due = f", due {when_and_left(run.due_at, facts.now, facts.tz)}" if run.due_at else ""
-    return f"not submitted ({run.status}){due}"
+    return f"not submitted ({state_words(run)}){due}"

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections, section
+from formatting.counting import counted
 from formatting.slack_text import channel_mention, escape, user_mention
 from formatting.timefmt import uk_date
 from storage.models import Partnership, Role
@@ -26,7 +27,7 @@ def card(
         *line_sections(people, max_blocks=MAX_BLOCKS - 3),
         context(created),
     ]
-    summary = f"{count(len(channels), 'channel')}, {count(len(members), 'member')}"
+    summary = f"{counted(len(channels), 'channel')}, {counted(len(members), 'member')}"
     return inform(f"{escape(partnership.name)}: {summary}", blocks)
 
 
@@ -34,15 +35,11 @@ def directory(summaries: list[PartnershipSummary], *, here: Partnership | None) 
     lines = [
         f"• *{escape(s.partnership.name)}*"
         + ("  _(this channel)_" if here and here.id == s.partnership.id else "")
-        + f" — {count(s.channels, 'channel')}, {count(s.members, 'member')}"
+        + f" — {counted(s.channels, 'channel')}, {counted(s.members, 'member')}"
         for s in summaries
     ]
     blocks = [
         header(f"Partnerships in this workspace ({len(summaries)})"),
         *line_sections(lines, max_blocks=MAX_BLOCKS - 1),
     ]
-    return inform(f"{count(len(summaries), 'partnership')} in this workspace", blocks)
-
-
-def count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    return inform(f"{counted(len(summaries), 'partnership')} in this workspace", blocks)
