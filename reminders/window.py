@@ -6,7 +6,9 @@ The channel hears when applications open, the deadline's ladder while it is open
 Nobody reads Slack on a weekend or a bank holiday, so neither notice is posted on one
 (the window's own dates never move):
 - the opening notice is news of something to come, so like every reminder it comes on
-  the working day before, at the same time, and says the day it opens;
+  the working day before, at the same time, and says the day it opens; unless the
+  window was recorded after that time (added on Saturday to open on Sunday), when it
+  comes as the window opens rather than not at all;
 - the closed notice can't come before the window has closed, so it comes at 09:00 on
   the next working day, and says when it closed.
 """
@@ -31,10 +33,18 @@ def window_rungs(window: Deadline, ladder: list[Rung], tz: ZoneInfo, nation: str
     due = window.due_at
     told_closed = closed_notice_at(due, tz, nation)
     return [
-        Rung(OPENS, on_a_working_day(window.opens_at, tz, nation), due),
+        Rung(OPENS, opening_notice_at(window, tz, nation), due),
         *(rung for rung in ladder if rung.due_at > window.opens_at),
         Rung(CLOSED, told_closed, told_closed + CLOSED_NOTICE_GRACE),
     ]
+
+
+def opening_notice_at(window: Deadline, tz: ZoneInfo, nation: str) -> datetime:
+    """When the channel hears a window opens: then, or the working day before."""
+    assert window.opens_at is not None, "a window has an opening date"
+    before = on_a_working_day(window.opens_at, tz, nation)
+    recorded = window.created_at
+    return before if recorded is None or before >= recorded else window.opens_at
 
 
 def closed_notice_at(closing: datetime, tz: ZoneInfo, nation: str) -> datetime:

@@ -12,8 +12,10 @@ import icalendar
 import pytest
 from sqlmodel import Session, select
 
+from bot.app import create_app
 from storage.models import Deadline, Event, Reminder
 from tests.helpers import dated_rows
+from tests.slack_requests import SlackDriver
 
 OFFICER = "U1OFFICER"
 
@@ -389,3 +391,20 @@ def test_a_time_before_the_last_on_belongs_to_the_date_not_the_title(
     assert f"*{title}* — {shown}" in reply.text
     with Session(engine) as session:
         assert session.exec(select(Deadline.title)).one() == title
+
+
+def test_a_window_added_on_saturday_to_open_on_sunday_is_announced_as_it_opens(
+    settings, engine, fake_slack
+):
+    """The working day before has passed: announced late beats never announced."""
+    saturday = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    app = create_app(settings, engine, clock=lambda: saturday)
+    slack = SlackDriver(app, team="T1", response_url=f"{fake_slack.url}response/T1")
+    slack.command("/partnership", "create Calderdale LSP", user=OFFICER)
+    reply = slack.command(
+        "/deadline", 'window "Winter grants" from 10am tomorrow to 31 January 2028', user=OFFICER
+    )
+    assert (
+        "Opens Sun 6 Dec 2026, 10:00 GMT" in reply.text and "opens on a day off" not in reply.text
+    )
+    assert reminders(engine)["opens"] == utc(2026, 12, 6, 10)

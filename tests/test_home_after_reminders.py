@@ -95,9 +95,10 @@ def test_a_window_closing_republishes_recent_viewers_only(
     # The officer's was 24 Nov 2026, over a month before the window closes.
     officer_homes = len(homes_of(fake_slack, OFFICER))
 
-    # It closes on Saturday 30 January; the channel hears so on Monday morning.
-    clock.at(2027, 2, 1, 9, 1)
-    assert run_reminders().sent == 1  # ":red_circle: … closed"
+    # It closes on Saturday 30 January: the Home follows the clock then, though the
+    # channel's ":red_circle: … closed" waits for Monday morning (reminders.window).
+    clock.at(2027, 1, 30, 17, 1)
+    assert run_reminders().sent == 0
     assert "Nothing coming up." in shown(fake_slack, CHAIR, "Nothing coming up.")
     fake_slack.drained()
     assert len(homes_of(fake_slack, OFFICER)) == officer_homes

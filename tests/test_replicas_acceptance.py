@@ -84,8 +84,9 @@ def the_next_minute_but_one_command_away() -> datetime:
     still to come when the one command that sets it has been answered, and is announced
     while both replicas run. The command is the last thing before the wait, so only it
     needs the margin; each test waited 70-130 s here when the margin also covered the
-    questionnaire. An opening is never moved off a weekend (it announces the moment
-    itself), so this holds on any day of the week."""
+    questionnaire. An opening on a weekend is announced the working day before only if
+    the window was recorded by then (reminders.window), so this holds on any day of the
+    week."""
     now = datetime.now(LONDON)
     due = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return due if due - now >= timedelta(seconds=20) else due + timedelta(minutes=1)

@@ -22,8 +22,7 @@ from commands.reply import (
 )
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from reminders import planning
-from reminders.window import closed_notice_at
-from reminders.working_days import on_a_working_day
+from reminders.window import closed_notice_at, opening_notice_at
 from storage import deadlines as store
 from storage.models import Deadline, Partnership, saved_id
 from storage.partnerships import lock_partnership
@@ -138,21 +137,22 @@ def window(session: Session, ctx: Context, partnership: Partnership, text: str) 
             _next_year_note(opens, closes, ctx),
         )
         + _repeat_note(deadline, ctx)
-        + _day_off_note(opens.instant, closes.instant, ctx, partnership.nation)
+        + _day_off_note(deadline, ctx, partnership.nation)
         + schedule.reminders_note(session, deadline, ctx)
     )
 
 
-def _day_off_note(opens: datetime, closes: datetime, ctx: Context, nation: str) -> str:
+def _day_off_note(window: Deadline, ctx: Context, nation: str) -> str:
     """Says when the channel hears of a window opening or closing on a weekend or bank
     holiday (reminders.window): nobody reads Slack then."""
+    assert window.opens_at is not None, "a window has an opening date"
     lines = []
-    if (told := on_a_working_day(opens, ctx.tz, nation)) != opens:
+    if (told := opening_notice_at(window, ctx.tz, nation)) != window.opens_at:
         lines.append(
             f"It opens on a day off, so the channel hears on "
             f"{schedule.uk_datetime(told, ctx.tz)}, the working day before."
         )
-    if (told := closed_notice_at(closes, ctx.tz, nation)) != closes:
+    if (told := closed_notice_at(window.due_at, ctx.tz, nation)) != window.due_at:
         lines.append(
             f"It closes on a day off, so the channel hears it has closed on "
             f"{schedule.uk_datetime(told, ctx.tz)}, the next working morning."
