@@ -206,6 +206,8 @@ def test_a_fund_name_with_invisible_characters_is_the_same_fund(surrey, engine):
         ("frobnicate", "`/budget` has no `frobnicate` option"),
         ("frobnicate", "Its options are `show`, `fund`, `contribute`"),
         ("aprove 1", "Did you mean `/budget approve 1`?"),
+        ("spend 1 £650 --alow-overcommit", "Did you mean `--allow-overcommit`?"),
+        ('fund "Pooled fund" £60,001 —confrim', "Did you mean `--confirm`?"),
         ("hist", "Did you mean `/budget history`?"),
         ('contibute "Pooled fund" £1 from X', 'Did you mean `/budget contribute "Pooled fund"'),
     ],

@@ -79,6 +79,7 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
         default="show",
         help_text=HELP,
         writes=WRITES,
+        flags=frozenset({"confirm", "allow-overcommit"}),
     )
 
 

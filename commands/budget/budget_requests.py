@@ -67,9 +67,11 @@ def ask(
     )
     note = (
         f":hourglass_flowing_sand: Your {'plan' if kind == 'plan' else 'spend'} waits for "
-        f"sign-off as request *{request.number}*: {what}. I've posted it in the channel for "
-        "a chair or another officer to approve; nothing is committed until then. To withdraw "
-        f"it: `/budget reject {request.number} {REASON}`, or `/budget undo`."
+        f"sign-off as request *{request.number}*: {what}. I'm posting it in the channel for "
+        "a chair or another officer to approve; nothing is committed until then. It is "
+        "recorded even if the post fails (`/budget approvals` lists it): there is no need to "
+        f"ask again. To withdraw it: `/budget reject {request.number} {REASON}`, or "
+        "`/budget undo`."
     )
     return request, Reply(text=note, posts=(message,))
 
