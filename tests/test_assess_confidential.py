@@ -10,6 +10,7 @@ every call out, files included."""
 import pytest
 from sqlmodel import Session, select
 
+from commands.assess.assess_report import ANSWER_PIECE, pieces
 from commands.assess.question_keys import carried_over, question_keys
 from commands.assess.templates import parse_template
 from storage.models import AssessTemplate
@@ -21,6 +22,7 @@ from tests.helpers import (
     open_home,
     readable,
 )
+from tests.slack_checks import message_problems
 from tests.slack_requests import SlackDriver
 
 # Spelthorne in C1 and Elmbridge in C2, each with an officer, a chair and a member.
@@ -232,3 +234,26 @@ def test_questions_pair_by_title_whatever_their_order_case_or_repeats():
     carried = carried_over(now, then, {0: "2", 1: "Housing", 2: S3})
     assert carried.values == {0: S3, 1: "2", 2: "Housing"}  # "partners #2" was not asked
     assert carried.secret == {0}  # in confidence when it was given, so it stays so
+
+
+def test_an_officer_reads_a_long_confidential_answer_in_full(slack, fake_slack):
+    world = World(slack, fake_slack)
+    words = " ".join(f"partner{n} & co" for n in range(400))[:2950] + " END"
+    world.answer(OFFICER_A, "C1", "baseline", CHAIR_A, baseline_with(words))
+    reply = world.assess("report 1", OFFICER_A, "C1")
+    assert message_problems(reply.text, reply.body["blocks"]) == []
+    shown = " ".join(
+        " ".join(b["text"]["text"].split()) for b in reply.body["blocks"] if b["type"] == "section"
+    )
+    # Every word of it, across sections: none cut short with an ellipsis.
+    assert shown.count("&amp; co") == words.count("& co") and "END" in shown
+    member = world.assess("report 1", MEMBER_A, "C1").everything
+    assert "partner1 " not in member and "answered in confidence" in member
+
+
+@pytest.mark.parametrize("text", ["&amp;" * 1000, "x" * 6000, ("word " * 1200).strip()])
+def test_a_long_answer_is_split_between_words_and_never_inside_an_entity(text):
+    found = pieces(text, ANSWER_PIECE)
+    assert all(len(piece) <= ANSWER_PIECE for piece in found)
+    assert "".join(found).replace(" ", "") == text.replace(" ", "")
+    assert all(not piece.startswith(("amp;", "mp;", "p;", ";")) for piece in found)

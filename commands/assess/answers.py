@@ -8,6 +8,7 @@ import re
 
 from commands.assess.templates import OPTION_NUMBER, Question, folded, shown
 from commands.family import Refusal
+from formatting.slack_limits import truncate
 from formatting.slack_text import escape, unescape
 
 _MAX_ANSWER = 3000
@@ -102,13 +103,21 @@ def _numbered(items: tuple[str, ...]) -> str:
     return " · ".join(f"{number} {item}" for number, item in enumerate(items, start=1))
 
 
-def shown_answer(question: Question, value: str | None, *, confidential_visible: bool) -> str:
-    """An answer as mrkdwn; a confidential one only where the reader may see it."""
+def shown_answer(
+    question: Question,
+    value: str | None,
+    *,
+    confidential_visible: bool,
+    limit: int | None = SUMMARY_ANSWER,
+) -> str:
+    """An answer as mrkdwn, shortened to `limit` characters for a summary (None: whole);
+    a confidential one only where the reader may see it."""
     if question.confidential and not confidential_visible:
         return ":lock: _answered in confidence_"
     if value is None:
         return "_skipped_"
     shown = escape(describe_answer(question, value))
-    shown = shown if len(shown) <= SUMMARY_ANSWER else shown[:SUMMARY_ANSWER] + "…"
+    if limit is not None and len(shown) > limit:
+        shown = truncate(shown, limit)
     # Said in words too: whoever reads it on should know it was given in confidence.
     return f":lock: _in confidence:_ {shown}" if question.confidential else shown

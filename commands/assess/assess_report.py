@@ -14,6 +14,7 @@ from commands.assess.run_history import RunHistory, round_words, run_history
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
+from formatting.slack_limits import SECTION_TEXT
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership, Role
@@ -31,7 +32,11 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
             f"Its officers and {user_mention(run.assignee_id)} can read it now; "
             "`/assess status` shows how far it has got.",
         )
-    lines = [_answer_lines(found, i, sees_all) for i in range(len(found.template.questions))]
+    lines = [
+        line
+        for i in range(len(found.template.questions))
+        for line in _answer_lines(found, i, sees_all)
+    ]
     title = f"{found.template.title} ({run.number}): {partnership.name}"
     return inform(
         f"Answers of questionnaire {run.number}",
@@ -69,15 +74,36 @@ def _about(found: RunHistory, ctx: Context) -> str:
     )
 
 
-def _answer_lines(found: RunHistory, position: int, sees_all: bool) -> str:
+def _answer_lines(found: RunHistory, position: int, sees_all: bool) -> list[str]:
+    """The question's lines: its answer whole (an officer reads it in full, however
+    long: it is split between sections, never cut short), then what changed in it."""
     question = found.template.questions[position]
     answer = (
-        shown_answer(question, found.values[position], confidential_visible=sees_all)
+        shown_answer(question, found.values[position], confidential_visible=sees_all, limit=None)
         if position in found.values
         else "_not yet answered_"
     )
-    lines = [f"*{position + 1}. {escape(question.title)}*", answer]
+    first, *rest = pieces(answer, ANSWER_PIECE)
+    lines = [f"*{position + 1}. {escape(question.title)}*\n{first}", *rest]
     for earlier in found.earlier:
         if note := earlier.note(position, confidential_visible=sees_all):
             lines.append(f"_Since {escape(earlier.label)}: {escape(note)}_")
-    return "\n".join(lines)
+    return lines
+
+
+# Room in a section (3,000 characters) for a piece of answer beside its question's title.
+ANSWER_PIECE = SECTION_TEXT - 200
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most `size` characters, cut at a line break or a space;
+    failing both, before an `&amp;`-style entity rather than through it."""
+    found = []
+    while len(text) > size:
+        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
+        if cut <= 0:
+            entity = text.rfind("&", size - 5, size)  # `&amp;` is 5 characters
+            cut = entity if entity > 0 and ";" not in text[entity:size] else size
+        found.append(text[:cut])
+        text = text[cut:].lstrip()
+    return [*found, text]
