@@ -11,8 +11,9 @@ import re
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|[^<>]*)?>")
 # Control characters (NUL above all, which PostgreSQL refuses in text) have no meaning
-# in what a person types; tab and newline are kept as the white space they are.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# in what a person types; tab and newline are kept as the white space they are. Nor has
+# a zero-width space, but it comes back when a name the bot wrote is copied (escape()).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b]")
 _OPEN_QUOTES = "\"'“‘„«"
 _CLOSE_QUOTES = "\"'”’“»"
 
@@ -22,8 +23,25 @@ def without_control(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Make user text inert in mrkdwn: no mentions, links or broadcasts."""
-    return text.translate(_ESCAPES)  # one pass: an `&` it writes is never escaped again
+    """Make user text inert in mrkdwn: no mentions, links or broadcasts, and no bold,
+    italics, strikethrough or code made of a name's own `*`, `_`, `~` or backtick."""
+    # One pass: an `&` it writes is never escaped again.
+    return _LITERAL.sub(_guarded, text.translate(_ESCAPES))
+
+
+# mrkdwn has no escape for its formatting characters (a backslash shows as typed:
+# https://github.com/slackhq/slack-api-docs/issues/34), and Slack formats only at a
+# word's edge: `*Spelthorne*` is bold, `snake_case` is not. So a formatting character
+# at the edge of a word gets an invisible zero-width space (U+200B) on each side, which
+# makes it part of a word as Slack reads it; the character itself is kept, for
+# copying and for screen readers, and one inside a word is left alone.
+_ALNUM = r"[^\W_]"  # a letter or a digit
+_LITERAL = re.compile(rf"(?<!{_ALNUM})[*_~`]|[*_~`](?!{_ALNUM})")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def _guarded(match: re.Match[str]) -> str:
+    return f"{_ZERO_WIDTH_SPACE}{match[0]}{_ZERO_WIDTH_SPACE}"
 
 
 def unescape(text: str) -> str:

@@ -24,7 +24,7 @@ def test_every_line_is_shown_or_counted():
     blocks = line_sections(lines, max_blocks=10)
     shown = sum(text.count("line ") for text in _texts(blocks[:-1]))
     assert blocks[-1]["type"] == "context"
-    assert blocks[-1]["elements"][0]["text"] == f"…and {len(lines) - shown} more"
+    assert blocks[-1]["elements"][0]["text"] == f"…and {len(lines) - shown:,} more"
 
 
 def test_short_lists_fit_in_one_section():

@@ -1,8 +1,12 @@
 """Slack's text format, in and out."""
 
+import re
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.dispatch import dispatch
 from formatting.slack_text import (
     escape,
     find_user_mentions,
@@ -10,15 +14,39 @@ from formatting.slack_text import (
     split_first,
     strip_quotes,
     unescape,
+    without_control,
 )
 from storage.partnerships import name_key
+from tests.helpers import CTX
+from tests.slack_checks import shown
 
 
 @given(st.text())
 def test_escaped_text_holds_no_control_characters_and_round_trips(text):
     escaped = escape(text)
     assert "<" not in escaped and ">" not in escaped
-    assert unescape(escaped) == text
+    # As it comes back when copied into a command: the zero-width spaces are dropped.
+    assert without_control(unescape(escaped)) == without_control(text)
+
+
+# Slack formats with `*`, `_`, `~` and a backtick only at the edge of a word: one with
+# a letter, digit or other word-like character on the inside and white space or
+# punctuation (or nothing) on the outside. A zero-width space is neither.
+_EDGE = re.compile(r"(?:^|(?<=[\s.,;:!?()\[\]\"']))[*_~`]|[*_~`](?=$|[\s.,;:!?()\[\]\"'])")
+
+
+@given(st.text(alphabet=st.sampled_from("ab *_~`.,!() \n")))
+def test_a_names_own_formatting_characters_never_stand_at_a_words_edge(text):
+    assert _EDGE.findall(escape(text)) == []
+    assert without_control(escape(text)) == escape(text).replace("\u200b", "")
+
+
+def test_formatting_characters_are_kept_and_only_guarded_at_a_words_edge():
+    assert escape("*Spelthorne* _LSP_ ~old~ `x`").replace("\u200b", "") == (
+        "*Spelthorne* _LSP_ ~old~ `x`"
+    )
+    assert escape("*Spelthorne*") == "\u200b*\u200bSpelthorne\u200b*\u200b"
+    assert escape("snake_case_name and a*b") == "snake_case_name and a*b"  # mid-word: inert
 
 
 def test_broadcasts_and_links_become_inert():
@@ -69,3 +97,13 @@ def test_whole_numbers_are_ascii_digits_only():
     assert [whole_number(t) for t in ["¹", "٣", "3.5", "-3", "", "1234567890", "three"]] == [
         None
     ] * 7
+
+
+def test_a_title_full_of_formatting_characters_is_listed_as_typed(engine):
+    ctx = replace(CTX, user_id="U1OFFICER")
+    assert dispatch(engine, ctx, "/partnership", "create Spelthorne LSP").ok
+    assert dispatch(engine, ctx, "/deadline", 'add "*Urgent* _draft_ ~v2~" 5pm 3 December').ok
+    reply = dispatch(engine, ctx, "/deadline", "list")
+    # The list's own bold still opens and closes; the title's characters are inert.
+    guarded = "\u200b*\u200bUrgent\u200b*\u200b \u200b_\u200bdraft\u200b_\u200b \u200b~\u200bv2\u200b~\u200b"
+    assert f"*{guarded}*" in shown(reply.blocks)
