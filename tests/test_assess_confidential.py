@@ -168,7 +168,7 @@ def test_five_confidential_answers_reach_only_their_respondents_and_officers(
         for c in fake_slack.calls_to("chat.postMessage")
         if "Open questionnaires" in c.body["text"]
     ]
-    assert len(digests) == 2 and any("baseline 4" in d for d in digests)
+    assert len(digests) == 2 and any("*baseline* 4" in d for d in digests)
     published = {c.body["user_id"] for c in fake_slack.calls_to("views.publish")}
     assert published >= set(EVERYONE)
     circulated = [

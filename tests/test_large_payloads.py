@@ -140,7 +140,7 @@ def test_the_weekly_digest_fits_slack(engine, ctx):
     assert f"{2 * DATED} in all: `/deadline list all` and `/event list all`" in text
     # Open questionnaires: the first few with their progress, then how many more.
     runs = re.findall(r"^• \*baseline\* \d+, <@\w+>: (.*)$", text, re.MULTILINE)
-    assert runs == ["0 of 10 answered · open"] * digest.DETAILED_RUNS
+    assert runs == ["0 of 10 answered · being answered"] * digest.DETAILED_RUNS
     assert f"…and {RUNS - digest.DETAILED_RUNS} more open questionnaires: `/assess status`" in text
 
 
