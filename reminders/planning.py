@@ -61,16 +61,7 @@ def planned(
     if row.channel_id is None:
         return []
     return [
-        Reminder(
-            team_id=row.team_id,
-            partnership_id=row.partnership_id,
-            subject=subject_of(row),
-            subject_id=saved_id(row),
-            rung=rung.name,
-            due_at=rung.due_at,
-            expires_at=rung.expires_at,
-            channel_id=row.channel_id,
-        )
+        _outbox_row(row, rung.name, rung.due_at, rung.expires_at, row.channel_id)
         for rung in rungs_of(row, tz, nation)
         if rung.due_at > now
     ]
@@ -85,19 +76,25 @@ def home_refreshes(row: Dated, now: datetime) -> list[Reminder]:
     else:
         moments = [] if row.removed_at else [row.starts_at]
     return [
-        Reminder(
-            team_id=row.team_id,
-            partnership_id=row.partnership_id,
-            subject=subject_of(row),
-            subject_id=saved_id(row),
-            rung=PASSED,
-            due_at=moment + JUST_AFTER,
-            expires_at=moment + HOME_REFRESH_GRACE,
-            channel_id=outbox.HOME_ONLY,
-        )
+        _outbox_row(row, PASSED, moment + JUST_AFTER, moment + HOME_REFRESH_GRACE, outbox.HOME_ONLY)
         for moment in moments
         if moment is not None and moment > now
     ]
+
+
+def _outbox_row(
+    row: Dated, rung: str, due_at: datetime, expires_at: datetime, channel_id: str
+) -> Reminder:
+    return Reminder(
+        team_id=row.team_id,
+        partnership_id=row.partnership_id,
+        subject=subject_of(row),
+        subject_id=saved_id(row),
+        rung=rung,
+        due_at=due_at,
+        expires_at=expires_at,
+        channel_id=channel_id,
+    )
 
 
 def whole_plan(session: Session, row: Dated, tz: ZoneInfo, now: datetime) -> list[Reminder]:
