@@ -18,7 +18,7 @@ from commands.budget.budget_view import flag
 from commands.reply import context, divider, header, section
 from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
-from formatting.questionnaire_state import state_words
+from formatting.questionnaire_state import progress_words
 from formatting.slack_limits import SECTION_TEXT, VIEW_BLOCKS, fit_lines, more_note
 from formatting.slack_text import escape
 from reminders.agenda import agenda
@@ -161,7 +161,7 @@ def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
     answered = len(assess.answers_of(session, run=run))
     block = section(
         f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
-        f"{answered} of {questions} answered · {state_words(run)}"
+        f"{progress_words(run, answered, questions)}"
     )
     channel, thread = where(run)  # in a direct message, the run's own thread there
     if thread and (url := permalink(channel, thread)):

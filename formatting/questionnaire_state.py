@@ -29,3 +29,13 @@ def state_words(run: Questionnaire) -> str:
     if run.reopened_at is None:
         return state
     return "re-submitted" if run.status == "submitted" else f"reopened, {state}"
+
+
+def answered_words(answered: int, questions: int) -> str:
+    """`3 of 10 answered`."""
+    return f"{answered} of {questions} answered"
+
+
+def progress_words(run: Questionnaire, answered: int, questions: int) -> str:
+    """`3 of 10 answered · being answered`: wherever a questionnaire's progress is listed."""
+    return f"{answered_words(answered, questions)} · {state_words(run)}"

@@ -11,11 +11,11 @@ from sqlmodel import Session
 from formatting.counting import counted
 from formatting.fin_year import year_of
 from formatting.money import format_money
-from formatting.questionnaire_state import state_words
+from formatting.questionnaire_state import progress_words
 from formatting.slack_limits import MESSAGE_TEXT, more_note, truncate
 from formatting.slack_text import escape, user_mention
 from reminders.agenda import Item, agenda_items
-from reminders.run_progress import answered_of
+from reminders.run_progress import questions_in
 from storage import budgets, outbox
 from storage.assess_progress import first_runs, run_counts
 from storage.models import Digest, Partnership, Reminder, RunStatus, saved_id
@@ -103,7 +103,7 @@ def _questionnaires(session: Session, partnership: Partnership) -> str:
     runs = first_runs(session, partnership=partnership, limit=DETAILED_RUNS, statuses=OPEN_RUNS)
     lines = [
         f"• *{escape(run.template_name)}* {run.number}, {user_mention(run.assignee_id)}: "
-        f"{answered_of(run, answered)} · {state_words(run)}"
+        f"{progress_words(run, answered, questions_in(run))}"
         for run, answered in runs
     ]
     total = run_counts(session, partnership=partnership, statuses=OPEN_RUNS)

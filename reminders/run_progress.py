@@ -6,9 +6,14 @@ besides the nudge's (tests/test_architecture.py). commands.assess.templates impo
 nothing from reminders, so there is no cycle."""
 
 from commands.assess.templates import parse_template
+from formatting.questionnaire_state import answered_words
 from storage.models import AssessRun
+
+
+def questions_in(run: AssessRun) -> int:
+    return len(parse_template(run.source).questions)
 
 
 def answered_of(run: AssessRun, answered: int) -> str:
     """`3 of 10 answered`."""
-    return f"{answered} of {len(parse_template(run.source).questions)} answered"
+    return answered_words(answered, questions_in(run))

@@ -22,7 +22,7 @@ from commands.assess import direct
 from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
-from formatting.questionnaire_state import state_words
+from formatting.questionnaire_state import progress_words, state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage import assess_history as history
@@ -167,7 +167,7 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
 
 
 def status_line(run: AssessRun, template: Template, answered: int) -> str:
-    return f"{answered} of {len(template.questions)} answered · {state_words(run)}"
+    return progress_words(run, answered, len(template.questions))
 
 
 def _answer(
