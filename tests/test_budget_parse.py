@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.budget.budget_numbers import parse_line_number
 from commands.budget.budget_parse import (
     ParseError,
     Token,
     find_cost,
     joined,
     match_fund,
-    parse_line_number,
     parse_options,
     tokenize,
 )

@@ -6,7 +6,8 @@ import re
 from sqlmodel import Session
 
 from commands.budget import budget_view
-from commands.budget.budget_parse import ParseError, parse_line_number
+from commands.budget.budget_numbers import parse_line_number
+from commands.budget.budget_parse import ParseError
 from commands.context import Context
 from formatting.fin_year import year_name
 from formatting.money import format_money

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from commands.budget.budget_checks import extra_use
 from commands.budget.budget_common import audit, by, figures_of, remaining_sentence
-from commands.budget.budget_parse import ParseError, parse_request_number
+from commands.budget.budget_numbers import parse_request_number
+from commands.budget.budget_parse import ParseError
 from commands.budget.budget_requests import REASON, request_words, told, turn_down
 from commands.context import Context
 from commands.reply import Reply, refuse

@@ -1,4 +1,4 @@
-"""Reading `/budget` arguments: funds, amounts, plan lines and line numbers.
+"""Reading `/budget` arguments: funds, amounts and plan lines (numbers: budget_numbers).
 
 Names may be quoted (straight or curly quotes) or not; a plan line's fund is matched
 against the partnership's funds, longest name first, so `Pooled fund Venue £2,000`
@@ -376,29 +376,3 @@ def parse_options(tokens: list[Token]) -> dict[str, str]:
         options[key] = value
         i = j
     return options
-
-
-def parse_line_number(text: str) -> int:
-    return _number(
-        text,
-        "line",
-        "a line number",
-        "Line numbers are shown by `/budget lines`; type them like `3` or `#3`.",
-    )
-
-
-def parse_request_number(text: str) -> int:
-    """A sign-off request's number, which is not its line's: the words say which."""
-    return _number(
-        text,
-        "request",
-        "a sign-off request's number",
-        "`/budget approvals` lists the requests waiting, by number; type it like `7`.",
-    )
-
-
-def _number(text: str, prefix: str, what: str, fix: str) -> int:
-    match = re.fullmatch(rf"(?:{prefix}\s*)?#?\s*(\d{{1,9}})", text.strip(), flags=re.IGNORECASE)
-    if match is None:
-        raise ParseError(f"`{escape(text.strip()) or '(nothing)'}` is not {what}.", fix)
-    return int(match[1])
