@@ -58,11 +58,11 @@ BACKOFF = (
     timedelta(minutes=30),
 )
 WAIT_IN_RUN = timedelta(seconds=5)  # a retry due this soon is waited for, not left to the clock
-# Woken for the next channel to come free, a dispatcher waits this much longer, so that
-# one claim takes every channel freed meanwhile: a claim costs the same for one channel
-# as for dozens, and with hundreds of channels a second, one claim each would be most
-# of the work.
-BATCH = 0.05  # seconds
+# A round claims what is due AHEAD from now and posts it then: the claim's own time is
+# not added to every channel's gap, and one claim takes every channel coming free
+# meanwhile (a claim costs the same for one channel as for dozens, and with hundreds of
+# channels a second, one claim each would be most of the work).
+AHEAD = timedelta(seconds=0.05)
 
 ClientFor = Callable[[str], WebClient]  # a workspace's client, by team id
 # Told of each partnership whose Homes the clock changed (team id, partnership id).
@@ -81,7 +81,7 @@ class Summary:
 @dataclass(frozen=True)
 class Round:
     token: str  # held by this round's channel and row claims
-    at: datetime  # when it claimed them
+    at: datetime  # the moment it claimed them for, AHEAD of when it did; posted from then
     batch: list[Outgoing]
     skipped: int  # claimed rows that no longer applied
     channels: int  # channels claimed
@@ -149,22 +149,21 @@ class Dispatcher:
                 if len(in_flight) >= OVERLAP:
                     in_flight = self._reap(in_flight, summary, timeout=None)
                     continue
-                round_ = in_transaction(self.engine, partial(self._claim, self.clock()))
+                round_ = in_transaction(self.engine, partial(self._claim, self.clock() + AHEAD))
                 self._tell_changed(round_.changed)  # once the rows are ended: committed
                 summary.skipped += round_.skipped
                 if round_.batch:
                     in_flight.add(self._rounds_pool.submit(self._post_round, round_))
                 if round_.channels:
                     continue
-                summary.next_due = in_transaction(self.engine, self._next_due)
+                summary.next_due = in_transaction(self.engine, partial(self._next_due, round_.at))
                 wait_for = self._seconds_until(summary.next_due)
                 if in_flight:  # a round's end frees its channels a gap later
-                    timeout = None if wait_for is None else wait_for + BATCH
-                    in_flight = self._reap(in_flight, summary, timeout=timeout)
+                    in_flight = self._reap(in_flight, summary, timeout=wait_for)
                 elif wait_for is None or wait_for > WAIT_IN_RUN.total_seconds():
                     return summary
                 else:
-                    self.sleep(wait_for + BATCH)
+                    self.sleep(wait_for)
         finally:
             self._reap(in_flight, summary, timeout=None, every=True)
         return summary
@@ -180,19 +179,20 @@ class Dispatcher:
         return pending
 
     def _seconds_until(self, moment: datetime | None) -> float | None:
+        """Until the claim for `moment`, which is made AHEAD of it."""
         if moment is None:
             return None
-        return max(0.0, (moment - self.clock()).total_seconds())
+        return max(0.0, (moment - AHEAD - self.clock()).total_seconds())
 
     def _settle(self, session: Session) -> None:
         now = self.clock()
         nudge.sweep(session, now)
         outbox.settle_missed(session, now=now)
 
-    def _next_due(self, session: Session) -> datetime | None:
-        """When a row can next be claimed: the next to fall due (or be retried, or to
-        lapse), or the end of a claim on a channel with a row due."""
-        now = self.clock()
+    def _next_due(self, now: datetime, session: Session) -> datetime | None:
+        """When a row can next be claimed after `now` (what the last claim was for): the
+        next to fall due (or be retried, or to lapse), or the end of a claim on a channel
+        with a row due."""
         held_until = channel_claims.next_free(session, now=now, lease=self.lease)
         if held_until is not None:
             # Another dispatcher's claim for a post runs to the end of its lease, but it
@@ -240,6 +240,9 @@ class Dispatcher:
     def _post_round(self, round_: Round) -> list[str]:
         """Post a round's reminders side by side, then record them; answers the Summary
         field each one counts in."""
+        wait = (round_.at - self.clock()).total_seconds()
+        if wait > 0:  # not before the moment it was claimed for: a channel's gap, a row's due
+            self.sleep(wait)
         timed = list(self._pool.map(partial(self._post, round_), round_.batch))
         self._slowest = max(each.seconds for each in timed)
         return in_transaction(self.engine, partial(self._record, round_, timed))
