@@ -93,6 +93,24 @@ def runs_in_direct(
     return list(session.exec(query))
 
 
+def runs_starting_in_direct(session: Session, *, team_id: str, user_id: str) -> list[AssessRun]:
+    """The person's runs to be asked in their direct conversation whose start is not
+    recorded yet: the introduction may already be there, posted but not yet recorded
+    (for a moment, or until scheduler.stuck_starts finishes a start the process died in)."""
+    return list(
+        session.exec(
+            select(AssessRun)
+            .where(
+                AssessRun.team_id == team_id,
+                AssessRun.assignee_id == user_id,
+                col(AssessRun.direct).is_(True),
+                AssessRun.status == RunStatus.STARTING,
+            )
+            .order_by(col(AssessRun.id))
+        )
+    )
+
+
 def run_of_direct_message(
     session: Session, *, team_id: str, dm_channel_id: str, message_ts: str
 ) -> AssessRun | None:

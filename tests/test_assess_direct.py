@@ -2,6 +2,8 @@
 every output the bot has, several questionnaires open at once, edits in the direct
 conversation. Signed commands and events in; the fake Slack records every call out."""
 
+import itertools
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -130,6 +132,59 @@ def test_a_message_with_nothing_open_is_told_so(slack, fake_slack):
     Thread(slack, fake_slack, None, channel=DM).say("hello?")
     (told,) = [c.body for c in fake_slack.calls_to("chat.postMessage")]
     assert told["channel"] == DM and "You have no questionnaire open with me" in told["text"]
+
+
+@pytest.mark.parametrize("in_thread", [True, False], ids=["in-its-thread", "at-the-top"])
+def test_a_message_before_the_start_is_recorded_is_told_so_never_dropped(
+    in_thread, officer, slack, fake_slack, engine
+):
+    """Slack shows the introduction before the bot hears its ts back and records the
+    run's direct thread. A reply in that moment (the replicas' acceptance test once sent
+    one) found no run and was dropped in silence, its event claimed so that Slack's
+    retry was dropped too: an answer lost. It is told, once, that nothing was recorded;
+    the first question is then asked and answered as usual."""
+    release, held, numbers = threading.Event(), [], itertools.count(1_700_100_000)
+
+    def introduction_held(call):  # stored (so shown), answered only once released
+        answer = fake_slack.store_message(call.body, f"{next(numbers)}.000100")
+        if call.body["channel"] == DM and not held:
+            held.append(answer["ts"])
+            release.wait(15)
+        return 200, answer
+
+    fake_slack.respond("chat.postMessage", introduction_held)
+    officer("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
+    intro_ts = eventually(lambda: held and held[0], what="the introduction")
+    early = Thread(slack, fake_slack, intro_ts if in_thread else None, channel=DM, skip=0)
+    reply = {
+        "type": "message",
+        "channel": DM,
+        "channel_type": "im",
+        "user": CHAIR,
+        "text": BASELINE_ANSWERS[0],
+        "ts": "1700100500.000200",
+    } | ({"thread_ts": intro_ts} if in_thread else {})
+    slack.event(reply, event_id="EvEARLY")
+    told = eventually(
+        lambda: [p for p in early.posts() if "being set up" in p], what="the reply told"
+    )
+    assert told == [
+        "Your questionnaire *LSP baseline self-assessment* (questionnaire 1) is still being "
+        "set up, so nothing was recorded. I'll ask its first question here in a moment: "
+        "reply to that."
+    ]
+    release.set()
+    slack.event(reply, event_id="EvEARLY", retry=1)  # Slack's retry, after the start
+    chat = Thread(slack, fake_slack, None, channel=DM)
+    eventually(lambda: any(p.startswith("*Question 1 of 10") for p in chat.posts()), what="Q1")
+    fake_slack.drained()
+    assert [p for p in early.posts() if "being set up" in p] == told  # the retry: nothing
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer)).all() == []
+    assert chat.say(BASELINE_ANSWERS[0]).startswith("*Question 2 of 10")
+    with Session(engine) as session:
+        answers = session.exec(select(AssessAnswer)).all()
+    assert [(a.position, a.value) for a in answers] == [(0, BASELINE_ANSWERS[0])]
 
 
 def test_a_submitted_questionnaire_is_reopened_and_changed_until_its_due_date(

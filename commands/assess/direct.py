@@ -127,21 +127,39 @@ def plain_message_run(
     session: Session, *, team_id: str, channel_id: str, user_id: str, thread_ts: str
 ) -> AssessRun | Post | None:
     """The run a message in the direct conversation answers when it is not in a run's
-    thread: the person's one open run there. With several, what to tell them instead
-    (never a guess); with none, a hint, or nothing for a reply in some other thread."""
+    thread: the person's one open run there. With several, or one still starting, what
+    to tell them instead (never a guess); with none, a hint, or nothing for a reply in
+    some other thread."""
     runs = store.runs_in_direct(
         session, team_id=team_id, dm_channel_id=channel_id, user_id=user_id, for_update=True
     )
-    if len(runs) == 1:
+    starting = store.runs_starting_in_direct(session, team_id=team_id, user_id=user_id)
+    if starting:
+        text = being_set_up(starting[0], others=bool(runs))
+    elif len(runs) == 1:
         return runs[0]
-    if not runs and thread_ts:
+    elif not runs and thread_ts:
         return None
-    text = (
-        which_one([(run, parse_template(run.source).title) for run in runs])
-        if runs
-        else NOTHING_OPEN
-    )
+    else:
+        text = (
+            which_one([(run, parse_template(run.source).title) for run in runs])
+            if runs
+            else NOTHING_OPEN
+        )
     return Post(text=text, channel_id=channel_id, thread_ts=thread_ts or None)
+
+
+def being_set_up(run: AssessRun, *, others: bool) -> str:
+    """A message while a run's introduction may be in the conversation but its start is
+    not yet recorded: it may be meant for that run, which asks nothing yet, so it is not
+    taken for another one's answer, nor passed over in silence."""
+    title = parse_template(run.source).title
+    meanwhile = " To answer another questionnaire meanwhile, reply in its thread." if others else ""
+    return (
+        f"Your questionnaire *{escape(title)}* (questionnaire {run.number}) is still being "
+        f"set up, so nothing was recorded. I'll ask its first question here in a moment: "
+        f"reply to that.{meanwhile}"
+    )
 
 
 def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
