@@ -14,6 +14,7 @@ from commands.assess.run_history import RunHistory, round_words, run_history
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
+from formatting.questionnaire_state import missed_due_date
 from formatting.slack_limits import SECTION_TEXT
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
@@ -68,6 +69,12 @@ def _about(found: RunHistory, ctx: Context) -> str:
         if found.submitted_at
         else f"{found.answered} of {len(found.template.questions)} answered, not yet submitted"
     )
+    if missed_due_date(run, ctx.now) and run.due_at and run.submitted_at:
+        when = (
+            f"changed after it was reopened, not submitted again by its due date "
+            f"({uk_datetime(run.due_at, ctx.tz)}): it stands as submitted "
+            f"{uk_datetime(run.submitted_at, ctx.tz)}"
+        )
     return (
         f"{round_words(found.round).capitalize()} · answered by {user_mention(run.assignee_id)}"
         f" · {when}" + "".join(f" · compared with {escape(e.label)}" for e in found.earlier)
