@@ -66,9 +66,8 @@ def begin(
         run.dm_channel_id, run.dm_ts = dm
     session.add(run)
     first = _ask(run, _template(run), mention=dm is None)
-    if dm is not None and direct.alone(session, run):
-        first = replace(first, thread_ts=None)
-    return [first]
+    alone = dm is not None and direct.alone(session, run)
+    return [replace(first, thread_ts=direct.where_answered(run, alone)[1])]
 
 
 def on_reply(session: Session, message: ThreadMessage) -> list[Post]:

@@ -34,6 +34,14 @@ def where(run: AssessRun) -> tuple[str, str | None]:
     return run.channel_id, run.thread_ts
 
 
+def where_answered(run: AssessRun, alone: bool) -> tuple[str, str | None]:
+    """Where its respondent answers, and so where to tell them something: in a direct
+    message, at the top when it is the only questionnaire they have open there (`alone`:
+    plain messages answer it), otherwise in its own thread."""
+    channel, thread = where(run)
+    return channel, None if run.dm_channel_id and alone else thread
+
+
 def parent_text(
     run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo, now: datetime
 ) -> str:

@@ -43,9 +43,9 @@ def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def _told(session: Session, ctx: Context, run: AssessRun, partnership: Partnership) -> list[Post]:
     """The respondent, where they answer; and the channel's parent, updated in place."""
-    channel, thread = direct.where(run)
-    if run.dm_channel_id and direct.alone(session, run):
-        thread = None  # their only open one: plain messages answer it
+    channel, thread = direct.where_answered(
+        run, bool(run.dm_channel_id) and direct.alone(session, run)
+    )
     edit = edit_example(parse_template(run.source))
     told = Post(
         text=f"Questionnaire *{run.number}* is open again. Say {edit}, then `submit` to send "
