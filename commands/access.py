@@ -32,12 +32,16 @@ def officers_only(
     """A refusal naming the officers to ask, or None when the caller is an officer."""
     if store.role_of(session, partnership=partnership, user_id=ctx.user_id) == Role.OFFICER:
         return None
-    officers = [
+    return refuse(
+        f"Only officers of *{escape(partnership.name)}* can {doing}.",
+        f"Ask an officer: {officer_mentions(session, partnership)}.",
+    )
+
+
+def officer_mentions(session: Session, partnership: Partnership) -> str:
+    """`<@U1>, <@U2>`: the officers to ask."""
+    return ", ".join(
         user_mention(m.user_id)
         for m in store.members_of(session, partnership=partnership)
         if m.role == Role.OFFICER
-    ]
-    return refuse(
-        f"Only officers of *{escape(partnership.name)}* can {doing}.",
-        f"Ask an officer: {', '.join(officers)}.",
     )

@@ -197,25 +197,37 @@ def line_sections(
     ones, which the caller left unread (a list cut in the database).
     """
     lines = list(lines)
-    blocks: list[dict] = []
+    packed = _packed(lines)
+    if len(packed) < max_blocks:
+        blocks = [section(text) for _, text in packed]
+        return blocks + ([context(more.format(n=f"{unlisted:,}"))] if unlisted else [])
+    shown, (first_left_out, _) = packed[: max_blocks - 1], packed[max_blocks - 1]
+    left_out = len(lines) - first_left_out + unlisted
+    return [section(text) for _, text in shown] + [context(more.format(n=f"{left_out:,}"))]
+
+
+def section_pages(lines: Iterable[str], *, per_page: int) -> list[list[dict]]:
+    """Every line, packed into sections as line_sections() packs them, in pages of at
+    most `per_page` sections: for what must be read whole, over several messages."""
+    sections = [section(text) for _, text in _packed(list(lines))]
+    return [sections[i : i + per_page] for i in range(0, len(sections), per_page)] or [[]]
+
+
+def _packed(lines: list[str]) -> list[tuple[int, str]]:
+    """The lines joined into section texts that fit, each with the index of its first line."""
+    packed: list[tuple[int, str]] = []
     chunk: list[str] = []
-    size = 0
+    first = size = 0
     for index, line in enumerate(lines):
         line = _fit(line)
         if chunk and size + len(line) + 1 > MAX_SECTION_TEXT:
-            if len(blocks) == max_blocks - 2:
-                blocks.append(section("\n".join(chunk)))
-                blocks.append(context(more.format(n=f"{len(lines) - index + unlisted:,}")))
-                return blocks
-            blocks.append(section("\n".join(chunk)))
-            chunk, size = [], 0
+            packed.append((first, "\n".join(chunk)))
+            chunk, size, first = [], 0, index
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        blocks.append(section("\n".join(chunk)))
-    if unlisted:
-        blocks.append(context(more.format(n=f"{unlisted:,}")))
-    return blocks
+        packed.append((first, "\n".join(chunk)))
+    return packed
 
 
 def _fit(text: str) -> str:

@@ -21,14 +21,32 @@ class Questionnaire(Protocol):
     def status(self) -> str: ...
     @property
     def reopened_at(self) -> datetime | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
 
 
-def state_words(run: Questionnaire) -> str:
-    """`being answered`, `reopened, paused`, `re-submitted`, …"""
+def state_words(run: Questionnaire, now: datetime | None = None) -> str:
+    """`being answered`, `reopened, paused`, `re-submitted`, …; given `now`, a reopened
+    one whose due date passed says that what was submitted stands."""
     state = _STATE[run.status]
     if run.reopened_at is None:
         return state
-    return "re-submitted" if run.status == "submitted" else f"reopened, {state}"
+    if run.status == "submitted":
+        return "re-submitted"
+    if now is not None and missed_due_date(run, now):
+        return "reopened, not submitted again by its due date: it stands as submitted"
+    return f"reopened, {state}"
+
+
+def missed_due_date(run: Questionnaire, now: datetime) -> bool:
+    """Reopened and not submitted again before its due date: it can no longer be, and
+    what it last submitted stands (commands.assess.due_date)."""
+    return (
+        run.reopened_at is not None
+        and run.status not in ("submitted", "cancelled")
+        and run.due_at is not None
+        and now >= run.due_at
+    )
 
 
 def answered_words(answered: int, questions: int) -> str:
@@ -36,6 +54,8 @@ def answered_words(answered: int, questions: int) -> str:
     return f"{answered} of {questions} answered"
 
 
-def progress_words(run: Questionnaire, answered: int, questions: int) -> str:
+def progress_words(
+    run: Questionnaire, answered: int, questions: int, now: datetime | None = None
+) -> str:
     """`3 of 10 answered · being answered`: wherever a questionnaire's progress is listed."""
-    return f"{answered_words(answered, questions)} · {state_words(run)}"
+    return f"{answered_words(answered, questions)} · {state_words(run, now)}"

@@ -1,4 +1,4 @@
-"""Nudges for questionnaires waiting on their assignee, posted in the run's thread.
+"""Nudges for questionnaires waiting on their assignee, posted where they answer it.
 
 Nudges are found rather than planned: a run's idle time changes with every answer, so
 each dispatch looks for runs idle for IDLE or due within DUE_SOON and adds their nudge
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.assess.direct import where
+from commands.assess.direct import where_answered
 from formatting.slack_text import user_mention
 from formatting.timefmt import when_and_left
 from reminders.run_progress import answered_of
@@ -23,20 +23,29 @@ DUE_SOON = timedelta(days=2)
 
 def sweep(session: Session, now: datetime) -> None:
     runs = assess.runs_waiting(session, idle_since=now - IDLE, due_by=now + DUE_SOON, now=now)
-    outbox.add_missing(session, [nudge for run in runs for nudge in _nudges(run, now)])
+    alone = assess.alone_in_direct(session, runs=runs)
+    place = {saved_id(run): where_answered(run, saved_id(run) in alone) for run in runs}
+    outbox.add_missing(
+        session, [nudge for run in runs for nudge in _nudges(run, now, place[saved_id(run)])]
+    )
 
 
-def _nudges(run: AssessRun, now: datetime) -> list[Reminder]:
+def _nudges(run: AssessRun, now: datetime, place: tuple[str, str | None]) -> list[Reminder]:
     found = []
     idle_since = run.last_activity_at + IDLE
     if idle_since <= now:
-        found.append(_nudge(run, "idle", idle_since, expires=idle_since + IDLE))
+        found.append(_nudge(run, "idle", idle_since, idle_since + IDLE, place))
     if run.due_at and run.due_at - DUE_SOON <= now < run.due_at:
-        found.append(_nudge(run, "due-soon", run.due_at - DUE_SOON, expires=run.due_at))
+        found.append(_nudge(run, "due-soon", run.due_at - DUE_SOON, run.due_at, place))
     return found
 
 
-def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Reminder:
+def _nudge(
+    run: AssessRun, rung: str, due: datetime, expires: datetime, place: tuple[str, str | None]
+) -> Reminder:
+    # Where its respondent answers (commands.assess.direct.where_answered): the top of
+    # their direct message when it is the only questionnaire they have open there, else
+    # its own thread there; a questionnaire asked in a channel's thread, that thread.
     return Reminder(
         team_id=run.team_id,
         partnership_id=run.partnership_id,
@@ -45,9 +54,8 @@ def _nudge(run: AssessRun, rung: str, due: datetime, *, expires: datetime) -> Re
         rung=rung,
         due_at=due,
         expires_at=expires,
-        # Where it is being answered: the run's thread in a direct message, or the channel's.
-        channel_id=where(run)[0],
-        thread_ts=where(run)[1],
+        channel_id=place[0],
+        thread_ts=place[1],
     )
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from storage import numbering
@@ -71,6 +71,30 @@ def run_in_thread(
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+def alone_in_direct(session: Session, *, runs: list[AssessRun]) -> set[int]:
+    """Of `runs`, the ids of those asked in a direct message that are the only one their
+    assignee has open there (as runs_in_direct() counts): one query for them all."""
+    direct = [run for run in runs if run.dm_channel_id]
+    if not direct:
+        return set()
+    key = (col(AssessRun.team_id), col(AssessRun.dm_channel_id), col(AssessRun.assignee_id))
+    several = session.exec(
+        select(*key)
+        .where(
+            col(AssessRun.dm_channel_id).in_({run.dm_channel_id for run in direct}),
+            col(AssessRun.status).in_(ANSWERING),
+        )
+        .group_by(*key)
+        .having(func.count() > 1)
+    ).all()
+    crowded = {tuple(row) for row in several}
+    return {
+        saved_id(run)
+        for run in direct
+        if (run.team_id, run.dm_channel_id, run.assignee_id) not in crowded
+    }
 
 
 def runs_in_direct(

@@ -4,21 +4,25 @@ CSV, Excel). Signed commands and events in; the fake Slack records every call ou
 
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
+from bot.app import create_app
 from storage.models import AssessAnswer
 from storage.submitted_answers import AssessSubmittedAnswer
 from tests.fake_slack import eventually
 from tests.helpers import CHAIR, Thread, calls_carrying
 from tests.slack_checks import message_problems
+from tests.slack_requests import SlackDriver
 
 OFFICER, MEMBER = "U1OFFICER", "U3MEMBER"
 DM = f"D{CHAIR}"
 SECRET, SECRET_NOW = "The PCT rarely attends", "The PCT attends now"
+AFTER_DUE = datetime(2026, 12, 13, tzinfo=UTC)  # the questionnaire here is due 12 December
 
 # A short questionnaire with a rating, a written answer and one in confidence.
 HEALTH = (
@@ -242,3 +246,61 @@ def test_a_round_after_one_never_submitted_is_the_first(officer, chat, slack, fa
     officer("export 2")
     markdown = fake_slack.wait_for("upload")[0].body["content"].decode()
     assert "- Questionnaire 2, first round\n" in markdown
+
+
+def test_a_reopened_questionnaire_not_submitted_by_its_due_date_stands_as_submitted(
+    officer, chat, fake_slack, settings, engine
+):
+    answer_round(officer, chat, ["2", "Housing", SECRET])
+    assert officer("reopen 1", user=CHAIR).public
+    eventually(lambda: "is open again" in chat.posts()[-1], what="the note")
+    chat.say("edit 2")
+    chat.say("Housing and transport")
+    late = SlackDriver(create_app(settings, engine, clock=lambda: AFTER_DUE), team="T1")
+    refused = Thread(late, fake_slack, None, channel=DM).say("submit")
+    assert (
+        "Questionnaire *1* was due Sat 12 Dec 2026, 17:00 GMT, so it can't be submitted again: "
+        "the version you submitted Tue 24 Nov 2026, 14:30 GMT stands" in refused
+    )
+    assert "Your changes are kept here, not lost" in refused and f"<@{OFFICER}>" in refused
+    assert "`/assess start health for @name due …`" in refused
+    with Session(engine) as session:  # nothing lost, nothing submitted
+        answers = session.exec(select(AssessAnswer.value).order_by(col(AssessAnswer.position)))
+        assert answers.all() == ["2", "Housing and transport", SECRET]
+        assert len(session.exec(select(AssessSubmittedAnswer)).all()) == 3  # one version
+    parent = fake_slack.calls_to("chat.postMessage")[0].response["ts"]
+
+    def updates() -> list[str]:
+        return [
+            c.body["text"] for c in fake_slack.calls_to("chat.update") if c.body["ts"] == parent
+        ]
+
+    eventually(
+        lambda: (
+            "reopened, not submitted again by its due date: it stands as submitted" in updates()[-1]
+        ),
+        what="the channel's parent saying what stands",
+    )
+    assert not any("re-submitted" in text or SECRET in text for text in updates())
+    circulated = [c for c in fake_slack.calls_to("chat.postMessage") if c.body.get("thread_ts")]
+    assert [c.body["channel"] for c in circulated] == ["C1"]  # the first submission, only
+    assert "Housing and transport" not in circulated[0].body["text"]
+    # The officers read the kept changes, and that they were not submitted...
+    report = late.command("/assess", "report 1", user=OFFICER).everything
+    assert "Housing and transport" in report and (
+        "not submitted again by its due date (Sat 12 Dec 2026, 17:00 GMT): it stands as "
+        "submitted Tue 24 Nov 2026, 14:30 GMT" in report
+    )
+    # ...the members what was submitted, as does the status.
+    member = late.command("/assess", "report 1", user=MEMBER).everything
+    assert "Housing and transport" not in member and "submitted Tue 24 Nov 2026" in member
+    assert "it stands as submitted" in late.command("/assess", "status").everything
+    # Withdrawn, it is not reopened again after its due date: what to do instead is said.
+    assert late.command("/assess", "cancel 1", user=CHAIR).public
+    again = late.command("/assess", "reopen 1", user=CHAIR)
+    assert not again.public and (
+        "was due Sat 12 Dec 2026, 17:00 GMT, so it can't be reopened: its answers stand as "
+        "submitted Tue 24 Nov 2026, 14:30 GMT, and a questionnaire's due date can't be moved."
+        in again.text
+    )
+    assert "an officer starts the next round" in again.text

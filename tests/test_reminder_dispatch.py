@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.dispatcher import AHEAD, MAX_ATTEMPTS
 from storage.models import Reminder
-from tests.helpers import NOW
+from tests.helpers import NOW, PULSE, Thread
 from tests.reminder_rows import POSTED
 
 LONDON = ZoneInfo("Europe/London")
@@ -293,23 +293,48 @@ def test_an_idle_questionnaire_is_nudged_where_it_is_answered(
     officer, dispatcher, clock, fake_slack, slack
 ):
     officer("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
-    started = fake_slack.wait_for("chat.postMessage", count=3)
-    thread_ts = started[1].response["ts"]  # the run's own thread in the chair's direct message
+    fake_slack.wait_for("chat.postMessage", count=3)
     clock.now = NOW + timedelta(days=2, hours=23)
     assert dispatcher().run_due().sent == 0
     clock.now = NOW + timedelta(days=3, minutes=1)
     assert dispatcher().run_due().sent == 1
     (nudge,) = posts(fake_slack)
-    assert nudge["channel"] == f"D{CHAIR}" and nudge["thread_ts"] == thread_ts
+    # Their only questionnaire open: at the top of the direct message, where a plain
+    # message answers it, as its questions were asked; not in the introduction's thread.
+    assert nudge["channel"] == f"D{CHAIR}" and nudge.get("thread_ts") is None
     assert nudge["text"].startswith(
         f":wave: <@{CHAIR}>, a gentle nudge: no answer here for 3 days."
     )
     assert "0 of 10 answered" in nudge["text"]
+    answered = Thread(slack, fake_slack, None, channel=f"D{CHAIR}").say("We meet quarterly.")
+    assert "*Question 2 of 10" in answered  # replying to the nudge where it is answers
     clock.now = NOW + timedelta(days=4)
     assert dispatcher().run_due().sent == 0  # once per idle stretch
     clock.at(2026, 12, 10, 17, 0)  # two days before it is due
     dispatcher().run_due()
     assert "this is due Sat 12 Dec 2026, 17:00 GMT (in 2 days)" in posts(fake_slack)[-1]["text"]
+
+
+def test_with_several_open_each_questionnaire_is_nudged_in_its_own_thread(
+    officer, dispatcher, clock, fake_slack
+):
+    assert "added the questionnaire `pulse`" in officer("/assess", PULSE).text
+    officer("/assess", f"start baseline for <@{CHAIR}|nick>")
+    fake_slack.wait_for("chat.postMessage", count=3)
+    officer("/assess", f"start pulse for <@{CHAIR}|nick>")
+    started = fake_slack.wait_for("chat.postMessage", count=6)
+    intros = [  # each questionnaire's first message in the direct message: its thread's parent
+        c.response["ts"]
+        for c in started
+        if c.body["channel"] == f"D{CHAIR}" and c.body["text"].startswith(":clipboard:")
+    ]
+    assert len(intros) == 2
+    clock.now = NOW + timedelta(days=3, minutes=1)
+    assert dispatcher().run_due().sent == 2
+    nudges = posts(fake_slack)
+    assert {(n["channel"], n["thread_ts"]) for n in nudges} == {(f"D{CHAIR}", ts) for ts in intros}
+    baseline = next(n for n in nudges if "of 10 answered" in n["text"])
+    assert baseline["thread_ts"] == intros[0]
 
 
 def test_a_busy_channel_does_not_hold_up_the_others(officer, dispatcher, clock, fake_slack, slack):

@@ -25,7 +25,7 @@ this channel sees the progress, and on submit the answers not in confidence
 with no confidential question
 • `/assess status` — this partnership's questionnaires and how far each has got
 • `/assess report 2` — all the answers of questionnaire 2 (confidential ones only for officers \
-and the person answering)
+and the person answering), only to you; `… page 2` for the rest of a long one
 • `/assess reopen 2` — open a submitted one again to change answers, until its due date \
 (the person answering, or officers)
 • `/assess compare baseline` — the latest submitted baseline of each partnership side by \

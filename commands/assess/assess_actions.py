@@ -159,7 +159,7 @@ def thread_parent(run: AssessRun, partnership: Partnership, tz: ZoneInfo, now: d
     scheduler.stuck_starts when the process died before it was)."""
     parsed = parse_template(run.source)
     if run.direct:
-        return direct.parent_text(run, parsed, partnership.name, 0, tz)
+        return direct.parent_text(run, parsed, partnership.name, 0, tz, now)
     due_line = f" · due {when_and_left(run.due_at, now, tz)}" if run.due_at else ""
     return (
         f":clipboard: *{escape(parsed.title)}* for *{escape(partnership.name)}* — "

@@ -6,6 +6,8 @@ with each confidential answer and its changes left out, and nothing before submi
 the respondent was told their answers stay with them until they `submit`.
 """
 
+import re
+
 from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
@@ -13,16 +15,19 @@ from commands.assess.assess_actions import numbered_run
 from commands.assess.run_history import RunHistory, round_words, run_history
 from commands.context import Context
 from commands.family import Refusal
-from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
+from commands.reply import MAX_BLOCKS, Reply, context, header, inform, section_pages
+from formatting.counting import counted
+from formatting.questionnaire_state import missed_due_date
 from formatting.slack_limits import SECTION_TEXT
-from formatting.slack_text import escape, user_mention
+from formatting.slack_text import escape, plain_words, user_mention, whole_number
 from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership, Role
 from storage.partnerships import role_of
 
 
 def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
+    number, page = _page_asked(text)
+    run = numbered_run(session, partnership, number)
     sees_all = may_see_all(session, ctx, partnership, run)
     found = run_history(session, run, ctx.tz, draft=sees_all)
     if found is None:
@@ -37,20 +42,55 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
         for i in range(len(found.template.questions))
         for line in _answer_lines(found, i, sees_all)
     ]
+    # Every answer is read, however long, page by page: the confidential ones can be
+    # in no file a channel sees (export leaves them out), so Slack is where officers
+    # read them, privately. A page is one message: its header, what it is, the answers,
+    # and which page it is.
+    pages = section_pages(lines, per_page=MAX_BLOCKS - 3)
+    if not 1 <= page <= len(pages):
+        raise Refusal(
+            f"Questionnaire {run.number}'s answers fill {counted(len(pages), 'page')}, "
+            f"so there is no page {page}.",
+            f"Say `/assess report {run.number} page {len(pages)}`, or any page from 1.",
+        )
     title = f"{found.template.title} ({run.number}): {partnership.name}"
+    of = f" · page {page} of {len(pages)}" if len(pages) > 1 else ""
     return inform(
-        f"Answers of questionnaire {run.number}",
+        f"Answers of questionnaire {run.number}{of}",
         [
             header(title),
-            context(_about(found, ctx)),
-            *line_sections(
-                lines,
-                max_blocks=MAX_BLOCKS - 2,
-                more="…and {n} more questions than one message holds: "
-                f"`/assess export {run.number}` posts every answer as a file once it is submitted.",
-            ),
+            context(_about(found, ctx) + of),
+            *pages[page - 1],
+            *([context(_page_note(run.number, page, len(pages)))] if len(pages) > 1 else []),
         ],
     )
+
+
+_PAGE = re.compile(r"^(?P<number>.*?)\s+page\s+(?P<page>\S+)$", re.IGNORECASE)
+
+
+def _page_asked(text: str) -> tuple[str, int]:
+    """`2 page 3` -> ("2", 3); `2` -> ("2", 1)."""
+    match = _PAGE.match(plain_words(text))
+    if match is None:
+        return text, 1
+    page = whole_number(match["page"])
+    if page is None:
+        raise Refusal(
+            f"`{escape(match['page'])}` isn't a page number.",
+            f"Say which page: `/assess report {escape(match['number'])} page 2`.",
+        )
+    return match["number"], page
+
+
+def _page_note(number: int, page: int, pages: int) -> str:
+    """Where the other pages are: each is asked for by its number, privately as this one."""
+    if page < pages:
+        return (
+            f"Page {page} of {pages}: `/assess report {number} page {page + 1}` shows the next "
+            "(only you see it, as here)."
+        )
+    return f"Page {pages} of {pages}, the last: `/assess report {number}` shows the first again."
 
 
 def may_see_all(session: Session, ctx: Context, partnership: Partnership, run: AssessRun) -> bool:
@@ -68,6 +108,12 @@ def _about(found: RunHistory, ctx: Context) -> str:
         if found.submitted_at
         else f"{found.answered} of {len(found.template.questions)} answered, not yet submitted"
     )
+    if missed_due_date(run, ctx.now) and run.due_at and run.submitted_at:
+        when = (
+            f"changed after it was reopened, not submitted again by its due date "
+            f"({uk_datetime(run.due_at, ctx.tz)}): it stands as submitted "
+            f"{uk_datetime(run.submitted_at, ctx.tz)}"
+        )
     return (
         f"{round_words(found.round).capitalize()} · answered by {user_mention(run.assignee_id)}"
         f" · {when}" + "".join(f" · compared with {escape(e.label)}" for e in found.earlier)

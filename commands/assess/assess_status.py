@@ -7,11 +7,11 @@ and how to see any one of them."""
 from sqlmodel import Session
 
 from commands.assess.assess_actions import START_EXAMPLE
-from commands.assess.conversation import status_line
 from commands.assess.templates import Template, parse_template
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
 from formatting.counting import counted
+from formatting.questionnaire_state import progress_words
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import time_left, uk_date
 from storage.assess_progress import first_runs, run_counts
@@ -50,7 +50,7 @@ def _status_line(
     template = templates.get(run.source) or templates.setdefault(
         run.source, parse_template(run.source)
     )
-    progress = status_line(run, template, answered)
+    progress = progress_words(run, answered, len(template.questions), ctx.now)
     due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
     return (
         f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "

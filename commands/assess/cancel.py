@@ -47,7 +47,7 @@ def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) 
     return Reply(
         text=note + " Its answers so far are kept.",
         public=True,
-        posts=(*posts, *direct.parent_now(session, run, partnership.name, ctx.tz)),
+        posts=(*posts, *direct.parent_now(session, run, partnership.name, ctx.tz, ctx.now)),
     )
 
 
@@ -83,5 +83,5 @@ def _withdraw_reopening(
     return Reply(
         text=note,
         public=True,
-        posts=(told, *direct.parent_now(session, run, partnership.name, ctx.tz)),
+        posts=(told, *direct.parent_now(session, run, partnership.name, ctx.tz, ctx.now)),
     )

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from commands.assess import direct
 from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
+from commands.assess.due_date import late_submission
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
 from formatting.questionnaire_state import progress_words, state_words
@@ -65,9 +66,8 @@ def begin(
         run.dm_channel_id, run.dm_ts = dm
     session.add(run)
     first = _ask(run, _template(run), mention=dm is None)
-    if dm is not None and direct.alone(session, run):
-        first = replace(first, thread_ts=None)
-    return [first]
+    alone = dm is not None and direct.alone(session, run)
+    return [replace(first, thread_ts=direct.where_answered(run, alone)[1])]
 
 
 def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
@@ -91,7 +91,9 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
     if run.dm_channel_id:
         posts = [direct.where_written(post, run, message.thread_ts) for post in posts]
         if _progress_of(session, run) != before:
-            posts += direct.parent_now(session, run, _partnership(session, run).name, message.tz)
+            posts += direct.parent_now(
+                session, run, _partnership(session, run).name, message.tz, message.now
+            )
     return posts
 
 
@@ -114,6 +116,10 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
     template = _template(run)
     word, rest = split_first(plain_words(message.text))
     command = word.lower() if not rest or word.lower() == "edit" else ""
+    if command == "submit" and (
+        late := late_submission(session, run, _partnership(session, run), message.now, message.tz)
+    ):
+        return late
     if command in _COMMANDS:
         return _COMMANDS[command](session, run, template, rest)
     if run.status == RunStatus.PAUSED:
@@ -164,10 +170,6 @@ def on_edit(session: Session, message: ThreadMessage) -> list[Post]:
     _record(session, run, answer.position, value, message)
     updated = _say(run, f"Updated your answer to question {answer.position + 1}.")
     return [direct.where_written(updated, run, message.thread_ts)]
-
-
-def status_line(run: AssessRun, template: Template, answered: int) -> str:
-    return progress_words(run, answered, len(template.questions))
 
 
 def _answer(
@@ -254,10 +256,9 @@ def _pause(session: Session, run: AssessRun, template: Template, rest: str) -> l
 
 
 def _resume(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
-    if run.status != RunStatus.PAUSED:
-        return [_ask(run, template)]
-    run.status = RunStatus.OPEN
-    session.add(run)
+    if run.status == RunStatus.PAUSED:
+        run.status = RunStatus.OPEN
+        session.add(run)
     return [_ask(run, template)]
 
 
@@ -293,7 +294,7 @@ def _status(session: Session, run: AssessRun, template: Template, rest: str) -> 
     return [
         _say(
             run,
-            f"{escape(template.title)}: {status_line(run, template, answered)}; "
+            f"{escape(template.title)}: {progress_words(run, answered, len(template.questions))}; "
             f"on question {run.current + 1}.",
         )
     ]

@@ -7,6 +7,7 @@ answers stay between the respondent and the bot; officers read them with
 """
 
 from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -33,8 +34,16 @@ def where(run: AssessRun) -> tuple[str, str | None]:
     return run.channel_id, run.thread_ts
 
 
+def where_answered(run: AssessRun, alone: bool) -> tuple[str, str | None]:
+    """Where its respondent answers, and so where to tell them something: in a direct
+    message, at the top when it is the only questionnaire they have open there (`alone`:
+    plain messages answer it), otherwise in its own thread."""
+    channel, thread = where(run)
+    return channel, None if run.dm_channel_id and alone else thread
+
+
 def parent_text(
-    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo
+    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo, now: datetime
 ) -> str:
     """The channel's parent message: who answers, how far, by when; never an answer."""
     due = f" · due {uk_date(run.due_at, tz)}" if run.due_at else ""
@@ -42,7 +51,7 @@ def parent_text(
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
         f"questionnaire *{run.number}*\n"
         f"Answered by {user_mention(run.assignee_id)} in a direct message with me · "
-        f"answered {answered} of {len(template.questions)} · {state_words(run)}"
+        f"answered {answered} of {len(template.questions)} · {state_words(run, now)}"
         f"{due}\n"
         f"Answers are circulated here when submitted, except those given in confidence."
     )
@@ -64,23 +73,25 @@ def intro_text(run: AssessRun, template: Template, partnership: str) -> str:
 
 
 def progress(
-    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo
+    run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo, now: datetime
 ) -> Post:
     """The parent, updated in place (chat.update)."""
     return Post(
-        text=parent_text(run, template, partnership, answered, tz),
+        text=parent_text(run, template, partnership, answered, tz, now),
         channel_id=run.channel_id,
         update_ts=run.thread_ts,
     )
 
 
-def parent_now(session: Session, run: AssessRun, partnership: str, tz: ZoneInfo) -> list[Post]:
+def parent_now(
+    session: Session, run: AssessRun, partnership: str, tz: ZoneInfo, now: datetime
+) -> list[Post]:
     """The channel's parent of a run asked in a direct message, brought up to date; none
     for a run asked in the channel's thread."""
     if not (run.dm_channel_id and run.thread_ts):
         return []
     answered = len(store.answers_of(session, run=run))
-    return [progress(run, parse_template(run.source), partnership, answered, tz)]
+    return [progress(run, parse_template(run.source), partnership, answered, tz, now)]
 
 
 def circulated(run: AssessRun, template: Template, partnership: str, answers: dict) -> Post:

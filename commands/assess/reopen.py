@@ -7,13 +7,13 @@ from commands.access import officers_only
 from commands.assess import direct
 from commands.assess.assess_actions import numbered_run
 from commands.assess.conversation import edit_example
+from commands.assess.due_date import refuse_late_reopening
 from commands.assess.templates import parse_template
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import Post, Reply
 from formatting.questionnaire_state import state_words
 from formatting.slack_text import user_mention
-from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership, RunStatus
 
 
@@ -29,12 +29,7 @@ def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) 
             "there is nothing to reopen.",
             "`/assess status` shows where each stands.",
         )
-    if run.due_at is not None and ctx.now >= run.due_at:
-        raise Refusal(
-            f"Questionnaire {run.number} was due {uk_datetime(run.due_at, ctx.tz)}; "
-            "after its due date its answers stay as submitted.",
-            f"`/assess report {run.number}` shows them.",
-        )
+    refuse_late_reopening(run, ctx.now, ctx.tz)
     run.status, run.reopened_at, run.last_activity_at = RunStatus.REVIEW, ctx.now, ctx.now
     session.add(run)
     return Reply(
@@ -48,9 +43,9 @@ def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def _told(session: Session, ctx: Context, run: AssessRun, partnership: Partnership) -> list[Post]:
     """The respondent, where they answer; and the channel's parent, updated in place."""
-    channel, thread = direct.where(run)
-    if run.dm_channel_id and direct.alone(session, run):
-        thread = None  # their only open one: plain messages answer it
+    channel, thread = direct.where_answered(
+        run, bool(run.dm_channel_id) and direct.alone(session, run)
+    )
     edit = edit_example(parse_template(run.source))
     told = Post(
         text=f"Questionnaire *{run.number}* is open again. Say {edit}, then `submit` to send "
@@ -58,4 +53,4 @@ def _told(session: Session, ctx: Context, run: AssessRun, partnership: Partnersh
         channel_id=channel,
         thread_ts=thread,
     )
-    return [told, *direct.parent_now(session, run, partnership.name, ctx.tz)]
+    return [told, *direct.parent_now(session, run, partnership.name, ctx.tz, ctx.now)]
