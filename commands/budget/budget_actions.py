@@ -111,7 +111,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             team_id=partnership.team_id,
             partnership_id=saved_id(partnership),
             number=store.next_line_number(session, partnership=partnership),
-            fund_id=saved_id(fund),
+            fund_id=fund.id,
             description=description,
             stage=options.get("stage"),
             who=options.get("who"),
