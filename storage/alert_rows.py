@@ -1,23 +1,52 @@
 """Queries of budget alerts: the breaches already announced, lines spent beyond their
 plan, and the funding windows about to close."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy import Select, bindparam
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, delete, select
 
 from storage.models import BudgetLine, Deadline, Fund, FundEntry, Partnership, saved_id
+from storage.plain_rows import plain_rows
 from storage.signoff_tables import BudgetAlert
+
+# Both read after every budget change: built once, read as plain rows.
+_ANNOUNCED = select(BudgetAlert.key).where(
+    BudgetAlert.team_id == bindparam("team_id"),
+    BudgetAlert.partnership_id == bindparam("partnership_id"),
+)
+_LINES_AHEAD: Select = (
+    select_rows(
+        col(BudgetLine.id),
+        col(BudgetLine.number),
+        col(BudgetLine.description),
+        col(BudgetLine.planned_pence),
+        col(BudgetLine.spent_pence),
+        col(Fund.name).label("fund_name"),
+    )
+    .join(Fund, col(Fund.id) == BudgetLine.fund_id)
+    .where(
+        col(BudgetLine.team_id) == bindparam("team_id"),
+        col(BudgetLine.partnership_id) == bindparam("partnership_id"),
+        col(BudgetLine.cancelled_at).is_(None),
+        ~col(BudgetLine.pending),
+        col(BudgetLine.spent_pence) > BudgetLine.planned_pence,
+    )
+    .order_by(col(BudgetLine.number))
+)
+
+
+def _scope(partnership: Partnership) -> dict:
+    return {"team_id": partnership.team_id, "partnership_id": partnership.id}
 
 
 def announced(session: Session, *, partnership: Partnership, prefixes: tuple[str, ...]) -> set[str]:
     """The keys of breaches already posted here, of the kinds named by `prefixes`."""
-    keys = session.exec(
-        select(BudgetAlert.key).where(
-            BudgetAlert.team_id == partnership.team_id,
-            BudgetAlert.partnership_id == partnership.id,
-        )
-    )
-    return {key for key in keys if key.startswith(prefixes)}
+    rows = plain_rows(session, _ANNOUNCED, _scope(partnership))
+    return {row.key for row in rows if row.key.startswith(prefixes)}
 
 
 def announce(session: Session, *, partnership: Partnership, key: str, now: datetime) -> None:
@@ -43,21 +72,18 @@ def cleared(session: Session, *, partnership: Partnership, keys: set[str]) -> No
         )
 
 
-def lines_ahead(session: Session, *, partnership: Partnership) -> list[tuple[BudgetLine, Fund]]:
-    """Committed lines whose spend is more than their plan."""
-    rows = session.exec(
-        select(BudgetLine, Fund)
-        .join(Fund, col(Fund.id) == BudgetLine.fund_id)
-        .where(
-            BudgetLine.team_id == partnership.team_id,
-            BudgetLine.partnership_id == partnership.id,
-            col(BudgetLine.cancelled_at).is_(None),
-            ~col(BudgetLine.pending),
-            BudgetLine.spent_pence > BudgetLine.planned_pence,
-        )
-        .order_by(col(BudgetLine.number))
-    )
-    return [(line, fund) for line, fund in rows]
+class LineAhead(Protocol):
+    id: int
+    number: int
+    description: str
+    planned_pence: int
+    spent_pence: int
+    fund_name: str
+
+
+def lines_ahead(session: Session, *, partnership: Partnership) -> Sequence[LineAhead]:
+    """Committed lines whose spend is more than their plan: plain rows."""
+    return plain_rows(session, _LINES_AHEAD, _scope(partnership))
 
 
 def windows_closing(

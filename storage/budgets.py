@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, case, func
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -21,11 +22,21 @@ from storage.models import (
     saved_id,
 )
 from storage.partnerships import name_key
+from storage.plain_rows import plain_rows
+
+
+@dataclass(frozen=True)
+class FundName:
+    """What the figures say of a fund: read as a plain row, not an ORM object."""
+
+    id: int
+    name: str
+    name_key: str
 
 
 @dataclass(frozen=True)
 class FundFigures:
-    fund: Fund
+    fund: FundName
     total: int  # allocations plus contributions, in pence
     committed: int  # planned on active lines and not yet spent
     spent: int
@@ -167,13 +178,15 @@ def _figures_query(*, one_fund: bool, one_year: bool):
         .subquery()
     )
     query = (
-        select(Fund, *totals.c[1:], *lines.c[1:])
+        select_rows(col(Fund.id), col(Fund.name), col(Fund.name_key), *totals.c[1:], *lines.c[1:])
         .outerjoin(totals, totals.c.fund_id == Fund.id)
         .outerjoin(lines, lines.c.fund_id == Fund.id)
-        .where(Fund.team_id == bindparam("team_id"), Fund.partnership_id == partnership_id)
+        .where(
+            col(Fund.team_id) == bindparam("team_id"), col(Fund.partnership_id) == partnership_id
+        )
         .order_by(col(Fund.created_at), col(Fund.id))
     )
-    return query.where(Fund.id == bindparam("fund_id")) if one_fund else query
+    return query.where(col(Fund.id) == bindparam("fund_id")) if one_fund else query
 
 
 # Built once: the statement is the same every time, and building it costs more than
@@ -201,8 +214,13 @@ def figures(
     if year is not None:
         where["year"] = year
     query = _FIGURES[fund is not None, year is not None]
-    rows = session.exec(query, params=where)
-    return [FundFigures(each, *(int(n or 0) for n in sums)) for each, *sums in rows]
+    # Plain rows: every `/budget` and every change reads these, and loading ORM objects
+    # cost more than the sums themselves.
+    rows = plain_rows(session, query, where)
+    return [
+        FundFigures(FundName(fund_id, name, key), *(int(n or 0) for n in sums))
+        for fund_id, name, key, *sums in rows
+    ]
 
 
 _HIGHEST_LINE = select(func.max(BudgetLine.number)).where(

@@ -201,9 +201,17 @@ def recent_home_viewers(
     return list(session.exec(_RECENT_HOME_VIEWERS, params=where))
 
 
+_ROLE = select_rows(col(Membership.role)).where(
+    col(Membership.partnership_id) == bindparam("partnership_id"),
+    col(Membership.user_id) == bindparam("user_id"),
+)
+
+
 def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role | None:
-    membership = session.get(Membership, (partnership.id, user_id))
-    return Role(membership.role) if membership else None
+    """A plain read: session.get() costs several times as much, on every change's
+    officers-only check. set_role() flushes, so this sees a role changed just before."""
+    rows = plain_rows(session, _ROLE, {"partnership_id": partnership.id, "user_id": user_id})
+    return Role(rows[0].role) if rows else None
 
 
 def lock_officers(session: Session, *, partnership: Partnership) -> list[str]:

@@ -9,7 +9,7 @@ from functools import partial
 from sqlmodel import Session
 
 from commands.access import officers_only
-from commands.budget import budget_checks, budget_requests, budget_signoff, budget_view
+from commands.budget import budget_checks, budget_requests, budget_view
 from commands.budget.budget_chart import Bar, drawn_apart
 from commands.budget.budget_chart_text import chart_alt_text, chart_table
 from commands.budget.budget_common import (
@@ -50,6 +50,7 @@ from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
+from storage.approvals import threshold_of
 from storage.listed_lines import listed_lines
 from storage.models import BudgetLine, Change, Fund, Partnership, saved_id
 from storage.partnerships import lock_partnership
@@ -102,7 +103,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             "Plan less, add money with `/budget fund` or `/budget contribute`, or add "
             "`--allow-overcommit` at the end to record it anyway.",
         )
-    limit = budget_signoff.threshold(session, partnership)
+    limit = threshold_of(session, partnership=partnership)
     waits = limit is not None and cost.planned > limit
     line = store.add_line(
         session,
@@ -110,7 +111,7 @@ def plan(session: Session, ctx: Context, partnership: Partnership, text: str) ->
             team_id=partnership.team_id,
             partnership_id=saved_id(partnership),
             number=store.next_line_number(session, partnership=partnership),
-            fund_id=saved_id(fund),
+            fund_id=fund.id,
             description=description,
             stage=options.get("stage"),
             who=options.get("who"),
@@ -180,7 +181,7 @@ def spend(session: Session, ctx: Context, partnership: Partnership, text: str) -
             f"Line {line.number} already has {format_money(old)} spent, so nothing changed "
             "and nothing was recorded.",
         )
-    limit = budget_signoff.threshold(session, partnership)
+    limit = threshold_of(session, partnership=partnership)
     if limit is not None and pence > limit and pence > old:  # a correction down never waits
         return _ask_to_spend(session, ctx, partnership, line, fund, (pence, allow_overcommit))
     line.spent_pence = pence

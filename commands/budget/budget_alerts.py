@@ -53,10 +53,10 @@ def after_change(session: Session, ctx: Context, partnership: Partnership, reply
     # The year `/budget` shows: a fund's money is counted by financial year.
     year = year_of(ctx.now)
     breaches = _fund_breaches(figures(session, partnership=partnership, year=year), year)
-    for line, fund in store.lines_ahead(session, partnership=partnership):
+    for line in store.lines_ahead(session, partnership=partnership):
         breaches[f"ahead:{line.id}"] = (
             f":warning: Spend on line *{line.number}* ({escape(line.description)}, "
-            f"*{escape(fund.name)}*) is running ahead of its plan: "
+            f"*{escape(line.fund_name)}*) is running ahead of its plan: "
             f"{format_money(line.spent_pence)} spent against {format_money(line.planned_pence)} "
             f"planned, {format_money(line.spent_pence - line.planned_pence)} over."
         )

@@ -2,6 +2,7 @@
 figures of one fund, and the audit row every change writes in its own transaction."""
 
 import re
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -56,7 +57,7 @@ def named_fund(funds: list[store.FundFigures], name: str) -> store.FundFigures:
     raise _no_fund(name, [each.fund for each in funds])
 
 
-def _no_fund(name: str, funds: list[Fund]) -> ParseError:
+def _no_fund(name: str, funds: Sequence[Fund | store.FundName]) -> ParseError:
     shown = f"*{escape(name)}*" if name else "that"
     return ParseError(f"There is no fund called {shown}.", budget_view.fund_names_hint(funds))
 

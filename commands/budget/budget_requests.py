@@ -15,7 +15,7 @@ from commands.reply import Post, Reply, confirm, refuse, section
 from formatting.money import format_money
 from formatting.slack_text import escape
 from storage import approvals as store
-from storage.budgets import Links
+from storage.budgets import FundName, Links
 from storage.models import BudgetAudit, BudgetLine, Change, Fund, Partnership
 from storage.signoff_tables import ApprovalState, BudgetApproval
 
@@ -28,7 +28,7 @@ def ask(
     session: Session,
     ctx: Context,
     line: BudgetLine,
-    fund: Fund,
+    fund: Fund | FundName,
     kind: str,
     pence: int,
     allow_overcommit: bool = False,
@@ -180,7 +180,7 @@ def turn_down(
         session.add(line)
 
 
-def request_words(request: BudgetApproval, line: BudgetLine, fund: Fund) -> str:
+def request_words(request: BudgetApproval, line: BudgetLine, fund: Fund | FundName) -> str:
     if request.kind == "plan":
         return f"line {line.number}, {budget_view.line_text(line, fund.name)}"
     return (

@@ -57,19 +57,14 @@ def approvals(session: Session, ctx: Context, partnership: Partnership, text: st
 
 def setting_line(session: Session, partnership: Partnership) -> str:
     """The threshold and how many requests wait, for `/budget`."""
-    rule = store.rule_of(session, partnership=partnership)
-    if rule is None:
+    pence = store.threshold_of(session, partnership=partnership)
+    if pence is None:
         return "Sign-off: off (`/budget approvals over £1,000` turns it on)."
     waiting = len(store.pending_requests(session, partnership=partnership))
     return (
-        f"Sign-off: plans and spends over {format_money(rule.threshold_pence)} wait for "
+        f"Sign-off: plans and spends over {format_money(pence)} wait for "
         f"approval; {waiting} waiting (`/budget approvals`)."
     )
-
-
-def threshold(session: Session, partnership: Partnership) -> int | None:
-    rule = store.rule_of(session, partnership=partnership)
-    return rule.threshold_pence if rule else None
 
 
 def _show(session: Session, partnership: Partnership) -> Reply:

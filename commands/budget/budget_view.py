@@ -8,7 +8,7 @@ from formatting.fin_year import year_dates, year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
-from storage.budgets import FundFigures
+from storage.budgets import FundFigures, FundName
 from storage.fund_years import YearFigures
 from storage.listed_lines import LineShown, ListedLine
 from storage.models import BudgetAudit, Fund, Partnership
@@ -155,7 +155,7 @@ def history_blocks(
     return blocks
 
 
-def fund_names_hint(funds: list[Fund]) -> str:
+def fund_names_hint(funds: Sequence[Fund | FundName]) -> str:
     if not funds:
         return f"There are no funds yet: `{FIRST_FUND}`."
     return "Funds here: " + ", ".join(f"*{escape(f.name)}*" for f in funds) + "."
