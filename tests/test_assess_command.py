@@ -121,6 +121,14 @@ def test_a_chair_answers_the_whole_baseline_and_submits(thread, fake_slack, engi
         assert len(session.exec(select(AssessAnswer)).all()) == 10
 
 
+def test_submit_too_soon_names_the_questions_still_to_answer(thread):
+    for answer in BASELINE_ANSWERS[:8]:
+        thread.say(answer)
+    assert thread.say("submit") == "Not yet: questions 9, 10 still need answers."
+    thread.say(BASELINE_ANSWERS[8])
+    assert thread.say("submit") == "Not yet: question 10 still needs an answer."
+
+
 @pytest.fixture
 def in_thread(officer, slack, fake_slack) -> Thread:
     """A questionnaire with no confidential question, asked in the channel's thread."""

@@ -107,9 +107,15 @@ def test_the_acceptance_flow_on_two_replicas_does_nothing_twice(engine, env, fak
         slack.command("/partnership", f"role <@{CHAIR}|nick> chair")
         slack.command("/budget", 'fund "PtP credit" £6,000 from "South East Employers"')
         slack.command("/budget", 'plan "PtP credit" Joint training £5,600')
-        slack.command("/assess", f"start baseline for <@{CHAIR}|nick> due 12 December")
+        # Due well after today: from two days before its due date a run is nudged in the
+        # direct message, and the nudge would stand in for the next question below.
+        due_by = datetime.now(LONDON) + timedelta(days=30)
+        slack.command("/assess", f"start baseline for <@{CHAIR}|nick> due {due_by:%d %B %Y}")
         # Counted in the chair's direct message alone: posts into the channel, from either
-        # replica, come when they come. The intro's thread there is the run's.
+        # replica, come when they come. The intro's thread there is the run's. Question 1,
+        # not the intro, says the run's start is recorded: the intro is posted before
+        # (its ts is what is recorded), and an answer sent on seeing it alone could
+        # arrive while the run was still starting.
         intro, _ = fake_slack.wait_for("chat.postMessage", count=2, channel=DM)[:2]
         thread_ts = intro.response["ts"]
 

@@ -23,6 +23,7 @@ from commands.assess.answers import AnswerError, check_answer, how_to_answer, sh
 from commands.assess.due_date import late_submission
 from commands.assess.templates import Question, Template, parse_template
 from commands.reply import Post
+from formatting.counting import noun_for
 from formatting.questionnaire_state import progress_words, state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
@@ -265,10 +266,10 @@ def _resume(session: Session, run: AssessRun, template: Template, rest: str) -> 
 def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
     answered = store.answers_of(session, run=run)
     missing = [i + 1 for i in range(len(template.questions)) if i not in answered]
-    if missing:
-        return [
-            _say(run, f"Not yet: question {', '.join(map(str, missing))} still needs an answer.")
-        ]
+    if missing:  # "question 10 still needs an answer", "questions 9, 10 still need answers"
+        which = f"{noun_for(len(missing), 'question')} {', '.join(map(str, missing))}"
+        need = "needs an answer" if len(missing) == 1 else "need answers"
+        return [_say(run, f"Not yet: {which} still {need}.")]
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
     history.record_submission(session, run=run, now=run.last_activity_at)
