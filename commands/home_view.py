@@ -71,7 +71,7 @@ def _welcome() -> list[dict]:
         header("partnerbot"),
         section(
             "You are not in a partnership yet. In your partnership's channel, type "
-            "`/partnership create <name>`, or ask one of its officers to add you with "
+            "`/partnership create &lt;name&gt;`, or ask one of its officers to add you with "
             "`/partnership role @you member`."
         ),
     ]

@@ -26,8 +26,8 @@ ORDER = (
     "cancelled ones last."
 )
 MORE = (
-    "…and {n} more than one message holds: `/assess report <number>` shows any one, "
-    "`/assess compare <questionnaire>` every submitted one as a file."
+    "…and {n} more than one message holds: `/assess report &lt;number&gt;` shows any one, "
+    "`/assess compare &lt;questionnaire&gt;` every submitted one as a file."
 )
 
 
