@@ -11,7 +11,15 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.home_tab import Homes
-from bot.listeners import approval_buttons, commands, custom_steps, events_api, modals, uninstalls
+from bot.listeners import (
+    approval_buttons,
+    commands,
+    custom_steps,
+    events_api,
+    modals,
+    report_pages,
+    uninstalls,
+)
 from bot.slack_api import create_web_client, installation_store
 from bot.verification import StrictRequestVerification
 from commands.context import Clock, utc_now
@@ -112,6 +120,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
     uninstalls.register(app, engine, clock, settings.retention)
     modals.register(app, engine, settings, clock, delivery_pool, homes)
     approval_buttons.register(app, engine, settings, clock, delivery_pool, homes)
+    report_pages.register(app, engine, settings, clock, delivery_pool)
     custom_steps.register(app, engine, settings, clock, homes)
     return app
 

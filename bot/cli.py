@@ -189,7 +189,8 @@ def _check_token_key(settings: Settings, engine: Engine) -> None:
     if teams:
         raise ConfigError(
             "PARTNERBOT_TOKEN_KEY",
-            f"the stored tokens of {len(teams)} workspace(s) ({', '.join(teams[:5])}) do not "
+            f"the stored tokens of {counted(len(teams), 'workspace')} "
+            f"({', '.join(teams[:5])}) do not "
             "open with it; set the key they were stored with",
         )
 

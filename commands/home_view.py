@@ -71,7 +71,7 @@ def _welcome() -> list[dict]:
         header("partnerbot"),
         section(
             "You are not in a partnership yet. In your partnership's channel, type "
-            "`/partnership create <name>`, or ask one of its officers to add you with "
+            "`/partnership create &lt;name&gt;`, or ask one of its officers to add you with "
             "`/partnership role @you member`."
         ),
     ]
@@ -90,7 +90,7 @@ def _partnership(
     blocks += _funds(session, partnership, year_of(now))
     coming = agenda(session, partnership, now, tz, limit=NEXT_DATES)
     blocks.append(section("*Coming up*\n" + ("\n".join(coming) or "Nothing coming up.")))
-    blocks += _runs(session, partnership, user_id, permalink)
+    blocks += _runs(session, partnership, user_id, permalink, now)
     if role == Role.OFFICER:
         blocks.append(_officer_buttons(partnership))
     return [*blocks, divider()]
@@ -129,10 +129,10 @@ def _funds(session: Session, partnership: Partnership, year: int) -> list[dict]:
 
 
 def _runs(
-    session: Session, partnership: Partnership, user_id: str, permalink: Permalink
+    session: Session, partnership: Partnership, user_id: str, permalink: Permalink, now: datetime
 ) -> list[dict]:
     runs = _answering(session, partnership, user_id)
-    blocks = [_run_block(session, run, permalink) for run in runs[:RUNS_SHOWN]]
+    blocks = [_run_block(session, run, permalink, now) for run in runs[:RUNS_SHOWN]]
     if len(runs) > RUNS_SHOWN:
         more = len(runs) - RUNS_SHOWN
         blocks.append(
@@ -156,12 +156,12 @@ def _answering(session: Session, partnership: Partnership, user_id: str) -> list
     ]
 
 
-def _run_block(session: Session, run: AssessRun, permalink: Permalink) -> dict:
+def _run_block(session: Session, run: AssessRun, permalink: Permalink, now: datetime) -> dict:
     questions = len(parse_template(run.source).questions)
     answered = len(assess.answers_of(session, run=run))
     block = section(
         f":clipboard: *Your questionnaire {run.number}* ({escape(run.template_name)}): "
-        f"{progress_words(run, answered, questions)}"
+        f"{progress_words(run, answered, questions, now)}"
     )
     channel, thread = where(run)  # in a direct message, the run's own thread there
     if thread and (url := permalink(channel, thread)):

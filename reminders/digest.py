@@ -68,7 +68,7 @@ def digest_text(session: Session, partnership: Partnership, now: datetime, tz: Z
     """The digest as posted, on schedule or with `/deadline digest now`."""
     sections = [
         _dates(agenda_items(session, partnership, now, tz, until=now + AHEAD), tz),
-        _questionnaires(session, partnership),
+        _questionnaires(session, partnership, now),
         _low_funds(session, partnership, year_of(now)),
     ]
     text = f":newspaper: *Weekly digest: {escape(partnership.name)}*\n" + "\n\n".join(sections)
@@ -98,12 +98,12 @@ def _by_day(items: list[Item], tz: ZoneInfo) -> list[str]:
     ]
 
 
-def _questionnaires(session: Session, partnership: Partnership) -> str:
+def _questionnaires(session: Session, partnership: Partnership, now: datetime) -> str:
     """The first DETAILED_RUNS open ones, counted in the database, and how many more."""
     runs = first_runs(session, partnership=partnership, limit=DETAILED_RUNS, statuses=OPEN_RUNS)
     lines = [
         f"• *{escape(run.template_name)}* {run.number}, {user_mention(run.assignee_id)}: "
-        f"{progress_words(run, answered, questions_in(run))}"
+        f"{progress_words(run, answered, questions_in(run), now)}"
         for run, answered in runs
     ]
     total = run_counts(session, partnership=partnership, statuses=OPEN_RUNS)

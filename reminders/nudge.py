@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess.direct import where_answered
+from formatting.questionnaire_state import missed_due_date
 from formatting.slack_text import user_mention
 from formatting.timefmt import when_and_left
 from reminders.run_progress import answered_of
@@ -63,6 +64,8 @@ def compose(session: Session, reminder: Reminder, now: datetime, tz: ZoneInfo) -
     run = session.get(AssessRun, reminder.subject_id)
     if run is None or run.status not in assess.WAITING:
         return None
+    if missed_due_date(run, now):
+        return None  # reopened past its due date: `submit` is refused (commands.assess.due_date)
     if reminder.rung == "idle" and run.last_activity_at + IDLE != reminder.due_at:
         return None  # answered since the nudge was found
     answered = len(assess.answers_of(session, run=run))

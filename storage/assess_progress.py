@@ -4,10 +4,10 @@ each costs the same few statements at a thousand runs as at ten."""
 
 from collections.abc import Collection
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.models import AssessAnswer, AssessRun, Partnership
+from storage.models import AssessAnswer, AssessRun, Partnership, RunStatus
 
 
 def _of(partnership: Partnership, statuses: Collection[str] | None):
@@ -35,7 +35,7 @@ def first_runs(
     limit: int,
     statuses: Collection[str] | None = None,
 ) -> list[tuple[AssessRun, int]]:
-    """The partnership's first `limit` runs by number (in `statuses`, or in any), each
+    """The partnership's `limit` most relevant runs, in that order (in `statuses`, or in any), each
     with how many of its questions have an answer (a skipped one included), in one
     statement."""
     answered = (
@@ -47,7 +47,26 @@ def first_runs(
     rows = session.exec(
         select(AssessRun, answered)
         .where(*_of(partnership, statuses))
-        .order_by(col(AssessRun.number))
+        .order_by(*_relevance())
         .limit(limit)
     )
     return [(run, count) for run, count in rows]
+
+
+def _relevance() -> tuple:
+    """The most relevant first: open ones (being answered, paused, reopened) by nearest
+    due date, undated ones after them; then submitted ones, the latest first; cancelled
+    ones last (commands.assess.assess_status.ORDER says so to its readers). Each value
+    is compared only within its group, whose rows all have it (a submitted run has its
+    submitted_at), so where a database puts NULLs never matters."""
+    status = col(AssessRun.status)
+    group = case((status == RunStatus.SUBMITTED, 1), (status == RunStatus.CANCELLED, 2), else_=0)
+    is_open = group == 0
+    return (
+        group,
+        case((is_open & col(AssessRun.due_at).is_(None), 1), else_=0),
+        case((is_open, col(AssessRun.due_at))),
+        case((status == RunStatus.SUBMITTED, col(AssessRun.submitted_at))).desc(),
+        col(AssessRun.last_activity_at).desc(),
+        col(AssessRun.number).desc(),
+    )

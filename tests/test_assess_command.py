@@ -4,6 +4,8 @@ records what the bot posted, and where."""
 
 import csv
 import io
+import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -399,3 +401,38 @@ def test_every_stored_status_has_words_people_use():
     internal = {"starting", "open", "review"}
     for status in RunStatus:
         assert state_words(AssessRun(status=status)) not in internal
+
+
+def test_status_lists_the_open_by_nearest_due_date_then_the_latest_submitted(
+    settings, engine, fake_slack, clock
+):
+    slack = SlackDriver(create_app(settings, engine, clock=clock), team="T1")
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    assert "added the questionnaire `pulse`" in slack.command("/assess", PULSE, user=OFFICER).text
+
+    def start(person: str, due: str = "") -> None:
+        slack.command("/assess", f"start pulse for <@{person}> {due}".strip(), user=OFFICER)
+        fake_slack.wait_for("chat.postMessage", 2, channel=f"D{person}")
+
+    def submit(person: str) -> None:
+        chat = Thread(slack, fake_slack, None, channel=f"D{person}")
+        chat.say("4", user=person)
+        assert "Submitted" in chat.say("submit", user=person)
+
+    start("U11UNDATED")  # 1: open, no due date
+    start("U12EARLIER")  # 2: submitted first
+    start("U13LATER", "due 30 December")  # 3: open, due later
+    start("U14SOONER", "due 10 December")  # 4: open, due sooner
+    start("U15LATEST")  # 5: submitted last
+    start("U16CANCELLED", "due 1 December")  # 6: cancelled
+    submit("U12EARLIER")
+    clock.now = NOW + timedelta(hours=1)
+    submit("U15LATEST")
+    assert slack.command("/assess", "cancel 6", user=OFFICER).public
+    status = slack.command("/assess", "status", user=OFFICER)
+    shown = " ".join(b["text"]["text"] for b in status.body["blocks"] if b["type"] == "section")
+    assert re.findall(r"`#(\d+)`", shown) == ["4", "3", "1", "5", "2", "6"]
+    assert status.body["blocks"][1]["elements"][0]["text"] == (
+        "Open ones first, the soonest due at the top; then the most recently submitted; "
+        "cancelled ones last."
+    )

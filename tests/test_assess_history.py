@@ -15,7 +15,7 @@ from bot.app import create_app
 from storage.models import AssessAnswer
 from storage.submitted_answers import AssessSubmittedAnswer
 from tests.fake_slack import eventually
-from tests.helpers import CHAIR, Thread, calls_carrying
+from tests.helpers import CHAIR, Thread, calls_carrying, open_home
 from tests.slack_checks import message_problems
 from tests.slack_requests import SlackDriver
 
@@ -295,6 +295,15 @@ def test_a_reopened_questionnaire_not_submitted_by_its_due_date_stands_as_submit
     member = late.command("/assess", "report 1", user=MEMBER).everything
     assert "Housing and transport" not in member and "submitted Tue 24 Nov 2026" in member
     assert "it stands as submitted" in late.command("/assess", "status").everything
+    open_home(late, CHAIR)  # and so does the respondent's Home tab
+    eventually(
+        lambda: any(
+            "Your questionnaire 1" in json.dumps(c.body)
+            and "it stands as submitted" in json.dumps(c.body)
+            for c in fake_slack.calls_to("views.publish")
+        ),
+        what="the Home tab saying what stands",
+    )
     # Withdrawn, it is not reopened again after its due date: what to do instead is said.
     assert late.command("/assess", "cancel 1", user=CHAIR).public
     again = late.command("/assess", "reopen 1", user=CHAIR)

@@ -48,14 +48,18 @@ def test_an_officer_reads_every_confidential_answer_page_by_page(answered, fake_
     first = answered("report 1")
     assert not first.public
     assert message_problems(first.text, first.body["blocks"]) == []
-    note = first.body["blocks"][-1]["elements"][0]["text"]
-    assert note == (
+    *_, note, turns = first.body["blocks"]
+    assert note["elements"][0]["text"] == (
         "Page 1 of 2: `/assess report 1 page 2` shows the next (only you see it, as here)."
     )
+    (following,) = turns["elements"]
+    assert following["text"]["text"] == "Next page (2 of 2)" and following["value"] == "1 page 2"
     second = answered("report 1 page 2")
     assert not second.public and message_problems(second.text, second.body["blocks"]) == []
     assert "page 2 of 2" in second.text
-    assert second.body["blocks"][-1]["elements"][0]["text"].startswith("Page 2 of 2, the last")
+    *_, note, turns = second.body["blocks"]
+    assert note["elements"][0]["text"].startswith("Page 2 of 2, the last")
+    assert [b["text"]["text"] for b in turns["elements"]] == ["Previous page (1 of 2)"]
     # Every word of every answer, once, across the two pages: none cut short or repeated.
     shown = " ".join(
         " ".join(block["text"]["text"].split())
@@ -85,3 +89,26 @@ def test_others_read_the_pages_without_the_confidential_answers(answered):
     member = answered("report 1", user=MEMBER)
     assert "a1w1 " not in member.everything and "answered in confidence" in member.everything
     assert "page" not in member.text  # thirty short lines fit in one message
+
+
+def test_the_next_page_button_shows_it_in_place_of_the_first(answered, slack, fake_slack):
+    (following,) = answered("report 1").body["blocks"][-1]["elements"]
+    posted = len(fake_slack.calls_to("chat.postMessage"))
+    clicked = slack.interaction(
+        {
+            "type": "block_actions",
+            "trigger_id": "4.5.6",
+            "container": {"type": "message", "channel_id": "C1", "is_ephemeral": True},
+            "channel": {"id": "C1"},
+            "response_url": f"{fake_slack.url}response/T1",
+            "actions": [following],
+        },
+        user=OFFICER,
+    )
+    assert clicked.status == 200
+    (shown,) = fake_slack.wait_for("response_url")
+    page = shown.body
+    assert page["replace_original"] is True and page["response_type"] == "ephemeral"
+    assert "page 2 of 2" in page["text"] and message_problems(page["text"], page["blocks"]) == []
+    assert "END30" in json.dumps(page["blocks"])  # the last answer, read in full
+    assert len(fake_slack.calls_to("chat.postMessage")) == posted  # posted nowhere else

@@ -81,7 +81,7 @@ def test_a_fund_named_like_a_formula_is_drawn_as_written(officer, fake_slack):
     assert officer('fund "Pot $x^{$ two" £1,500').public  # matplotlib would typeset $…$
     assert "Posting the budget chart" in officer("chart").text
     (upload,) = fake_slack.wait_for("upload")
-    assert png_facts(upload.body["content"])[2]["Description"] == "1 funds"
+    assert png_facts(upload.body["content"])[2]["Description"] == "1 fund"
 
 
 def test_the_shell_says_so_too_when_a_chart_cannot_be_drawn(engine, settings, monkeypatch):

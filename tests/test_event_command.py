@@ -142,3 +142,11 @@ def test_the_ptp_bulletins_events_go_in_as_the_bulletin_writes_them(officer):
         "at Inmarsat Conference Centre, London, EC1 --past",
     )
     assert "Thu 11 Jun 2009, 09:00–16:30 BST" in lsp.text, lsp.text
+
+
+def test_one_event_or_deadline_is_counted_as_one(officer):
+    officer("/event", 'add "Seminar" 18 September at 10am')
+    assert officer("/event", "list").text == "1 event for Spelthorne LSP"
+    officer("/deadline", 'add "LAA exemplar proposals" 5pm 30 July')
+    assert officer("/deadline", "list").text == "1 deadline for Spelthorne LSP"
+    assert "(2 dates)" in officer("/deadline", "ical").text

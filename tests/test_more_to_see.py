@@ -48,8 +48,8 @@ def test_a_long_status_says_how_to_see_each_questionnaire(engine, ctx):
         session.commit()
     note = closing_note(dispatch(engine, ctx, "/assess", "status"))
     assert re.fullmatch(
-        r"…and \d+ more than one message holds: `/assess report <number>` shows any one, "
-        r"`/assess compare <questionnaire>` every submitted one as a file\.",
+        r"…and \d+ more than one message holds: `/assess report &lt;number&gt;` shows any one, "
+        r"`/assess compare &lt;questionnaire&gt;` every submitted one as a file\.",
         note,
     ), note
 
@@ -65,7 +65,7 @@ def test_a_long_list_of_questionnaires_says_how_to_see_one(engine, ctx):
         session.commit()
     note = closing_note(dispatch(engine, ctx, "/assess", "templates"))
     assert re.fullmatch(
-        r"…and \d+ more than one message holds: `/assess template show <name>` shows any one "
+        r"…and \d+ more than one message holds: `/assess template show &lt;name&gt;` shows any one "
         r"by its name\.",
         note,
     ), note

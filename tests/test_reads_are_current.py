@@ -46,7 +46,7 @@ def test_a_change_made_outside_the_bot_shows_at_once(officer, slack, engine):
 
 def test_another_replicas_change_shows_at_once(officer, slack, settings, database_url):
     officer("/deadline", 'add "Quarterly return" 5pm 31 July')
-    assert "1 deadlines" in slack.command("/deadline", "list").text
+    assert "1 deadline for" in slack.command("/deadline", "list").text
     other_engine = make_engine(database_url)
     try:
         other = SlackDriver(create_app(settings, other_engine, clock=lambda: NOW), team="T1")

@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
+from bot.app import create_app
 from scheduler.dispatcher import AHEAD, MAX_ATTEMPTS
 from storage.models import Reminder
 from tests.helpers import NOW, PULSE, Thread
 from tests.reminder_rows import POSTED
+from tests.slack_requests import SlackDriver
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER, CHAIR = "U1OFFICER", "U2CHAIR"
@@ -335,6 +337,25 @@ def test_with_several_open_each_questionnaire_is_nudged_in_its_own_thread(
     assert {(n["channel"], n["thread_ts"]) for n in nudges} == {(f"D{CHAIR}", ts) for ts in intros}
     baseline = next(n for n in nudges if "of 10 answered" in n["text"])
     assert baseline["thread_ts"] == intros[0]
+
+
+def test_a_reopened_questionnaire_past_its_due_date_is_not_nudged_to_submit(
+    settings, engine, fake_slack, dispatcher, clock
+):
+    slack = SlackDriver(create_app(settings, engine, clock=clock), team="T1")
+    assert slack.command("/partnership", "create Spelthorne LSP", user=OFFICER).public
+    assert "added the questionnaire `pulse`" in slack.command("/assess", PULSE, user=OFFICER).text
+    slack.command("/assess", f"start pulse for <@{CHAIR}|nick> due 12 December", user=OFFICER)
+    fake_slack.wait_for("chat.postMessage", 3)
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}")
+    chat.say("4")
+    assert "Submitted" in chat.say("submit")
+    clock.at(2026, 12, 11, 12, 0)
+    assert slack.command("/assess", "reopen 1", user=CHAIR).public
+    assert dispatcher().run_due().sent == 1  # before its due date: reminded to submit
+    assert "this is due Sat 12 Dec 2026, 17:00 GMT" in posts(fake_slack)[-1]["text"]
+    clock.at(2026, 12, 14, 12, 1)  # idle for three days, and past its due date
+    assert dispatcher().run_due().sent == 0  # a `submit` now would be refused
 
 
 def test_a_busy_channel_does_not_hold_up_the_others(officer, dispatcher, clock, fake_slack, slack):

@@ -31,6 +31,7 @@ from commands.reply import (
     line_sections,
 )
 from commands.schedule import DEADLINE_TIME
+from formatting.counting import counted
 from formatting.slack_text import (
     escape,
     find_user_mentions,
@@ -61,7 +62,7 @@ def list_templates(session: Session, ctx: Context, partnership: Partnership, tex
                 lines,
                 max_blocks=MAX_BLOCKS - 1,
                 more="…and {n} more than one message holds: "
-                "`/assess template show <name>` shows any one by its name.",
+                "`/assess template show &lt;name&gt;` shows any one by its name.",
             ),
         ],
     )
@@ -85,7 +86,8 @@ def template(session: Session, ctx: Context, partnership: Partnership, text: str
         source = text.lstrip()[len(word) :].lstrip()
         return add_template(session, ctx, partnership, source)
     raise Refusal(
-        "Say `show <name>` or `add` with the YAML.", "For example: `/assess template show baseline`"
+        "Say `show &lt;name&gt;` or `add` with the YAML.",
+        "For example: `/assess template show baseline`",
     )
 
 
@@ -98,7 +100,7 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
     rest, in_thread = _in_thread(rest)
     if in_thread and (secret := [q for q in parsed.questions if q.confidential]):
         raise Refusal(
-            f"`{escape(row.name)}` asks {len(secret)} question(s) in confidence "
+            f"`{escape(row.name)}` asks {counted(len(secret), 'question')} in confidence "
             f"(question {parsed.questions.index(secret[0]) + 1}, {escape(secret[0].title)}), "
             "and everyone in this channel can read its thread, so it is asked only in a "
             "direct message.",

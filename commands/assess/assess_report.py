@@ -45,8 +45,8 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
     # Every answer is read, however long, page by page: the confidential ones can be
     # in no file a channel sees (export leaves them out), so Slack is where officers
     # read them, privately. A page is one message: its header, what it is, the answers,
-    # and which page it is.
-    pages = section_pages(lines, per_page=MAX_BLOCKS - 3)
+    # which page it is and buttons to the others (bot.listeners.report_pages).
+    pages = section_pages(lines, per_page=MAX_BLOCKS - 4)
     if not 1 <= page <= len(pages):
         raise Refusal(
             f"Questionnaire {run.number}'s answers fill {counted(len(pages), 'page')}, "
@@ -61,9 +61,29 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
             header(title),
             context(_about(found, ctx) + of),
             *pages[page - 1],
-            *([context(_page_note(run.number, page, len(pages)))] if len(pages) > 1 else []),
+            *(_page_turns(run.number, page, len(pages)) if len(pages) > 1 else []),
         ],
     )
+
+
+# A button's action id starts with it; its value is what follows `/assess report`.
+PAGE_ACTION = "assess_report_page"
+
+
+def _page_turns(number: int, page: int, pages: int) -> list[dict]:
+    """Which page this is, in words and as buttons to the pages either side."""
+    turns = [(page - 1, "Previous page", "previous")] if page > 1 else []
+    turns += [(page + 1, "Next page", "next")] if page < pages else []
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{PAGE_ACTION}_{which}",
+            "text": {"type": "plain_text", "text": f"{label} ({to} of {pages})"},
+            "value": f"{number} page {to}",
+        }
+        for to, label, which in turns
+    ]
+    return [context(_page_note(number, page, pages)), {"type": "actions", "elements": buttons}]
 
 
 _PAGE = re.compile(r"^(?P<number>.*?)\s+page\s+(?P<page>\S+)$", re.IGNORECASE)

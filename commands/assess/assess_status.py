@@ -1,15 +1,15 @@
 """`/assess status`: the partnership's questionnaires and how far each has got.
 
 Bounded at any size: the runs are counted in the database and only the first SHOWN are
-read, with their answers counted there too; the message says how many more there are
-and how to see any one of them."""
+read, the most relevant first (ORDER), with their answers counted there too; the
+message says how many more there are and how to see any one of them."""
 
 from sqlmodel import Session
 
 from commands.assess.assess_actions import START_EXAMPLE
 from commands.assess.templates import Template, parse_template
 from commands.context import Context
-from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
+from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
 from formatting.counting import counted
 from formatting.questionnaire_state import progress_words
 from formatting.slack_text import escape, user_mention
@@ -20,9 +20,14 @@ from storage.models import AssessRun, Partnership
 # More than one message holds at the shortest line (about 15 lines to a 3,000-character
 # section, 48 sections): line_sections cuts the rest and counts them.
 SHOWN = 500
+# The order storage.assess_progress.first_runs reads them in.
+ORDER = (
+    "Open ones first, the soonest due at the top; then the most recently submitted; "
+    "cancelled ones last."
+)
 MORE = (
-    "…and {n} more than one message holds: `/assess report <number>` shows any one, "
-    "`/assess compare <questionnaire>` every submitted one as a file."
+    "…and {n} more than one message holds: `/assess report &lt;number&gt;` shows any one, "
+    "`/assess compare &lt;questionnaire&gt;` every submitted one as a file."
 )
 
 
@@ -39,7 +44,8 @@ def status(session: Session, ctx: Context, partnership: Partnership, text: str) 
         f"{counted(total, 'questionnaire')} in {escape(partnership.name)}",
         [
             header(f"Questionnaires: {partnership.name}"),
-            *line_sections(lines, max_blocks=MAX_BLOCKS - 1, more=MORE, unlisted=total - len(runs)),
+            context(ORDER),
+            *line_sections(lines, max_blocks=MAX_BLOCKS - 2, more=MORE, unlisted=total - len(runs)),
         ],
     )
 

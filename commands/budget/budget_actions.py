@@ -46,6 +46,7 @@ from commands.budget.budget_sheet import budget_sections, people_in
 from commands.budget.budget_xlsx import budget_xlsx
 from commands.context import Context
 from commands.reply import Reply, Upload, confirm, file_slug, inform, open_form, refuse
+from formatting.counting import counted
 from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
@@ -272,7 +273,7 @@ def lines(session: Session, ctx: Context, partnership: Partnership, text: str) -
     title = f"{'Lines on ' + fund.name if fund else 'Budget lines: ' + partnership.name}"
     title += f", {year_name(year)}" if year is not None else ", all years"
     blocks = budget_view.lines_blocks(title, rows, with_year=year is None)
-    return inform(f"{len(rows)} lines on {where} {when}", blocks)
+    return inform(f"{counted(len(rows), 'line')} on {where} {when}", blocks)
 
 
 def history(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:

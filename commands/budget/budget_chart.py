@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from formatting.counting import counted
 from formatting.money import format_money
 
 WIDTH_PX = 900
@@ -120,7 +121,7 @@ def budget_chart(title: str, funds: list[Bar]) -> bytes:
     axes.set_title(_short(title, 60), fontsize=14, loc="left", parse_math=False)
     figure.legend(loc="upper right", ncols=4, frameon=False, fontsize=11)
     png = io.BytesIO()
-    figure.savefig(png, format="png", metadata={"Description": f"{len(funds)} funds"})
+    figure.savefig(png, format="png", metadata={"Description": counted(len(funds), "fund")})
     return png.getvalue()
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from commands.reply import MAX_BLOCKS, context, fields, header, line_sections
 from formatting.fin_year import year_dates, year_name
 from formatting.money import format_money
+from formatting.slack_limits import more_note
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_datetime
 from storage.budgets import FundFigures, FundName
@@ -64,8 +65,9 @@ def budget_blocks(
     if len(funds) > len(shown):
         blocks.append(
             context(
-                f"…and {len(funds) - len(shown)} more funds: `/budget lines &lt;fund&gt;` "
-                "shows one."
+                more_note(
+                    len(funds) - len(shown), "fund", "`/budget lines &lt;fund&gt;` shows one."
+                )
             )
         )
     blocks.append(context(totals_line(funds) + (f"\n{note}" if note else "")))
@@ -127,7 +129,7 @@ def lines_blocks(title: str, rows: Sequence[ListedLine], with_year: bool = False
         *line_sections(
             (line_text(line, line.fund_name, with_year) for line in rows),
             max_blocks=MAX_BLOCKS - 1,
-            more="…and {n} more lines than one message holds: `/budget export` has them all.",
+            more="…and {n} more than one message holds: `/budget export` has every line.",
         ),
     ]
 

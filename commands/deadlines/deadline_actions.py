@@ -20,6 +20,7 @@ from commands.reply import (
     inform,
     open_form,
 )
+from formatting.counting import counted
 from formatting.slack_text import escape, plain_words, split_first, take_flag, user_mention
 from reminders import planning
 from reminders.window import closed_notice_at, opening_notice_at
@@ -276,7 +277,7 @@ def ical(session: Session, ctx: Context, partnership: Partnership, text: str) ->
     content = calendar_ics(items, name=partnership.name, now=ctx.now)
     filename = f"deadlines-{file_slug(partnership.name)}.ics"
     return inform(
-        f":calendar: Posting *{escape(filename)}* ({len(items)} dates) to this channel: "
+        f":calendar: Posting *{escape(filename)}* ({counted(len(items), 'date')}) to this channel: "
         "open it to add them to Outlook or Google Calendar.",
         upload=Upload(
             filename=filename, title=f"Deadlines and events: {partnership.name}", content=content

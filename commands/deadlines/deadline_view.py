@@ -7,6 +7,7 @@ from commands import schedule
 from commands.context import Context
 from commands.deadlines.ical import CalendarItem
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sections
+from formatting.counting import counted
 from formatting.slack_text import escape
 from reminders.deadline import MORNING, deadline_rungs
 from reminders.event import event_rungs
@@ -31,7 +32,7 @@ def listing(
         blocks.append(
             context(f"…and {total - len(rows)} more; `/deadline ical` has every one of them.")
         )
-    return inform(f"{total} deadlines for {escape(partnership.name)}", blocks)
+    return inform(f"{counted(total, 'deadline')} for {escape(partnership.name)}", blocks)
 
 
 def line(deadline: DeadlineShown, failure: str, ctx: Context) -> str:

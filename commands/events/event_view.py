@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from commands import schedule
 from commands.context import Context
 from commands.reply import MAX_BLOCKS, Reply, header, inform, line_sections
+from formatting.counting import counted
 from formatting.slack_text import escape
 from formatting.timefmt import span_and_left
 from storage.deadlines import EventShown
@@ -27,7 +28,7 @@ def listing(
     title = f"{'All events' if everything else 'Events coming up'}: {partnership.name}"
     more = "…and {n} more than one message holds: `/deadline ical` has every one of them."
     blocks = [header(title), *line_sections(lines, max_blocks=MAX_BLOCKS - 1, more=more)]
-    return inform(f"{len(rows)} events for {escape(partnership.name)}", blocks)
+    return inform(f"{counted(len(rows), 'event')} for {escape(partnership.name)}", blocks)
 
 
 def describe(event: EventShown, ctx: Context) -> str:
