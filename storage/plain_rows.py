@@ -7,13 +7,25 @@ the session's own connection, in its transaction, after the session's pending ch
 as usual.
 """
 
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Row
+from sqlalchemy import Executable
 from sqlmodel import Session
 
 
-def plain_rows(session: Session, statement: Executable, params: Mapping[str, Any]) -> Sequence[Row]:
+def plain_rows(session: Session, statement: Executable, params: Mapping[str, Any]) -> Sequence[Any]:
+    """Named tuples: a list reads every field of every row, and a named tuple's fields
+    read about ten times faster than a SQLAlchemy Row's (25 deadlines listed: 130 ->
+    68 us)."""
     session.flush()  # nothing to do, and cheap, unless a change is waiting
-    return session.connection().execute(statement, params).all()
+    result = session.connection().execute(statement, params)
+    shape: Any = _shape(tuple(result.keys()))  # a named tuple class, made at run time
+    return [shape._make(row) for row in result]
+
+
+@cache  # one per statement's columns, and the statements are fixed
+def _shape(fields: tuple[str, ...]) -> type[tuple]:
+    return namedtuple("PlainRow", fields, rename=True)

@@ -14,7 +14,7 @@ from formatting.fin_year import year_name
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, strip_quotes, user_mention
 from storage import budgets as store
-from storage.models import BudgetAudit, BudgetLine, Fund, FundEntry, Partnership
+from storage.models import BudgetLine, Fund, FundEntry, Partnership
 from storage.partnerships import name_key
 
 MAX_NAME, MAX_DESCRIPTION, MAX_OPTION = 80, 300, 120
@@ -130,8 +130,8 @@ def audit(
     old: str | None,
     new: str | None,
     links: store.Links | None = None,
-) -> BudgetAudit:
-    return store.record(
+) -> None:
+    store.record(
         session,
         partnership=partnership,
         user_id=ctx.user_id,
