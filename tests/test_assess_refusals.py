@@ -31,6 +31,16 @@ def channel_posts(fake_slack) -> list[str]:
     return [c.body["text"] for c in fake_slack.calls if c.body.get("channel") == "C1"]
 
 
+def parent_says(fake_slack, words: str) -> None:
+    """Wait for the channel's parent to say `words`: the bot posts to the channel after it
+    answers in the direct message, and a post landing later would be taken for the
+    refusal's."""
+    eventually(
+        lambda: any(words in c.body["text"] for c in fake_slack.calls_to("chat.update", "C1")),
+        what=f"the parent saying {words!r}",
+    )
+
+
 REFUSED_WHILE_ANSWERED = [
     (MEMBER, "report 1", "Questionnaire 1 isn't submitted yet: its answers stay with <@U2CHAIR>"),
     (OUTSIDER, "report 1", "isn't submitted yet"),
@@ -49,6 +59,7 @@ def test_a_questionnaire_being_answered_is_touched_only_by_those_allowed(
 ):
     chat.say(BASELINE_ANSWERS[0])
     chat.say(BASELINE_ANSWERS[1])
+    parent_says(fake_slack, "answered 2 of 10")  # so that what follows is the refusal's
     before, posts_before = team_rows(engine, "T1"), channel_posts(fake_slack)
     refused = assess(text, user=user)
     assert not refused.public and why in refused.text, refused.text
@@ -81,6 +92,7 @@ def test_a_submitted_questionnaire_is_touched_only_by_those_allowed(
     for answer in BASELINE_ANSWERS:
         chat.say(answer)
     assert "Submitted" in chat.say("submit")
+    parent_says(fake_slack, "answered 10 of 10 · submitted")  # after the circulated answers
     before, posts_before = team_rows(engine, "T1"), channel_posts(fake_slack)
     refused = assess(text, user=user)
     assert not refused.public and why in refused.text, refused.text
