@@ -223,15 +223,15 @@ def figures(
     ]
 
 
-_HIGHEST_LINE = select(func.max(BudgetLine.number)).where(
+_HIGHEST_LINE = select(func.max(BudgetLine.number).label("highest")).where(
     BudgetLine.partnership_id == bindparam("partnership_id")
 )
 
 
 def next_line_number(session: Session, *, partnership: Partnership) -> int:
     """Call under lock_partnership(), or two lines could draw the same number."""
-    highest = session.exec(_HIGHEST_LINE, params={"partnership_id": partnership.id}).one()
-    return (highest or 0) + 1
+    (row,) = plain_rows(session, _HIGHEST_LINE, {"partnership_id": partnership.id})
+    return (row.highest or 0) + 1
 
 
 def add_line(session: Session, line: BudgetLine) -> BudgetLine:

@@ -178,7 +178,7 @@ _HOME_VIEWERS = (
 def home_viewers_of(session: Session, *, team_id: str, channel_id: str) -> list[str]:
     """Members of this channel's partnership who have opened the Home tab."""
     where = {"team_id": team_id, "channel_id": channel_id}
-    return list(session.exec(_HOME_VIEWERS, params=where))
+    return [row.user_id for row in plain_rows(session, _HOME_VIEWERS, where)]
 
 
 _RECENT_HOME_VIEWERS = (
