@@ -51,6 +51,7 @@ from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, split_first, take_flag
 from storage import budgets as store
+from storage import fund_entries
 from storage.approvals import threshold_of
 from storage.listed_lines import listed_lines
 from storage.models import BudgetLine, Change, Fund, Partnership, saved_id
@@ -291,7 +292,7 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
     sections = budget_sections(
         year,
         store.figures(session, partnership=partnership, year=year),
-        store.entries_of(session, partnership=partnership, year=year),
+        fund_entries.entries_of(session, partnership=partnership, year=year),
         store.lines_of(session, partnership=partnership, year=year),
         store.history_of(session, partnership=partnership, limit=None)[0],
     )

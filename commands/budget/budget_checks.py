@@ -15,6 +15,7 @@ from formatting.money import format_money
 from formatting.slack_text import escape, plain_words
 from formatting.timefmt import uk_datetime
 from storage import budgets as store
+from storage import fund_entries
 from storage.models import BudgetLine, Fund
 
 TIMES_THE_BUDGET = 10  # more than this many times the partnership's whole budget…
@@ -61,7 +62,7 @@ def paid_twice(
     """Refused: the same amount into the same fund from the same source for the same
     financial year within a day (the same sum for two years is each year's share)."""
     since = ctx.now - SAME_PAYMENT_WITHIN
-    earlier = store.same_entry_since(
+    earlier = fund_entries.same_entry_since(
         session, fund=fund, kind=kind, pence=pence, source=source, year=year, since=since
     )
     if earlier is None:

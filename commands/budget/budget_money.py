@@ -23,6 +23,7 @@ from formatting.fin_year import year_name, year_of
 from formatting.money import format_money, looks_like_amount
 from formatting.slack_text import escape, take_flag
 from storage import budgets as store
+from storage import fund_entries
 from storage.budgets import Links
 from storage.models import Change, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
@@ -158,7 +159,7 @@ def _correction_refused(
     and not into overcommitment unless `--allow-overcommit`."""
     if payment.pence >= 0:
         return None
-    paid = store.paid_in_by(
+    paid = fund_entries.paid_in_by(
         session, fund=fund, kind=payment.kind, source=payment.source, year=payment.year
     )
     source = f" from {payment.source}" if payment.source else ""
@@ -190,7 +191,7 @@ def _pay_in(
     """Money into a fund: the entry, its audit row, and the confirmation."""
     kind, pence, source, year = payment.kind, payment.pence, payment.source, payment.year
     before = figures_of(session, partnership, fund, year).total
-    entry = store.add_entry(
+    entry = fund_entries.add_entry(
         session,
         fund=fund,
         kind=kind,

@@ -21,6 +21,7 @@ from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape, plain_words, take_flag
 from storage import budgets as store
+from storage import fund_entries
 from storage.budgets import Links
 from storage.models import BudgetAudit, BudgetLine, Change, Fund, FundEntry, Partnership
 from storage.partnerships import lock_partnership
@@ -186,7 +187,7 @@ def _reverse_carry(
 
 def _reversing_entry(session: Session, ctx: Context, fund: Fund, entry: FundEntry) -> FundEntry:
     """An equal and opposite entry, in the same financial year."""
-    return store.add_entry(
+    return fund_entries.add_entry(
         session,
         fund=fund,
         kind=entry.kind,

@@ -19,7 +19,7 @@ from formatting.fin_year import year_name, year_of
 from formatting.money import format_money
 from formatting.slack_text import escape
 from storage import budgets as store
-from storage import fund_years
+from storage import fund_entries, fund_years
 from storage.budgets import Links
 from storage.models import Change, EntryKind, Fund, Partnership
 from storage.partnerships import lock_partnership
@@ -101,7 +101,7 @@ def _fund_and_year(
 
 
 def _carry_entry(session: Session, ctx: Context, fund: Fund, pence: int, year: int, source: str):
-    return store.add_entry(
+    return fund_entries.add_entry(
         session,
         fund=fund,
         kind=EntryKind.CARRY,
