@@ -265,13 +265,21 @@ def _for_and_due(text: str) -> tuple[str | None, str]:
     return (users[0] if users else None), (due[1] if due else "")
 
 
-def numbered_run(session: Session, partnership: Partnership, text: str) -> AssessRun:
-    """The run `text` numbers in this partnership, or a Refusal saying how to find one."""
+def numbered_run(
+    session: Session, partnership: Partnership, text: str, *, action: str
+) -> AssessRun:
+    """The run `text` numbers in this partnership, or a Refusal saying how to find one;
+    `action` is the `/assess` word it came with, for the example."""
+    if not plain_words(text):  # `/assess report` alone: say what is missing, not "(nothing)"
+        raise Refusal(
+            f"Say which questionnaire, by its number: for example `/assess {action} 1`.",
+            "`/assess status` lists them with their numbers.",
+        )
     number = whole_number(text)
     run = store.run_numbered(session, partnership=partnership, number=number) if number else None
     if run is None:
         raise Refusal(
-            f"There is no questionnaire `{escape(plain_words(text)) or '(nothing)'}` here.",
+            f"There is no questionnaire `{escape(plain_words(text))}` here.",
             "`/assess status` lists them with their numbers.",
         )
     return run

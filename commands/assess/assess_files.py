@@ -33,7 +33,7 @@ _EXPORT_MAKERS = {"md": export_markdown, "docx": export_docx}
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number, kind = _file_kind(text, _EXPORTS, "md", "`/assess export 2 docx` for Word")
-    run = numbered_run(session, partnership, number)
+    run = numbered_run(session, partnership, number, action="export")
     found = run_history(session, run, ctx.tz, draft=False)
     if found is None:
         raise Refusal(

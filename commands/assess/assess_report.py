@@ -27,7 +27,7 @@ from storage.partnerships import role_of
 
 def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number, page = _page_asked(text)
-    run = numbered_run(session, partnership, number)
+    run = numbered_run(session, partnership, number, action="report")
     sees_all = may_see_all(session, ctx, partnership, run)
     found = run_history(session, run, ctx.tz, draft=sees_all)
     if found is None:
