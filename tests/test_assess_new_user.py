@@ -25,3 +25,12 @@ def test_a_command_without_its_number_says_to_give_one(assess, engine, action):
     assert "Say which questionnaire, by its number" in refused.text, refused.text
     assert f"`/assess {action} 1`" in refused.text and "(nothing)" not in refused.text
     assert team_rows(engine, "T1") == before
+
+
+def test_compare_without_a_name_says_to_give_one(assess, engine):
+    before = team_rows(engine, "T1")
+    refused = assess("compare")
+    assert not refused.public
+    assert "Say which questionnaire to compare, by its name" in refused.text, refused.text
+    assert "`/assess compare baseline`" in refused.text and "(nothing)" not in refused.text
+    assert team_rows(engine, "T1") == before

@@ -58,6 +58,12 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     name, kind = _file_kind(text, _SHEETS, "csv", "`/assess compare baseline xlsx` for Excel")
+    if not name:  # `/assess compare` alone
+        raise Refusal(
+            "Say which questionnaire to compare, by its name: for example "
+            "`/assess compare baseline`.",
+            "`/assess templates` lists them.",
+        )
     row = template_row(session, ctx, name)
     latest = history.latest_submissions(session, team_id=ctx.team_id, template_name=row.name)
     if not latest:
