@@ -34,3 +34,15 @@ def test_compare_without_a_name_says_to_give_one(assess, engine):
     assert "Say which questionnaire to compare, by its name" in refused.text, refused.text
     assert "`/assess compare baseline`" in refused.text and "(nothing)" not in refused.text
     assert team_rows(engine, "T1") == before
+
+
+def test_a_page_past_a_one_page_report_points_to_the_report_itself(assess, engine, fake_slack):
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    before = team_rows(engine, "T1")
+    refused = assess("report 1 page 2")
+    assert not refused.public
+    assert "Questionnaire 1's answers fill 1 page, so there is no page 2." in refused.text
+    assert "Say `/assess report 1`: it shows them all." in refused.text, refused.text
+    assert "any page from 1" not in refused.text
+    assert team_rows(engine, "T1") == before

@@ -51,7 +51,10 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
         raise Refusal(
             f"Questionnaire {run.number}'s answers fill {counted(len(pages), 'page')}, "
             f"so there is no page {page}.",
-            f"Say `/assess report {run.number} page {len(pages)}`, or any page from 1.",
+            f"Say `/assess report {run.number}`: it shows them all."
+            if len(pages) == 1
+            else f"Say a page from 1 to {len(pages)}: `/assess report {run.number} page "
+            f"{len(pages)}` is the last.",
         )
     title = f"{found.template.title} ({run.number}): {partnership.name}"
     of = f" · page {page} of {len(pages)}" if len(pages) > 1 else ""
