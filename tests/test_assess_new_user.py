@@ -46,3 +46,20 @@ def test_a_page_past_a_one_page_report_points_to_the_report_itself(assess, engin
     assert "Say `/assess report 1`: it shows them all." in refused.text, refused.text
     assert "any page from 1" not in refused.text
     assert team_rows(engine, "T1") == before
+
+
+def test_a_cancelled_questionnaire_is_not_said_to_be_waiting_for_its_submission(
+    assess, engine, fake_slack
+):
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    assert assess("cancel 1").public
+    before = team_rows(engine, "T1")
+    for text, user in [("export 1", OFFICER), ("report 1", "U3MEMBER")]:
+        refused = assess(text, user=user)
+        assert not refused.public
+        assert "Questionnaire 1 was cancelled before it was submitted" in refused.text
+        assert "submit it" not in refused.text and "yet" not in refused.text, refused.text
+    read = assess("report 1")  # an officer reads it as it stood
+    assert "0 of 10 answered, cancelled before it was submitted" in read.everything
+    assert team_rows(engine, "T1") == before

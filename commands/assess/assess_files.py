@@ -12,6 +12,7 @@ from sqlmodel import Session
 from commands.assess.answer_docx import export_docx
 from commands.assess.answer_files import compare_section, export_markdown, export_of
 from commands.assess.assess_actions import numbered_run, template_row
+from commands.assess.assess_report import not_submitted
 from commands.assess.run_history import run_history
 from commands.assess.templates import parse_template
 from commands.budget.budget_csv import budget_csv
@@ -37,9 +38,7 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
     found = run_history(session, run, ctx.tz, draft=False)
     if found is None:
         raise Refusal(
-            f"Questionnaire {run.number} isn't submitted yet, so nothing of it goes to the "
-            f"channel: its answers stay with {user_mention(run.assignee_id)} until they "
-            "submit it.",
+            "{}, so nothing of it goes to the channel: {}.".format(*not_submitted(run)),
             f"Its officers and {user_mention(run.assignee_id)} read it with "
             f"`/assess report {run.number}`.",
         )
