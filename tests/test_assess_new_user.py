@@ -5,7 +5,8 @@ records every call out."""
 
 import pytest
 
-from tests.helpers import CHAIR, team_rows
+from tests.fake_slack import eventually
+from tests.helpers import CHAIR, Thread, team_rows
 
 OFFICER = "U1OFFICER"
 
@@ -63,3 +64,21 @@ def test_a_cancelled_questionnaire_is_not_said_to_be_waiting_for_its_submission(
     read = assess("report 1")  # an officer reads it as it stood
     assert "0 of 10 answered, cancelled before it was submitted" in read.everything
     assert team_rows(engine, "T1") == before
+
+
+def test_a_chair_of_two_partnerships_is_told_which_baseline_is_whose(assess, slack, fake_slack):
+    """Both questionnaires are number 1 of the same template: only the partnership's name
+    tells them apart in the list of where to reply."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    assert slack.command("/partnership", "create Runnymede LSP", user=OFFICER, channel="C2").public
+    start = f"start baseline for <@{CHAIR}|nick> due 12 December"
+    assert "Starting" in slack.command("/assess", start, user=OFFICER, channel="C2").text
+    eventually(
+        lambda: len(fake_slack.calls_to("chat.postMessage", f"D{CHAIR}")) >= 4,
+        what="the second questionnaire's introduction and first question",
+    )
+    asked = Thread(slack, fake_slack, None, channel=f"D{CHAIR}").say("We meet monthly.")
+    assert "You have 2 questionnaires open with me" in asked, asked
+    assert "• *LSP baseline self-assessment* for *Spelthorne LSP* (questionnaire 1)" in asked
+    assert "• *LSP baseline self-assessment* for *Runnymede LSP* (questionnaire 1)" in asked
