@@ -82,3 +82,12 @@ def test_a_chair_of_two_partnerships_is_told_which_baseline_is_whose(assess, sla
     assert "You have 2 questionnaires open with me" in asked, asked
     assert "• *LSP baseline self-assessment* for *Spelthorne LSP* (questionnaire 1)" in asked
     assert "• *LSP baseline self-assessment* for *Runnymede LSP* (questionnaire 1)" in asked
+
+
+def test_the_person_may_be_named_after_the_due_date(assess, fake_slack):
+    started = assess(f"start baseline due 12 December for <@{CHAIR}|nick>")
+    assert "Starting questionnaire *1*" in started.text and f"<@{CHAIR}>" in started.text, (
+        started.text
+    )
+    (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
+    assert "due Sat 12 Dec 2026" in parent.body["text"]

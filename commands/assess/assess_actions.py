@@ -251,12 +251,12 @@ def _in_thread(text: str) -> tuple[str, bool]:
 
 
 def _for_and_due(text: str) -> tuple[str | None, str]:
-    """`for @someone due 12 November`, either part optional."""
+    """`for @someone due 12 November`, either part optional, in either order: `due
+    tomorrow for @nick` read the mention as part of the date."""
     users = find_user_mentions(text)
-    due = re.search(r"\bdue\s+(.+)$", text, flags=re.IGNORECASE)
-    leftover = re.sub(
-        r"\bdue\s+.+$", "", re.sub(r"<@[^>]+>|\bfor\b", "", text, flags=re.IGNORECASE)
-    ).strip()
+    rest = re.sub(r"(?:\bfor\s+)?<@[^>]+>|\bfor\b", " ", text, flags=re.IGNORECASE)
+    due = re.search(r"\bdue\s+(.+?)\s*$", rest, flags=re.IGNORECASE)
+    leftover = re.sub(r"\bdue\s+.+$", "", rest, flags=re.IGNORECASE).strip()
     if len(users) > 1 or leftover:
         raise Refusal(
             "Name one person with `for`, and the date with `due`.",
