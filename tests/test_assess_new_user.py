@@ -91,3 +91,16 @@ def test_the_person_may_be_named_after_the_due_date(assess, fake_slack):
     )
     (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
     assert "due Sat 12 Dec 2026" in parent.body["text"]
+
+
+def test_the_start_repeats_the_due_date_as_read_with_the_time_left(assess):
+    """`due 1 November` typed after 1 November is next year's: the officer sees so."""
+    started = assess(f"start baseline for <@{CHAIR}|nick> due 1 November")
+    assert not started.public
+    assert (
+        f"Starting questionnaire *1* (LSP baseline self-assessment) for <@{CHAIR}>, due "
+        "Mon 1 Nov 2027, 17:00 GMT (in 342 days)" in started.text
+    ), started.text
+    assert "days), in a direct message with me" in started.text
+    undated = assess("start baseline")  # for oneself, with no due date: nothing to repeat
+    assert f"for <@{OFFICER}> in a direct message with me" in undated.text, undated.text

@@ -137,16 +137,19 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
         ),
     )
     parent = thread_parent(run, partnership, ctx.tz, ctx.now)
+    # The date as read, with the time left: `due 1 December` typed on 6 December is a
+    # year away, which the one who typed it should see at once.
+    due_words = f", due {when_and_left(run.due_at, ctx.now, ctx.tz)}," if run.due_at else ""
     if in_thread:
         return Reply(
             text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
-            f"{user_mention(assignee)} in a thread in this channel.",
+            f"{user_mention(assignee)}{due_words} in a thread in this channel.",
             thread=ThreadStart(run_id=saved_id(run), text=parent),
         )
     return Reply(
         text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
-        f"{user_mention(assignee)} in a direct message with me; this channel sees how far "
-        "it has got, and the answers not in confidence once it is submitted.",
+        f"{user_mention(assignee)}{due_words} in a direct message with me; this channel "
+        "sees how far it has got, and the answers not in confidence once it is submitted.",
         thread=ThreadStart(
             run_id=saved_id(run),
             text=parent,
