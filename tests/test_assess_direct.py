@@ -109,8 +109,8 @@ def test_several_open_questionnaires_are_answered_in_their_threads_never_guessed
     )
     asked = chat.say("4")
     assert "You have 2 questionnaires open with me" in asked and "nothing was recorded" in asked
-    assert "*LSP baseline self-assessment* (questionnaire 1)" in asked
-    assert "*Partnership pulse* (questionnaire 2)" in asked
+    assert "*LSP baseline self-assessment* for *Spelthorne LSP* (questionnaire 1)" in asked
+    assert "*Partnership pulse* for *Spelthorne LSP* (questionnaire 2)" in asked
     with Session(engine) as session:
         assert len(session.exec(select(AssessAnswer)).all()) == 1
     assert "*Your answers: Partnership pulse*" in pulse.say("4")

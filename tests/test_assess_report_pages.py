@@ -80,7 +80,7 @@ def test_a_page_that_is_not_there_is_refused_saying_which_are(answered):
     assert not refused.public and (
         "Questionnaire 1's answers fill 2 pages, so there is no page 3." in refused.text
     )
-    assert "`/assess report 1 page 2`" in refused.text
+    assert "Say a page from 1 to 2: `/assess report 1 page 2` is the last." in refused.text
     refused = answered("report 1 page two")
     assert not refused.public and "`two` isn't a page number." in refused.text
 

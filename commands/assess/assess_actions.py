@@ -137,16 +137,19 @@ def start(session: Session, ctx: Context, partnership: Partnership, text: str) -
         ),
     )
     parent = thread_parent(run, partnership, ctx.tz, ctx.now)
+    # The date as read, with the time left: `due 1 December` typed on 6 December is a
+    # year away, which the one who typed it should see at once.
+    due_words = f", due {when_and_left(run.due_at, ctx.now, ctx.tz)}," if run.due_at else ""
     if in_thread:
         return Reply(
             text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
-            f"{user_mention(assignee)} in a thread in this channel.",
+            f"{user_mention(assignee)}{due_words} in a thread in this channel.",
             thread=ThreadStart(run_id=saved_id(run), text=parent),
         )
     return Reply(
         text=f"Starting questionnaire *{run.number}* ({escape(parsed.title)}) for "
-        f"{user_mention(assignee)} in a direct message with me; this channel sees how far "
-        "it has got, and the answers not in confidence once it is submitted.",
+        f"{user_mention(assignee)}{due_words} in a direct message with me; this channel "
+        "sees how far it has got, and the answers not in confidence once it is submitted.",
         thread=ThreadStart(
             run_id=saved_id(run),
             text=parent,
@@ -251,12 +254,12 @@ def _in_thread(text: str) -> tuple[str, bool]:
 
 
 def _for_and_due(text: str) -> tuple[str | None, str]:
-    """`for @someone due 12 November`, either part optional."""
+    """`for @someone due 12 November`, either part optional, in either order: `due
+    tomorrow for @nick` read the mention as part of the date."""
     users = find_user_mentions(text)
-    due = re.search(r"\bdue\s+(.+)$", text, flags=re.IGNORECASE)
-    leftover = re.sub(
-        r"\bdue\s+.+$", "", re.sub(r"<@[^>]+>|\bfor\b", "", text, flags=re.IGNORECASE)
-    ).strip()
+    rest = re.sub(r"(?:\bfor\s+)?<@[^>]+>|\bfor\b", " ", text, flags=re.IGNORECASE)
+    due = re.search(r"\bdue\s+(.+?)\s*$", rest, flags=re.IGNORECASE)
+    leftover = re.sub(r"\bdue\s+.+$", "", rest, flags=re.IGNORECASE).strip()
     if len(users) > 1 or leftover:
         raise Refusal(
             "Name one person with `for`, and the date with `due`.",
@@ -265,13 +268,21 @@ def _for_and_due(text: str) -> tuple[str | None, str]:
     return (users[0] if users else None), (due[1] if due else "")
 
 
-def numbered_run(session: Session, partnership: Partnership, text: str) -> AssessRun:
-    """The run `text` numbers in this partnership, or a Refusal saying how to find one."""
+def numbered_run(
+    session: Session, partnership: Partnership, text: str, *, action: str
+) -> AssessRun:
+    """The run `text` numbers in this partnership, or a Refusal saying how to find one;
+    `action` is the `/assess` word it came with, for the example."""
+    if not plain_words(text):  # `/assess report` alone: say what is missing, not "(nothing)"
+        raise Refusal(
+            f"Say which questionnaire, by its number: for example `/assess {action} 1`.",
+            "`/assess status` lists them with their numbers.",
+        )
     number = whole_number(text)
     run = store.run_numbered(session, partnership=partnership, number=number) if number else None
     if run is None:
         raise Refusal(
-            f"There is no questionnaire `{escape(plain_words(text)) or '(nothing)'}` here.",
+            f"There is no questionnaire `{escape(plain_words(text))}` here.",
             "`/assess status` lists them with their numbers.",
         )
     return run

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from commands.assess.answer_docx import export_docx
 from commands.assess.answer_files import compare_section, export_markdown, export_of
 from commands.assess.assess_actions import numbered_run, template_row
+from commands.assess.assess_report import not_submitted
 from commands.assess.run_history import run_history
 from commands.assess.templates import parse_template
 from commands.budget.budget_csv import budget_csv
@@ -33,13 +34,11 @@ _EXPORT_MAKERS = {"md": export_markdown, "docx": export_docx}
 
 def export(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number, kind = _file_kind(text, _EXPORTS, "md", "`/assess export 2 docx` for Word")
-    run = numbered_run(session, partnership, number)
+    run = numbered_run(session, partnership, number, action="export")
     found = run_history(session, run, ctx.tz, draft=False)
     if found is None:
         raise Refusal(
-            f"Questionnaire {run.number} isn't submitted yet, so nothing of it goes to the "
-            f"channel: its answers stay with {user_mention(run.assignee_id)} until they "
-            "submit it.",
+            "{}, so nothing of it goes to the channel: {}.".format(*not_submitted(run)),
             f"Its officers and {user_mention(run.assignee_id)} read it with "
             f"`/assess report {run.number}`.",
         )
@@ -58,6 +57,12 @@ def export(session: Session, ctx: Context, partnership: Partnership, text: str) 
 
 def compare(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     name, kind = _file_kind(text, _SHEETS, "csv", "`/assess compare baseline xlsx` for Excel")
+    if not name:  # `/assess compare` alone
+        raise Refusal(
+            "Say which questionnaire to compare, by its name: for example "
+            "`/assess compare baseline`.",
+            "`/assess templates` lists them.",
+        )
     row = template_row(session, ctx, name)
     latest = history.latest_submissions(session, team_id=ctx.team_id, template_name=row.name)
     if not latest:

@@ -21,19 +21,18 @@ from formatting.questionnaire_state import missed_due_date
 from formatting.slack_limits import SECTION_TEXT
 from formatting.slack_text import escape, plain_words, user_mention, whole_number
 from formatting.timefmt import uk_datetime
-from storage.models import AssessRun, Partnership, Role
+from storage.models import AssessRun, Partnership, Role, RunStatus
 from storage.partnerships import role_of
 
 
 def report(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
     number, page = _page_asked(text)
-    run = numbered_run(session, partnership, number)
+    run = numbered_run(session, partnership, number, action="report")
     sees_all = may_see_all(session, ctx, partnership, run)
     found = run_history(session, run, ctx.tz, draft=sees_all)
     if found is None:
         raise Refusal(
-            f"Questionnaire {run.number} isn't submitted yet: its answers stay with "
-            f"{user_mention(run.assignee_id)} until they submit it.",
+            "{}: {}.".format(*not_submitted(run)),
             f"Its officers and {user_mention(run.assignee_id)} can read it now; "
             "`/assess status` shows how far it has got.",
         )
@@ -51,7 +50,10 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
         raise Refusal(
             f"Questionnaire {run.number}'s answers fill {counted(len(pages), 'page')}, "
             f"so there is no page {page}.",
-            f"Say `/assess report {run.number} page {len(pages)}`, or any page from 1.",
+            f"Say `/assess report {run.number}`: it shows them all."
+            if len(pages) == 1
+            else f"Say a page from 1 to {len(pages)}: `/assess report {run.number} page "
+            f"{len(pages)}` is the last.",
         )
     title = f"{found.template.title} ({run.number}): {partnership.name}"
     of = f" · page {page} of {len(pages)}" if len(pages) > 1 else ""
@@ -64,6 +66,16 @@ def report(session: Session, ctx: Context, partnership: Partnership, text: str) 
             *(_page_turns(run.number, page, len(pages)) if len(pages) > 1 else []),
         ],
     )
+
+
+def not_submitted(run: AssessRun) -> tuple[str, str]:
+    """Why nothing of it was circulated, and who keeps its answers: a cancelled one will
+    never be submitted, so "isn't submitted yet ... until they submit it" would promise
+    what cannot come."""
+    keeps = f"its answers stay with {user_mention(run.assignee_id)}"
+    if run.status == RunStatus.CANCELLED:
+        return f"Questionnaire {run.number} was cancelled before it was submitted", keeps
+    return f"Questionnaire {run.number} isn't submitted yet", f"{keeps} until they submit it"
 
 
 # A button's action id starts with it; its value is what follows `/assess report`.
@@ -126,7 +138,12 @@ def _about(found: RunHistory, ctx: Context) -> str:
     when = (
         f"submitted {uk_datetime(found.submitted_at, ctx.tz)}"
         if found.submitted_at
-        else f"{found.answered} of {len(found.template.questions)} answered, not yet submitted"
+        else f"{found.answered} of {len(found.template.questions)} answered, "
+        + (
+            "cancelled before it was submitted"
+            if run.status == RunStatus.CANCELLED
+            else "not yet submitted"
+        )
     )
     if missed_due_date(run, ctx.now) and run.due_at and run.submitted_at:
         when = (

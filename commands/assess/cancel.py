@@ -19,7 +19,7 @@ from storage.models import AssessRun, Partnership, RunStatus
 
 
 def cancel(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
+    run = numbered_run(session, partnership, text, action="cancel")
     submissions = history.submissions_of(session, run=run)
     reopened = run.status in store.ANSWERING and bool(submissions)
     # The respondent may withdraw their own reopening; stopping a questionnaire is for officers.

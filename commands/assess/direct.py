@@ -19,7 +19,7 @@ from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, user_mention
 from formatting.timefmt import uk_date
 from storage import assess as store
-from storage.models import AssessRun
+from storage.models import AssessRun, Partnership
 
 DIRECT_HELP = (
     "Reply here to answer the question I last asked. If you have more than one "
@@ -109,9 +109,14 @@ def circulated(run: AssessRun, template: Template, partnership: str, answers: di
     return Post(text="\n".join(lines), channel_id=run.channel_id, thread_ts=run.thread_ts)
 
 
-def which_one(runs: list[tuple[AssessRun, str]]) -> str:
-    """A plain message when several runs are open: never guess which it answers."""
-    listed = "\n".join(f"• *{escape(title)}* (questionnaire {run.number})" for run, title in runs)
+def which_one(runs: list[tuple[AssessRun, str, str]]) -> str:
+    """A plain message when several runs are open: never guess which it answers. Each
+    is named with its partnership: a chair of two partnerships answering both their
+    baselines had two identical lines, "LSP baseline self-assessment (questionnaire 1)"."""
+    listed = "\n".join(
+        f"• *{escape(title)}* for *{escape(partnership)}* (questionnaire {run.number})"
+        for run, title, partnership in runs
+    )
     return (
         f"You have {len(runs)} questionnaires open with me, so I can't tell which that "
         f"answers, and nothing was recorded. Reply in the thread of the one you're "
@@ -153,7 +158,9 @@ def plain_message_run(
         return None
     else:
         text = (
-            which_one([(run, parse_template(run.source).title) for run in runs])
+            which_one(
+                [(run, parse_template(run.source).title, _name(session, run)) for run in runs]
+            )
             if runs
             else NOTHING_OPEN
         )
@@ -179,3 +186,9 @@ def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
     if post.channel_id == run.dm_channel_id and thread_ts != run.dm_ts:
         return replace(post, thread_ts=thread_ts or None)
     return post
+
+
+def _name(session: Session, run: AssessRun) -> str:
+    partnership = session.get(Partnership, run.partnership_id)
+    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
+    return partnership.name

@@ -18,7 +18,7 @@ from storage.models import AssessRun, Partnership, RunStatus
 
 
 def reopen(session: Session, ctx: Context, partnership: Partnership, text: str) -> Reply:
-    run = numbered_run(session, partnership, text)
+    run = numbered_run(session, partnership, text, action="reopen")
     if ctx.user_id != run.assignee_id and (
         refusal := officers_only(session, ctx, partnership, "reopen someone else's answers")
     ):
