@@ -90,7 +90,7 @@ def test_the_person_may_be_named_after_the_due_date(assess, fake_slack):
         started.text
     )
     (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
-    assert "due Sat 12 Dec 2026" in parent.body["text"]
+    assert "due Sat 12 Dec 2026, 17:00 GMT" in parent.body["text"]
 
 
 def test_the_start_repeats_the_due_date_as_read_with_the_time_left(assess):
@@ -104,3 +104,11 @@ def test_the_start_repeats_the_due_date_as_read_with_the_time_left(assess):
     assert "days), in a direct message with me" in started.text
     undated = assess("start baseline")  # for oneself, with no due date: nothing to repeat
     assert f"for <@{OFFICER}> in a direct message with me" in undated.text, undated.text
+
+
+def test_the_channel_and_status_show_the_due_time_and_zone(assess, fake_slack):
+    """Reopening and submitting stop at the due time, not at midnight: it is shown."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 3 January at 9am")
+    (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
+    assert "· due Sun 3 Jan 2027, 09:00 GMT" in parent.body["text"], parent.body["text"]
+    assert "· due Sun 3 Jan 2027, 09:00 GMT ·" in assess("status").everything

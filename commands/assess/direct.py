@@ -17,7 +17,7 @@ from commands.assess.templates import Template, parse_template, questions_count
 from commands.reply import Post
 from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, user_mention
-from formatting.timefmt import uk_date
+from formatting.timefmt import uk_datetime
 from storage import assess as store
 from storage.models import AssessRun, Partnership
 
@@ -46,7 +46,7 @@ def parent_text(
     run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo, now: datetime
 ) -> str:
     """The channel's parent message: who answers, how far, by when; never an answer."""
-    due = f" · due {uk_date(run.due_at, tz)}" if run.due_at else ""
+    due = f" · due {uk_datetime(run.due_at, tz)}" if run.due_at else ""
     return (
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
         f"questionnaire *{run.number}*\n"
