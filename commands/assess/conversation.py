@@ -28,7 +28,7 @@ from formatting.questionnaire_state import progress_words, state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage import assess_history as history
-from storage.models import AssessRun, Partnership, RunStatus
+from storage.models import AssessRun, RunStatus
 
 THREAD_HELP = """Reply in this thread to answer the question I last asked. You can also say:
 • `back` — the previous question again   • `edit 3` — change your answer to question 3
@@ -93,7 +93,7 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
         posts = [direct.where_written(post, run, message.thread_ts) for post in posts]
         if _progress_of(session, run) != before:
             posts += direct.parent_now(
-                session, run, _partnership(session, run).name, message.tz, message.now
+                session, run, direct.partnership_of(session, run).name, message.tz, message.now
             )
     return posts
 
@@ -118,7 +118,9 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
     word, rest = split_first(plain_words(message.text))
     command = word.lower() if not rest or word.lower() == "edit" else ""
     if command == "submit" and (
-        late := late_submission(session, run, _partnership(session, run), message.now, message.tz)
+        late := late_submission(
+            session, run, direct.partnership_of(session, run), message.now, message.tz
+        )
     ):
         return late
     if command in _COMMANDS:
@@ -273,7 +275,7 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
     history.record_submission(session, run=run, now=run.last_activity_at)
-    partnership = _partnership(session, run)
+    partnership = direct.partnership_of(session, run)
     if run.dm_channel_id:  # circulated as the Surrey group did: all but the confidential
         return [
             _say(run, ":white_check_mark: Submitted. Thank you!"),
@@ -384,12 +386,6 @@ def _template(run: AssessRun) -> Template:
 def _say(run: AssessRun, text: str) -> Post:
     channel, thread = direct.where(run)
     return Post(text=text, channel_id=channel, thread_ts=thread)
-
-
-def _partnership(session: Session, run: AssessRun) -> Partnership:
-    partnership = session.get(Partnership, run.partnership_id)
-    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
-    return partnership
 
 
 def _progress_of(session: Session, run: AssessRun) -> tuple[str, int]:

@@ -159,7 +159,10 @@ def plain_message_run(
     else:
         text = (
             which_one(
-                [(run, parse_template(run.source).title, _name(session, run)) for run in runs]
+                [
+                    (run, parse_template(run.source).title, partnership_of(session, run).name)
+                    for run in runs
+                ]
             )
             if runs
             else NOTHING_OPEN
@@ -188,7 +191,7 @@ def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
     return post
 
 
-def _name(session: Session, run: AssessRun) -> str:
+def partnership_of(session: Session, run: AssessRun) -> Partnership:
     partnership = session.get(Partnership, run.partnership_id)
     assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
-    return partnership.name
+    return partnership
