@@ -112,3 +112,21 @@ def test_the_channel_and_status_show_the_due_time_and_zone(assess, fake_slack):
     (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
     assert "· due Sun 3 Jan 2027, 09:00 GMT" in parent.body["text"], parent.body["text"]
     assert "· due Sun 3 Jan 2027, 09:00 GMT ·" in assess("status").everything
+
+
+def test_edit_shows_the_answer_being_changed(assess, slack, fake_slack):
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    chat.say("We meet monthly &amp; &lt;b&gt;rarely&lt;/b&gt; cancel.")  # as Slack sends it
+    chat.say("Two subgroups; the faith forum has withdrawn.")  # question 2, in confidence
+    first = chat.say("edit 1")
+    assert first.startswith("*Question 1 of 10: Operations*"), first
+    assert first.endswith(
+        "_Your answer now:_ We meet monthly &amp; &lt;b&gt;rarely&lt;/b&gt; cancel."
+    )
+    second = chat.say("edit 2")  # their own confidential answer, in their own conversation
+    assert second.endswith(
+        "_Your answer now:_ :lock: _in confidence:_ Two subgroups; the faith forum has withdrawn."
+    ), second
+    assert "Your answer now" not in chat.say("edit 3")  # not answered yet: nothing to show

@@ -243,7 +243,14 @@ def _edit(session: Session, run: AssessRun, template: Template, rest: str) -> li
         ]
     run.current, run.status = number - 1, RunStatus.OPEN
     session.add(run)
-    return [_ask(run, template)]
+    asked = _ask(run, template)
+    # What is being changed, so the new answer can build on it. Only the respondent
+    # reads this conversation (a direct message, or a thread with nothing confidential).
+    if (given := store.answers_of(session, run=run).get(run.current)) is not None:
+        question = template.questions[run.current]
+        now = shown_answer(question, given.value, confidential_visible=True, limit=None)
+        asked = replace(asked, text=f"{asked.text}\n_Your answer now:_ {now}")
+    return [asked]
 
 
 def _pause(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
