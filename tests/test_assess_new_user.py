@@ -6,7 +6,7 @@ records every call out."""
 import pytest
 
 from tests.fake_slack import eventually
-from tests.helpers import CHAIR, Thread, team_rows
+from tests.helpers import BASELINE_ANSWERS, CHAIR, PULSE, Thread, team_rows
 
 OFFICER = "U1OFFICER"
 
@@ -130,3 +130,41 @@ def test_edit_shows_the_answer_being_changed(assess, slack, fake_slack):
         "_Your answer now:_ :lock: _in confidence:_ Two subgroups; the faith forum has withdrawn."
     ), second
     assert "Your answer now" not in chat.say("edit 3")  # not answered yet: nothing to show
+
+
+def circulated(fake_slack) -> str:
+    return eventually(
+        lambda: next(
+            (
+                c.body["text"]
+                for c in fake_slack.calls_to("chat.postMessage", "C1")
+                if "submitted questionnaire" in c.body["text"]
+            ),
+            None,
+        ),
+        what="the answers circulated in the channel",
+    )
+
+
+def test_the_circulated_answers_point_everyone_to_the_full_report(assess, slack, fake_slack):
+    """They are cut short in the channel; anyone there may read them whole, and only the
+    officers the confidential ones: not "Officers see every answer in full"."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    for answer in BASELINE_ANSWERS:
+        chat.say(answer)
+    assert "Submitted" in chat.say("submit")
+    assert circulated(fake_slack).endswith(
+        "Every answer in full: `/assess report 1` (those in confidence only for officers)."
+    )
+
+
+def test_with_nothing_in_confidence_the_pointer_says_nothing_of_it(assess, slack, fake_slack):
+    assert "added the questionnaire `pulse`" in assess(PULSE).text
+    assess(f"start pulse for <@{CHAIR}|nick>")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    chat.say("4")
+    assert "Submitted" in chat.say("submit")
+    assert circulated(fake_slack).endswith("Every answer in full: `/assess report 1`.")

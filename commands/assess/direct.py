@@ -105,7 +105,13 @@ def circulated(run: AssessRun, template: Template, partnership: str, answers: di
         value = answers[position].value if position in answers else None
         shown = shown_answer(question, value, confidential_visible=False)
         lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
-    lines.append(f"Officers see every answer in full with `/assess report {run.number}`.")
+    # Anyone in the channel may read the circulated answers whole (they are cut short
+    # here); only officers and the respondent read the confidential ones.
+    secret = any(q.confidential for q in template.questions)
+    lines.append(
+        f"Every answer in full: `/assess report {run.number}`"
+        + (" (those in confidence only for officers)." if secret else ".")
+    )
     return Post(text="\n".join(lines), channel_id=run.channel_id, thread_ts=run.thread_ts)
 
 
