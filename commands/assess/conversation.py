@@ -19,9 +19,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess import direct
-from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
+from commands.assess.answers import (
+    AnswerError,
+    check_answer,
+    how_to_answer,
+    question_text,
+    shown_answer,
+)
 from commands.assess.due_date import late_submission
-from commands.assess.templates import Question, Template, parse_template
+from commands.assess.templates import Template, parse_template
 from commands.reply import Post
 from formatting.counting import noun_for
 from formatting.questionnaire_state import progress_words, state_words
@@ -99,6 +105,8 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
 
 
 def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Post]:
+    if run.dm_channel_id and message.channel_id == run.channel_id:
+        return [direct.not_here(run, message.user_id)]
     if message.user_id != run.assignee_id:
         return [
             _private(
@@ -331,18 +339,6 @@ _COMMANDS = {
 
 def _ask(run: AssessRun, template: Template, *, mention: bool = False) -> Post:
     return _say(run, question_text(template, run.current, run.assignee_id if mention else None))
-
-
-def question_text(template: Template, position: int, mention: str | None = None) -> str:
-    question: Question = template.questions[position]
-    lines = [f"{user_mention(mention)} " if mention else ""]
-    lines[0] += f"*Question {position + 1} of {len(template.questions)}: {escape(question.title)}*"
-    lines.append(escape(question.prompt))
-    lines += [f"> {escape(example)}" for example in question.examples]
-    if question.confidential:
-        lines.append(":lock: _In confidence: only officers and you will see this answer._")
-    lines.append(f"_{escape(how_to_answer(question))}_")
-    return "\n".join(lines)
 
 
 def _summary(run: AssessRun, template: Template, answered: dict) -> Post:
