@@ -133,3 +133,9 @@ def question_text(template: Template, position: int, mention: str | None = None)
         lines.append(":lock: _In confidence: only officers and you will see this answer._")
     lines.append(f"_{escape(how_to_answer(question))}_")
     return "\n".join(lines)
+
+
+def edit_example(template: Template) -> str:
+    """`edit 3` to change the answer to question 3 (or 1, in a shorter questionnaire)."""
+    number = min(3, len(template.questions))
+    return f"`edit {number}` to change the answer to question {number}"

@@ -22,6 +22,7 @@ from commands.assess import direct
 from commands.assess.answers import (
     AnswerError,
     check_answer,
+    edit_example,
     how_to_answer,
     question_text,
     shown_answer,
@@ -106,7 +107,10 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
 
 def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Post]:
     if run.dm_channel_id and message.channel_id == run.channel_id:
-        return [direct.not_here(run, message.user_id)]
+        # The channel's own thread (answers are circulated there): only its respondent,
+        # still answering, is told where to answer; the rest is discussion.
+        done = run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED)
+        return [] if done or message.user_id != run.assignee_id else [direct.not_here(run)]
     if message.user_id != run.assignee_id:
         return [
             _private(
@@ -374,12 +378,6 @@ def _record(
         user_id=message.user_id,
         now=message.now,
     )
-
-
-def edit_example(template: Template) -> str:
-    """`edit 3` to change the answer to question 3 (or 1, in a shorter questionnaire)."""
-    number = min(3, len(template.questions))
-    return f"`edit {number}` to change the answer to question {number}"
 
 
 def _template(run: AssessRun) -> Template:

@@ -203,21 +203,17 @@ def partnership_of(session: Session, run: AssessRun) -> Partnership:
     return partnership
 
 
-def not_here(run: AssessRun, user_id: str) -> Post:
-    """A reply in the channel's thread of a questionnaire asked in a direct message. Its
-    respondent's was taken for an answer, and the next question was sent to a thread
-    the direct conversation does not have; the channel reads this thread, so nothing
-    typed here is recorded, and they are told where to answer."""
-    if user_id != run.assignee_id:
-        text = (
-            f"Only {user_mention(run.assignee_id)} answers this questionnaire, in a direct "
-            "message with me, so your message wasn't recorded."
-        )
-    else:
-        text = (
-            f"Questionnaire *{run.number}* is answered in your direct message with me, not "
-            "here: everyone in this channel can read this thread, so your message wasn't "
-            "recorded. Reply to my last question there; if what you wrote here was in "
-            "confidence, delete it."
-        )
-    return Post(text=text, channel_id=run.channel_id, thread_ts=run.thread_ts, private_to=user_id)
+def not_here(run: AssessRun) -> Post:
+    """To its respondent, replying in the channel's thread of a questionnaire asked in a
+    direct message: that reply was taken for an answer, and the next question sent to a
+    thread the direct conversation does not have. The channel reads this thread, so
+    nothing typed here is recorded; they are told where to answer."""
+    return Post(
+        text=f"Questionnaire *{run.number}* is answered in your direct message with me, not "
+        "here: everyone in this channel can read this thread, so your message wasn't "
+        "recorded. Reply to my last question there; if what you wrote here was in "
+        "confidence, delete it.",
+        channel_id=run.channel_id,
+        thread_ts=run.thread_ts,
+        private_to=run.assignee_id,
+    )
