@@ -56,7 +56,7 @@ def test_start_posts_a_parent_in_the_channel_and_asks_in_a_direct_message(thread
     assert "*LSP baseline self-assessment* for *Spelthorne LSP* — questionnaire *1*" in parent
     assert (
         f"Answered by <@{CHAIR}> in a direct message with me · answered 0 of 10 · "
-        "waiting for its first answer · due Fri 12 Nov 2027" in parent
+        "waiting for its first answer · due Fri 12 Nov 2027, 17:00 GMT" in parent
     )
     intro = fake_slack.calls_to("chat.postMessage")[1].body["text"]
     assert "only officers and you will see them" in intro and "<#C1>" in intro
@@ -69,7 +69,7 @@ def test_the_parent_shows_progress_updated_in_place_and_never_an_answer(thread, 
     thread.say(BASELINE_ANSWERS[0])
     thread.say(BASELINE_ANSWERS[1])
     updates = eventually(lambda: parent_updates(fake_slack)[1:] or None, what="two updates")
-    assert "answered 2 of 10 · being answered · due Fri 12 Nov 2027" in updates[-1]
+    assert "answered 2 of 10 · being answered · due Fri 12 Nov 2027, 17:00 GMT" in updates[-1]
     parent_ts = fake_slack.calls_to("chat.postMessage")[0].response["ts"]
     assert {c.body["ts"] for c in fake_slack.calls_to("chat.update")} == {parent_ts}
     assert not any("quarterly" in u or "rarely attends" in u for u in parent_updates(fake_slack))
@@ -260,7 +260,7 @@ def test_status_shows_progress(officer, thread):
         thread.say(answer)
     status = officer("status").everything
     assert (
-        f"`#1` *baseline* — <@{CHAIR}> · 4 of 10 answered · being answered · due Fri 12 Nov 2027"
+        f"`#1` *baseline* — <@{CHAIR}> · 4 of 10 answered · being answered · due Fri 12 Nov 2027, 17:00 GMT"
         in status
     )
 

@@ -4,9 +4,11 @@ reply saying what to type, and changes nothing. Signed commands in; the fake Sla
 records every call out."""
 
 import pytest
+from sqlmodel import Session, select
 
+from storage.models import AssessAnswer
 from tests.fake_slack import eventually
-from tests.helpers import CHAIR, Thread, team_rows
+from tests.helpers import BASELINE_ANSWERS, CHAIR, PULSE, Thread, team_rows
 
 OFFICER = "U1OFFICER"
 
@@ -90,7 +92,7 @@ def test_the_person_may_be_named_after_the_due_date(assess, fake_slack):
         started.text
     )
     (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
-    assert "due Sat 12 Dec 2026" in parent.body["text"]
+    assert "due Sat 12 Dec 2026, 17:00 GMT" in parent.body["text"]
 
 
 def test_the_start_repeats_the_due_date_as_read_with_the_time_left(assess):
@@ -104,3 +106,98 @@ def test_the_start_repeats_the_due_date_as_read_with_the_time_left(assess):
     assert "days), in a direct message with me" in started.text
     undated = assess("start baseline")  # for oneself, with no due date: nothing to repeat
     assert f"for <@{OFFICER}> in a direct message with me" in undated.text, undated.text
+
+
+def test_the_channel_and_status_show_the_due_time_and_zone(assess, fake_slack):
+    """Reopening and submitting stop at the due time, not at midnight: it is shown."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 3 January at 9am")
+    (parent,) = fake_slack.wait_for("chat.postMessage", channel="C1")
+    assert "· due Sun 3 Jan 2027, 09:00 GMT" in parent.body["text"], parent.body["text"]
+    assert "· due Sun 3 Jan 2027, 09:00 GMT ·" in assess("status").everything
+
+
+def test_edit_shows_the_answer_being_changed(assess, slack, fake_slack):
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    chat.say("We meet monthly &amp; &lt;b&gt;rarely&lt;/b&gt; cancel.")  # as Slack sends it
+    chat.say("Two subgroups; the faith forum has withdrawn.")  # question 2, in confidence
+    first = chat.say("edit 1")
+    assert first.startswith("*Question 1 of 10: Operations*"), first
+    assert first.endswith(
+        "_Your answer now:_ We meet monthly &amp; &lt;b&gt;rarely&lt;/b&gt; cancel."
+    )
+    second = chat.say("edit 2")  # their own confidential answer, in their own conversation
+    assert second.endswith(
+        "_Your answer now:_ :lock: _in confidence:_ Two subgroups; the faith forum has withdrawn."
+    ), second
+    assert "Your answer now" not in chat.say("edit 3")  # not answered yet: nothing to show
+
+
+def circulated(fake_slack) -> str:
+    return eventually(
+        lambda: next(
+            (
+                c.body["text"]
+                for c in fake_slack.calls_to("chat.postMessage", "C1")
+                if "submitted questionnaire" in c.body["text"]
+            ),
+            None,
+        ),
+        what="the answers circulated in the channel",
+    )
+
+
+def test_the_circulated_answers_point_everyone_to_the_full_report(assess, slack, fake_slack):
+    """They are cut short in the channel; anyone there may read them whole, and only the
+    officers the confidential ones: not "Officers see every answer in full"."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    for answer in BASELINE_ANSWERS:
+        chat.say(answer)
+    assert "Submitted" in chat.say("submit")
+    assert circulated(fake_slack).endswith(
+        "Every answer in full: `/assess report 1` (those in confidence only for officers)."
+    )
+
+
+def test_with_nothing_in_confidence_the_pointer_says_nothing_of_it(assess, slack, fake_slack):
+    assert "added the questionnaire `pulse`" in assess(PULSE).text
+    assess(f"start pulse for <@{CHAIR}|nick>")
+    fake_slack.wait_for("chat.postMessage", count=3)  # the parent, the intro, question 1
+    chat = Thread(slack, fake_slack, None, channel=f"D{CHAIR}", skip=1)
+    chat.say("4")
+    assert "Submitted" in chat.say("submit")
+    assert circulated(fake_slack).endswith("Every answer in full: `/assess report 1`.")
+
+
+def test_a_reply_in_the_channels_thread_of_a_direct_questionnaire_is_not_an_answer(
+    assess, slack, fake_slack, engine
+):
+    """Everyone in the channel reads the parent's thread. The respondent's reply there was
+    taken for an answer, and the next question sent to that thread's ts in the direct
+    conversation, which has no such thread."""
+    assess(f"start baseline for <@{CHAIR}|nick> due 12 December")
+    parent, _, _ = fake_slack.wait_for("chat.postMessage", count=3)
+    in_channel = Thread(slack, fake_slack, parent.response["ts"], channel="C1")
+    in_channel.send("We meet monthly.")
+    (note,) = fake_slack.wait_for("chat.postEphemeral")
+    assert note.body["user"] == CHAIR and note.body["channel"] == "C1"
+    assert note.body["thread_ts"] == parent.response["ts"]
+    assert note.body["text"].startswith(
+        "Questionnaire *1* is answered in your direct message with me, not here"
+    )
+    assert "wasn't recorded" in note.body["text"], note.body
+    with Session(engine) as session:
+        assert session.exec(select(AssessAnswer)).all() == []
+    # The respondent's next message in the direct conversation still answers question 1.
+    answered = Thread(slack, fake_slack, None, channel=f"D{CHAIR}").say("We meet monthly.")
+    assert answered.startswith("*Question 2 of 10"), answered
+    assert len(fake_slack.calls_to("chat.postMessage")) == 4  # only question 2 more
+    # Anyone else there is discussing: not recorded, and not nagged for it.
+    in_channel.send("Looking forward to reading it.", user="U3MEMBER")
+    fake_slack.drained()
+    assert fake_slack.calls_to("chat.postEphemeral") == [note]
+    with Session(engine) as session:
+        assert len(session.exec(select(AssessAnswer)).all()) == 1

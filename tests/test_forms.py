@@ -249,7 +249,7 @@ def test_a_questionnaire_started_from_the_form_is_asked_in_a_direct_message(
     parent, first = sorted(posts, key=lambda post: post["channel"] != "C1")
     assert parent["channel"] == "C1"
     assert f"Answered by <@{MEMBER}> in a direct message with me" in parent["text"]
-    assert "due Sat 12 Dec 2026" in parent["text"]
+    assert "due Sat 12 Dec 2026, 17:00 GMT" in parent["text"]
     assert first["channel"] == f"D{MEMBER}"  # the fake's DM with the respondent
 
 

@@ -6,10 +6,10 @@ are plain text for the caller to escape."""
 
 import re
 
-from commands.assess.templates import OPTION_NUMBER, Question, folded, shown
+from commands.assess.templates import OPTION_NUMBER, Question, Template, folded, shown
 from commands.family import Refusal
 from formatting.slack_limits import truncate
-from formatting.slack_text import escape, unescape
+from formatting.slack_text import escape, unescape, user_mention
 
 _MAX_ANSWER = 3000
 SUMMARY_ANSWER = 400  # characters of each answer shown in a summary
@@ -121,3 +121,21 @@ def shown_answer(
         shown = truncate(shown, limit)
     # Said in words too: whoever reads it on should know it was given in confidence.
     return f":lock: _in confidence:_ {shown}" if question.confidential else shown
+
+
+def question_text(template: Template, position: int, mention: str | None = None) -> str:
+    question: Question = template.questions[position]
+    lines = [f"{user_mention(mention)} " if mention else ""]
+    lines[0] += f"*Question {position + 1} of {len(template.questions)}: {escape(question.title)}*"
+    lines.append(escape(question.prompt))
+    lines += [f"> {escape(example)}" for example in question.examples]
+    if question.confidential:
+        lines.append(":lock: _In confidence: only officers and you will see this answer._")
+    lines.append(f"_{escape(how_to_answer(question))}_")
+    return "\n".join(lines)
+
+
+def edit_example(template: Template) -> str:
+    """`edit 3` to change the answer to question 3 (or 1, in a shorter questionnaire)."""
+    number = min(3, len(template.questions))
+    return f"`edit {number}` to change the answer to question {number}"

@@ -13,7 +13,7 @@ from commands.reply import MAX_BLOCKS, Reply, context, header, inform, line_sect
 from formatting.counting import counted
 from formatting.questionnaire_state import progress_words
 from formatting.slack_text import escape, user_mention
-from formatting.timefmt import time_left, uk_date
+from formatting.timefmt import time_left, uk_datetime
 from storage.assess_progress import first_runs, run_counts
 from storage.models import AssessRun, Partnership
 
@@ -57,7 +57,7 @@ def _status_line(
         run.source, parse_template(run.source)
     )
     progress = progress_words(run, answered, len(template.questions), ctx.now)
-    due = f" · due {uk_date(run.due_at, ctx.tz)}" if run.due_at else ""
+    due = f" · due {uk_datetime(run.due_at, ctx.tz)}" if run.due_at else ""
     return (
         f"`#{run.number}` *{escape(run.template_name)}* — {user_mention(run.assignee_id)} · "
         f"{progress}{due} · "

@@ -19,16 +19,23 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from commands.assess import direct
-from commands.assess.answers import AnswerError, check_answer, how_to_answer, shown_answer
+from commands.assess.answers import (
+    AnswerError,
+    check_answer,
+    edit_example,
+    how_to_answer,
+    question_text,
+    shown_answer,
+)
 from commands.assess.due_date import late_submission
-from commands.assess.templates import Question, Template, parse_template
+from commands.assess.templates import Template, parse_template
 from commands.reply import Post
 from formatting.counting import noun_for
 from formatting.questionnaire_state import progress_words, state_words
 from formatting.slack_text import escape, plain_words, split_first, user_mention, whole_number
 from storage import assess as store
 from storage import assess_history as history
-from storage.models import AssessRun, Partnership, RunStatus
+from storage.models import AssessRun, RunStatus
 
 THREAD_HELP = """Reply in this thread to answer the question I last asked. You can also say:
 • `back` — the previous question again   • `edit 3` — change your answer to question 3
@@ -93,12 +100,17 @@ def on_reply(session: Session, message: ThreadMessage) -> list[Post]:
         posts = [direct.where_written(post, run, message.thread_ts) for post in posts]
         if _progress_of(session, run) != before:
             posts += direct.parent_now(
-                session, run, _partnership(session, run).name, message.tz, message.now
+                session, run, direct.partnership_of(session, run).name, message.tz, message.now
             )
     return posts
 
 
 def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Post]:
+    if run.dm_channel_id and message.channel_id == run.channel_id:
+        # The channel's own thread (answers are circulated there): only its respondent,
+        # still answering, is told where to answer; the rest is discussion.
+        done = run.status in (RunStatus.SUBMITTED, RunStatus.CANCELLED)
+        return [] if done or message.user_id != run.assignee_id else [direct.not_here(run)]
     if message.user_id != run.assignee_id:
         return [
             _private(
@@ -118,7 +130,9 @@ def _reply(session: Session, run: AssessRun, message: ThreadMessage) -> list[Pos
     word, rest = split_first(plain_words(message.text))
     command = word.lower() if not rest or word.lower() == "edit" else ""
     if command == "submit" and (
-        late := late_submission(session, run, _partnership(session, run), message.now, message.tz)
+        late := late_submission(
+            session, run, direct.partnership_of(session, run), message.now, message.tz
+        )
     ):
         return late
     if command in _COMMANDS:
@@ -241,7 +255,14 @@ def _edit(session: Session, run: AssessRun, template: Template, rest: str) -> li
         ]
     run.current, run.status = number - 1, RunStatus.OPEN
     session.add(run)
-    return [_ask(run, template)]
+    asked = _ask(run, template)
+    # What is being changed, so the new answer can build on it. Only the respondent
+    # reads this conversation (a direct message, or a thread with nothing confidential).
+    if (given := store.answers_of(session, run=run).get(run.current)) is not None:
+        question = template.questions[run.current]
+        now = shown_answer(question, given.value, confidential_visible=True, limit=None)
+        asked = replace(asked, text=f"{asked.text}\n_Your answer now:_ {now}")
+    return [asked]
 
 
 def _pause(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
@@ -273,7 +294,7 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
     history.record_submission(session, run=run, now=run.last_activity_at)
-    partnership = _partnership(session, run)
+    partnership = direct.partnership_of(session, run)
     if run.dm_channel_id:  # circulated as the Surrey group did: all but the confidential
         return [
             _say(run, ":white_check_mark: Submitted. Thank you!"),
@@ -324,18 +345,6 @@ def _ask(run: AssessRun, template: Template, *, mention: bool = False) -> Post:
     return _say(run, question_text(template, run.current, run.assignee_id if mention else None))
 
 
-def question_text(template: Template, position: int, mention: str | None = None) -> str:
-    question: Question = template.questions[position]
-    lines = [f"{user_mention(mention)} " if mention else ""]
-    lines[0] += f"*Question {position + 1} of {len(template.questions)}: {escape(question.title)}*"
-    lines.append(escape(question.prompt))
-    lines += [f"> {escape(example)}" for example in question.examples]
-    if question.confidential:
-        lines.append(":lock: _In confidence: only officers and you will see this answer._")
-    lines.append(f"_{escape(how_to_answer(question))}_")
-    return "\n".join(lines)
-
-
 def _summary(run: AssessRun, template: Template, answered: dict) -> Post:
     lines = [f"*Your answers: {escape(template.title)}*"]
     private = run.dm_channel_id is not None  # only the respondent reads a direct message
@@ -371,12 +380,6 @@ def _record(
     )
 
 
-def edit_example(template: Template) -> str:
-    """`edit 3` to change the answer to question 3 (or 1, in a shorter questionnaire)."""
-    number = min(3, len(template.questions))
-    return f"`edit {number}` to change the answer to question {number}"
-
-
 def _template(run: AssessRun) -> Template:
     return parse_template(run.source)
 
@@ -384,12 +387,6 @@ def _template(run: AssessRun) -> Template:
 def _say(run: AssessRun, text: str) -> Post:
     channel, thread = direct.where(run)
     return Post(text=text, channel_id=channel, thread_ts=thread)
-
-
-def _partnership(session: Session, run: AssessRun) -> Partnership:
-    partnership = session.get(Partnership, run.partnership_id)
-    assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
-    return partnership
 
 
 def _progress_of(session: Session, run: AssessRun) -> tuple[str, int]:

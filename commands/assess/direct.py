@@ -17,7 +17,7 @@ from commands.assess.templates import Template, parse_template, questions_count
 from commands.reply import Post
 from formatting.questionnaire_state import state_words
 from formatting.slack_text import escape, user_mention
-from formatting.timefmt import uk_date
+from formatting.timefmt import uk_datetime
 from storage import assess as store
 from storage.models import AssessRun, Partnership
 
@@ -46,7 +46,7 @@ def parent_text(
     run: AssessRun, template: Template, partnership: str, answered: int, tz: ZoneInfo, now: datetime
 ) -> str:
     """The channel's parent message: who answers, how far, by when; never an answer."""
-    due = f" · due {uk_date(run.due_at, tz)}" if run.due_at else ""
+    due = f" · due {uk_datetime(run.due_at, tz)}" if run.due_at else ""
     return (
         f":clipboard: *{escape(template.title)}* for *{escape(partnership)}* — "
         f"questionnaire *{run.number}*\n"
@@ -105,7 +105,13 @@ def circulated(run: AssessRun, template: Template, partnership: str, answers: di
         value = answers[position].value if position in answers else None
         shown = shown_answer(question, value, confidential_visible=False)
         lines.append(f"*{position + 1}. {escape(question.title)}* — {shown}")
-    lines.append(f"Officers see every answer in full with `/assess report {run.number}`.")
+    # Anyone in the channel may read the circulated answers whole (they are cut short
+    # here); only officers and the respondent read the confidential ones.
+    secret = any(q.confidential for q in template.questions)
+    lines.append(
+        f"Every answer in full: `/assess report {run.number}`"
+        + (" (those in confidence only for officers)." if secret else ".")
+    )
     return Post(text="\n".join(lines), channel_id=run.channel_id, thread_ts=run.thread_ts)
 
 
@@ -159,7 +165,10 @@ def plain_message_run(
     else:
         text = (
             which_one(
-                [(run, parse_template(run.source).title, _name(session, run)) for run in runs]
+                [
+                    (run, parse_template(run.source).title, partnership_of(session, run).name)
+                    for run in runs
+                ]
             )
             if runs
             else NOTHING_OPEN
@@ -188,7 +197,23 @@ def where_written(post: Post, run: AssessRun, thread_ts: str) -> Post:
     return post
 
 
-def _name(session: Session, run: AssessRun) -> str:
+def partnership_of(session: Session, run: AssessRun) -> Partnership:
     partnership = session.get(Partnership, run.partnership_id)
     assert partnership is not None, "partnership_id is a required foreign key; none is deleted"
-    return partnership.name
+    return partnership
+
+
+def not_here(run: AssessRun) -> Post:
+    """To its respondent, replying in the channel's thread of a questionnaire asked in a
+    direct message: that reply was taken for an answer, and the next question sent to a
+    thread the direct conversation does not have. The channel reads this thread, so
+    nothing typed here is recorded; they are told where to answer."""
+    return Post(
+        text=f"Questionnaire *{run.number}* is answered in your direct message with me, not "
+        "here: everyone in this channel can read this thread, so your message wasn't "
+        "recorded. Reply to my last question there; if what you wrote here was in "
+        "confidence, delete it.",
+        channel_id=run.channel_id,
+        thread_ts=run.thread_ts,
+        private_to=run.assignee_id,
+    )

@@ -5,8 +5,8 @@ from sqlmodel import Session
 
 from commands.access import officers_only
 from commands.assess import direct
+from commands.assess.answers import edit_example
 from commands.assess.assess_actions import numbered_run
-from commands.assess.conversation import edit_example
 from commands.assess.due_date import refuse_late_reopening
 from commands.assess.templates import parse_template
 from commands.context import Context
