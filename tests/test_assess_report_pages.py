@@ -41,6 +41,7 @@ def answered(slack, fake_slack):
     for n in range(1, QUESTIONS + 1):
         chat.say(secret(n))
     assert "Submitted" in chat.say("submit")
+    fake_slack.drained()  # the answers circulated on submit, posted after the reply
     return lambda text, user=OFFICER: slack.command("/assess", text, user=user)
 
 
