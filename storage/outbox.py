@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, exists, func, tuple_, update
 from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
-from storage.insert_new import insert_new
+from storage.insert_new import upsert
 from storage.models import Deadline, Event, Reminder, ReminderState
 
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
@@ -44,10 +44,12 @@ def replace_pending(
 
 
 def add_missing(session: Session, rows: Iterable[Reminder]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: safe when two transactions plan the same rung."""
+    """INSERT … ON CONFLICT DO NOTHING: safe when two transactions plan the same rung.
+    The rows go as parameter sets, which SQLAlchemy sends in pages a statement can hold
+    (PostgreSQL takes at most 65,535 values in one; a start-up may plan thousands)."""
     values = [_values(row) for row in rows]
     if values:
-        session.exec(insert_new(session, Reminder, values))
+        session.execute(upsert(session, Reminder).on_conflict_do_nothing(), values)
 
 
 def never_planned(

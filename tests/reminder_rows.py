@@ -35,7 +35,7 @@ def due_reminders(
                     title=f"Deadline {n + 1}",
                     channel_id=f"C{n % channels:04d}",
                     due_at=now + timedelta(days=7),
-                    reminders="none",  # only the row below: the bot plans nothing at start
+                    reminders="none",  # no reminders but the row below (and a Home refresh)
                     created_by="U1",
                     created_at=now,
                 )

@@ -16,7 +16,7 @@ from reminders.planning import plan_all
 from storage.models import Deadline, Partnership, Reminder, ReminderState
 from storage.outbox import HOME_ONLY
 from tests.helpers import NOW
-from tests.reminder_rows import POSTED
+from tests.reminder_rows import POSTED, due_reminders
 
 LONDON = ZoneInfo("Europe/London")
 OFFICER = "U1OFFICER"
@@ -224,6 +224,18 @@ def test_dates_from_before_reminders_get_theirs_at_start_and_nothing_twice(offic
         ("event", "passed", "Fri 12 Mar 2027 14:00 GMT"),
         ("deadline", "passed", "Sat 31 Jul 2027 17:00 BST"),
     ]
+
+
+def test_start_up_plans_thousands_of_dates_more_than_one_statement_can_carry(engine):
+    """4,000 rows of 19 columns are 76,000 values: PostgreSQL takes at most 65,535 in
+    one statement, and `partnerbot run` used to stop at start with that error."""
+    due_reminders(engine, channels=40, per_channel=100)  # deadlines with no Home refresh
+    with Session(engine) as session:
+        plan_all(session, LONDON, datetime.now(UTC))
+        session.commit()
+    with Session(engine) as session:
+        home_only = select(Reminder).where(Reminder.channel_id == HOME_ONLY)
+        assert len(session.exec(home_only).all()) == 4000
 
 
 # Working days: weekends and the bank holidays of the partnership's nation.
