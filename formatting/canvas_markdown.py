@@ -1,4 +1,4 @@
-"""Writing a Slack canvas's markdown, which is not mrkdwn.
+"""Writing markdown, which is not mrkdwn: a Slack canvas's, and exported .md files'.
 
 Canvases take document_content markdown (conversations.canvases.create, canvases.edit).
 Slack's "Canvases" page (https://api.slack.com/surfaces/canvases, "Formatting canvas
@@ -29,6 +29,27 @@ _LEADING = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")
 def escape_canvas(text: str) -> str:
     """User text as literal canvas markdown inside a line: no markup of its own."""
     return _INLINE.sub(r"\\\1", re.sub(r"\s+", " ", text))  # ends kept: spans are joined
+
+
+def literal_lines(text: str) -> str:
+    """User text of several lines as literal markdown: each line escaped and made safe,
+    its line breaks kept (a backslash ending a line is CommonMark's hard break) and its
+    paragraphs too."""
+    paragraphs = [
+        "\\\n".join(line_safe(_INLINE.sub(r"\\\1", line.strip())) for line in lines)
+        for lines in _paragraphs(text)
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip():
+            found[-1].append(line)
+        elif found[-1]:
+            found.append([])
+    return [lines for lines in found if lines]
 
 
 def line_safe(line: str) -> str:

@@ -366,6 +366,19 @@ def test_export_posts_the_run_without_confidential_answers(officer, thread, fake
     assert "rarely attends" not in text and "in confidence" in text
 
 
+def test_an_export_shows_markup_typed_in_an_answer_as_typed(officer, thread, fake_slack):
+    typed = "<b>Chair</b> & deputy\n- quarterly\n# not a heading"
+    for answer in [typed, *BASELINE_ANSWERS[1:]]:
+        thread.say(answer)
+    thread.say("submit")
+    officer("export 1")
+    (upload,) = fake_slack.wait_for("upload")
+    text = upload.body["content"].decode()
+    # Escaped the CommonMark way, its line breaks kept as hard breaks.
+    assert "\\<b\\>Chair\\</b\\> \\& deputy\\\n\\- quarterly\\\n\\# not a heading" in text
+    assert "<b>" not in text
+
+
 def test_a_reply_whose_handling_failed_is_recorded_when_slack_retries_it(
     thread, engine, monkeypatch
 ):

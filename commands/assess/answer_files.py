@@ -15,6 +15,7 @@ from commands.assess.question_keys import carried_over
 from commands.assess.run_history import RunHistory, round_words
 from commands.assess.templates import Question, Template, parse_template
 from commands.budget.budget_sheet import Cell, Section, Someone
+from formatting.canvas_markdown import escape_canvas, literal_lines
 from formatting.slack_text import without_control
 from formatting.timefmt import uk_datetime
 from storage.models import AssessRun, Partnership
@@ -84,10 +85,13 @@ def export_of(found: RunHistory, partnership: str, tz: ZoneInfo) -> Export:
 
 
 def export_markdown(export: Export, names: dict[str, str]) -> bytes:
-    lines = [f"# {export.title}", "", *(f"- {line}" for line in export.about_lines(names)), ""]
+    """Everyone's words as typed: an answer's `<b>`, `#` or `- ` is shown, not obeyed."""
+    about = (f"- {escape_canvas(line)}" for line in export.about_lines(names))
+    lines = [f"# {escape_canvas(export.title)}", "", *about, ""]
     for answered in export.answers:
-        lines += [f"## {answered.heading}", "", f"_{answered.prompt}_", "", answered.answer, ""]
-        lines += [*(f"> {change}" for change in answered.changes)]
+        lines += [f"## {escape_canvas(answered.heading)}", ""]
+        lines += [f"_{escape_canvas(answered.prompt)}_", "", literal_lines(answered.answer), ""]
+        lines += [*(f"> {escape_canvas(change)}" for change in answered.changes)]
         lines += [""] if answered.changes else []
     return "\n".join(lines).encode()
 
