@@ -170,6 +170,17 @@ def test_replies_from_anyone_else_are_not_recorded_and_they_are_told_privately(
         assert session.exec(select(AssessAnswer)).all() == []
 
 
+def test_status_with_every_question_answered_says_to_submit(thread):
+    for answer in BASELINE_ANSWERS:
+        thread.say(answer)
+    status = thread.say("status")
+    assert (
+        "10 of 10 answered · every question answered, waiting to be submitted; say `submit`"
+        in status
+    )
+    assert "on question" not in status
+
+
 def test_back_edit_status_pause_and_resume(thread):
     thread.say(BASELINE_ANSWERS[0])
     assert "*Question 1 of 10" in thread.say("back")

@@ -312,13 +312,10 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
 
 
 def _status(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
-    answered = len(store.answers_of(session, run=run))
+    answered, questions = len(store.answers_of(session, run=run)), len(template.questions)
+    where = f"on question {run.current + 1}" if answered < questions else "say `submit` to send"
     return [
-        _say(
-            run,
-            f"{escape(template.title)}: {progress_words(run, answered, len(template.questions))}; "
-            f"on question {run.current + 1}.",
-        )
+        _say(run, f"{escape(template.title)}: {progress_words(run, answered, questions)}; {where}.")
     ]
 
 
