@@ -80,7 +80,7 @@ def test_a_reopened_questionnaire_keeps_both_versions_and_says_what_changed(offi
     assert "Housing and transport" not in member and "Housing" in member
     chat.say("edit 3")
     chat.say(SECRET_NOW)
-    assert "Submitted" in chat.say("submit")
+    assert "Submitted again. Thank you! This version replaces what you" in chat.say("submit")
     with Session(engine) as session:
         kept = session.exec(
             select(AssessSubmittedAnswer.version, AssessSubmittedAnswer.value).order_by(

@@ -284,6 +284,13 @@ def _resume(session: Session, run: AssessRun, template: Template, rest: str) -> 
     return [_ask(run, template)]
 
 
+_SUBMITTED = ":white_check_mark: Submitted. Thank you!"
+_SUBMITTED_AGAIN = (
+    ":white_check_mark: Submitted again. Thank you! This version replaces what you "
+    "submitted before, which the history keeps."
+)
+
+
 def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> list[Post]:
     answered = store.answers_of(session, run=run)
     missing = [i + 1 for i in range(len(template.questions)) if i not in answered]
@@ -293,15 +300,13 @@ def _submit(session: Session, run: AssessRun, template: Template, rest: str) -> 
         return [_say(run, f"Not yet: {which} still {need}.")]
     run.status, run.submitted_at = RunStatus.SUBMITTED, run.last_activity_at
     session.add(run)
-    history.record_submission(session, run=run, now=run.last_activity_at)
+    version = history.record_submission(session, run=run, now=run.last_activity_at)
+    thanks = _say(run, _SUBMITTED if version == 1 else _SUBMITTED_AGAIN)
     partnership = direct.partnership_of(session, run)
     if run.dm_channel_id:  # circulated as the Surrey group did: all but the confidential
-        return [
-            _say(run, ":white_check_mark: Submitted. Thank you!"),
-            direct.circulated(run, template, partnership.name, answered),
-        ]
+        return [thanks, direct.circulated(run, template, partnership.name, answered)]
     return [
-        _say(run, ":white_check_mark: Submitted. Thank you!"),
+        thanks,
         Post(
             text=f":white_check_mark: {user_mention(run.assignee_id)} submitted questionnaire "
             f"*{run.number}* ({escape(template.title)}) for *{escape(partnership.name)}*. "
