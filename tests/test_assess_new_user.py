@@ -65,6 +65,7 @@ def test_a_cancelled_questionnaire_is_not_said_to_be_waiting_for_its_submission(
         assert "submit it" not in refused.text and "yet" not in refused.text, refused.text
     read = assess("report 1")  # an officer reads it as it stood
     assert "0 of 10 answered, cancelled before it was submitted" in read.everything
+    assert "No round · answered by" in read.everything and "First round" not in read.everything
     assert team_rows(engine, "T1") == before
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from commands.assess.answers import describe_answer
 from commands.assess.question_keys import carried_over
-from commands.assess.run_history import RunHistory, round_words
+from commands.assess.run_history import RunHistory
 from commands.assess.templates import Question, Template, parse_template
 from commands.budget.budget_sheet import Cell, Section, Someone
 from formatting.canvas_markdown import escape_canvas, literal_lines
@@ -63,7 +63,7 @@ def export_of(found: RunHistory, partnership: str, tz: ZoneInfo) -> Export:
     run = found.run
     about = [
         f"Partnership: {partnership}",
-        f"Questionnaire {run.number}, {round_words(found.round)}",
+        f"Questionnaire {run.number}, {found.round_name}",
     ]
     if found.submitted_at:
         about.append(f"Submitted: {uk_datetime(found.submitted_at, tz)}")

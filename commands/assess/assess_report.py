@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from commands.assess.answers import shown_answer
 from commands.assess.assess_actions import numbered_run
-from commands.assess.run_history import RunHistory, round_words, run_history
+from commands.assess.run_history import RunHistory, run_history
 from commands.context import Context
 from commands.family import Refusal
 from commands.reply import MAX_BLOCKS, Reply, context, header, inform, section_pages
@@ -152,7 +152,7 @@ def _about(found: RunHistory, ctx: Context) -> str:
             f"{uk_datetime(run.submitted_at, ctx.tz)}"
         )
     return (
-        f"{round_words(found.round).capitalize()} · answered by {user_mention(run.assignee_id)}"
+        f"{found.round_name.capitalize()} · answered by {user_mention(run.assignee_id)}"
         f" · {when}" + "".join(f" · compared with {escape(e.label)}" for e in found.earlier)
     )
 

@@ -49,6 +49,13 @@ class RunHistory:
     def answered(self) -> int:
         return len(self.values)
 
+    @property
+    def round_name(self) -> str:
+        """`first round`, `round 2`; one cancelled before it was ever submitted is none."""
+        if self.run.status == RunStatus.CANCELLED and self.submitted_at is None:
+            return "no round"
+        return round_words(self.round)
+
 
 def run_history(
     session: Session, run: AssessRun, tz: ZoneInfo, *, draft: bool
