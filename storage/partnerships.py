@@ -208,8 +208,8 @@ _ROLE = select_rows(col(Membership.role)).where(
 
 
 def role_of(session: Session, *, partnership: Partnership, user_id: str) -> Role | None:
-    """A plain read: session.get() costs several times as much, on every change's
-    officers-only check. set_role() flushes, so this sees a role changed just before."""
+    """A plain read, cheaper than session.get(), on every change's officers-only check;
+    plain_rows() flushes first, so this sees a role changed just before."""
     rows = plain_rows(session, _ROLE, {"partnership_id": partnership.id, "user_id": user_id})
     return Role(rows[0].role) if rows else None
 
