@@ -21,7 +21,6 @@ from bot.listeners import (
     uninstalls,
 )
 from bot.slack_api import create_web_client, installation_store
-from bot.verification import StrictRequestVerification
 from commands.context import Clock, utc_now
 from commands.dates import warm_up
 from storage.installations import TokenKeyError, state_store
@@ -80,9 +79,6 @@ def _unopened_token_is_said(error: Exception, logger: logging.Logger) -> BoltRes
 def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
     """A Bolt app wired to our listeners."""
     warm_up()  # dateparser's first parse loads its data (~150 ms): not on a user's command
-    verification = (
-        None if settings.socket_mode else StrictRequestVerification(settings.signing_secret or "")
-    )
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_not_token_skipped)  # once: the same function is not added twice
     app = App(
@@ -95,9 +91,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) ->
         # Bolt copies the root level onto its loggers unless given a base logger, and at
         # DEBUG it logs request and response bodies; bot.logs keeps this one quieter.
         logger=bolt_logger,
-        # Ours replaces Bolt's check (see bot.verification) in the slot right after it.
+        # HTTP requests are checked once, on their raw bytes, before they reach Bolt
+        # (bot.web, bot.verification); Socket Mode's are not signed.
         request_verification_enabled=False,
-        before_authorize=verification,
         # Bolt otherwise polls for ack() every 10 ms; our command handlers answer in the
         # request, and anything slow runs as a lazy listener after the ack.
         process_before_response=True,

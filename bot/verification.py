@@ -6,6 +6,8 @@ than 300 s from now. Bolt's own check calls int() on the timestamp header and an
 Bolt parses the body (json.loads, even of `[` x 5,000) before it checks the signature,
 so HTTP mode checks the raw bytes first (signed_by_slack), then the body's shape
 (slack_request): 401 for anything unsigned, 400 for anything signed but malformed.
+This is the only check: Bolt's own is turned off (bot.app), so a request is verified
+once, by bot.web, before Bolt sees it.
 """
 
 import hashlib
@@ -14,7 +16,6 @@ import re
 import time
 from collections.abc import Callable, Mapping
 
-from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -86,15 +87,3 @@ def _typed(fields: object, types: dict[str, type]) -> bool:
     if not isinstance(fields, dict):
         return False
     return all(isinstance(fields[key], kind) for key, kind in types.items() if key in fields)
-
-
-class StrictRequestVerification(RequestVerification):
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse:
-        if req.mode != "socket_mode":  # Socket Mode traffic is not signed
-            timestamp = req.headers.get("x-slack-request-timestamp", [""])[0]
-            if not _DIGITS.fullmatch(timestamp):
-                self.logger.info("rejected a request whose timestamp is not a number")
-                return UNSIGNED
-        return super().process(req=req, resp=resp, next=next)
