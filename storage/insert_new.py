@@ -3,20 +3,28 @@
 Two transactions racing to add the same row cannot both win, and the loser's
 transaction is not aborted."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
-def upsert(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:
+
+def upsert(session: Session, model: type) -> "postgresql.Insert | sqlite.Insert":
     """An INSERT of this session's dialect, for its on_conflict_do_update()."""
+    # Each dialect is imported when first used: a SQLite server never loads
+    # PostgreSQL's dialect, whose many types every process would hold.
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(model)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(model)
 
 
 def insert_new(
     session: Session, model: type, values: Any, **conflict: Any
-) -> postgresql.Insert | sqlite.Insert:
+) -> "postgresql.Insert | sqlite.Insert":
     return upsert(session, model).values(values).on_conflict_do_nothing(**conflict)
