@@ -6,10 +6,12 @@ jobs missed while the process was down."""
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.schedulers.background import BackgroundScheduler
+from typing import TYPE_CHECKING
 
 from scheduler.dispatcher import Dispatcher, Summary
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,10 @@ def start_clock(
     *,
     housekeeping: Callable[[], None],
     on_summary: Callable[[Summary], None] = lambda summary: None,
-) -> BackgroundScheduler:
+) -> "BackgroundScheduler":
+    # Imported here: only the one worker that dispatches reminders needs a clock.
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     clock = BackgroundScheduler(
         timezone=UTC,
         # Late is better than never (the dispatcher decides what is too late), and a
