@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from commands.dates import DateError, parse_when, warm_up  # noqa: E402
+from commands.dates import DateError, parse_when  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
@@ -61,7 +61,6 @@ def median_ms(text: str) -> float:
 
 
 def main() -> None:
-    warm_up()
     for text in TYPED + NOT_DATES:
         median_ms(text)  # every path warm before anything is timed
     results = {text: median_ms(text) for text in TYPED + NOT_DATES}

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from commands import clock_times, date_phrases
 from commands.calendar_words import MONTHS, WEEKDAYS
 from commands.explicit_dates import read_explicit
@@ -80,11 +78,6 @@ class When:
     instant: datetime  # timezone-aware, UTC
     assumed: str = ""  # what we filled in ("no time given, so 17:00"), shown to the user
     yearless: bool = False  # a day of the year was named without its year ("1 October")
-
-
-def warm_up() -> None:
-    """Load dateparser's English data now, so the first command is not the slow one."""
-    dateparser.parse("31 July 2027 5pm", languages=["en"], settings={"DATE_ORDER": "DMY"})
 
 
 def parse_when(
@@ -153,8 +146,12 @@ def _read(cleaned: str, local_now: datetime) -> tuple[datetime | None, str | Non
     rest by dateparser."""
     if explicit := read_explicit(cleaned, local_now):
         return explicit
+    # Imported here, by the first date that needs it: its English data would otherwise
+    # weigh on every process, though the dates officers type most never reach it.
+    from dateparser.date import DateDataParser
+
     settings = PARSER_SETTINGS | {"RELATIVE_BASE": local_now}
-    parser = dateparser.date.DateDataParser(languages=["en"], settings=settings)
+    parser = DateDataParser(languages=["en"], settings=settings)
     data = parser.get_date_data(cleaned)
     return data.date_obj, data.period
 
