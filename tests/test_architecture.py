@@ -169,6 +169,23 @@ def test_a_single_workspace_server_loads_no_sealing_code():
     assert loaded_after("import bot.cli, bot.web", ("cryptography",)) == []
 
 
+@pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
+def test_the_server_loads_what_few_requests_need_only_when_one_needs_it():
+    """Every worker inherits what the master imports, and un-shares much of it when its
+    garbage collector runs: dateparser (only for dates commands.explicit_dates cannot
+    read), APScheduler (only in the worker that dispatches reminders) and the other
+    database's dialect wait until used, and a date that needs dateparser still reads."""
+    rare = ("dateparser", "apscheduler", "sqlalchemy.dialects.postgresql")
+    assert loaded_after("import bot.cli, bot.web", rare) == []
+    read_friday = (
+        "from datetime import UTC, datetime, time\nfrom zoneinfo import ZoneInfo\n"
+        "from commands.dates import parse_when\n"
+        "parse_when('Friday', now=datetime.now(UTC), tz=ZoneInfo('Europe/London'), "
+        "default_time=time(17))"
+    )
+    assert "dateparser.date" in loaded_after(read_friday, ("dateparser",))
+
+
 def test_the_app_is_built_without_reading_the_call_stack(settings, engine, monkeypatch):
     """Bolt names an unnamed App from inspect.stack(), which looks at every loaded
     module: in a gunicorn worker that copies 8 MB of pages it shared with the master."""
