@@ -13,7 +13,8 @@ channel claim takes it; finish_home_only() ends all that are due in one statemen
 names the partnerships whose Homes are then out of date.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, exists, func, tuple_, update
@@ -162,18 +163,20 @@ def claim(
     ).all()
     ids = [row_id for (row_id,) in taken]
     taken_rows = select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-    rows = list(session.exec(taken_rows))
-    _load_subjects(session, rows)
-    return rows
+    return list(session.exec(taken_rows))
 
 
-def _load_subjects(session: Session, rows: Sequence[Reminder]) -> None:
-    """The deadlines and events the rows remind of, one query each: their wording then
-    finds them in the session rather than asking for each one."""
+@contextmanager
+def subjects_at_hand(session: Session, rows: Sequence[Reminder]) -> Iterator[list]:
+    """The deadlines and events the rows remind of, read in one query each and held for
+    the block: their wording then finds them in the session rather than asking for each
+    one. (A session keeps a row only while something else refers to it.)"""
+    held: list = []
     for model, subject in ((Deadline, "deadline"), (Event, "event")):
         wanted = [row.subject_id for row in rows if row.subject == subject]
         if wanted:
-            session.exec(select(model).where(col(model.id).in_(wanted))).all()
+            held += session.exec(select(model).where(col(model.id).in_(wanted))).all()
+    yield held
 
 
 def finish_home_only(session: Session, *, now: datetime) -> set[tuple[str, int]]:
