@@ -15,7 +15,7 @@ each wait for the other.
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, literal, true, update
+from sqlalchemy import bindparam, delete, func, literal, true, update
 from sqlmodel import Session, and_, col, or_, select
 
 from storage.insert_new import upsert
@@ -77,20 +77,23 @@ def claim(
 
 def release(session: Session, *, token: str, until: Mapping[Channel, datetime]) -> None:
     """Keep each channel this token holds until its time (a post's end plus the gap),
-    then it is free for anyone. One statement, in channel order."""
+    then it is free for anyone. A claim that lapsed to another is left alone. One
+    statement sent with a parameter set per channel, in channel order: its text is the
+    same for any number of channels, so it is compiled once."""
     if not until:
         return
-    rows = [
-        {"team_id": t, "channel_id": c, "claimed_by": token, "claimed_until": until[t, c]}
-        for t, c in sorted(until)
-    ]
-    insert = upsert(session, ChannelClaim).values(rows)
-    session.exec(
-        insert.on_conflict_do_update(
-            index_elements=["team_id", "channel_id"],
-            set_={"claimed_until": insert.excluded.claimed_until},
-            where=col(ChannelClaim.claimed_by) == token,  # not one that lapsed to another
+    session.connection().execute(
+        update(ChannelClaim)
+        .where(
+            col(ChannelClaim.team_id) == bindparam("team"),
+            col(ChannelClaim.channel_id) == bindparam("channel"),
+            col(ChannelClaim.claimed_by) == bindparam("token"),
         )
+        .values(claimed_until=bindparam("free_from", type_=UTCDateTime())),
+        [
+            {"team": t, "channel": c, "token": token, "free_from": until[t, c]}
+            for t, c in sorted(until)
+        ],
     )
 
 
