@@ -218,7 +218,7 @@ class Dispatcher:
         channels = channel_claims.claim(
             session, token=token, now=now, lease=self.lease, limit=self._round_size()
         )
-        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease, channels=channels)
+        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease)
         batch = []
         with outbox.subjects_at_hand(session, claimed):
             for reminder in claimed:

@@ -13,7 +13,7 @@ channel claim takes it; finish_home_only() ends all that are due in one statemen
 names the partnerships whose Homes are then out of date.
 """
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -21,7 +21,8 @@ from sqlalchemy import case, delete, exists, func, tuple_, update
 from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
 from storage.insert_new import upsert
-from storage.models import Deadline, Event, Reminder, ReminderState
+from storage.models import Deadline, Event, Reminder, ReminderState, saved_id
+from storage.upkeep_tables import ChannelClaim
 
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
 HOME_ONLY = ""  # the channel of a row that is never posted: it only refreshes Home tabs
@@ -111,21 +112,14 @@ def settle_missed(session: Session, *, now: datetime) -> None:
         )
 
 
-def claim(
-    session: Session,
-    *,
-    worker: str,
-    now: datetime,
-    lease: timedelta,
-    channels: Collection[tuple[str, str]],
-) -> list[Reminder]:
-    """Take the earliest due row of each of `channels` (team_id, channel_id): the ones
-    this dispatcher holds (storage.channel_claims), where it posts one at a time."""
-    if not channels:
-        return []
-    claimable_here = and_(
-        claimable(now, lease),
-        tuple_(col(Reminder.team_id), col(Reminder.channel_id)).in_(list(channels)),
+def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> list[Reminder]:
+    """Take the earliest due row of each channel `worker` holds (storage.channel_claims),
+    where it posts one at a time, in one statement. Its text is the same whatever the
+    channels, so the database plans it once."""
+    held = and_(
+        col(ChannelClaim.team_id) == Reminder.team_id,
+        col(ChannelClaim.channel_id) == Reminder.channel_id,
+        col(ChannelClaim.claimed_by) == worker,
     )
     ranked = (
         select(
@@ -137,18 +131,16 @@ def claim(
             )
             .label("place"),
         )
-        .where(claimable_here)
+        .join(ChannelClaim, held)
+        .where(claimable(now, lease))
         .subquery()
     )
-    chosen = session.exec(
+    chosen = (
         select(Reminder.id)
         .where(col(Reminder.id).in_(select(ranked.c.id).where(ranked.c.place == 1)))
-        .order_by(col(Reminder.team_id), col(Reminder.channel_id))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
-    ).all()
-    if not chosen:
-        return []
-    taken = session.exec(
+    )
+    taken = session.scalars(
         update(Reminder)
         .where(col(Reminder.id).in_(chosen), claimable(now, lease))
         .values(
@@ -159,11 +151,10 @@ def claim(
             unsure=or_(col(Reminder.unsure), col(Reminder.state) == ReminderState.POSTING),
             late=case((col(Reminder.due_at) < now - LATE_AFTER, True), else_=False),
         )
-        .returning(col(Reminder.id))
-    ).all()
-    ids = [row_id for (row_id,) in taken]
-    taken_rows = select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-    return list(session.exec(taken_rows))
+        .returning(Reminder),
+        execution_options={"synchronize_session": False},  # none of them is loaded yet
+    )
+    return sorted(taken, key=saved_id)
 
 
 @contextmanager
