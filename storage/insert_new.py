@@ -11,9 +11,12 @@ from sqlmodel import Session
 
 def upsert(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of this session's dialect, for its on_conflict_do_update()."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    return upsert_in(session.get_bind().dialect.name, model)
+
+
+def upsert_in(dialect: str, model: type) -> postgresql.Insert | sqlite.Insert:
+    """The same, for a dialect named as SQLAlchemy names it."""
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
 
 
 def insert_new(

@@ -17,11 +17,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, exists, func, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    String,
+    Update,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    tuple_,
+    update,
+)
 from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
 from storage.insert_new import upsert
 from storage.models import Deadline, Event, Reminder, ReminderState, saved_id
+from storage.types import UTCDateTime
 from storage.upkeep_tables import ChannelClaim
 
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
@@ -116,6 +128,21 @@ def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> 
     """Take the earliest due row of each channel `worker` holds (storage.channel_claims),
     where it posts one at a time, in one statement. Its text is the same whatever the
     channels, so the database plans it once."""
+    taken = session.scalars(
+        _CLAIM_ROWS,
+        {
+            "worker": worker,
+            "now": now,
+            "lapsed_before": now - lease,
+            "late_before": now - LATE_AFTER,
+        },
+        execution_options={"synchronize_session": False},  # none of them is loaded yet
+    )
+    return sorted(taken, key=saved_id)
+
+
+def _claim_rows() -> Update:
+    worker = bindparam("worker", type_=String())
     held = and_(
         col(ChannelClaim.team_id) == Reminder.team_id,
         col(ChannelClaim.channel_id) == Reminder.channel_id,
@@ -132,7 +159,7 @@ def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> 
             .label("place"),
         )
         .join(ChannelClaim, held)
-        .where(claimable(now, lease))
+        .where(CLAIMABLE)
         .subquery()
     )
     chosen = (
@@ -140,21 +167,20 @@ def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> 
         .where(col(Reminder.id).in_(select(ranked.c.id).where(ranked.c.place == 1)))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
     )
-    taken = session.scalars(
+    late = col(Reminder.due_at) < bindparam("late_before", type_=UTCDateTime())
+    return (
         update(Reminder)
-        .where(col(Reminder.id).in_(chosen), claimable(now, lease))
+        .where(col(Reminder.id).in_(chosen), CLAIMABLE)
         .values(
             state=ReminderState.POSTING,
             claimed_by=worker,
-            claimed_at=now,
+            claimed_at=NOW,
             # A lapsed claim may have posted before it died.
             unsure=or_(col(Reminder.unsure), col(Reminder.state) == ReminderState.POSTING),
-            late=case((col(Reminder.due_at) < now - LATE_AFTER, True), else_=False),
+            late=case((late, True), else_=False),
         )
-        .returning(Reminder),
-        execution_options={"synchronize_session": False},  # none of them is loaded yet
+        .returning(Reminder)
     )
-    return sorted(taken, key=saved_id)
 
 
 @contextmanager
@@ -174,20 +200,13 @@ def finish_home_only(session: Session, *, now: datetime) -> set[tuple[str, int]]
     """End every HOME_ONLY row that is due, in one statement; answers the (team id,
     partnership id) whose Homes they refresh. On PostgreSQL a row another dispatcher
     ends meanwhile is re-read after its lock and no longer matches: each once."""
-    ended = session.exec(
-        update(Reminder)
-        .where(
-            col(Reminder.state) == ReminderState.PENDING,
-            col(Reminder.channel_id) == HOME_ONLY,
-            col(Reminder.due_at) <= now,
-        )
-        .values(state=ReminderState.SENT, finished_at=now)
-        .returning(col(Reminder.team_id), col(Reminder.partnership_id))
-    ).all()
+    ended = session.connection().execute(_FINISH_HOME_ONLY, {"now": now})
     return {(team_id, partnership_id) for team_id, partnership_id in ended}
 
 
-def claimable(now: datetime, lease: timedelta):
+def claimable(now: datetime | BindParameter, lapsed_before: datetime | BindParameter):
+    """Rows a dispatcher may claim at `now`: due and waiting, or claimed before
+    `lapsed_before` (now less the lease) by a dispatcher that never finished them."""
     waiting = and_(
         col(Reminder.channel_id) != HOME_ONLY,  # posted nowhere: finish_home_only()
         col(Reminder.state) == ReminderState.PENDING,
@@ -195,9 +214,26 @@ def claimable(now: datetime, lease: timedelta):
         or_(col(Reminder.not_before).is_(None), col(Reminder.not_before) <= now),
     )
     lapsed = and_(
-        col(Reminder.state) == ReminderState.POSTING, col(Reminder.claimed_at) <= now - lease
+        col(Reminder.state) == ReminderState.POSTING, col(Reminder.claimed_at) <= lapsed_before
     )
     return or_(waiting, lapsed)
+
+
+# What a round runs is built once, with parameters: building and keying statements
+# this size cost more than the database takes to run them, and a round runs them all.
+NOW = bindparam("now", type_=UTCDateTime())
+CLAIMABLE = claimable(NOW, bindparam("lapsed_before", type_=UTCDateTime()))
+_CLAIM_ROWS = _claim_rows()
+_FINISH_HOME_ONLY = (
+    update(Reminder)
+    .where(
+        col(Reminder.state) == ReminderState.PENDING,
+        col(Reminder.channel_id) == HOME_ONLY,
+        col(Reminder.due_at) <= NOW,
+    )
+    .values(state=ReminderState.SENT, finished_at=NOW)
+    .returning(col(Reminder.team_id), col(Reminder.partnership_id))
+)
 
 
 def renew(session: Session, *, reminder_id: int, worker: str, now: datetime) -> bool:
