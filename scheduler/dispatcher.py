@@ -218,20 +218,21 @@ class Dispatcher:
         channels = channel_claims.claim(
             session, token=token, now=now, lease=self.lease, limit=self._round_size()
         )
-        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease, channels=channels)
+        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease)
         batch = []
-        for reminder in claimed:
-            text = wording.compose(session, reminder, now, self.tz)
-            if text is None:
-                self._finish(
-                    session,
-                    token,
-                    saved_id(reminder),
-                    ReminderState.SKIPPED,
-                    "it no longer applies",
-                )
-            else:
-                batch.append(_outgoing(reminder, text))
+        with outbox.subjects_at_hand(session, claimed):
+            for reminder in claimed:
+                text = wording.compose(session, reminder, now, self.tz)
+                if text is None:
+                    self._finish(
+                        session,
+                        token,
+                        saved_id(reminder),
+                        ReminderState.SKIPPED,
+                        "it no longer applies",
+                    )
+                else:
+                    batch.append(_outgoing(reminder, text))
         posting = {(o.team_id, o.channel_id) for o in batch}
         idle = {channel: now for channel in channels if channel not in posting}
         channel_claims.release(session, token=token, until=idle)

@@ -14,13 +14,14 @@ each wait for the other.
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, literal, true, update
+from sqlalchemy import Insert, Integer, String, bindparam, delete, func, true, update
 from sqlmodel import Session, and_, col, or_, select
 
-from storage.insert_new import upsert
+from storage.insert_new import upsert_in
 from storage.models import Reminder
-from storage.outbox import claimable
+from storage.outbox import CLAIMABLE, NOW, claimable
 from storage.types import UTCDateTime
 from storage.upkeep_tables import ChannelClaim
 
@@ -37,60 +38,77 @@ def claim(
     """Up to `limit` channels that have a claimable row and no live claim, now held by
     `token` for `lease`, in one statement: those free longest (or never claimed) first,
     then those with the earliest row."""
-    free = or_(col(ChannelClaim.claimed_until).is_(None), col(ChannelClaim.claimed_until) <= now)
+    taken = session.connection().execute(
+        _claim_channels(session.get_bind().dialect.name),
+        {
+            "token": token,
+            "now": now,
+            "lapsed_before": now - lease,
+            "until": now + lease,
+            "limit": limit,
+        },
+    )
+    return sorted((team_id, channel_id) for team_id, channel_id in taken)
+
+
+@cache  # built once, as the round's other statements are (see storage.outbox.NOW)
+def _claim_channels(dialect: str) -> Insert:
+    free = or_(col(ChannelClaim.claimed_until).is_(None), col(ChannelClaim.claimed_until) <= NOW)
     waiting = (
         select(Reminder.team_id, Reminder.channel_id)
         .outerjoin(ChannelClaim, SAME_CHANNEL)
-        .where(claimable(now, lease), free)
+        .where(CLAIMABLE, free)
         .group_by(col(Reminder.team_id), col(Reminder.channel_id))
         .order_by(
             func.max(ChannelClaim.claimed_until).nulls_first(),
             func.min(Reminder.due_at),
             func.random(),  # replicas claiming at once mostly pick different channels
         )
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
         .subquery()
     )
     chosen = (
         select(
             waiting.c.team_id,
             waiting.c.channel_id,
-            literal(token),
-            literal(now + lease, UTCDateTime()),
+            bindparam("token", type_=String()),
+            bindparam("until", type_=UTCDateTime()),
         )
         .where(true())  # SQLite reads an upsert's SELECT without a WHERE as a join's ON
         .order_by(waiting.c.team_id, waiting.c.channel_id)
     )
-    insert = upsert(session, ChannelClaim).from_select(
+    insert = upsert_in(dialect, ChannelClaim).from_select(
         ["team_id", "channel_id", "claimed_by", "claimed_until"], chosen
     )
-    taken = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=["team_id", "channel_id"],
         set_={
             "claimed_by": insert.excluded.claimed_by,
             "claimed_until": insert.excluded.claimed_until,
         },
-        where=col(ChannelClaim.claimed_until) <= now,  # unless another got it first
+        where=col(ChannelClaim.claimed_until) <= NOW,  # unless another got it first
     ).returning(col(ChannelClaim.team_id), col(ChannelClaim.channel_id))
-    return sorted((team_id, channel_id) for team_id, channel_id in session.exec(taken))
 
 
 def release(session: Session, *, token: str, until: Mapping[Channel, datetime]) -> None:
     """Keep each channel this token holds until its time (a post's end plus the gap),
-    then it is free for anyone. One statement, in channel order."""
+    then it is free for anyone. A claim that lapsed to another is left alone. One
+    statement sent with a parameter set per channel, in channel order: its text is the
+    same for any number of channels, so it is compiled once."""
     if not until:
         return
-    rows = [
-        {"team_id": t, "channel_id": c, "claimed_by": token, "claimed_until": until[t, c]}
-        for t, c in sorted(until)
-    ]
-    insert = upsert(session, ChannelClaim).values(rows)
-    session.exec(
-        insert.on_conflict_do_update(
-            index_elements=["team_id", "channel_id"],
-            set_={"claimed_until": insert.excluded.claimed_until},
-            where=col(ChannelClaim.claimed_by) == token,  # not one that lapsed to another
+    session.connection().execute(
+        update(ChannelClaim)
+        .where(
+            col(ChannelClaim.team_id) == bindparam("team"),
+            col(ChannelClaim.channel_id) == bindparam("channel"),
+            col(ChannelClaim.claimed_by) == bindparam("token"),
         )
+        .values(claimed_until=bindparam("free_from", type_=UTCDateTime())),
+        [
+            {"team": t, "channel": c, "token": token, "free_from": until[t, c]}
+            for t, c in sorted(until)
+        ],
     )
 
 
@@ -123,5 +141,5 @@ def next_free(session: Session, *, now: datetime, lease: timedelta) -> datetime 
     return session.exec(
         select(func.min(ChannelClaim.claimed_until))
         .join(Reminder, SAME_CHANNEL)
-        .where(claimable(now, lease), col(ChannelClaim.claimed_until) > now)
+        .where(claimable(now, now - lease), col(ChannelClaim.claimed_until) > now)
     ).one()

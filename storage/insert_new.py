@@ -13,9 +13,14 @@ if TYPE_CHECKING:
 
 def upsert(session: Session, model: type) -> "postgresql.Insert | sqlite.Insert":
     """An INSERT of this session's dialect, for its on_conflict_do_update()."""
+    return upsert_in(session.get_bind().dialect.name, model)
+
+
+def upsert_in(dialect: str, model: type) -> "postgresql.Insert | sqlite.Insert":
+    """The same, for a dialect named as SQLAlchemy names it."""
     # Each dialect is imported when first used: a SQLite server never loads
     # PostgreSQL's dialect, whose many types every process would hold.
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(model)

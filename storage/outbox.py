@@ -13,14 +13,28 @@ channel claim takes it; finish_home_only() ends all that are due in one statemen
 names the partnerships whose Homes are then out of date.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, exists, func, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    String,
+    Update,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    tuple_,
+    update,
+)
 from sqlmodel import Session, and_, col, or_, select  # their and_/or_ take Python bools
 
 from storage.insert_new import upsert
-from storage.models import Deadline, Event, Reminder, ReminderState
+from storage.models import Deadline, Event, Reminder, ReminderState, saved_id
+from storage.types import UTCDateTime
+from storage.upkeep_tables import ChannelClaim
 
 LATE_AFTER = timedelta(minutes=15)  # posted this long after its time, a reminder says so
 HOME_ONLY = ""  # the channel of a row that is never posted: it only refreshes Home tabs
@@ -110,21 +124,29 @@ def settle_missed(session: Session, *, now: datetime) -> None:
         )
 
 
-def claim(
-    session: Session,
-    *,
-    worker: str,
-    now: datetime,
-    lease: timedelta,
-    channels: Collection[tuple[str, str]],
-) -> list[Reminder]:
-    """Take the earliest due row of each of `channels` (team_id, channel_id): the ones
-    this dispatcher holds (storage.channel_claims), where it posts one at a time."""
-    if not channels:
-        return []
-    claimable_here = and_(
-        claimable(now, lease),
-        tuple_(col(Reminder.team_id), col(Reminder.channel_id)).in_(list(channels)),
+def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> list[Reminder]:
+    """Take the earliest due row of each channel `worker` holds (storage.channel_claims),
+    where it posts one at a time, in one statement. Its text is the same whatever the
+    channels, so the database plans it once."""
+    taken = session.scalars(
+        _CLAIM_ROWS,
+        {
+            "worker": worker,
+            "now": now,
+            "lapsed_before": now - lease,
+            "late_before": now - LATE_AFTER,
+        },
+        execution_options={"synchronize_session": False},  # none of them is loaded yet
+    )
+    return sorted(taken, key=saved_id)
+
+
+def _claim_rows() -> Update:
+    worker = bindparam("worker", type_=String())
+    held = and_(
+        col(ChannelClaim.team_id) == Reminder.team_id,
+        col(ChannelClaim.channel_id) == Reminder.channel_id,
+        col(ChannelClaim.claimed_by) == worker,
     )
     ranked = (
         select(
@@ -136,64 +158,55 @@ def claim(
             )
             .label("place"),
         )
-        .where(claimable_here)
+        .join(ChannelClaim, held)
+        .where(CLAIMABLE)
         .subquery()
     )
-    chosen = session.exec(
+    chosen = (
         select(Reminder.id)
         .where(col(Reminder.id).in_(select(ranked.c.id).where(ranked.c.place == 1)))
-        .order_by(col(Reminder.team_id), col(Reminder.channel_id))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
-    ).all()
-    if not chosen:
-        return []
-    taken = session.exec(
+    )
+    late = col(Reminder.due_at) < bindparam("late_before", type_=UTCDateTime())
+    return (
         update(Reminder)
-        .where(col(Reminder.id).in_(chosen), claimable(now, lease))
+        .where(col(Reminder.id).in_(chosen), CLAIMABLE)
         .values(
             state=ReminderState.POSTING,
             claimed_by=worker,
-            claimed_at=now,
+            claimed_at=NOW,
             # A lapsed claim may have posted before it died.
             unsure=or_(col(Reminder.unsure), col(Reminder.state) == ReminderState.POSTING),
-            late=case((col(Reminder.due_at) < now - LATE_AFTER, True), else_=False),
+            late=case((late, True), else_=False),
         )
-        .returning(col(Reminder.id))
-    ).all()
-    ids = [row_id for (row_id,) in taken]
-    taken_rows = select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-    rows = list(session.exec(taken_rows))
-    _load_subjects(session, rows)
-    return rows
+        .returning(Reminder)
+    )
 
 
-def _load_subjects(session: Session, rows: Sequence[Reminder]) -> None:
-    """The deadlines and events the rows remind of, one query each: their wording then
-    finds them in the session rather than asking for each one."""
+@contextmanager
+def subjects_at_hand(session: Session, rows: Sequence[Reminder]) -> Iterator[list]:
+    """The deadlines and events the rows remind of, read in one query each and held for
+    the block: their wording then finds them in the session rather than asking for each
+    one. (A session keeps a row only while something else refers to it.)"""
+    held: list = []
     for model, subject in ((Deadline, "deadline"), (Event, "event")):
         wanted = [row.subject_id for row in rows if row.subject == subject]
         if wanted:
-            session.exec(select(model).where(col(model.id).in_(wanted))).all()
+            held += session.exec(select(model).where(col(model.id).in_(wanted))).all()
+    yield held
 
 
 def finish_home_only(session: Session, *, now: datetime) -> set[tuple[str, int]]:
     """End every HOME_ONLY row that is due, in one statement; answers the (team id,
     partnership id) whose Homes they refresh. On PostgreSQL a row another dispatcher
     ends meanwhile is re-read after its lock and no longer matches: each once."""
-    ended = session.exec(
-        update(Reminder)
-        .where(
-            col(Reminder.state) == ReminderState.PENDING,
-            col(Reminder.channel_id) == HOME_ONLY,
-            col(Reminder.due_at) <= now,
-        )
-        .values(state=ReminderState.SENT, finished_at=now)
-        .returning(col(Reminder.team_id), col(Reminder.partnership_id))
-    ).all()
+    ended = session.connection().execute(_FINISH_HOME_ONLY, {"now": now})
     return {(team_id, partnership_id) for team_id, partnership_id in ended}
 
 
-def claimable(now: datetime, lease: timedelta):
+def claimable(now: datetime | BindParameter, lapsed_before: datetime | BindParameter):
+    """Rows a dispatcher may claim at `now`: due and waiting, or claimed before
+    `lapsed_before` (now less the lease) by a dispatcher that never finished them."""
     waiting = and_(
         col(Reminder.channel_id) != HOME_ONLY,  # posted nowhere: finish_home_only()
         col(Reminder.state) == ReminderState.PENDING,
@@ -201,9 +214,26 @@ def claimable(now: datetime, lease: timedelta):
         or_(col(Reminder.not_before).is_(None), col(Reminder.not_before) <= now),
     )
     lapsed = and_(
-        col(Reminder.state) == ReminderState.POSTING, col(Reminder.claimed_at) <= now - lease
+        col(Reminder.state) == ReminderState.POSTING, col(Reminder.claimed_at) <= lapsed_before
     )
     return or_(waiting, lapsed)
+
+
+# What a round runs is built once, with parameters: building and keying statements
+# this size cost more than the database takes to run them, and a round runs them all.
+NOW = bindparam("now", type_=UTCDateTime())
+CLAIMABLE = claimable(NOW, bindparam("lapsed_before", type_=UTCDateTime()))
+_CLAIM_ROWS = _claim_rows()
+_FINISH_HOME_ONLY = (
+    update(Reminder)
+    .where(
+        col(Reminder.state) == ReminderState.PENDING,
+        col(Reminder.channel_id) == HOME_ONLY,
+        col(Reminder.due_at) <= NOW,
+    )
+    .values(state=ReminderState.SENT, finished_at=NOW)
+    .returning(col(Reminder.team_id), col(Reminder.partnership_id))
+)
 
 
 def renew(session: Session, *, reminder_id: int, worker: str, now: datetime) -> bool:

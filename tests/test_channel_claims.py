@@ -61,5 +61,5 @@ def test_rows_are_claimed_only_in_the_channels_held_one_each(engine):
     now = datetime.now(UTC)
     held = claim(engine, "A", now, limit=2)
     with Session(engine) as session:
-        rows = outbox.claim(session, worker="A", now=now, lease=LEASE, channels=held)
+        rows = outbox.claim(session, worker="A", now=now, lease=LEASE)
         assert sorted((r.team_id, r.channel_id) for r in rows) == held
