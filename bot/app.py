@@ -22,6 +22,7 @@ from bot.listeners import (
 )
 from bot.slack_api import create_web_client, installation_store
 from commands.context import Clock, utc_now
+from commands.dates import warm_up
 from storage.installations import TokenKeyError, state_store
 
 EVENT_THREADS = 16
@@ -77,6 +78,7 @@ def _unopened_token_is_said(error: Exception, logger: logging.Logger) -> BoltRes
 
 def create_app(settings: Settings, engine: Engine, *, clock: Clock = utc_now) -> App:
     """A Bolt app wired to our listeners."""
+    warm_up()  # dateparser's first parse loads its data: not on a user's command
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_not_token_skipped)  # once: the same function is not added twice
     app = App(

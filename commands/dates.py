@@ -80,6 +80,13 @@ class When:
     yearless: bool = False  # a day of the year was named without its year ("1 October")
 
 
+def warm_up() -> None:
+    """Load dateparser and its English data now (in each worker, after the fork, so the
+    master does not hold it for every worker to inherit), so that the first date only
+    dateparser reads ("Friday", "tomorrow") is not a command that waits for them."""
+    _read("next Friday", datetime.now(UTC))
+
+
 def parse_when(
     text: str,
     *,
@@ -146,9 +153,7 @@ def _read(cleaned: str, local_now: datetime) -> tuple[datetime | None, str | Non
     rest by dateparser."""
     if explicit := read_explicit(cleaned, local_now):
         return explicit
-    # Imported here, by the first date that needs it: its English data would otherwise
-    # weigh on every process, though the dates officers type most never reach it.
-    from dateparser.date import DateDataParser
+    from dateparser.date import DateDataParser  # see warm_up()
 
     settings = PARSER_SETTINGS | {"RELATIVE_BASE": local_now}
     parser = DateDataParser(languages=["en"], settings=settings)
