@@ -14,7 +14,8 @@ and `/partnership show` in C1 at --rate requests a second in all, timing each an
 
 It prints, for each run: the time from the reminders falling due to the last post the
 fake accepted and its ratio to the floor, 429s, posts per dispatcher, whether each
-reminder was posted exactly once (no reminder id accepted twice, every row sent), and
+reminder was posted exactly once (no reminder id accepted twice, every row sent), the
+CPU the bots used meanwhile per post (steadier than wall time on a shared machine), and
 the commands' p50 and p99. The issue's targets: <= 1.1x the floor with one process and
 with two replicas, 429s rare, commands under 300 ms at p99. Nothing is asserted; it is
 run by hand from the repository root:
@@ -49,7 +50,15 @@ from sqlmodel import Session, select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so `tests.…` imports work when run as a script
 
-from bench.support import Client, database, percentile, reply_text, running_bots  # noqa: E402
+from bench.support import (  # noqa: E402
+    Client,
+    cpu_seconds,
+    database,
+    percentile,
+    process_tree,
+    reply_text,
+    running_bots,
+)
 from storage import partnerships  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -210,6 +219,7 @@ class Result:
     states: Counter
     by_dispatcher: Counter
     commands: Latencies
+    bots_cpu: float  # CPU seconds the bots' processes used meanwhile (commands too)
 
     def exactly_once(self, reminders: int) -> bool:
         sent = self.states.get(ReminderState.SENT, 0)
@@ -233,8 +243,11 @@ def run(args: argparse.Namespace, replicas: int, workdir: Path) -> Result:
                 print("  (the bots were up only after the reminders fell due: raise --lead)")
             time.sleep(max(0.0, due_at.timestamp() - time.time() - 1))
             stop = threading.Event()
+            pids = [pid for bot in bots for pid in process_tree(bot.pid)]
+            cpu_before = cpu_seconds(pids)
             threads, commands = command_load(bots[0].url, args.clients, args.rate, stop)
             finished = wait_for(lambda: len(paced.accepted) >= args.reminders, args.timeout)
+            bots_cpu = cpu_seconds(pids) - cpu_before
             stop.set()
             for thread in threads:
                 thread.join()
@@ -252,6 +265,7 @@ def run(args: argparse.Namespace, replicas: int, workdir: Path) -> Result:
         states,
         by_dispatcher,
         commands,
+        bots_cpu,
     )
 
 
@@ -278,6 +292,8 @@ def report(args: argparse.Namespace, result: Result, floor: float) -> bool:
         f"{result.duplicates} posted twice)"
     )
     print(f"  sent by dispatcher  {', '.join(map(str, result.by_dispatcher.values()))}")
+    per_post = result.bots_cpu / max(1, result.states.get(ReminderState.SENT, 0)) * 1000
+    print(f"  bots' CPU           {result.bots_cpu:.1f} s = {per_post:.2f} ms a post")
     print(
         f"  commands            {len(values)} ok, {len(result.commands.failures)} failed; "
         f"p50 {p50:.0f} ms, p99 {p99:.0f} ms"

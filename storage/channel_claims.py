@@ -94,22 +94,27 @@ def release(session: Session, *, token: str, until: Mapping[Channel, datetime]) 
     """Keep each channel this token holds until its time (a post's end plus the gap),
     then it is free for anyone. A claim that lapsed to another is left alone. One
     statement sent with a parameter set per channel, in channel order: its text is the
-    same for any number of channels, so it is compiled once."""
+    same for any number of channels, and it is built once (see storage.outbox.NOW)."""
     if not until:
         return
     session.connection().execute(
-        update(ChannelClaim)
-        .where(
-            col(ChannelClaim.team_id) == bindparam("team"),
-            col(ChannelClaim.channel_id) == bindparam("channel"),
-            col(ChannelClaim.claimed_by) == bindparam("token"),
-        )
-        .values(claimed_until=bindparam("free_from", type_=UTCDateTime())),
+        _RELEASE,
         [
             {"team": t, "channel": c, "token": token, "free_from": until[t, c]}
             for t, c in sorted(until)
         ],
     )
+
+
+_RELEASE = (
+    update(ChannelClaim)
+    .where(
+        col(ChannelClaim.team_id) == bindparam("team"),
+        col(ChannelClaim.channel_id) == bindparam("channel"),
+        col(ChannelClaim.claimed_by) == bindparam("token"),
+    )
+    .values(claimed_until=bindparam("free_from", type_=UTCDateTime()))
+)
 
 
 def renew(session: Session, *, token: str, channel: Channel, until: datetime) -> bool:

@@ -234,6 +234,21 @@ _FINISH_HOME_ONLY = (
     .values(state=ReminderState.SENT, finished_at=NOW)
     .returning(col(Reminder.team_id), col(Reminder.partnership_id))
 )
+_FINISH_SENT = (
+    update(Reminder)
+    .where(
+        col(Reminder.id) == bindparam("row_id"),
+        col(Reminder.claimed_by) == bindparam("worker"),
+        col(Reminder.state) == ReminderState.POSTING,
+    )
+    .values(
+        state=ReminderState.SENT,
+        message_ts=bindparam("ts"),
+        outcome=None,
+        finished_at=NOW,
+        unsure=False,
+    )
+)
 
 
 def renew(session: Session, *, reminder_id: int, worker: str, now: datetime) -> bool:
@@ -270,27 +285,27 @@ def finish(
 def finish_sent(
     session: Session, *, sent: dict[int, str | None], worker: str, now: datetime
 ) -> set[int]:
-    """Record a round's posted reminders in one statement: {id: message ts}. Returns the
-    ids recorded (a claim that lapsed to another worker is left to that worker)."""
+    """Record a round's posted reminders, {id: message ts}, in one statement sent with a
+    parameter set per row (a worker's round records once). Returns the ids recorded as
+    its posts (a claim that lapsed to another worker is left to that worker); only
+    when some were not is the table asked which."""
     if not sent:
         return set()
-    recorded = session.exec(
-        update(Reminder)
-        .where(
-            col(Reminder.id).in_(sent),
-            col(Reminder.claimed_by) == worker,
-            col(Reminder.state) == ReminderState.POSTING,
+    updated = session.connection().execute(
+        _FINISH_SENT,
+        [{"row_id": i, "ts": ts, "worker": worker, "now": now} for i, ts in sent.items()],
+    )
+    if updated.rowcount == len(sent):
+        return set(sent)
+    return set(
+        session.connection().scalars(
+            select(col(Reminder.id)).where(
+                col(Reminder.id).in_(sent),
+                col(Reminder.claimed_by) == worker,
+                col(Reminder.state) == ReminderState.SENT,
+            )
         )
-        .values(
-            state=ReminderState.SENT,
-            message_ts=case(sent, value=Reminder.id),
-            outcome=None,
-            finished_at=now,
-            unsure=False,
-        )
-        .returning(col(Reminder.id))
-    ).all()
-    return {row_id for (row_id,) in recorded}
+    )
 
 
 def try_again(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from storage import channel_claims, outbox
+from storage.models import saved_id
 from tests.reminder_rows import due_reminders
 
 LEASE = timedelta(seconds=60)
@@ -63,3 +64,21 @@ def test_rows_are_claimed_only_in_the_channels_held_one_each(engine):
     with Session(engine) as session:
         rows = outbox.claim(session, worker="A", now=now, lease=LEASE)
         assert sorted((r.team_id, r.channel_id) for r in rows) == held
+
+
+def test_a_round_records_as_posted_only_the_rows_still_its_own(engine):
+    due_reminders(engine, channels=3, per_channel=1)
+    now = datetime.now(UTC)
+    claim(engine, "A", now)
+    with Session(engine) as session:
+        mine = {saved_id(r) for r in outbox.claim(session, worker="A", now=now, lease=LEASE)}
+        session.commit()
+    later = now + LEASE  # A's claims have lapsed: B takes one channel and its row
+    claim(engine, "B", later, limit=1)
+    with Session(engine) as session:
+        (taken,) = (saved_id(r) for r in outbox.claim(session, worker="B", now=later, lease=LEASE))
+        session.commit()
+    with Session(engine) as session:
+        posted = dict.fromkeys(mine, "1800000000.000100")
+        recorded = outbox.finish_sent(session, sent=posted, worker="A", now=later)
+        assert len(mine) == 3 and recorded == mine - {taken}
