@@ -119,7 +119,10 @@ def create_asgi_app(
             return None
         if body is None:
             return await _respond(send, 413, b"request body too large")
-        request = _bolt_request(scope, body, signing_secret if scope["method"] == "POST" else None)
+        # Whatever reaches Bolt's dispatch must be signed: Bolt no longer checks (bot.app).
+        # The OAuth pages are a browser's visits, which Slack does not sign.
+        signed = bolt_app is not None and handler == bolt_app.dispatch
+        request = _bolt_request(scope, body, signing_secret if signed else None)
         response = (
             request if isinstance(request, BoltResponse) else await in_thread(handler, request)
         )
