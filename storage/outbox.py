@@ -127,7 +127,7 @@ def settle_missed(session: Session, *, now: datetime) -> None:
 def claim(session: Session, *, worker: str, now: datetime, lease: timedelta) -> list[Reminder]:
     """Take the earliest due row of each channel `worker` holds (storage.channel_claims),
     where it posts one at a time, in one statement. Its text is the same whatever the
-    channels, so the database plans it once."""
+    channels, so it is compiled once, and prepared once per connection."""
     taken = session.scalars(
         _CLAIM_ROWS,
         {
@@ -147,6 +147,7 @@ def _claim_rows() -> Update:
         col(ChannelClaim.team_id) == Reminder.team_id,
         col(ChannelClaim.channel_id) == Reminder.channel_id,
         col(ChannelClaim.claimed_by) == worker,
+        col(ChannelClaim.claimed_until) > NOW,  # a lapsed claim is no longer ours
     )
     ranked = (
         select(
@@ -187,7 +188,8 @@ def _claim_rows() -> Update:
 def subjects_at_hand(session: Session, rows: Sequence[Reminder]) -> Iterator[list]:
     """The deadlines and events the rows remind of, read in one query each and held for
     the block: their wording then finds them in the session rather than asking for each
-    one. (A session keeps a row only while something else refers to it.)"""
+    one. (A session keeps a row only while something else refers to it.) Digests and
+    nudges, a handful a week per partnership, still read their own."""
     held: list = []
     for model, subject in ((Deadline, "deadline"), (Event, "event")):
         wanted = [row.subject_id for row in rows if row.subject == subject]
@@ -219,8 +221,8 @@ def claimable(now: datetime | BindParameter, lapsed_before: datetime | BindParam
     return or_(waiting, lapsed)
 
 
-# What a round runs is built once, with parameters: building and keying statements
-# this size cost more than the database takes to run them, and a round runs them all.
+# What a round runs is built once, with parameters (NOW is the round's time), so each
+# statement's text and cache key are the same every round: SQLAlchemy compiles it once.
 NOW = bindparam("now", type_=UTCDateTime())
 CLAIMABLE = claimable(NOW, bindparam("lapsed_before", type_=UTCDateTime()))
 _CLAIM_ROWS = _claim_rows()
@@ -286,7 +288,7 @@ def finish_sent(
     session: Session, *, sent: dict[int, str | None], worker: str, now: datetime
 ) -> set[int]:
     """Record a round's posted reminders, {id: message ts}, in one statement sent with a
-    parameter set per row (a worker's round records once). Returns the ids recorded as
+    parameter set per row. Returns the ids recorded as
     its posts (a claim that lapsed to another worker is left to that worker); only
     when some were not is the table asked which."""
     if not sent:
