@@ -1,13 +1,11 @@
 """Slack request signing, checked strictly, before anything in the body is parsed.
 
 Slack signs `v0:{timestamp}:{raw body}` with HMAC-SHA256 and we reject timestamps more
-than 300 s from now. Bolt's own check calls int() on the timestamp header and answers
-500 when it is not a number; this one answers 401, like any other bad signature. And
-Bolt parses the body (json.loads, even of `[` x 5,000) before it checks the signature,
-so HTTP mode checks the raw bytes first (signed_by_slack), then the body's shape
-(slack_request): 401 for anything unsigned, 400 for anything signed but malformed.
-This is the only check: Bolt's own is turned off (bot.app), so a request is verified
-once, by bot.web, before Bolt sees it.
+than 300 s from now. HTTP mode checks the raw bytes first (signed_by_slack), before
+anything parses the body, then the body's shape (slack_request): 401 for anything
+unsigned (a timestamp that is not a number too), 400 for anything signed but malformed.
+This is the only check: Bolt's own, which parses the body first and answers 500 to a
+timestamp that is not a number, is turned off (bot.app).
 """
 
 import hashlib

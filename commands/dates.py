@@ -84,7 +84,7 @@ def warm_up() -> None:
     """Load dateparser and its English data now (in each worker, after the fork, so the
     master does not hold it for every worker to inherit), so that the first date only
     dateparser reads ("Friday", "tomorrow") is not a command that waits for them."""
-    _read("next Friday", datetime.now(UTC))
+    _read("next Friday", datetime.now())  # naive local time, as parse_when passes it
 
 
 def parse_when(

@@ -170,11 +170,12 @@ def test_a_single_workspace_server_loads_no_sealing_code():
 
 
 @pytest.mark.process  # a fresh Python imports the code: left out of `make test-fast`
-def test_the_server_loads_what_few_requests_need_only_when_one_needs_it():
+def test_the_master_does_not_import_what_only_some_workers_or_dates_need():
     """Every worker inherits what the master imports, and un-shares much of it when its
-    garbage collector runs: dateparser (only for dates commands.explicit_dates cannot
-    read), APScheduler (only in the worker that dispatches reminders) and the other
-    database's dialect wait until used, and a date that needs dateparser still reads."""
+    garbage collector runs: dateparser (loaded by each worker as it builds its app),
+    APScheduler (only in the worker that dispatches reminders) and the other database's
+    dialect are not imported with the server's code, and a date that needs dateparser
+    still reads."""
     rare = ("dateparser", "apscheduler", "sqlalchemy.dialects.postgresql")
     assert loaded_after("import bot.cli, bot.web", rare) == []
     read_friday = (
