@@ -293,7 +293,9 @@ def report(args: argparse.Namespace, result: Result, floor: float) -> bool:
     )
     print(f"  sent by dispatcher  {', '.join(map(str, result.by_dispatcher.values()))}")
     per_post = result.bots_cpu / max(1, result.states.get(ReminderState.SENT, 0)) * 1000
-    print(f"  bots' CPU           {result.bots_cpu:.1f} s = {per_post:.2f} ms a post")
+    print(
+        f"  bots' CPU           {result.bots_cpu:.1f} s = {per_post:.2f} ms a post (commands too)"
+    )
     print(
         f"  commands            {len(values)} ok, {len(result.commands.failures)} failed; "
         f"p50 {p50:.0f} ms, p99 {p99:.0f} ms"

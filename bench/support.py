@@ -49,8 +49,9 @@ def process_tree(pid: int) -> list[int]:
     pids, found = [pid], []
     while pids:
         found.append(pids.pop(0))
-        for task in Path(f"/proc/{found[-1]}/task").iterdir():
-            pids += map(int, (task / "children").read_text().split())
+        with contextlib.suppress(FileNotFoundError):  # a process that has just ended
+            for task in Path(f"/proc/{found[-1]}/task").iterdir():
+                pids += map(int, (task / "children").read_text().split())
     return found
 
 
