@@ -288,9 +288,9 @@ def finish_sent(
     session: Session, *, sent: dict[int, str | None], worker: str, now: datetime
 ) -> set[int]:
     """Record a round's posted reminders, {id: message ts}, in one statement sent with a
-    parameter set per row. Returns the ids recorded as
-    its posts (a claim that lapsed to another worker is left to that worker); only
-    when some were not is the table asked which."""
+    parameter set per row. Returns the ids recorded as its posts (a claim that lapsed
+    to another worker is left to that worker); only when some were not is the table
+    asked which."""
     if not sent:
         return set()
     updated = session.connection().execute(
