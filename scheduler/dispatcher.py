@@ -218,7 +218,8 @@ class Dispatcher:
         channels = channel_claims.claim(
             session, token=token, now=now, lease=self.lease, limit=self._round_size()
         )
-        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease)
+        # No channel held, no row to take: an idle check costs no second statement.
+        claimed = outbox.claim(session, worker=token, now=now, lease=self.lease) if channels else []
         batch = []
         with outbox.subjects_at_hand(session, claimed):
             for reminder in claimed:
